@@ -1,0 +1,1 @@
+"""kitaplan: plan and steer municipal childcare."""

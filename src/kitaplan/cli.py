@@ -1,0 +1,252 @@
+"""The ``kitaplan`` command: demo, serve, import, export, check.
+
+Every command explains itself with ``--help``; long work shows progress; bad input ends with a
+clear message (German by default, ``--lang en`` for English) and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _setup_django(lang: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kitaplan.web.settings")
+    import django
+
+    django.setup()
+    from django.utils import translation
+
+    translation.activate(lang)
+
+
+def _migrate(verbose: bool = False) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(message, file=sys.stderr, flush=True)
+    return code
+
+
+def _territory(code: str) -> Any:
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.territory.models import Territory
+
+    try:
+        return Territory.objects.get(code=code)
+    except Territory.DoesNotExist:
+        known = ", ".join(Territory.objects.values_list("code", flat=True)) or "–"
+        raise SystemExit(_fail(_('There is no territory "%(code)s" (known: %(known)s).')
+                               % {"code": code, "known": known})) from None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.core.demo import DEMO_PASSWORD, create_demo_accounts, load_demo
+
+    _say(_("Preparing the database …"))
+    _migrate()
+    _say(_("Loading the demo city (Berlin) and Dresden from the packaged open data …"))
+    runs = load_demo(actor=SYSTEM, progress=_say)
+    refused = [r for r in runs if r.status != "succeeded"]
+    if refused:
+        return _fail(_("The demo data could not be loaded: %(files)s")
+                     % {"files": ", ".join(r.file_name for r in refused)}, EXIT_PROBLEMS)
+    accounts = create_demo_accounts()
+    _say("")
+    _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
+    for account in accounts:
+        scope = f" – {account.scope}" if account.scope else ""
+        _say(f"  {account.username:<14} {account.role.label}{scope}")
+    if args.serve:
+        return cmd_serve(args)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+    from django.utils.translation import gettext as _
+
+    _migrate()
+    _say(_("kitaplan runs at http://%(host)s:%(port)s/ (stop with Ctrl+C)")
+         % {"host": args.host, "port": args.port})
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=args.dev, use_threading=True,
+                 skip_checks=not args.dev)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from kitaplan.exchange.mappings import MAPPINGS
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.imports.messages import describe_problem
+    from kitaplan.web.imports.services import import_file, problem_from_dict
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(_("%(file)s: the file does not exist.") % {"file": args.file})
+    if args.mapping and args.mapping not in MAPPINGS:
+        return _fail(_('There is no column mapping "%(name)s" (known: %(known)s).')
+                     % {"name": args.mapping, "known": ", ".join(sorted(MAPPINGS))})
+    _migrate()
+    territory = _territory(args.territory)
+    run = import_file(territory=territory, kind=args.kind, path=path, actor=SYSTEM,
+                      mapping_name=args.mapping, effective_day=args.effective_day, progress=_say)
+    if run.status != "succeeded":
+        print(_("The file was not imported. Nothing was changed in the database."), file=sys.stderr)
+        for problem in run.problems:
+            print("  " + describe_problem(problem_from_dict(problem)), file=sys.stderr)
+        return EXIT_PROBLEMS
+    _say(_("Imported: %(added)s added, %(changed)s changed, %(unchanged)s unchanged, %(removed)s removed.")
+         % {"added": run.added, "changed": run.changed, "unchanged": run.unchanged, "removed": run.removed})
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.core.exports import export_response, point
+    from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
+    from kitaplan.web.facilities.tables import FACILITY_COLUMNS
+    from kitaplan.web.territory import selectors
+    from kitaplan.web.territory.models import IndicatorValue, PopulationCount
+    from kitaplan.web.territory.tables import AREA_COLUMNS, INDICATOR_VALUE_COLUMNS, POPULATION_COLUMNS
+
+    _migrate()
+    territory = _territory(args.territory)
+    if args.kind == "facilities":
+        objects: Any = facility_list(user=SYSTEM, filters=FacilityFilter(territory=territory))
+        columns, geometry = FACILITY_COLUMNS, (lambda f: point(f.lat, f.lon))
+    elif args.kind == "areas":
+        stats, _year = selectors.area_statistics(territory=territory)
+        objects = sorted(stats.values(), key=lambda s: (s.area.level.rank, s.area.official_code))
+        boundaries = dict(selectors.current_areas(territory).values_list("pk", "geometry"))
+        columns, geometry = AREA_COLUMNS, (lambda s: boundaries.get(s.area.pk))
+    elif args.kind == "population":
+        objects = PopulationCount.objects.filter(area__territory=territory).select_related("area")
+        columns, geometry = POPULATION_COLUMNS, None
+    else:
+        objects = IndicatorValue.objects.filter(area__territory=territory).select_related("area", "indicator")
+        columns, geometry = INDICATOR_VALUE_COLUMNS, None
+    if args.format == "geojson" and geometry is None:
+        return _fail(_("%(kind)s have no geometry; choose csv or xlsx.") % {"kind": args.kind})
+    response = export_response(export_format=args.format, columns=columns, objects=objects,
+                               base_name=args.kind, geometry=geometry)
+    out = Path(args.output)
+    out.write_bytes(response.content)
+    _say(_("Written: %(file)s (%(size)s bytes)") % {"file": out, "size": len(response.content)})
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.core.checks import run_checks
+
+    _migrate()
+    territories = [_territory(args.territory)] if args.territory else None
+    findings = run_checks(territories=territories)
+    errors = 0
+    for territory, items in findings:
+        _say(f"{territory.name}: " + (_("no problems found") if not items else
+                                     _("%(n)s finding(s)") % {"n": len(items)}))
+        for finding in items[: args.limit]:
+            errors += finding.severity == "error"
+            _say(f"  {finding.code} {finding.severity:<7} {finding.subject}: {finding.message}")
+        if len(items) > args.limit:
+            errors += sum(f.severity == "error" for f in items[args.limit:])
+            _say("  " + _("… and %(n)s more") % {"n": len(items) - args.limit})
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kitaplan",
+        description="kitaplan – plan and steer childcare in a municipality. "
+                    "The database is SQLite under ./var unless DATABASE_URL is set.",
+    )
+    parser.add_argument("--lang", choices=["de", "en"], default=os.environ.get("KITAPLAN_LANG", "de"),
+                        help="language of messages (default: de)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="load the demo city (Berlin, plus Dresden) and create demo accounts",
+                          description="Create the database if needed, import the packaged open data of "
+                                      "Berlin and Dresden (again: unchanged data stays unchanged) and "
+                                      "print the demo accounts.")
+    demo.add_argument("--serve", action="store_true", help="start the web app afterwards")
+    demo.set_defaults(func=cmd_demo)
+
+    for p in (demo, serve := sub.add_parser("serve", help="run the web app",
+                                             description="Run the web app on this machine.")):
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        p.add_argument("--dev", action="store_true", help="reload on code changes (development)")
+    serve.set_defaults(func=cmd_serve)
+
+    imp = sub.add_parser("import", help="import a file (areas, population, indicators, providers, facilities)",
+                         description="Check a file completely and import it in one step: either every "
+                                     "row is stored or nothing. See docs/data-formats.md.")
+    imp.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile")
+    imp.add_argument("--territory", required=True, help="territory code, e.g. berlin")
+    imp.add_argument("--kind", required=True,
+                     choices=["areas", "population", "indicators", "indicator_values", "providers", "facilities"],
+                     help="what the file contains")
+    imp.add_argument("--mapping", help="column mapping of the source (default: the kitaplan standard format)")
+    imp.add_argument("--effective-day", type=_date, help="day from which changed places hold (YYYY-MM-DD)")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="export a list as CSV, XLSX or GeoJSON",
+                         description="Write a territory's facilities, areas, population or indicator values "
+                                     "to a file.")
+    exp.add_argument("--territory", required=True, help="territory code, e.g. berlin")
+    exp.add_argument("--kind", required=True, choices=["facilities", "areas", "population", "indicator_values"])
+    exp.add_argument("--format", default="csv", choices=["csv", "xlsx", "geojson"])
+    exp.add_argument("-o", "--output", required=True, help="file to write")
+    exp.set_defaults(func=cmd_export)
+
+    chk = sub.add_parser("check", help="report inconsistencies in the stored data",
+                         description="Report facilities outside every area, duplicate keys, population "
+                                     "gaps and other inconsistencies. Exits with 1 when errors are found.")
+    chk.add_argument("--territory", help="only this territory")
+    chk.add_argument("--limit", type=int, default=50, help="show at most this many findings per territory")
+    chk.set_defaults(func=cmd_check)
+    return parser
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_django(args.lang)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

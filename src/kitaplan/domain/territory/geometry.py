@@ -1,0 +1,73 @@
+"""Spatial helpers on GeoJSON geometries in WGS84 (de: Raumbezug).
+
+1. :func:`summarise_geometry` gives the centroid, bounding box and size of a boundary, with the
+   size computed in the equal-distance projection ETRS89 / UTM 33N (EPSG:25833) used by German
+   surveying authorities, so km² are real km².
+2. :func:`locate_points` assigns points (e.g. facility locations) to the area whose polygon
+   contains them, using shapely's STRtree index (one query per point, not one per area).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import shapely
+from pyproj import Transformer
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import transform
+
+Key = TypeVar("Key")
+
+
+@dataclass(frozen=True, slots=True)
+class GeometrySummary:
+    centroid_lat: float
+    centroid_lon: float
+    bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    area_km2: float
+
+
+@lru_cache(maxsize=1)
+def _to_utm33() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", "EPSG:25833", always_xy=True)
+
+
+def summarise_geometry(geometry: Mapping[str, Any]) -> GeometrySummary:
+    """Centroid, bounding box and size (km²) of a GeoJSON polygon in WGS84."""
+    geom = shape(geometry)
+    point = geom.representative_point() if not geom.centroid.within(geom) else geom.centroid
+    projected = transform(_to_utm33().transform, geom)
+    min_x, min_y, max_x, max_y = geom.bounds
+    return GeometrySummary(
+        centroid_lat=round(point.y, 6),
+        centroid_lon=round(point.x, 6),
+        bbox=(round(min_x, 6), round(min_y, 6), round(max_x, 6), round(max_y, 6)),
+        area_km2=round(projected.area / 1_000_000, 4),
+    )
+
+
+def locate_points(
+    points: Sequence[tuple[float, float]],
+    areas: Sequence[tuple[Key, Mapping[str, Any]]],
+) -> list[Key | None]:
+    """For each (lon, lat) point, the key of the area whose polygon covers it, else ``None``.
+
+    When polygons overlap (they should not within one level) the first area in ``areas`` wins,
+    so the result is deterministic.
+    """
+    if not points:
+        return []
+    keys = [key for key, _ in areas]
+    polygons: list[BaseGeometry] = [shape(geometry) for _, geometry in areas]
+    tree = shapely.STRtree(polygons)
+    point_geoms = shapely.points([(lon, lat) for lon, lat in points])
+    point_idx, area_idx = tree.query(point_geoms, predicate="covered_by")
+    found: dict[int, int] = {}
+    for p, a in zip(point_idx.tolist(), area_idx.tolist(), strict=True):
+        if p not in found or a < found[p]:
+            found[p] = a
+    return [keys[found[i]] if i in found else None for i in range(len(points))]

@@ -1,0 +1,494 @@
+"""Apply a column mapping to a read table: typed records plus every problem found.
+
+:func:`apply_mapping` never stops at the first bad cell: it checks the header, every cell
+of every row, the geometries and the keys, and returns all problems at once. It does not
+decide whether an import may go ahead; the persistence layer does (usually: refuse when
+there is any problem, show them all).
+
+Records
+    One ``dict`` per source row *without problems* (rows with a problem are left out, and
+    no record is returned at all when the header has problems). Each record has every
+    target of the mapping (``None`` when empty and without default) plus ``"geometry"``
+    (shapely geometry in WGS84 lon/lat, or ``None``) and ``"row_number"`` (as in problems).
+    Value types: text/choice → ``str``; integer → ``int``; decimal → ``decimal.Decimal``
+    (exact, ``"12,5"`` → ``Decimal("12.5")``); date → ``datetime.date``; time →
+    ``datetime.time``; boolean → ``bool``. Defaults are used as declared (already typed).
+
+Geometry
+    Z coordinates are dropped. A single-point MultiPoint counts as a Point. An invalid
+    (multi)polygon is repaired with :func:`shapely.make_valid` when that yields a non-empty
+    valid (multi)polygon (the polygonal parts are kept; the row is listed in
+    :attr:`MappingResult.repaired_geometry_rows`), else it is ``INVALID_GEOMETRY``.
+    Coordinates outside lon −180…180 / lat −90…90 are ``OUT_OF_RANGE`` (usually projected
+    coordinates in a file that declares no CRS). For a Point mapping with ``coordinates``,
+    a CSV/XLSX needs the lat/lon columns; a geodata feature without geometry may give them
+    instead; a feature's point fills empty lat/lon.
+
+Rows
+    Header problems (``MISSING_COLUMN``, ``DUPLICATE_COLUMN``) carry row 1 for CSV/XLSX and
+    row 0 (whole file) for geodata, which has no header row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+
+import shapely
+from shapely.geometry import GeometryCollection, MultiPoint, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.exchange.coercion import (
+    CoercionError,
+    parse_boolean,
+    parse_choice,
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    parse_time,
+)
+from kitaplan.exchange.mappings import ColumnMapping, FieldKind, FieldSpec, GeometryRequirement
+from kitaplan.exchange.readers import SourceFormat, SourceRow, SourceTable
+
+__all__ = ["GEOMETRY", "ROW_NUMBER", "MappingResult", "apply_mapping", "coerce_value"]
+
+#: Record key of the row's geometry (shapely, WGS84) — ``None`` when there is none.
+GEOMETRY = "geometry"
+#: Record key of the source row number (same numbering as in problems).
+ROW_NUMBER = "row_number"
+
+_SHAPEFILE_FIELD_LENGTH = 10
+_POINT_EXPECTED = "a Point"
+_POLYGON_EXPECTED = "a Polygon or MultiPolygon"
+_WGS84_EXPECTED = "WGS84 coordinates: longitude -180 to 180, latitude -90 to 90"
+
+
+@dataclass(frozen=True, slots=True)
+class MappingResult:
+    """Typed records of the rows without problems, and all problems of the file."""
+
+    mapping_name: str
+    file_name: str
+    records: tuple[dict[str, object], ...]
+    problems: tuple[ImportProblem, ...]
+    rows_read: int
+    repaired_geometry_rows: tuple[int, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no problem at all."""
+        return not self.problems
+
+    @property
+    def rows_with_problems(self) -> tuple[int, ...]:
+        """Row numbers (sorted) that have at least one problem; 0/1 may mean file/header."""
+        return tuple(sorted({problem.row for problem in self.problems}))
+
+
+def coerce_value(spec: FieldSpec, text: str) -> object:
+    """``text`` (stripped, non-empty) as the type of ``spec``; raises ``CoercionError``."""
+    if spec.kind is FieldKind.TEXT:
+        return text
+    if spec.kind is FieldKind.INTEGER:
+        return parse_integer(text)
+    if spec.kind is FieldKind.DECIMAL:
+        return parse_decimal(text)
+    if spec.kind is FieldKind.DATE:
+        return parse_date(text)
+    if spec.kind is FieldKind.TIME:
+        return parse_time(text)
+    if spec.kind is FieldKind.BOOLEAN:
+        return parse_boolean(text)
+    return parse_choice(text, spec.choices)
+
+
+def apply_mapping(table: SourceTable, mapping: ColumnMapping) -> MappingResult:
+    """Type and check every row of ``table`` according to ``mapping``."""
+    return _Validator(table, mapping).run()
+
+
+class _Validator:
+    def __init__(self, table: SourceTable, mapping: ColumnMapping) -> None:
+        self.table = table
+        self.mapping = mapping
+        self.problems: list[ImportProblem] = []
+        self.columns = {spec.target: _resolve_column(spec.source, table) for spec in mapping.fields}
+        self.coordinate_targets = frozenset(mapping.coordinates or ())
+        self.needs_coordinates = (
+            mapping.geometry is GeometryRequirement.POINT
+            and mapping.coordinates is not None
+            and not table.is_geodata
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def problem(
+        self, code: ProblemCode, row: int, column: str, value: str | None, expected: str
+    ) -> ImportProblem:
+        return ImportProblem(
+            code=code,
+            file=self.table.file_name,
+            row=row,
+            column=column,
+            value=value or "",
+            expected=expected,
+        )
+
+    def column_of(self, spec: FieldSpec) -> str:
+        return self.columns.get(spec.target) or spec.column
+
+    def needed(self, spec: FieldSpec) -> bool:
+        return spec.required or (self.needs_coordinates and spec.target in self.coordinate_targets)
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> MappingResult:
+        self.check_header()
+        header_failed = bool(self.problems)
+        records: list[dict[str, object]] = []
+        repaired: list[int] = []
+        first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]] = {}
+        for row in self.table.rows:
+            record, row_problems, was_repaired, drop = self.check_row(row, first_by_key)
+            self.problems.extend(row_problems)
+            if was_repaired:
+                repaired.append(row.number)
+            if not row_problems and not header_failed and not drop:
+                records.append(record)
+        return MappingResult(
+            mapping_name=self.mapping.name,
+            file_name=self.table.file_name,
+            records=tuple(records),
+            problems=tuple(self.problems),
+            rows_read=len(self.table.rows),
+            repaired_geometry_rows=tuple(repaired),
+        )
+
+    def check_header(self) -> None:
+        header_row = 0 if self.table.is_geodata else 1
+        reported: set[str] = set()
+        for spec in self.mapping.fields:
+            if spec.source is None:
+                continue
+            column = self.columns[spec.target]
+            if column is None and self.needed(spec) and spec.source not in reported:
+                reported.add(spec.source)
+                self.problems.append(
+                    self.problem(
+                        ProblemCode.MISSING_COLUMN,
+                        header_row,
+                        spec.source,
+                        "",
+                        f"a column named {spec.source!r} with {spec.expected}",
+                    )
+                )
+            if (
+                column is not None
+                and column in self.table.duplicate_columns
+                and column not in reported
+            ):
+                reported.add(column)
+                self.problems.append(
+                    self.problem(
+                        ProblemCode.DUPLICATE_COLUMN,
+                        header_row,
+                        column,
+                        column,
+                        "each column name only once in the header",
+                    )
+                )
+        if (
+            self.mapping.geometry is GeometryRequirement.POINT
+            and self.mapping.coordinates is None
+            and not self.table.is_geodata
+        ):
+            self.problems.append(
+                self.problem(
+                    ProblemCode.MISSING_GEOMETRY,
+                    0,
+                    GEOMETRY,
+                    self.table.source_format.value if self.table.source_format else "",
+                    "a geodata file (GeoJSON, GeoPackage, Shapefile) with Point geometries",
+                )
+            )
+
+    def check_row(
+        self,
+        row: SourceRow,
+        first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]],
+    ) -> tuple[dict[str, object], list[ImportProblem], bool, bool]:
+        record: dict[str, object] = {}
+        raw_texts: dict[str, str | None] = {}
+        failed: set[str] = set()
+        problems: list[ImportProblem] = []
+
+        for spec in self.mapping.fields:
+            if spec.source is None:
+                record[spec.target] = spec.default
+                raw_texts[spec.target] = str(spec.default)
+                continue
+            column = self.columns[spec.target]
+            raw = row.get(column) if column is not None else None
+            raw_texts[spec.target] = raw
+            text = spec.derive(raw) if raw is not None and spec.derive is not None else raw
+            text = (text.strip() or None) if text is not None else None
+            if text is None:
+                if self.needed(spec):
+                    failed.add(spec.target)
+                    if column is not None:  # a missing column was reported in the header
+                        problems.append(
+                            self.problem(
+                                ProblemCode.MISSING_VALUE, row.number, column, "", spec.expected
+                            )
+                        )
+                record[spec.target] = spec.default
+                continue
+            try:
+                value = coerce_value(spec, text)
+            except CoercionError as error:
+                failed.add(spec.target)
+                record[spec.target] = None
+                problems.append(
+                    self.problem(error.code, row.number, self.column_of(spec), raw, spec.expected)
+                )
+                continue
+            range_code = _range_problem(spec, value)
+            if range_code is not None:
+                failed.add(spec.target)
+                record[spec.target] = None
+                problems.append(
+                    self.problem(range_code, row.number, self.column_of(spec), raw, spec.expected)
+                )
+                continue
+            record[spec.target] = value
+
+        for earlier, later in self.mapping.ordered:
+            first, second = record[earlier], record[later]
+            if earlier in failed or later in failed or not _is_before(second, first):
+                continue
+            earlier_spec = self.mapping.field(earlier)
+            problems.append(
+                self.problem(
+                    ProblemCode.INCONSISTENT_VALUES,
+                    row.number,
+                    self.column_of(self.mapping.field(later)),
+                    raw_texts[later],
+                    f"a value not before {self.column_of(earlier_spec)} ({raw_texts[earlier]})",
+                )
+            )
+
+        geometry, was_repaired = self.check_geometry(row, record, failed, problems)
+        record[GEOMETRY] = geometry
+        record[ROW_NUMBER] = row.number
+
+        drop = self.check_key(row, record, raw_texts, failed, problems, first_by_key)
+        return record, problems, was_repaired, drop
+
+    def check_key(
+        self,
+        row: SourceRow,
+        record: dict[str, object],
+        raw_texts: dict[str, str | None],
+        failed: set[str],
+        problems: list[ImportProblem],
+        first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]],
+    ) -> bool:
+        """Report a repeated key; True when the row is an identical repeat to drop."""
+        key = self.mapping.key
+        if not key or failed.intersection(key):
+            return False
+        values = tuple(record[target] for target in key)
+        if any(value is None for value in values):
+            return False
+        first = first_by_key.get(values)
+        if first is None:
+            first_by_key[values] = (row.number, record)
+            return False
+        first_row, first_record = first
+        if self.mapping.collapse_duplicates:
+            if problems:
+                return False
+            differing = [
+                target for target in self.mapping.targets if record[target] != first_record[target]
+            ]
+            if not differing:
+                return True
+            spec = self.mapping.field(differing[0])
+            problems.append(
+                self.problem(
+                    ProblemCode.INCONSISTENT_VALUES,
+                    row.number,
+                    self.column_of(spec),
+                    raw_texts[spec.target],
+                    f"the same value as in row {first_row}, which has the same key",
+                )
+            )
+            return False
+        specs = [self.mapping.field(target) for target in key]
+        problems.append(
+            self.problem(
+                ProblemCode.DUPLICATE_KEY,
+                row.number,
+                ", ".join(self.column_of(spec) for spec in specs),
+                " / ".join(raw_texts[spec.target] or "" for spec in specs),
+                f"a unique key; the same key is already in row {first_row}",
+            )
+        )
+        return False
+
+    def check_geometry(
+        self,
+        row: SourceRow,
+        record: dict[str, object],
+        failed: set[str],
+        problems: list[ImportProblem],
+    ) -> tuple[BaseGeometry | None, bool]:
+        requirement = self.mapping.geometry
+        if requirement is GeometryRequirement.NONE:
+            return None, False
+        geometry = row.geometry
+        if geometry is not None:
+            geometry = shapely.force_2d(geometry)
+        if requirement is GeometryRequirement.OPTIONAL:
+            return geometry, False
+
+        def report(code: ProblemCode, value: str, expected: str) -> None:
+            problems.append(self.problem(code, row.number, GEOMETRY, value, expected))
+
+        if requirement is GeometryRequirement.POINT:
+            return self.check_point(geometry, record, failed, report), False
+
+        # polygon
+        if geometry is None:
+            if self.table.is_geodata:
+                report(ProblemCode.MISSING_GEOMETRY, "", _POLYGON_EXPECTED)
+            return None, False
+        if not isinstance(geometry, Polygon | MultiPolygon):
+            report(ProblemCode.WRONG_GEOMETRY_TYPE, geometry.geom_type, _POLYGON_EXPECTED)
+            return None, False
+        if not _within_wgs84(geometry):
+            report(ProblemCode.OUT_OF_RANGE, _bounds_text(geometry), _WGS84_EXPECTED)
+            return None, False
+        if shapely.is_valid(geometry):
+            return geometry, False
+        repaired = _repair_polygonal(geometry)
+        if repaired is None:
+            report(
+                ProblemCode.INVALID_GEOMETRY,
+                str(shapely.is_valid_reason(geometry)),
+                "a valid Polygon or MultiPolygon (no self-intersections)",
+            )
+            return None, False
+        return repaired, True
+
+    def check_point(
+        self,
+        geometry: BaseGeometry | None,
+        record: dict[str, object],
+        failed: set[str],
+        report: Callable[[ProblemCode, str, str], None],
+    ) -> BaseGeometry | None:
+        coordinates = self.mapping.coordinates
+        if geometry is None:
+            if coordinates is not None:
+                lat, lon = record[coordinates[0]], record[coordinates[1]]
+                if isinstance(lat, Decimal) and isinstance(lon, Decimal):
+                    return Point(float(lon), float(lat))
+                if failed.intersection(coordinates) or not self.table.is_geodata:
+                    return None  # already reported as a cell problem
+            if self.table.is_geodata:
+                report(ProblemCode.MISSING_GEOMETRY, "", _POINT_EXPECTED)
+            return None
+        if isinstance(geometry, MultiPoint) and len(geometry.geoms) == 1:
+            geometry = geometry.geoms[0]
+        if not isinstance(geometry, Point):
+            report(ProblemCode.WRONG_GEOMETRY_TYPE, geometry.geom_type, _POINT_EXPECTED)
+            return None
+        if not _within_wgs84(geometry):
+            report(ProblemCode.OUT_OF_RANGE, f"{geometry.x}, {geometry.y}", _WGS84_EXPECTED)
+            return None
+        if coordinates is not None:
+            lat_target, lon_target = coordinates
+            if record[lat_target] is None and lat_target not in failed:
+                record[lat_target] = Decimal(str(round(geometry.y, 7)))
+            if record[lon_target] is None and lon_target not in failed:
+                record[lon_target] = Decimal(str(round(geometry.x, 7)))
+        return geometry
+
+
+def _resolve_column(source: str | None, table: SourceTable) -> str | None:
+    """Exact name, else the one column equal ignoring case, else a Shapefile truncation."""
+    if source is None:
+        return None
+    if source in table.columns:
+        return source
+    folded = source.strip().casefold()
+    matches = [column for column in table.columns if column.strip().casefold() == folded]
+    if len(matches) == 1:
+        return matches[0]
+    if table.source_format is SourceFormat.SHAPEFILE and len(source) > _SHAPEFILE_FIELD_LENGTH:
+        truncated = [
+            column
+            for column in table.columns
+            if len(column) == _SHAPEFILE_FIELD_LENGTH and folded.startswith(column.casefold())
+        ]
+        if len(truncated) == 1:
+            return truncated[0]
+    return None
+
+
+def _range_problem(spec: FieldSpec, value: object) -> ProblemCode | None:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    if spec.minimum is not None and value < spec.minimum:
+        return (
+            ProblemCode.NEGATIVE_NUMBER if value < 0 <= spec.minimum else ProblemCode.OUT_OF_RANGE
+        )
+    if spec.maximum is not None and value > spec.maximum:
+        return ProblemCode.OUT_OF_RANGE
+    return None
+
+
+def _is_before(later: object, earlier: object) -> bool:
+    """True when ``later`` is strictly before ``earlier`` (comparable values only)."""
+    if isinstance(later, date) and isinstance(earlier, date):
+        return later < earlier
+    if isinstance(later, time) and isinstance(earlier, time):
+        return later < earlier
+    if isinstance(later, int | Decimal) and isinstance(earlier, int | Decimal):
+        return later < earlier
+    return False
+
+
+def _within_wgs84(geometry: BaseGeometry) -> bool:
+    min_x, min_y, max_x, max_y = (float(value) for value in geometry.bounds)
+    values = (min_x, min_y, max_x, max_y)
+    return (
+        all(math.isfinite(value) for value in values)
+        and -180.0 <= min_x <= max_x <= 180.0
+        and -90.0 <= min_y <= max_y <= 90.0
+    )
+
+
+def _bounds_text(geometry: BaseGeometry) -> str:
+    min_x, min_y, max_x, max_y = geometry.bounds
+    return f"{min_x}, {min_y}, {max_x}, {max_y}"
+
+
+def _repair_polygonal(geometry: BaseGeometry) -> BaseGeometry | None:
+    """``make_valid`` and keep the polygonal parts; ``None`` when nothing valid remains."""
+    fixed = shapely.make_valid(geometry)
+    if isinstance(fixed, GeometryCollection) and not isinstance(fixed, MultiPolygon):
+        parts = [part for part in fixed.geoms if isinstance(part, Polygon | MultiPolygon)]
+        fixed = shapely.union_all(parts) if parts else None
+    if (
+        not isinstance(fixed, Polygon | MultiPolygon)
+        or fixed.is_empty
+        or not shapely.is_valid(fixed)
+    ):
+        return None
+    return fixed

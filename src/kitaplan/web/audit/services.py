@@ -1,0 +1,71 @@
+"""Writing audit events. Every service that changes data calls :func:`record_audit_event`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.db import models
+
+from kitaplan.web.audit.models import AuditEvent
+
+
+class AuditAction(StrEnum):
+    """Stable audit action codes (API: do not rename)."""
+
+    IMPORT_FINISHED = "import.finished"
+    IMPORT_REFUSED = "import.refused"
+    FACILITY_UPDATED = "facility.updated"
+    FACILITY_PLACES_CHANGED = "facility.places_changed"
+    API_WRITE = "api.write"
+    DEMO_LOADED = "demo.loaded"
+    USER_ROLE_ASSIGNED = "user.role_assigned"
+
+
+def to_jsonable(value: Any) -> Any:
+    """Make model field values JSON-serialisable for before/after snapshots."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of a model instance, JSON-ready."""
+    names = fields or [f.attname for f in instance._meta.concrete_fields]
+    return {name: to_jsonable(getattr(instance, name)) for name in names}
+
+
+def record_audit_event(
+    *,
+    actor: Any,
+    action: AuditAction,
+    target: models.Model | None = None,
+    target_type: str | None = None,
+    target_label: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Store one audit event; call it inside the service's transaction."""
+    is_user = isinstance(actor, models.Model)
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_label=actor.get_username() if actor is not None and hasattr(actor, "get_username") else "system",
+        action=action.value,
+        target_type=target_type or (target._meta.label_lower if target is not None else ""),
+        target_id=str(target.pk) if target is not None else "",
+        target_label=target_label if target_label is not None else (str(target) if target is not None else ""),
+        before=to_jsonable(before) if before is not None else None,
+        after=to_jsonable(after) if after is not None else None,
+        details=to_jsonable(details) if details is not None else None,
+    )

@@ -1,0 +1,48 @@
+"""Template context shared by every page: the main navigation and the user's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kitaplan.web.core import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_items": [], "user_roles_label": ""}
+    path = request.path
+    entries: list[tuple[str, str]] = [("core:home", _("Overview"))]
+    if access.can_view_areas(user):
+        entries.append(("territory:area-list", _("Areas")))
+    if access.is_staff_user(user):
+        entries.append(("facilities:facility-list", _("Facilities")))
+    if access.can_import_data(user):
+        entries.append(("imports:import-list", _("Imports")))
+    if access.can_view_audit(user):
+        entries.append(("audit:event-list", _("Audit trail")))
+    if access.is_staff_user(user):
+        entries.append(("api-docs", _("API")))
+    items = []
+    for name, label in entries:
+        url = reverse(name)
+        active = path == url if name == "core:home" else path.startswith(url)
+        items.append(NavItem(url=url, label=label, active=active))
+    roles = sorted(access.roles_of(user))
+    return {
+        "nav_items": items,
+        "user_roles_label": ", ".join(role.label for role in roles) or _("no role"),
+        "map_tile_url": "",
+    }

@@ -1,0 +1,90 @@
+"""Loading the demo city and creating the demo accounts (``kitaplan demo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count
+
+from kitaplan.demo import DemoTerritory, demo_territories
+from kitaplan.web.core.models import RoleAssignment
+from kitaplan.web.core.roles import Role
+from kitaplan.web.facilities.models import Provider
+from kitaplan.web.imports.models import ImportRun
+from kitaplan.web.imports.services import import_file
+from kitaplan.web.territory.models import AreaLevel, Territory
+
+#: The demo password of every demo account. Demo only: never use these accounts in production.
+DEMO_PASSWORD = "kitaplan-demo"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    scope: str = ""
+
+
+@transaction.atomic
+def ensure_territory(spec: DemoTerritory) -> Territory:
+    """Create or update a territory and its area levels from a demo spec."""
+    territory, _ = Territory.objects.update_or_create(
+        code=spec.code,
+        defaults={"name": spec.name, "official_code": spec.official_code, "attribution": spec.attribution},
+    )
+    for level in spec.levels:
+        AreaLevel.objects.update_or_create(
+            territory=territory, code=level.code, defaults={"name": level.name, "rank": level.rank}
+        )
+    return territory
+
+
+def load_demo(*, actor: Any, progress: Callable[[str], None] | None = None,
+              only: tuple[str, ...] = ()) -> list[ImportRun]:
+    """Import every packaged territory with the normal importer (idempotent)."""
+    say = progress or (lambda message: None)
+    runs = []
+    for spec in demo_territories():
+        if only and spec.code not in only:
+            continue
+        territory = ensure_territory(spec)
+        for kind, path in spec.files.items():
+            say(f"{spec.name}: {kind} ({path.name})")
+            run = import_file(territory=territory, kind=kind, path=path, actor=actor, progress=None)
+            runs.append(run)
+            say(f"  → {run.get_status_display()}: +{run.added} ~{run.changed} ={run.unchanged} -{run.removed}")
+    return runs
+
+
+def create_demo_accounts() -> list[DemoAccount]:
+    """One account per role; the facility manager manages the first Berlin provider with most Kitas."""
+    accounts = [
+        DemoAccount("admin", Role.ADMIN),
+        DemoAccount("planung", Role.PLANNER),
+        DemoAccount("vergabe", Role.ALLOCATION_OFFICE),
+        DemoAccount("fachberatung", Role.CHILDMINDER_ADVISER),
+        DemoAccount("eltern", Role.PARENT),
+    ]
+    provider = (
+        Provider.objects.filter(territory__code="berlin", provider_type="non_profit")
+        .annotate(n=Count("facilities")).filter(n__gte=3, n__lte=8)
+        .order_by("official_number").first()
+    )
+    if provider is not None:
+        accounts.append(DemoAccount("kita", Role.FACILITY_MANAGER, scope=provider.name))
+    with transaction.atomic():
+        for account in accounts:
+            user, created = User.objects.get_or_create(username=account.username)
+            if created or not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+                user.is_superuser = user.is_staff = account.role == Role.ADMIN
+                user.save()
+            RoleAssignment.objects.get_or_create(
+                user=user, role=account.role.value,
+                provider=provider if account.role == Role.FACILITY_MANAGER else None,
+            )
+    return accounts

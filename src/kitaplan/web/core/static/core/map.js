@@ -1,0 +1,379 @@
+/*
+ * kitaplan maps: draws GeoJSON with Leaflet into every `.kp-map` element
+ * (markup: templates/core/includes/map.html).
+ *
+ * data-geojson-url        GeoJSON FeatureCollection to draw (required)
+ * data-highlight          official_code of the feature to emphasise
+ * data-value-property     numeric property for a choropleth (5 quantile
+ *                         classes, colour-blind safe palette, HTML legend)
+ * data-value-label        caption of the legend
+ * data-tile-url           optional tile layer; without it no tiles are
+ *                         loaded at all (the app works offline)
+ * data-tile-attribution   attribution HTML for that tile layer
+ * data-legend-id          id of the element that receives the legend
+ * data-label-*, data-msg-*  translated UI strings (see map.html)
+ *
+ * Feature properties used: name, url (link in the popup), official_code.
+ * The map is an enhancement: the same information is always on the page
+ * as a table or list, so the features need not be keyboard reachable.
+ */
+(function () {
+  "use strict";
+
+  /* ColorBrewer YlGnBu, 5 classes: sequential and colour-blind safe. */
+  var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
+  var MAX_CLASSES = PALETTE.length;
+
+  function cssVar(name, fallback) {
+    var value = window.getComputedStyle(document.body).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function toNumber(value) {
+    if (value === null || value === undefined || value === "") {
+      return NaN;
+    }
+    return typeof value === "number" ? value : Number(value);
+  }
+
+  function safeUrl(url) {
+    if (typeof url !== "string" || !url) {
+      return null;
+    }
+    try {
+      var parsed = new URL(url, window.location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  function showMessage(el, text) {
+    var message = el.querySelector(":scope > .kp-map__message");
+    if (!text) {
+      if (message) {
+        message.remove();
+      }
+      return;
+    }
+    if (!message) {
+      message = element("p", "kp-map__message");
+      el.appendChild(message);
+    }
+    message.textContent = text;
+  }
+
+  /*
+   * Quantile classification into at most 5 classes. Returns null without
+   * numeric values, else {classOf(value) -> index|-1, classes: [{colour,
+   * min, max, count}], noData: count}. A class's bounds are the smallest and
+   * largest value in it, so the legend's ranges never overlap.
+   */
+  function classify(values) {
+    var numbers = values.filter(function (v) { return isFinite(v); })
+      .sort(function (a, b) { return a - b; });
+    if (!numbers.length) {
+      return null;
+    }
+    var thresholds = [];
+    for (var i = 1; i < MAX_CLASSES; i++) {
+      var t = numbers[Math.min(numbers.length - 1, Math.ceil((i * numbers.length) / MAX_CLASSES) - 1)];
+      if (t < numbers[numbers.length - 1] && thresholds.indexOf(t) === -1) {
+        thresholds.push(t);
+      }
+    }
+    var count = thresholds.length + 1;
+    var step = count > 1 ? (PALETTE.length - 1) / (count - 1) : 0;
+    var classes = [];
+    for (var c = 0; c < count; c++) {
+      classes.push({
+        colour: PALETTE[count > 1 ? Math.round(c * step) : PALETTE.length - 1],
+        min: Infinity,
+        max: -Infinity,
+        count: 0
+      });
+    }
+    function classOf(value) {
+      if (!isFinite(value)) {
+        return -1;
+      }
+      var index = 0;
+      while (index < thresholds.length && value > thresholds[index]) {
+        index++;
+      }
+      return index;
+    }
+    var noData = 0;
+    values.forEach(function (value) {
+      var index = classOf(value);
+      if (index < 0) {
+        noData++;
+        return;
+      }
+      var cls = classes[index];
+      cls.min = Math.min(cls.min, value);
+      cls.max = Math.max(cls.max, value);
+      cls.count++;
+    });
+    return { classOf: classOf, classes: classes, noData: noData };
+  }
+
+  function renderLegend(el, classification, format) {
+    var holder = el.dataset.legendId && document.getElementById(el.dataset.legendId);
+    if (!holder) {
+      return;
+    }
+    holder.textContent = "";
+    var table = element("table", "kern-table kern-table--small");
+    var caption = element("caption", "kern-title kern-title--small",
+      (el.dataset.labelLegend || "Legend") + ": " + (el.dataset.valueLabel || el.dataset.valueProperty));
+    table.appendChild(caption);
+    var head = element("thead");
+    var headRow = element("tr", "kern-table__row");
+    [
+      [el.dataset.labelClass || "Class", ""],
+      [el.dataset.labelRange || "Value range", ""],
+      [el.dataset.labelCount || "Number", " kern-table__header--numeric"]
+    ].forEach(function (column) {
+      var th = element("th", "kern-table__header" + column[1], column[0]);
+      th.scope = "col";
+      headRow.appendChild(th);
+    });
+    head.appendChild(headRow);
+    table.appendChild(head);
+    var body = element("tbody", "kern-table__body");
+
+    function addRow(swatchColour, label, range, count) {
+      var row = element("tr", "kern-table__row");
+      var first = element("td", "kern-table__cell");
+      var swatch = element("span", "kp-map__swatch" + (swatchColour ? "" : " kp-map__swatch--nodata"));
+      swatch.setAttribute("aria-hidden", "true");
+      if (swatchColour) {
+        swatch.style.backgroundColor = swatchColour;
+      }
+      first.appendChild(swatch);
+      first.appendChild(document.createTextNode(label));
+      row.appendChild(first);
+      row.appendChild(element("td", "kern-table__cell", range));
+      row.appendChild(element("td", "kern-table__cell kern-table__cell--numeric", format(count)));
+      body.appendChild(row);
+    }
+
+    classification.classes.forEach(function (cls, index) {
+      var range = cls.min === cls.max ? format(cls.min) : format(cls.min) + " – " + format(cls.max);
+      addRow(cls.colour, String(index + 1), range, cls.count);
+    });
+    if (classification.noData) {
+      addRow(null, "–", el.dataset.labelNoData || "No value", classification.noData);
+    }
+    table.appendChild(body);
+    holder.appendChild(table);
+    holder.hidden = false;
+  }
+
+  function popupContent(el, feature, value, format) {
+    var props = feature.properties || {};
+    var box = element("div");
+    var title = element("p");
+    var name = props.name !== undefined && props.name !== null ? String(props.name) : "";
+    var url = safeUrl(props.url);
+    if (url) {
+      var link = element("a", "kern-link", name || el.dataset.labelDetails || "Details");
+      link.href = url;
+      title.appendChild(link);
+    } else {
+      title.appendChild(element("strong", null, name));
+    }
+    box.appendChild(title);
+    if (el.dataset.valueProperty) {
+      var label = el.dataset.valueLabel || el.dataset.valueProperty;
+      box.appendChild(element("p", null,
+        label + ": " + (isFinite(value) ? format(value) : (el.dataset.labelNoData || "No value"))));
+    }
+    if (el.dataset.highlight && props.official_code === el.dataset.highlight) {
+      box.appendChild(element("p", null, el.dataset.labelHighlight || "Highlighted"));
+    }
+    return box;
+  }
+
+  function draw(el, map, data) {
+    var features = data && Array.isArray(data.features) ? data.features : [];
+    var valueProperty = el.dataset.valueProperty;
+    var highlight = el.dataset.highlight || null;
+    var lang = document.documentElement.lang || undefined;
+    var numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+    var format = function (n) { return numberFormat.format(n); };
+
+    var outline = cssVar("--kern-color-layout-text-default", "#131525");
+    var accent = cssVar("--kern-color-action-default", "#2044aa");
+    var surface = cssVar("--kern-color-layout-background-default", "#ffffff");
+
+    var valueOf = function (feature) {
+      return valueProperty ? toNumber((feature.properties || {})[valueProperty]) : NaN;
+    };
+    var classification = valueProperty ? classify(features.map(valueOf)) : null;
+    var isHighlighted = function (feature) {
+      return highlight !== null && feature.properties && String(feature.properties.official_code) === highlight;
+    };
+    var fillFor = function (feature) {
+      if (!classification) {
+        return accent;
+      }
+      var index = classification.classOf(valueOf(feature));
+      return index < 0 ? surface : classification.classes[index].colour;
+    };
+
+    var highlighted = [];
+    var layer = L.geoJSON(features, {
+      style: function (feature) {
+        var strong = isHighlighted(feature);
+        return {
+          color: outline,
+          weight: strong ? 5 : 1.5,
+          opacity: 1,
+          fillColor: fillFor(feature),
+          fillOpacity: classification ? 0.9 : (strong ? 0.35 : 0.12),
+          dashArray: classification && classification.classOf(valueOf(feature)) < 0 ? "4 4" : null
+        };
+      },
+      pointToLayer: function (feature, latlng) {
+        var strong = isHighlighted(feature);
+        return L.circleMarker(latlng, {
+          radius: strong ? 10 : 7,
+          color: strong ? outline : surface,
+          weight: strong ? 4 : 2,
+          opacity: 1,
+          fillColor: classification ? fillFor(feature) : accent,
+          fillOpacity: 1
+        });
+      },
+      onEachFeature: function (feature, featureLayer) {
+        var name = feature.properties && feature.properties.name;
+        if (name !== undefined && name !== null && name !== "") {
+          featureLayer.bindTooltip(element("span", null, name), { sticky: !feature.geometry || feature.geometry.type !== "Point" });
+        }
+        featureLayer.bindPopup(function () {
+          return popupContent(el, feature, valueOf(feature), format);
+        });
+        if (isHighlighted(feature)) {
+          highlighted.push(featureLayer);
+        }
+      }
+    }).addTo(map);
+
+    highlighted.forEach(function (featureLayer) {
+      if (featureLayer.bringToFront) {
+        featureLayer.bringToFront();
+      }
+    });
+
+    if (classification) {
+      renderLegend(el, classification, format);
+    }
+
+    if (layer.getLayers().length) {
+      showMessage(el, null);
+      map.fitBounds(layer.getBounds(), { padding: [16, 16], maxZoom: 16 });
+    } else {
+      map.setView([51.16, 10.45], 5);
+      showMessage(el, el.dataset.msgEmpty || "Nothing to show.");
+    }
+  }
+
+  function setup(el) {
+    el.dataset.kpMapReady = "true";
+    if (typeof window.L === "undefined" || !el.dataset.geojsonUrl) {
+      showMessage(el, el.dataset.msgError || "The map could not be loaded.");
+      return;
+    }
+    var noscript = el.querySelector("noscript");
+    if (noscript) {
+      noscript.remove();
+    }
+    showMessage(el, el.dataset.msgLoading || "Loading …");
+
+    var map = L.map(el, {
+      zoomControl: false,
+      attributionControl: false,
+      scrollWheelZoom: false, /* no scroll trap; zoom with buttons or +/- */
+      zoomSnap: 0.25,
+      keyboard: true
+    });
+    L.control.zoom({
+      zoomInTitle: el.dataset.labelZoomIn || "Zoom in",
+      zoomOutTitle: el.dataset.labelZoomOut || "Zoom out"
+    }).addTo(map);
+
+    if (el.dataset.tileUrl) {
+      L.control.attribution({ prefix: false }).addTo(map);
+      L.tileLayer(el.dataset.tileUrl, {
+        attribution: el.dataset.tileAttribution || "",
+        maxZoom: 19
+      }).addTo(map);
+    }
+
+    /* Leaflet's popup close button has an English aria-label. */
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement() && event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close && el.dataset.labelClose) {
+        close.setAttribute("aria-label", el.dataset.labelClose);
+        close.setAttribute("title", el.dataset.labelClose);
+      }
+    });
+
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { map.invalidateSize(); }).observe(el);
+    }
+
+    fetch(el.dataset.geojsonUrl, {
+      credentials: "same-origin",
+      headers: { Accept: "application/geo+json, application/json" }
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        draw(el, map, data);
+      })
+      .catch(function (error) {
+        map.setView([51.16, 10.45], 5);
+        showMessage(el, el.dataset.msgError || "The map could not be loaded.");
+        if (window.console) {
+          window.console.error("kitaplan map:", error);
+        }
+      });
+  }
+
+  function init(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var maps = Array.prototype.slice.call(scope.querySelectorAll(".kp-map:not([data-kp-map-ready])"));
+    if (scope.matches && scope.matches(".kp-map:not([data-kp-map-ready])")) {
+      maps.push(scope);
+    }
+    maps.forEach(setup);
+  }
+
+  window.kitaplanMaps = { init: init, classify: classify };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+  /* Maps in content swapped in by htmx. */
+  document.addEventListener("htmx:load", function (event) { init(event.detail && event.detail.elt); });
+})();

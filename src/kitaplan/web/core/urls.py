@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kitaplan.web.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+]

@@ -1,0 +1,129 @@
+"""Reads of facilities for pages, exports and the API — always scoped by ``core.access``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from kitaplan.web.core import access
+from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.territory.models import Area, Territory
+
+PLACE_ANNOTATIONS = ("places_u3", "places_ue3", "places_school", "integration_places",
+                     "special_needs_group_places")
+
+
+def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[Facility]:
+    """Annotate each facility with the places valid on ``day`` (one LEFT JOIN, no query per row)."""
+    valid = Q(places_history__valid_from__lte=day) & (
+        Q(places_history__valid_to__isnull=True) | Q(places_history__valid_to__gte=day)
+    )
+    annotations: dict[str, Any] = {
+        f"current_{name}": Coalesce(F(f"places_on_day__{name}"), Value(0)) for name in PLACE_ANNOTATIONS
+    }
+    return (
+        queryset.annotate(places_on_day=FilteredRelation("places_history", condition=valid))
+        .annotate(**annotations)
+        .annotate(current_total=F("current_places_u3") + F("current_places_ue3") + F("current_places_school"))
+    )
+
+
+@dataclass(frozen=True)
+class FacilityFilter:
+    territory: Territory | None = None
+    search: str = ""
+    area: Area | None = None
+    provider_type: str = ""
+    provider_id: int | None = None
+    inclusion_profile: bool | None = None
+    barrier_free: bool | None = None
+    has_integration_places: bool | None = None
+    include_closed: bool = False
+    day: dt.date | None = None
+    sort: str = "name"
+
+
+SORT_FIELDS = {
+    "name": ("name", "official_number"),
+    "number": ("official_number",),
+    "area": ("area__official_code", "name"),
+    "provider": ("provider__name", "name"),
+    "u3": ("current_places_u3", "name"),
+    "ue3": ("current_places_ue3", "name"),
+    "total": ("current_total", "name"),
+    "integration": ("current_integration_places", "name"),
+}
+
+
+def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
+    """Facilities the user may see, filtered, sorted and annotated with the places of the day."""
+    day = filters.day or timezone.localdate()
+    qs = access.facilities_visible_to(user).select_related("provider", "area", "area__parent", "territory")
+    if filters.territory is not None:
+        qs = qs.filter(territory=filters.territory)
+    if not filters.include_closed:
+        qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+    if filters.search:
+        term = filters.search.strip()
+        qs = qs.filter(
+            Q(name__icontains=term) | Q(official_number__startswith=term) | Q(street__icontains=term)
+            | Q(postcode__startswith=term) | Q(provider__name__icontains=term)
+        )
+    if filters.area is not None:
+        qs = qs.filter(Q(area=filters.area) | Q(area__path__startswith=filters.area.path + "/"))
+    if filters.provider_type:
+        qs = qs.filter(provider__provider_type=filters.provider_type)
+    if filters.provider_id:
+        qs = qs.filter(provider_id=filters.provider_id)
+    if filters.inclusion_profile is not None:
+        qs = qs.filter(inclusion_profile=filters.inclusion_profile)
+    if filters.barrier_free is True:
+        qs = qs.filter(step_free_entrance=True, accessible_toilet=True)
+    elif filters.barrier_free is False:
+        qs = qs.exclude(step_free_entrance=True, accessible_toilet=True)
+    qs = with_places_on(qs, day)
+    if filters.has_integration_places is True:
+        qs = qs.filter(current_integration_places__gt=0)
+    elif filters.has_integration_places is False:
+        qs = qs.filter(current_integration_places=0)
+    descending = filters.sort.startswith("-")
+    fields = SORT_FIELDS.get(filters.sort.lstrip("-"), SORT_FIELDS["name"])
+    order = [f"-{fields[0]}" if descending else fields[0], *fields[1:]]
+    return qs.order_by(*order)
+
+
+def facility_list_totals(queryset: QuerySet[Facility]) -> dict[str, int]:
+    """Sums of the annotated places over a (filtered) facility list, in one query."""
+    sums = queryset.order_by().aggregate(
+        **{name: Coalesce(Sum(f"current_{name}"), 0) for name in PLACE_ANNOTATIONS},
+        total=Coalesce(Sum("current_total"), 0),
+    )
+    sums["count"] = queryset.order_by().count()
+    return sums
+
+
+def facility_totals(*, user: Any, territory: Territory, day: dt.date | None = None) -> dict[str, int]:
+    return facility_list_totals(facility_list(user=user, filters=FacilityFilter(territory=territory, day=day)))
+
+
+def get_facility_for(*, user: Any, pk: int) -> Facility:
+    """One facility the user may see (raises ``Facility.DoesNotExist`` otherwise)."""
+    return access.facilities_visible_to(user).select_related("provider", "area", "territory").get(pk=pk)
+
+
+def places_history(facility: Facility) -> QuerySet[FacilityPlaces]:
+    return facility.places_history.order_by("-valid_from")
+
+
+def places_on(facility: Facility, day: dt.date) -> FacilityPlaces | None:
+    return (
+        facility.places_history.filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .first()
+    )

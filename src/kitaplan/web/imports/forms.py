@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.exchange.mappings import MAPPINGS
+from kitaplan.web.imports.models import ImportKind
+from kitaplan.web.territory.models import Territory
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip")
+
+
+class ImportForm(forms.Form):
+    territory = forms.ModelChoiceField(label=_("Territory"), queryset=Territory.objects.order_by("name"),
+                                       empty_label=None)
+    kind = forms.ChoiceField(label=_("Kind of data"), choices=ImportKind.choices)
+    mapping = forms.ChoiceField(
+        label=_("Column mapping"), required=False,
+        help_text=_("Leave empty for the kitaplan standard format of the chosen kind."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV, Excel (XLSX), GeoJSON, GeoPackage or a zipped Shapefile."),
+    )
+    effective_day = forms.DateField(
+        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Changed places hold from this day; facilities missing from the file close the day before."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["mapping"].choices = [("", _("standard format")), *[(name, name) for name in sorted(MAPPINGS)]]  # type: ignore[attr-defined]
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
+            raise forms.ValidationError(
+                _("%(name)s: this file type is not supported (allowed: %(allowed)s)."),
+                params={"name": upload.name, "allowed": ", ".join(ALLOWED_SUFFIXES)},
+            )
+        return upload
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        name = data.get("mapping")
+        if name and MAPPINGS[name].kind_of_import != data.get("kind"):
+            self.add_error("mapping", _("This mapping is for another kind of data."))
+        return data

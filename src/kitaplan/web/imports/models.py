@@ -1,0 +1,53 @@
+"""Import history (de: Importprotokoll): every import, refused or done, with its summary."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.territory.models import Territory
+
+
+class ImportKind(models.TextChoices):
+    AREAS = "areas", _("Areas")
+    POPULATION = "population", _("Population")
+    INDICATORS = "indicators", _("Indicator definitions")
+    INDICATOR_VALUES = "indicator_values", _("Indicator values")
+    PROVIDERS = "providers", _("Providers")
+    FACILITIES = "facilities", _("Facilities")
+
+
+class ImportStatus(models.TextChoices):
+    SUCCEEDED = "succeeded", _("imported")
+    REFUSED = "refused", _("refused")
+
+
+class ImportRun(models.Model):
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="import_runs",
+                                  verbose_name=_("territory"))
+    kind = models.CharField(_("kind of data"), max_length=20, choices=ImportKind.choices)
+    mapping = models.CharField(_("column mapping"), max_length=60)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_sha256 = models.CharField(_("checksum"), max_length=64)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("imported by"))
+    actor_label = models.CharField(_("imported by"), max_length=150)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    removed = models.PositiveIntegerField(_("removed"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    notes = models.JSONField(_("notes"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"

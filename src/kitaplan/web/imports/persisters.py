@@ -1,0 +1,496 @@
+"""Write validated records of one kind into the database, comparing by official key.
+
+Every persister has the signature ``(*, territory, records, file_name, day) -> ImportSummary``
+and runs inside the import's transaction; it raises ``ImportRefused`` for problems that only
+the stored data can reveal (unknown parent area, unknown provider, …).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from shapely.geometry import mapping as geometry_mapping
+
+from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.territory.hierarchy import ancestors_of
+from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
+from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
+from kitaplan.web.territory.models import (
+    Area,
+    AreaLevel,
+    IndicatorDefinition,
+    IndicatorValue,
+    PopulationCount,
+    Territory,
+)
+
+if TYPE_CHECKING:
+    from kitaplan.web.imports.services import ImportSummary
+
+Record = dict[str, Any]
+
+#: When a file gives only a facility's total places, the share of places under 3 assumed for a
+#: new facility if the territory has no facility with an age split yet. Berlin 2017: 0.31.
+DEFAULT_U3_SHARE = 0.31
+
+
+def _summary() -> ImportSummary:
+    from kitaplan.web.imports.services import ImportSummary
+
+    return ImportSummary()
+
+
+def _refuse(problems: Sequence[ImportProblem]) -> None:
+    from kitaplan.web.imports.services import ImportRefused
+
+    raise ImportRefused(problems)
+
+
+def _plain(value: Any) -> Any:
+    """A value as stored and compared (Decimal → float, geometry → GeoJSON dict with lists)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "geom_type"):
+        return json.loads(json.dumps(geometry_mapping(value)))
+    return value
+
+
+def _diff(instance: Any, values: Record) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for name, new in values.items():
+        old = getattr(instance, name)
+        if isinstance(old, dt.date | dt.time) or isinstance(new, dt.date | dt.time):
+            differs = old != new
+        elif isinstance(old, float) or isinstance(new, float):
+            differs = old is None or new is None or abs(float(old) - float(new)) > 1e-9
+        else:
+            differs = old != new
+        if differs:
+            changes[name] = [old, new]
+    return changes
+
+
+def _problem(code: ProblemCode, file_name: str, record: Record, column: str, value: Any,
+             expected: str) -> ImportProblem:
+    return ImportProblem(code=code, file=file_name, row=int(record.get("row_number", 0)),
+                         column=column, value="" if value is None else str(value), expected=expected)
+
+
+# --------------------------------------------------------------------------------------- areas
+
+def persist_areas(*, territory: Territory, records: list[Record], file_name: str,
+                  day: dt.date) -> ImportSummary:
+    summary = _summary()
+    levels = {level.code: level for level in territory.levels.all()}
+    problems: list[ImportProblem] = []
+    for record in records:
+        if record["level"] not in levels:
+            problems.append(_problem(ProblemCode.UNKNOWN_LEVEL, file_name, record, "level",
+                                     record["level"], "one of " + ", ".join(sorted(levels))))
+    if problems:
+        _refuse(problems)
+    records = sorted(records, key=lambda r: (levels[r["level"]].rank, r["official_code"]))
+    existing = {
+        (area.level.code, area.official_code): area
+        for area in Area.objects.filter(territory=territory, valid_to__isnull=True).select_related("level")
+    }
+    file_keys = {(r["level"], r["official_code"]) for r in records}
+    by_level_rank = {level.rank: level for level in levels.values()}
+    for record in records:
+        level = levels[record["level"]]
+        parent = None
+        parent_code = record.get("parent_code")
+        if parent_code:
+            parent_level = by_level_rank.get(level.rank - 1)
+            parent = existing.get((parent_level.code, parent_code)) if parent_level else None
+            if parent is None:
+                problems.append(_problem(ProblemCode.UNKNOWN_PARENT, file_name, record, "parent_code",
+                                         parent_code, "the code of an area one level up"))
+                continue
+        values: Record = {
+            "name": record["name"],
+            "parent_id": parent.pk if parent else None,
+            "valid_from": record.get("valid_from"),
+            "valid_to": record.get("valid_to"),
+        }
+        geometry = record.get("geometry")
+        if geometry is not None:
+            values["geometry"] = _plain(geometry)
+            facts = summarise_geometry(values["geometry"])
+            values.update(centroid_lat=facts.centroid_lat, centroid_lon=facts.centroid_lon,
+                          bbox=list(facts.bbox), area_km2=facts.area_km2)
+        key = (level.code, record["official_code"])
+        area = existing.get(key)
+        if area is None:
+            area = Area.objects.create(territory=territory, level=level,
+                                       official_code=record["official_code"], **values)
+            existing[key] = area
+            summary.added += 1
+            continue
+        changes = _diff(area, values)
+        if changes:
+            for name in changes:
+                setattr(area, name, values[name])
+            area.save()
+            summary.changed += 1
+            summary.changes.append({"key": f"{key[0]}:{key[1]}", "fields": _compact(changes)})
+        else:
+            summary.unchanged += 1
+    if problems:
+        _refuse(problems)
+    _refresh_paths(territory)
+    levels_in_file = {r["level"] for r in records}
+    for key, area in sorted(existing.items()):
+        if key[0] in levels_in_file and key not in file_keys:
+            area.valid_to = max(day - dt.timedelta(days=1), area.valid_from or dt.date.min)
+            area.save(update_fields=["valid_to"])
+            summary.removed += 1
+            summary.removed_keys.append(f"{key[0]}:{key[1]}")
+    return summary
+
+
+def _refresh_paths(territory: Territory) -> None:
+    """Recompute every area's materialised path (``01/0110/011001``) from the parent links."""
+    areas = list(Area.objects.filter(territory=territory).only("pk", "parent_id", "official_code", "path"))
+    by_id = {a.pk: a for a in areas}
+    parent_of = {a.pk: a.parent_id for a in areas}
+    changed = []
+    for area in areas:
+        chain = [area.pk, *ancestors_of(area.pk, parent_of)]
+        path = "/".join(by_id[pk].official_code for pk in reversed(chain))
+        if area.path != path:
+            area.path = path
+            changed.append(area)
+    Area.objects.bulk_update(changed, ["path"], batch_size=1000)
+
+
+def _compact(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Before/after for the audit trail; boundaries are summarised, not copied."""
+    out: dict[str, list[Any]] = {}
+    for name, (old, new) in changes.items():
+        if name == "geometry":
+            out[name] = ["(boundary)", "(new boundary)"]
+        elif name == "bbox":
+            continue
+        else:
+            out[name] = [old, new]
+    return out
+
+
+def _areas_by_code(territory: Territory) -> dict[str, Area]:
+    """Current areas of the territory by official code; where levels share a code, the finer wins."""
+    areas = Area.objects.filter(territory=territory, valid_to__isnull=True).order_by("level__rank")
+    return {a.official_code: a for a in areas}
+
+
+# ---------------------------------------------------------------------------------- population
+
+def persist_population(*, territory: Territory, records: list[Record], file_name: str,
+                       day: dt.date) -> ImportSummary:
+    summary = _summary()
+    areas = _areas_by_code(territory)
+    problems = [
+        _problem(ProblemCode.UNKNOWN_AREA, file_name, r, "area_code", r["area_code"],
+                 "the official code of an area of this territory")
+        for r in records if r["area_code"] not in areas
+    ]
+    if problems:
+        _refuse(problems)
+    years = sorted({r["year"] for r in records})
+    existing = {
+        (c.area_id, c.year, c.age): c
+        for c in PopulationCount.objects.filter(area__territory=territory, year__in=years)
+    }
+    seen: set[tuple[int, int, int]] = set()
+    to_create, to_update = [], []
+    for record in records:
+        area = areas[record["area_code"]]
+        key = (area.pk, record["year"], record["age"])
+        seen.add(key)
+        values = {"count": record["count"], "method": record.get("method") or "counted",
+                  "source": record.get("source") or ""}
+        cell = existing.get(key)
+        if cell is None:
+            to_create.append(PopulationCount(area=area, year=record["year"], age=record["age"], **values))
+            continue
+        changes = _diff(cell, values)
+        if changes:
+            for name in changes:
+                setattr(cell, name, values[name])
+            to_update.append(cell)
+            summary.changes.append({"key": f"{area.official_code}:{key[1]}:{key[2]}", "fields": changes})
+        else:
+            summary.unchanged += 1
+    PopulationCount.objects.bulk_create(to_create, batch_size=2000)
+    PopulationCount.objects.bulk_update(to_update, ["count", "method", "source"], batch_size=2000)
+    stale = [cell.pk for key, cell in existing.items() if key not in seen]
+    PopulationCount.objects.filter(pk__in=stale).delete()
+    summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
+    return summary
+
+
+# ---------------------------------------------------------------------------------- indicators
+
+def persist_indicators(*, territory: Territory, records: list[Record], file_name: str,
+                       day: dt.date) -> ImportSummary:
+    summary = _summary()
+    existing = {d.code: d for d in IndicatorDefinition.objects.all()}
+    for record in records:
+        values = {name: record.get(name) or "" for name in ("name", "unit", "source", "description")}
+        values["direction"] = record["direction"]
+        definition = existing.get(record["code"])
+        if definition is None:
+            IndicatorDefinition.objects.create(code=record["code"], **values)
+            summary.added += 1
+            continue
+        changes = _diff(definition, values)
+        if changes:
+            for name in changes:
+                setattr(definition, name, values[name])
+            definition.save()
+            summary.changed += 1
+            summary.changes.append({"key": record["code"], "fields": changes})
+        else:
+            summary.unchanged += 1
+    summary.notes.append("definitions_are_never_removed_by_an_import")
+    return summary
+
+
+def persist_indicator_values(*, territory: Territory, records: list[Record], file_name: str,
+                             day: dt.date) -> ImportSummary:
+    summary = _summary()
+    areas = _areas_by_code(territory)
+    indicators = {d.code: d for d in IndicatorDefinition.objects.all()}
+    problems: list[ImportProblem] = []
+    for r in records:
+        if r["indicator_code"] not in indicators:
+            problems.append(_problem(ProblemCode.UNKNOWN_INDICATOR, file_name, r, "indicator_code",
+                                     r["indicator_code"], "the code of a defined indicator"))
+        if r["area_code"] not in areas:
+            problems.append(_problem(ProblemCode.UNKNOWN_AREA, file_name, r, "area_code", r["area_code"],
+                                     "the official code of an area of this territory"))
+    if problems:
+        _refuse(problems)
+    scopes = {(indicators[r["indicator_code"]].pk, r["year"]) for r in records}
+    existing = {
+        (v.indicator_id, v.area_id, v.year): v
+        for v in IndicatorValue.objects.filter(
+            area__territory=territory,
+            indicator_id__in={s[0] for s in scopes}, year__in={s[1] for s in scopes},
+        )
+    }
+    seen: set[tuple[int, int, int]] = set()
+    to_create, to_update = [], []
+    for r in records:
+        key = (indicators[r["indicator_code"]].pk, areas[r["area_code"]].pk, r["year"])
+        seen.add(key)
+        value = float(r["value"])
+        stored = existing.get(key)
+        if stored is None:
+            to_create.append(IndicatorValue(indicator_id=key[0], area_id=key[1], year=key[2], value=value))
+        elif abs(stored.value - value) > 1e-9:
+            summary.changes.append({"key": f"{r['indicator_code']}:{r['area_code']}:{r['year']}",
+                                    "fields": {"value": [stored.value, value]}})
+            stored.value = value
+            to_update.append(stored)
+        else:
+            summary.unchanged += 1
+    IndicatorValue.objects.bulk_create(to_create, batch_size=2000)
+    IndicatorValue.objects.bulk_update(to_update, ["value"], batch_size=2000)
+    stale = [v.pk for key, v in existing.items() if key not in seen and (key[0], key[2]) in scopes]
+    IndicatorValue.objects.filter(pk__in=stale).delete()
+    summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
+    return summary
+
+
+# ----------------------------------------------------------------------------------- providers
+
+def persist_providers(*, territory: Territory, records: list[Record], file_name: str,
+                      day: dt.date) -> ImportSummary:
+    summary = _summary()
+    existing = {p.official_number: p for p in Provider.objects.filter(territory=territory)}
+    to_create, to_update = [], []
+    for r in records:
+        values = {"name": r["name"], "provider_type": r["provider_type"]}
+        provider = existing.get(r["official_number"])
+        if provider is None:
+            to_create.append(Provider(territory=territory, official_number=r["official_number"], **values))
+            continue
+        changes = _diff(provider, values)
+        if changes:
+            for name in changes:
+                setattr(provider, name, values[name])
+            to_update.append(provider)
+            summary.changes.append({"key": r["official_number"], "fields": changes})
+        else:
+            summary.unchanged += 1
+    Provider.objects.bulk_create(to_create, batch_size=2000)
+    Provider.objects.bulk_update(to_update, ["name", "provider_type"], batch_size=2000)
+    summary.added, summary.changed = len(to_create), len(to_update)
+    summary.notes.append("providers_are_never_removed_by_an_import")
+    return summary
+
+
+# ---------------------------------------------------------------------------------- facilities
+
+FACILITY_FIELDS = (
+    "name", "street", "house_number", "postcode", "city", "opening_time", "closing_time",
+    "step_free_entrance", "accessible_toilet", "lift", "accessible_outdoor_area",
+    "inclusion_profile", "data_note",
+)
+TEXT_FIELDS = {"name", "street", "house_number", "postcode", "city", "data_note"}
+BOOLEAN_FIELDS = {"step_free_entrance", "accessible_toilet", "lift", "accessible_outdoor_area",
+                  "inclusion_profile"}
+
+
+def _location(record: Record) -> tuple[float, float] | None:
+    geometry = record.get("geometry")
+    if geometry is not None and getattr(geometry, "geom_type", "") == "Point":
+        return round(float(geometry.y), 6), round(float(geometry.x), 6)
+    if record.get("lat") is not None and record.get("lon") is not None:
+        return round(float(record["lat"]), 6), round(float(record["lon"]), 6)
+    return None
+
+
+def finest_areas(territory: Territory) -> list[Area]:
+    """Current areas of the territory's finest level that have a boundary."""
+    level = territory.levels.order_by("-rank").first()
+    if level is None:
+        return []
+    return list(Area.objects.filter(level=level, valid_to__isnull=True, geometry__isnull=False))
+
+
+def persist_facilities(*, territory: Territory, records: list[Record], file_name: str,
+                       day: dt.date) -> ImportSummary:
+    summary = _summary()
+    problems: list[ImportProblem] = []
+    providers = {p.official_number: p for p in Provider.objects.filter(territory=territory)}
+    locations: list[tuple[float, float]] = []
+    for r in records:
+        number = r.get("provider_number")
+        if number and number not in providers:
+            if r.get("provider_name"):
+                providers[number] = Provider.objects.create(
+                    territory=territory, official_number=number, name=r["provider_name"],
+                    provider_type=r.get("provider_type") or "other",
+                )
+            else:
+                problems.append(_problem(ProblemCode.UNKNOWN_PROVIDER, file_name, r, "provider_number",
+                                         number, "the number of a provider imported before"))
+        location = _location(r)
+        if location is None:
+            problems.append(_problem(ProblemCode.MISSING_GEOMETRY, file_name, r, "lat/lon", "",
+                                     "a location (lat/lon or point geometry)"))
+            location = (0.0, 0.0)
+        locations.append(location)
+    if problems:
+        _refuse(problems)
+    areas = finest_areas(territory)
+    area_ids = locate_points([(lon, lat) for lat, lon in locations],
+                             [(a.pk, a.geometry) for a in areas])
+    existing = {f.official_number: f for f in Facility.objects.filter(territory=territory)}
+    current_places = {
+        p.facility_id: p for p in FacilityPlaces.objects.filter(
+            facility__territory=territory, valid_to__isnull=True)
+    }
+    u3_share = _territory_u3_share(current_places.values())
+    seen: set[str] = set()
+    for r, (lat, lon), area_id in zip(records, locations, area_ids, strict=True):
+        number = r["official_number"]
+        seen.add(number)
+        values: Record = {name: r.get(name) for name in FACILITY_FIELDS}
+        for name in TEXT_FIELDS:
+            values[name] = values[name] or ""
+        for name in BOOLEAN_FIELDS:
+            values[name] = bool(values[name])
+        values.update(lat=lat, lon=lon, area_id=area_id,
+                      provider_id=providers[r["provider_number"]].pk if r.get("provider_number") else None,
+                      valid_to=None)
+        facility = existing.get(number)
+        current = current_places.get(facility.pk) if facility is not None else None
+        places = _places_values(r, current, u3_share)
+        places_from = r.get("places_valid_from") or day
+        if facility is None:
+            facility = Facility.objects.create(territory=territory, official_number=number,
+                                               valid_from=places_from, **values)
+            existing[number] = facility
+            FacilityPlaces.objects.create(facility=facility, valid_from=places_from, **places)
+            summary.added += 1
+            continue
+        changes = _diff(facility, values)
+        if changes:
+            for name in changes:
+                setattr(facility, name, values[name])
+            facility.save()
+        changes.update(_apply_places(facility, places, current, places_from))
+        if changes:
+            summary.changed += 1
+            summary.changes.append({"key": number, "fields": changes})
+        else:
+            summary.unchanged += 1
+    for number, facility in sorted(existing.items()):
+        if number not in seen and facility.valid_to is None:
+            facility.valid_to = max(day - dt.timedelta(days=1), facility.valid_from or dt.date.min)
+            facility.save(update_fields=["valid_to"])
+            FacilityPlaces.objects.filter(facility=facility, valid_to__isnull=True).update(
+                valid_to=facility.valid_to)
+            summary.removed += 1
+            summary.removed_keys.append(number)
+    return summary
+
+
+def _territory_u3_share(places: Any) -> float:
+    u3 = ue3 = 0
+    for p in places:
+        u3 += p.places_u3
+        ue3 += p.places_ue3
+    return u3 / (u3 + ue3) if u3 + ue3 else DEFAULT_U3_SHARE
+
+
+def _places_values(record: Record, current: FacilityPlaces | None, u3_share: float) -> dict[str, int]:
+    """Places of the record; a bare total is split by the facility's own or the city's u3 share."""
+    values = {name: int(record.get(name) or 0) for name in FacilityPlaces.PLACE_FIELDS}
+    if record.get("places_u3") is None and record.get("places_ue3") is None and record.get("places_total") is not None:
+        total = int(record["places_total"]) - values["places_school"]
+        if current is not None and current.places_u3 + current.places_ue3 == total:
+            values["places_u3"], values["places_ue3"] = current.places_u3, current.places_ue3
+        else:
+            share = (current.places_u3 / (current.places_u3 + current.places_ue3)
+                     if current is not None and current.places_u3 + current.places_ue3 else u3_share)
+            values["places_u3"] = int(total * share + 0.5)
+            values["places_ue3"] = total - values["places_u3"]
+    return values
+
+
+def _apply_places(facility: Facility, places: dict[str, int], current: FacilityPlaces | None,
+                  valid_from: dt.date) -> dict[str, list[Any]]:
+    """Store changed places as a new dated record (or correct the current one in place)."""
+    if current is None:
+        FacilityPlaces.objects.create(facility=facility, valid_from=valid_from, **places)
+        return {"places": [None, places]}
+    changes = _diff(current, places)
+    if not changes:
+        return {}
+    if valid_from <= current.valid_from:
+        for name, value in places.items():
+            setattr(current, name, value)
+        current.save()
+    else:
+        current.valid_to = valid_from - dt.timedelta(days=1)
+        current.save(update_fields=["valid_to"])
+        FacilityPlaces.objects.create(facility=facility, valid_from=valid_from, **places)
+    return changes
+
+
+PERSISTERS: dict[str, Callable[..., ImportSummary]] = {
+    "areas": persist_areas,
+    "population": persist_population,
+    "indicators": persist_indicators,
+    "indicator_values": persist_indicator_values,
+    "providers": persist_providers,
+    "facilities": persist_facilities,
+}

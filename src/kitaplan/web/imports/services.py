@@ -1,0 +1,180 @@
+"""Importing files into the database: atomic, idempotent, summarised and audited.
+
+Steps of :func:`import_file`:
+
+1. read the file and apply the declared column mapping (``kitaplan.exchange``); every problem
+   of every row is collected;
+2. if there is any problem, nothing is written: the run is stored as *refused* with the
+   problems (file, row, column, value, expectation) and audited;
+3. otherwise, inside one durable transaction, the records are compared with what is stored
+   under the same official keys: new keys are *added*, differing ones *changed* (before/after
+   kept in the audit event), equal ones *unchanged*, and stored records of the same scope that
+   the file no longer contains are *removed* (areas and facilities are end-dated, values are
+   deleted);
+4. problems that only the database can reveal (unknown parent area, unknown provider) raise
+   :class:`ImportRefused` inside the transaction, which rolls everything back; the run is then
+   stored as refused;
+5. the run with its summary is kept in the import history (:class:`ImportRun`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.exchange.mappings import get_mapping
+from kitaplan.exchange.readers import ExchangeError, read_table
+from kitaplan.exchange.validation import apply_mapping
+from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.imports.models import ImportKind, ImportRun, ImportStatus
+from kitaplan.web.imports import persisters
+from kitaplan.web.territory.models import Territory
+
+#: The standard mapping for each kind of data (see docs/data-formats.md).
+STANDARD_MAPPINGS: dict[str, str] = {
+    ImportKind.AREAS: "kitaplan-areas",
+    ImportKind.POPULATION: "kitaplan-population",
+    ImportKind.INDICATORS: "kitaplan-indicators",
+    ImportKind.INDICATOR_VALUES: "kitaplan-indicator-values",
+    ImportKind.PROVIDERS: "kitaplan-providers",
+    ImportKind.FACILITIES: "kitaplan-facilities",
+}
+
+
+class ImportRefused(Exception):
+    """Raised inside the import transaction to roll it back with the problems found."""
+
+    def __init__(self, problems: Sequence[ImportProblem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = list(problems)
+
+
+@dataclass
+class ImportSummary:
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    changes: list[dict[str, Any]] = field(default_factory=list)  # before/after of changed records
+    removed_keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[str], None]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_file(
+    *,
+    territory: Territory,
+    kind: str,
+    path: Path,
+    actor: Any,
+    mapping_name: str | None = None,
+    display_name: str | None = None,
+    effective_day: dt.date | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportRun:
+    """Import one file of one kind into a territory; returns the stored :class:`ImportRun`.
+
+    ``effective_day`` is the day from which changed places hold and the day after which
+    removed facilities/areas are closed (default: today).
+    """
+    say = progress or (lambda message: None)
+    started = time.monotonic()
+    kind = ImportKind(kind)
+    mapping = get_mapping(mapping_name or STANDARD_MAPPINGS[kind])
+    file_name = display_name or path.name
+    day = effective_day or timezone.localdate()
+    run = ImportRun(
+        territory=territory, kind=kind, mapping=mapping.name, file_name=file_name,
+        file_sha256=file_sha256(path),
+        actor=actor if isinstance(actor, User) else None,
+        actor_label=actor.get_username() if hasattr(actor, "get_username") else "system",
+    )
+    say(f"reading {file_name}")
+    try:
+        table = read_table(path, display_name=file_name)
+        result = apply_mapping(table, mapping)
+        problems = list(result.problems)
+        records = list(result.records)
+        run.rows = len(table.rows)
+    except ExchangeError as error:
+        problems, records = list(error.problems), []
+    if not problems:
+        say(f"checking and writing {len(records)} records")
+        try:
+            with transaction.atomic(durable=True):
+                summary = persisters.PERSISTERS[kind](
+                    territory=territory, records=records, file_name=file_name, day=day,
+                )
+                run.status = ImportStatus.SUCCEEDED
+                _store_run(run, summary=summary, problems=[], started=started)
+                record_audit_event(
+                    actor=actor, action=AuditAction.IMPORT_FINISHED, target=run,
+                    details={
+                        "kind": kind.value, "file": file_name, "mapping": mapping.name,
+                        "added": summary.added, "changed": summary.changed,
+                        "unchanged": summary.unchanged, "removed": summary.removed,
+                        "changes": summary.changes, "removed_keys": summary.removed_keys,
+                    },
+                )
+                return run
+        except ImportRefused as refused:
+            problems = refused.problems
+    run.status = ImportStatus.REFUSED
+    run.pk = None
+    with transaction.atomic():
+        _store_run(run, summary=ImportSummary(), problems=problems, started=started)
+        record_audit_event(
+            actor=actor, action=AuditAction.IMPORT_REFUSED, target=run,
+            details={"kind": kind.value, "file": file_name, "problems": len(problems)},
+        )
+    return run
+
+
+def _store_run(run: ImportRun, *, summary: ImportSummary, problems: Sequence[ImportProblem],
+               started: float) -> None:
+    run.added, run.changed = summary.added, summary.changed
+    run.unchanged, run.removed = summary.unchanged, summary.removed
+    run.notes = summary.notes
+    run.problems = [problem_to_dict(p) for p in problems]
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    run.save()
+
+
+def problem_to_dict(problem: ImportProblem) -> dict[str, Any]:
+    return {
+        "code": problem.code.value, "file": problem.file, "row": problem.row,
+        "column": problem.column, "value": problem.value, "expected": problem.expected,
+    }
+
+
+def problem_from_dict(data: dict[str, Any]) -> ImportProblem:
+    return ImportProblem(
+        code=ProblemCode(data["code"]), file=data["file"], row=int(data["row"]),
+        column=data["column"], value=data["value"], expected=data["expected"],
+    )
+
+
+def normalise_json(value: Any) -> Any:
+    """The value as it comes back from a JSON column (tuples become lists)."""
+    return json.loads(json.dumps(value))

@@ -1,0 +1,21 @@
+"""Root URL configuration."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from kitaplan.web.core.login import login_view
+
+urlpatterns = [
+    path("login/", login_view, name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("", include("kitaplan.web.core.urls")),
+    path("areas/", include("kitaplan.web.territory.urls")),
+    path("facilities/", include("kitaplan.web.facilities.urls")),
+    path("imports/", include("kitaplan.web.imports.urls")),
+    path("audit/", include("kitaplan.web.audit.urls")),
+    path("api/", include("kitaplan.web.api.urls")),
+]
