@@ -24,10 +24,24 @@ def extracted_ids() -> set[tuple[str, str]]:
     original = CATALOGUE.read_bytes()
     try:
         subprocess.run(
-            [sys.executable, "-m", "django", "makemessages", "-l", "de", "--no-location",
-             "--no-obsolete", "--settings=kitaplan.web.settings",
-             "-i", "demo/data/*", "-i", "web/core/static/*"],
-            cwd=PACKAGE, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "django",
+                "makemessages",
+                "-l",
+                "de",
+                "--no-location",
+                "--no-obsolete",
+                "--settings=kitaplan.web.settings",
+                "-i",
+                "demo/data/*",
+                "-i",
+                "web/core/static/*",
+            ],
+            cwd=PACKAGE,
+            check=True,
+            capture_output=True,
         )
         po = polib.pofile(str(CATALOGUE))
         return {(e.msgctxt or "", e.msgid) for e in po if not e.obsolete}
@@ -40,9 +54,9 @@ def main() -> int:
     committed_ids = {(e.msgctxt or "", e.msgid) for e in committed if not e.obsolete}
     wanted = extracted_ids()
     problems = []
-    for ctx, msgid in sorted(wanted - committed_ids):
+    for _ctx, msgid in sorted(wanted - committed_ids):
         problems.append(f"missing in django.po: {msgid!r}")
-    for ctx, msgid in sorted(committed_ids - wanted):
+    for _ctx, msgid in sorted(committed_ids - wanted):
         problems.append(f"obsolete in django.po: {msgid!r}")
     for entry in committed:
         if entry.obsolete:
@@ -52,8 +66,10 @@ def main() -> int:
         elif not entry.translated():
             problems.append(f"untranslated: {entry.msgid!r}")
     if problems:
-        print("The German catalogue needs work (run `cd src/kitaplan && python -m django makemessages "
-              "-l de --no-location --no-obsolete --settings=kitaplan.web.settings -i 'demo/data/*' -i 'web/core/static/*'`, translate, then `compilemessages`):")
+        print(
+            "The German catalogue needs work (run `cd src/kitaplan && python -m django makemessages "
+            "-l de --no-location --no-obsolete --settings=kitaplan.web.settings -i 'demo/data/*' -i 'web/core/static/*'`, translate, then `compilemessages`):"
+        )
         print("\n".join("  " + p for p in problems))
         return 1
     print(f"translations complete: {len(committed_ids)} messages")

@@ -51,8 +51,12 @@ def _territory(code: str) -> Any:
         return Territory.objects.get(code=code)
     except Territory.DoesNotExist:
         known = ", ".join(Territory.objects.values_list("code", flat=True)) or "–"
-        raise SystemExit(_fail(_('There is no territory "%(code)s" (known: %(known)s).')
-                               % {"code": code, "known": known})) from None
+        raise SystemExit(
+            _fail(
+                _('There is no territory "%(code)s" (known: %(known)s).')
+                % {"code": code, "known": known}
+            )
+        ) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -67,8 +71,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     runs = load_demo(actor=SYSTEM, progress=_say)
     refused = [r for r in runs if r.status != "succeeded"]
     if refused:
-        return _fail(_("The demo data could not be loaded: %(files)s")
-                     % {"files": ", ".join(r.file_name for r in refused)}, EXIT_PROBLEMS)
+        return _fail(
+            _("The demo data could not be loaded: %(files)s")
+            % {"files": ", ".join(r.file_name for r in refused)},
+            EXIT_PROBLEMS,
+        )
     accounts = create_demo_accounts()
     _say("")
     _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
@@ -85,10 +92,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     _migrate()
-    _say(_("kitaplan runs at http://%(host)s:%(port)s/ (stop with Ctrl+C)")
-         % {"host": args.host, "port": args.port})
-    call_command("runserver", f"{args.host}:{args.port}", use_reloader=args.dev, use_threading=True,
-                 skip_checks=not args.dev)
+    _say(
+        _("kitaplan runs at http://%(host)s:%(port)s/ (stop with Ctrl+C)")
+        % {"host": args.host, "port": args.port}
+    )
+    call_command(
+        "runserver",
+        f"{args.host}:{args.port}",
+        use_reloader=args.dev,
+        use_threading=True,
+        skip_checks=not args.dev,
+    )
     return EXIT_OK
 
 
@@ -104,19 +118,37 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _fail(_("%(file)s: the file does not exist.") % {"file": args.file})
     if args.mapping and args.mapping not in MAPPINGS:
-        return _fail(_('There is no column mapping "%(name)s" (known: %(known)s).')
-                     % {"name": args.mapping, "known": ", ".join(sorted(MAPPINGS))})
+        return _fail(
+            _('There is no column mapping "%(name)s" (known: %(known)s).')
+            % {"name": args.mapping, "known": ", ".join(sorted(MAPPINGS))}
+        )
     _migrate()
     territory = _territory(args.territory)
-    run = import_file(territory=territory, kind=args.kind, path=path, actor=SYSTEM,
-                      mapping_name=args.mapping, effective_day=args.effective_day, progress=_say)
+    run = import_file(
+        territory=territory,
+        kind=args.kind,
+        path=path,
+        actor=SYSTEM,
+        mapping_name=args.mapping,
+        effective_day=args.effective_day,
+        progress=_say,
+    )
     if run.status != "succeeded":
         print(_("The file was not imported. Nothing was changed in the database."), file=sys.stderr)
         for problem in run.problems:
             print("  " + describe_problem(problem_from_dict(problem)), file=sys.stderr)
         return EXIT_PROBLEMS
-    _say(_("Imported: %(added)s added, %(changed)s changed, %(unchanged)s unchanged, %(removed)s removed.")
-         % {"added": run.added, "changed": run.changed, "unchanged": run.unchanged, "removed": run.removed})
+    _say(
+        _(
+            "Imported: %(added)s added, %(changed)s changed, %(unchanged)s unchanged, %(removed)s removed."
+        )
+        % {
+            "added": run.added,
+            "changed": run.changed,
+            "unchanged": run.unchanged,
+            "removed": run.removed,
+        }
+    )
     return EXIT_OK
 
 
@@ -129,7 +161,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kitaplan.web.facilities.tables import FACILITY_COLUMNS
     from kitaplan.web.territory import selectors
     from kitaplan.web.territory.models import IndicatorValue, PopulationCount
-    from kitaplan.web.territory.tables import AREA_COLUMNS, INDICATOR_VALUE_COLUMNS, POPULATION_COLUMNS
+    from kitaplan.web.territory.tables import (
+        AREA_COLUMNS,
+        INDICATOR_VALUE_COLUMNS,
+        POPULATION_COLUMNS,
+    )
 
     _migrate()
     territory = _territory(args.territory)
@@ -145,12 +181,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         objects = PopulationCount.objects.filter(area__territory=territory).select_related("area")
         columns, geometry = POPULATION_COLUMNS, None
     else:
-        objects = IndicatorValue.objects.filter(area__territory=territory).select_related("area", "indicator")
+        objects = IndicatorValue.objects.filter(area__territory=territory).select_related(
+            "area", "indicator"
+        )
         columns, geometry = INDICATOR_VALUE_COLUMNS, None
     if args.format == "geojson" and geometry is None:
         return _fail(_("%(kind)s have no geometry; choose csv or xlsx.") % {"kind": args.kind})
-    response = export_response(export_format=args.format, columns=columns, objects=objects,
-                               base_name=args.kind, geometry=geometry)
+    response = export_response(
+        export_format=args.format,
+        columns=columns,
+        objects=objects,
+        base_name=args.kind,
+        geometry=geometry,
+    )
     out = Path(args.output)
     out.write_bytes(response.content)
     _say(_("Written: %(file)s (%(size)s bytes)") % {"file": out, "size": len(response.content)})
@@ -167,13 +210,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings = run_checks(territories=territories)
     errors = 0
     for territory, items in findings:
-        _say(f"{territory.name}: " + (_("no problems found") if not items else
-                                     _("%(n)s finding(s)") % {"n": len(items)}))
+        _say(
+            f"{territory.name}: "
+            + (_("no problems found") if not items else _("%(n)s finding(s)") % {"n": len(items)})
+        )
         for finding in items[: args.limit]:
             errors += finding.severity == "error"
             _say(f"  {finding.code} {finding.severity:<7} {finding.subject}: {finding.message}")
         if len(items) > args.limit:
-            errors += sum(f.severity == "error" for f in items[args.limit:])
+            errors += sum(f.severity == "error" for f in items[args.limit :])
             _say("  " + _("… and %(n)s more") % {"n": len(items) - args.limit})
     return EXIT_PROBLEMS if errors else EXIT_OK
 
@@ -182,52 +227,92 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kitaplan",
         description="kitaplan – plan and steer childcare in a municipality. "
-                    "The database is SQLite under ./var unless DATABASE_URL is set.",
+        "The database is SQLite under ./var unless DATABASE_URL is set.",
     )
-    parser.add_argument("--lang", choices=["de", "en"], default=os.environ.get("KITAPLAN_LANG", "de"),
-                        help="language of messages (default: de)")
+    parser.add_argument(
+        "--lang",
+        choices=["de", "en"],
+        default=os.environ.get("KITAPLAN_LANG", "de"),
+        help="language of messages (default: de)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="load the demo city (Berlin, plus Dresden) and create demo accounts",
-                          description="Create the database if needed, import the packaged open data of "
-                                      "Berlin and Dresden (again: unchanged data stays unchanged) and "
-                                      "print the demo accounts.")
+    demo = sub.add_parser(
+        "demo",
+        help="load the demo city (Berlin, plus Dresden) and create demo accounts",
+        description="Create the database if needed, import the packaged open data of "
+        "Berlin and Dresden (again: unchanged data stays unchanged) and "
+        "print the demo accounts.",
+    )
     demo.add_argument("--serve", action="store_true", help="start the web app afterwards")
     demo.set_defaults(func=cmd_demo)
 
-    for p in (demo, serve := sub.add_parser("serve", help="run the web app",
-                                             description="Run the web app on this machine.")):
-        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    for p in (
+        demo,
+        serve := sub.add_parser(
+            "serve", help="run the web app", description="Run the web app on this machine."
+        ),
+    ):
+        p.add_argument(
+            "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        )
         p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         p.add_argument("--dev", action="store_true", help="reload on code changes (development)")
     serve.set_defaults(func=cmd_serve)
 
-    imp = sub.add_parser("import", help="import a file (areas, population, indicators, providers, facilities)",
-                         description="Check a file completely and import it in one step: either every "
-                                     "row is stored or nothing. See docs/data-formats.md.")
+    imp = sub.add_parser(
+        "import",
+        help="import a file (areas, population, indicators, providers, facilities)",
+        description="Check a file completely and import it in one step: either every "
+        "row is stored or nothing. See docs/data-formats.md.",
+    )
     imp.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile")
     imp.add_argument("--territory", required=True, help="territory code, e.g. berlin")
-    imp.add_argument("--kind", required=True,
-                     choices=["areas", "population", "indicators", "indicator_values", "providers", "facilities"],
-                     help="what the file contains")
-    imp.add_argument("--mapping", help="column mapping of the source (default: the kitaplan standard format)")
-    imp.add_argument("--effective-day", type=_date, help="day from which changed places hold (YYYY-MM-DD)")
+    imp.add_argument(
+        "--kind",
+        required=True,
+        choices=[
+            "areas",
+            "population",
+            "indicators",
+            "indicator_values",
+            "providers",
+            "facilities",
+        ],
+        help="what the file contains",
+    )
+    imp.add_argument(
+        "--mapping", help="column mapping of the source (default: the kitaplan standard format)"
+    )
+    imp.add_argument(
+        "--effective-day", type=_date, help="day from which changed places hold (YYYY-MM-DD)"
+    )
     imp.set_defaults(func=cmd_import)
 
-    exp = sub.add_parser("export", help="export a list as CSV, XLSX or GeoJSON",
-                         description="Write a territory's facilities, areas, population or indicator values "
-                                     "to a file.")
+    exp = sub.add_parser(
+        "export",
+        help="export a list as CSV, XLSX or GeoJSON",
+        description="Write a territory's facilities, areas, population or indicator values "
+        "to a file.",
+    )
     exp.add_argument("--territory", required=True, help="territory code, e.g. berlin")
-    exp.add_argument("--kind", required=True, choices=["facilities", "areas", "population", "indicator_values"])
+    exp.add_argument(
+        "--kind", required=True, choices=["facilities", "areas", "population", "indicator_values"]
+    )
     exp.add_argument("--format", default="csv", choices=["csv", "xlsx", "geojson"])
     exp.add_argument("-o", "--output", required=True, help="file to write")
     exp.set_defaults(func=cmd_export)
 
-    chk = sub.add_parser("check", help="report inconsistencies in the stored data",
-                         description="Report facilities outside every area, duplicate keys, population "
-                                     "gaps and other inconsistencies. Exits with 1 when errors are found.")
+    chk = sub.add_parser(
+        "check",
+        help="report inconsistencies in the stored data",
+        description="Report facilities outside every area, duplicate keys, population "
+        "gaps and other inconsistencies. Exits with 1 when errors are found.",
+    )
     chk.add_argument("--territory", help="only this territory")
-    chk.add_argument("--limit", type=int, default=50, help="show at most this many findings per territory")
+    chk.add_argument(
+        "--limit", type=int, default=50, help="show at most this many findings per territory"
+    )
     chk.set_defaults(func=cmd_check)
     return parser
 

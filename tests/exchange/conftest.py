@@ -53,3 +53,11 @@ def _make_table(
 def make_table() -> MakeTable:
     """Build a :class:`SourceTable` in memory: ``make_table(columns, rows, ...)``."""
     return _make_table
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated() -> None:
+    """Replace the root conftest's Django settings fixture: these tests need no Django.
+
+    That keeps ``pytest tests/exchange -p no:django`` working (no settings module needed).
+    """

@@ -41,11 +41,22 @@ def demo_territories() -> list[DemoTerritory]:
     found = []
     for spec_path in sorted(data_dir().glob("*/territory.json")):
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
-        files = {kind: spec_path.parent / spec["files"][kind] for kind in IMPORT_ORDER if kind in spec["files"]}
-        found.append(DemoTerritory(
-            code=spec["code"], name=spec["name"], official_code=spec.get("official_code", ""),
-            attribution=spec.get("attribution", ""),
-            levels=tuple(DemoLevel(code=lv["code"], name=lv["name"], rank=int(lv["rank"])) for lv in spec["levels"]),
-            files=files,
-        ))
+        files = {
+            kind: spec_path.parent / spec["files"][kind]
+            for kind in IMPORT_ORDER
+            if kind in spec["files"]
+        }
+        found.append(
+            DemoTerritory(
+                code=spec["code"],
+                name=spec["name"],
+                official_code=spec.get("official_code", ""),
+                attribution=spec.get("attribution", ""),
+                levels=tuple(
+                    DemoLevel(code=lv["code"], name=lv["name"], rank=int(lv["rank"]))
+                    for lv in spec["levels"]
+                ),
+                files=files,
+            )
+        )
     return sorted(found, key=lambda t: (t.code != "berlin", t.code))

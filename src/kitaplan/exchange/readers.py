@@ -501,15 +501,17 @@ def _read_geodata(
     if source_format is SourceFormat.GEOJSON:
         options["DATE_AS_STRING"] = "YES"  # keep dates as the text in the file
     try:
-        if read_layer is not None:
+        if source_format is SourceFormat.GEOPACKAGE:
             names = [str(entry[0]) for entry in pyogrio.list_layers(uri)]
+            if read_layer is None and names:
+                read_layer = names[0]
             if read_layer not in names:
                 raise ExchangeError(
                     [
                         _file_problem(
                             ProblemCode.FILE_UNREADABLE,
                             file_name,
-                            read_layer,
+                            read_layer or "",
                             f"one of the layers: {', '.join(names)}",
                         )
                     ]

@@ -76,9 +76,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'kitaplan.sqlite3'}"
-    ),
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'kitaplan.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the page read while an import writes; a busy timeout avoids "database is locked".
@@ -104,7 +102,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+#: Only needed for ``collectstatic`` in production; the app serves static files from the apps.
+STATIC_ROOT = env.str("KITAPLAN_STATIC_ROOT", default=None)
 # Serve static files straight from the apps (no collectstatic step for the demo).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

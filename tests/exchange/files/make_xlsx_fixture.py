@@ -16,13 +16,34 @@ def main() -> None:
     sheet = workbook.active
     sheet.title = "Träger"
     sheet.append(
-        ["official_number", "name", "provider_type", "since", "opens", "places", "share",
-         "active", "postcode"]
+        [
+            "official_number",
+            "name",
+            "provider_type",
+            "since",
+            "opens",
+            "places",
+            "share",
+            "active",
+            "postcode",
+        ]
     )
-    sheet.append(["1224", "GFJ gGmbH", "non_profit", date(2001, 5, 1), time(7, 30), 12.0, 0.25,
-                  True, 1067])
-    sheet.append([1334, "Forum Soziale Dienste GmbH", "Company", date(2010, 1, 31), time(6, 0),
-                  140, 1.5, False, 10117])
+    sheet.append(
+        ["1224", "GFJ gGmbH", "non_profit", date(2001, 5, 1), time(7, 30), 12.0, 0.25, True, 1067]
+    )
+    sheet.append(
+        [
+            1334,
+            "Forum Soziale Dienste GmbH",
+            "Company",
+            date(2010, 1, 31),
+            time(6, 0),
+            140,
+            1.5,
+            False,
+            10117,
+        ]
+    )
     # row 4 stays empty
     sheet.cell(row=5, column=1, value="2002")
     sheet.cell(row=5, column=2, value="  Kinderladen Rübe  ")

@@ -66,11 +66,15 @@ def check_areas(areas: Sequence[AreaRecord]) -> list[Finding]:
     counts = Counter((a.level_code, a.official_code) for a in areas)
     for (level, code), n in sorted(counts.items()):
         if n > 1:
-            findings.append(Finding("C002", Severity.ERROR, f"area {code}", f"level={level} count={n}"))
+            findings.append(
+                Finding("C002", Severity.ERROR, f"area {code}", f"level={level} count={n}")
+            )
     top_rank = min((a.level_rank for a in areas), default=1)
     for a in areas:
         if a.level_rank > top_rank and not a.has_parent:
-            findings.append(Finding("C004", Severity.ERROR, f"area {a.official_code}", f"level={a.level_code}"))
+            findings.append(
+                Finding("C004", Severity.ERROR, f"area {a.official_code}", f"level={a.level_code}")
+            )
     return findings
 
 
@@ -90,13 +94,17 @@ def check_facilities(
         if territory_bbox is not None:
             min_lon, min_lat, max_lon, max_lat = territory_bbox
             if not (min_lon <= f.lon <= max_lon and min_lat <= f.lat <= max_lat):
-                findings.append(Finding("C007", Severity.WARNING, subject, f"lat={f.lat} lon={f.lon}"))
+                findings.append(
+                    Finding("C007", Severity.WARNING, subject, f"lat={f.lat} lon={f.lon}")
+                )
         if f.total_places is None:
             findings.append(Finding("C005", Severity.WARNING, subject, "no current places"))
         elif max(f.integration_places, f.special_needs_group_places) > f.total_places:
             findings.append(
                 Finding(
-                    "C006", Severity.ERROR, subject,
+                    "C006",
+                    Severity.ERROR,
+                    subject,
                     f"places={f.total_places} integration={f.integration_places} "
                     f"special_needs_group={f.special_needs_group_places}",
                 )
@@ -127,7 +135,11 @@ def check_population(
             missing = sorted(wanted - present[year].get(code, set()))
             if missing:
                 findings.append(
-                    Finding("C003", Severity.WARNING, f"area {code}",
-                            f"year={year} missing_ages={','.join(map(str, missing))}")
+                    Finding(
+                        "C003",
+                        Severity.WARNING,
+                        f"area {code}",
+                        f"year={year} missing_ages={','.join(map(str, missing))}",
+                    )
                 )
     return findings

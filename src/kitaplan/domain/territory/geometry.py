@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 Key = TypeVar("Key")
 
@@ -40,7 +40,10 @@ def summarise_geometry(geometry: Mapping[str, Any]) -> GeometrySummary:
     """Centroid, bounding box and size (km²) of a GeoJSON polygon in WGS84."""
     geom = shape(geometry)
     point = geom.representative_point() if not geom.centroid.within(geom) else geom.centroid
-    projected = transform(_to_utm33().transform, geom)
+    transformer = _to_utm33()
+    projected = shapely.transform(
+        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
     min_x, min_y, max_x, max_y = geom.bounds
     return GeometrySummary(
         centroid_lat=round(point.y, 6),

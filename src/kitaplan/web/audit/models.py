@@ -12,11 +12,16 @@ class AuditEvent(models.Model):
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(
-        _("actor name"), max_length=150,
+        _("actor name"),
+        max_length=150,
         help_text=_("Kept when the user account is later renamed; 'system' for scripted runs."),
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)

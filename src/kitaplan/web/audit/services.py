@@ -60,11 +60,15 @@ def record_audit_event(
     is_user = isinstance(actor, models.Model)
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
-        actor_label=actor.get_username() if actor is not None and hasattr(actor, "get_username") else "system",
+        actor_label=actor.get_username()
+        if actor is not None and hasattr(actor, "get_username")
+        else "system",
         action=action.value,
         target_type=target_type or (target._meta.label_lower if target is not None else ""),
         target_id=str(target.pk) if target is not None else "",
-        target_label=target_label if target_label is not None else (str(target) if target is not None else ""),
+        target_label=target_label
+        if target_label is not None
+        else (str(target) if target is not None else ""),
         before=to_jsonable(before) if before is not None else None,
         after=to_jsonable(after) if after is not None else None,
         details=to_jsonable(details) if details is not None else None,

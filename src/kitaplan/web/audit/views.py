@@ -22,6 +22,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/event_list.html", {
-        "page_obj": page, "actions": actions, "action": action, "querystring": query.urlencode(),
-    })
+    return render(
+        request,
+        "audit/event_list.html",
+        {
+            "page_obj": page,
+            "actions": actions,
+            "action": action,
+            "querystring": query.urlencode(),
+        },
+    )

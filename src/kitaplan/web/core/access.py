@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from kitaplan.web.facilities.models import Facility, Provider
 
-    AnyUser = AbstractBaseUser | AnonymousUser | SystemActor
+    AnyUser = AbstractBaseUser | AnonymousUser | "SystemActor"
 
 
 class SystemActor:
@@ -50,7 +50,8 @@ def roles_of(user: AnyUser) -> frozenset[Role]:
     cached: frozenset[Role] | None = getattr(user, "_kitaplan_roles", None)
     if cached is None:
         cached = frozenset(
-            Role(value) for value in user.role_assignments.values_list("role", flat=True)  # type: ignore[union-attr]
+            Role(value)
+            for value in user.role_assignments.values_list("role", flat=True)  # type: ignore[union-attr]
         )
         if getattr(user, "is_superuser", False):
             cached = cached | {Role.ADMIN}
@@ -85,7 +86,10 @@ def facilities_visible_to(user: AnyUser) -> QuerySet[Facility]:
     if is_city_staff(user):
         return Facility.objects.all()
     if Role.FACILITY_MANAGER in roles_of(user):
-        scope = Q(provider__role_assignments__user=user, provider__role_assignments__role=Role.FACILITY_MANAGER)
+        scope = Q(
+            provider__role_assignments__user=user,
+            provider__role_assignments__role=Role.FACILITY_MANAGER,
+        )
         scope |= Q(role_assignments__user=user, role_assignments__role=Role.FACILITY_MANAGER)
         ids = Facility.objects.filter(scope).values("pk")
         return Facility.objects.filter(pk__in=ids)

@@ -34,7 +34,11 @@ def ensure_territory(spec: DemoTerritory) -> Territory:
     """Create or update a territory and its area levels from a demo spec."""
     territory, _ = Territory.objects.update_or_create(
         code=spec.code,
-        defaults={"name": spec.name, "official_code": spec.official_code, "attribution": spec.attribution},
+        defaults={
+            "name": spec.name,
+            "official_code": spec.official_code,
+            "attribution": spec.attribution,
+        },
     )
     for level in spec.levels:
         AreaLevel.objects.update_or_create(
@@ -43,8 +47,9 @@ def ensure_territory(spec: DemoTerritory) -> Territory:
     return territory
 
 
-def load_demo(*, actor: Any, progress: Callable[[str], None] | None = None,
-              only: tuple[str, ...] = ()) -> list[ImportRun]:
+def load_demo(
+    *, actor: Any, progress: Callable[[str], None] | None = None, only: tuple[str, ...] = ()
+) -> list[ImportRun]:
     """Import every packaged territory with the normal importer (idempotent)."""
     say = progress or (lambda message: None)
     runs = []
@@ -56,7 +61,9 @@ def load_demo(*, actor: Any, progress: Callable[[str], None] | None = None,
             say(f"{spec.name}: {kind} ({path.name})")
             run = import_file(territory=territory, kind=kind, path=path, actor=actor, progress=None)
             runs.append(run)
-            say(f"  → {run.get_status_display()}: +{run.added} ~{run.changed} ={run.unchanged} -{run.removed}")
+            say(
+                f"  → {run.get_status_display()}: +{run.added} ~{run.changed} ={run.unchanged} -{run.removed}"
+            )
     return runs
 
 
@@ -71,8 +78,10 @@ def create_demo_accounts() -> list[DemoAccount]:
     ]
     provider = (
         Provider.objects.filter(territory__code="berlin", provider_type="non_profit")
-        .annotate(n=Count("facilities")).filter(n__gte=3, n__lte=8)
-        .order_by("official_number").first()
+        .annotate(n=Count("facilities"))
+        .filter(n__gte=3, n__lte=8)
+        .order_by("official_number")
+        .first()
     )
     if provider is not None:
         accounts.append(DemoAccount("kita", Role.FACILITY_MANAGER, scope=provider.name))
@@ -84,7 +93,8 @@ def create_demo_accounts() -> list[DemoAccount]:
                 user.is_superuser = user.is_staff = account.role == Role.ADMIN
                 user.save()
             RoleAssignment.objects.get_or_create(
-                user=user, role=account.role.value,
+                user=user,
+                role=account.role.value,
                 provider=provider if account.role == Role.FACILITY_MANAGER else None,
             )
     return accounts

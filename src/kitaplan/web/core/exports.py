@@ -40,14 +40,20 @@ def export_response(
     if export_format == "xlsx":
         content = write_xlsx(export_columns, rows)
         response = HttpResponse(
-            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         extension = "xlsx"
     elif export_format == "geojson":
         stream = io.StringIO()
-        features = [((geometry(obj) if geometry else None), row) for obj, row in zip(objects, rows, strict=True)]
+        features = [
+            ((geometry(obj) if geometry else None), row)
+            for obj, row in zip(objects, rows, strict=True)
+        ]
         write_geojson(features, stream)
-        response = HttpResponse(stream.getvalue(), content_type="application/geo+json; charset=utf-8")
+        response = HttpResponse(
+            stream.getvalue(), content_type="application/geo+json; charset=utf-8"
+        )
         extension = "geojson"
     else:
         stream = io.StringIO()

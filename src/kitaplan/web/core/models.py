@@ -13,18 +13,28 @@ class RoleAssignment(models.Model):
     """A user acting in one role; a facility manager is scoped to a provider or facilities."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=32, choices=ROLE_CHOICES)
     provider = models.ForeignKey(
-        "facilities.Provider", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="role_assignments", verbose_name=_("provider"),
+        "facilities.Provider",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("provider"),
         help_text=_("A facility manager of a provider sees all of its facilities."),
     )
     facility = models.ForeignKey(
-        "facilities.Facility", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="role_assignments", verbose_name=_("facility"),
+        "facilities.Facility",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("facility"),
         help_text=_("A facility manager of one facility sees only that facility."),
     )
 

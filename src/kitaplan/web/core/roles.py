@@ -32,7 +32,9 @@ ROLE_LABELS = {
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 
 #: Staff of the city who see the whole territory (areas, all facilities).
-CITY_STAFF_ROLES = frozenset({Role.PLANNER, Role.ALLOCATION_OFFICE, Role.CHILDMINDER_ADVISER, Role.ADMIN})
+CITY_STAFF_ROLES = frozenset(
+    {Role.PLANNER, Role.ALLOCATION_OFFICE, Role.CHILDMINDER_ADVISER, Role.ADMIN}
+)
 #: Roles that may import and change city-wide data (areas, population, indicators, facilities).
 DATA_STEWARD_ROLES = frozenset({Role.PLANNER, Role.ADMIN})
 #: Everyone who works with facility data.

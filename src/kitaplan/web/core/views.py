@@ -17,11 +17,13 @@ def home(request: HttpRequest) -> HttpResponse:
         territories = []
         for territory in Territory.objects.order_by("name"):
             totals = facility_totals(user=request.user, territory=territory)
-            territories.append({
-                "territory": territory,
-                "areas": territory.areas.filter(valid_to__isnull=True).count(),
-                **totals,
-            })
+            territories.append(
+                {
+                    "territory": territory,
+                    "areas": territory.areas.filter(valid_to__isnull=True).count(),
+                    **totals,
+                }
+            )
         context["territories"] = territories
     return render(request, "core/home.html", context)
 

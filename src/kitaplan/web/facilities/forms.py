@@ -12,18 +12,33 @@ YES_NO = [("", _("all")), ("yes", _("yes")), ("no", _("no"))]
 
 
 class FacilityFilterForm(forms.Form):
-    territory = forms.ModelChoiceField(label=_("Territory"), queryset=Territory.objects.order_by("name"),
-                                       to_field_name="code", required=False, empty_label=_("all"))
-    q = forms.CharField(label=_("Search name, number, street or provider"), required=False, max_length=100)
-    area = forms.CharField(label=_("Area code"), required=False, max_length=32,
-                           help_text=_("e.g. 01 for a Bezirk or an 8-digit Planungsraum"))
-    provider_type = forms.ChoiceField(label=_("Provider type"), required=False,
-                                      choices=[("", _("all")), *PROVIDER_TYPE_CHOICES])
-    inclusion_profile = forms.ChoiceField(label=_("Inclusion profile"), required=False, choices=YES_NO)
+    territory = forms.ModelChoiceField(
+        label=_("Territory"),
+        queryset=Territory.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("all"),
+    )
+    q = forms.CharField(
+        label=_("Search name, number, street or provider"), required=False, max_length=100
+    )
+    area = forms.CharField(
+        label=_("Area code"),
+        required=False,
+        max_length=32,
+        help_text=_("e.g. 01 for a Bezirk or an 8-digit Planungsraum"),
+    )
+    provider_type = forms.ChoiceField(
+        label=_("Provider type"), required=False, choices=[("", _("all")), *PROVIDER_TYPE_CHOICES]
+    )
+    inclusion_profile = forms.ChoiceField(
+        label=_("Inclusion profile"), required=False, choices=YES_NO
+    )
     barrier_free = forms.ChoiceField(label=_("Barrier-free"), required=False, choices=YES_NO)
     integration = forms.ChoiceField(label=_("Integration places"), required=False, choices=YES_NO)
-    day = forms.DateField(label=_("Places on day"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Places on day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
@@ -35,8 +50,17 @@ class FacilityForm(forms.ModelForm):
     class Meta:
         model = Facility
         fields = [
-            "name", "street", "house_number", "postcode", "city", "opening_time", "closing_time",
-            "step_free_entrance", "accessible_toilet", "lift", "accessible_outdoor_area",
+            "name",
+            "street",
+            "house_number",
+            "postcode",
+            "city",
+            "opening_time",
+            "closing_time",
+            "step_free_entrance",
+            "accessible_toilet",
+            "lift",
+            "accessible_outdoor_area",
             "inclusion_profile",
         ]
         widgets = {
@@ -47,18 +71,26 @@ class FacilityForm(forms.ModelForm):
 
 class PlacesForm(forms.Form):
     places_u3 = forms.IntegerField(label=_("Places under 3"), min_value=0, max_value=2000)
-    places_ue3 = forms.IntegerField(label=_("Places 3 to school entry"), min_value=0, max_value=2000)
+    places_ue3 = forms.IntegerField(
+        label=_("Places 3 to school entry"), min_value=0, max_value=2000
+    )
     places_school = forms.IntegerField(label=_("School-age places"), min_value=0, max_value=2000)
-    integration_places = forms.IntegerField(label=_("Integration places"), min_value=0, max_value=2000)
-    special_needs_group_places = forms.IntegerField(label=_("Special-needs group places"), min_value=0,
-                                                    max_value=2000)
-    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}),
-                                 initial=dt.date.today)
+    integration_places = forms.IntegerField(
+        label=_("Integration places"), min_value=0, max_value=2000
+    )
+    special_needs_group_places = forms.IntegerField(
+        label=_("Special-needs group places"), min_value=0, max_value=2000
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}), initial=dt.date.today
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         total = sum(int(data.get(f) or 0) for f in ("places_u3", "places_ue3", "places_school"))
         for name in ("integration_places", "special_needs_group_places"):
             if int(data.get(name) or 0) > total:
-                self.add_error(name, _("Cannot exceed the facility's places (%(total)s).") % {"total": total})
+                self.add_error(
+                    name, _("Cannot exceed the facility's places (%(total)s).") % {"total": total}
+                )
         return data

@@ -19,18 +19,23 @@ PROVIDER_TYPE_CHOICES = [
 
 
 class Provider(models.Model):
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="providers",
-                                  verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="providers", verbose_name=_("territory")
+    )
     official_number = models.CharField(_("provider number"), max_length=32)
     name = models.CharField(_("name"), max_length=255)
-    provider_type = models.CharField(_("provider type"), max_length=20, choices=PROVIDER_TYPE_CHOICES)
+    provider_type = models.CharField(
+        _("provider type"), max_length=20, choices=PROVIDER_TYPE_CHOICES
+    )
 
     class Meta:
         verbose_name = _("provider")
         verbose_name_plural = _("providers")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["territory", "official_number"], name="unique_provider_number"),
+            models.UniqueConstraint(
+                fields=["territory", "official_number"], name="unique_provider_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -40,12 +45,19 @@ class Provider(models.Model):
 class Facility(models.Model):
     """A Kita with its location, features and (through :class:`FacilityPlaces`) its places."""
 
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="facilities",
-                                  verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="facilities", verbose_name=_("territory")
+    )
     official_number = models.CharField(_("facility number"), max_length=32)
     name = models.CharField(_("name"), max_length=255)
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="facilities", verbose_name=_("provider"))
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="facilities",
+        verbose_name=_("provider"),
+    )
     street = models.CharField(_("street"), max_length=160, blank=True)
     house_number = models.CharField(_("house number"), max_length=40, blank=True)
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
@@ -53,8 +65,13 @@ class Facility(models.Model):
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     area = models.ForeignKey(
-        Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="facilities",
-        verbose_name=_("area"), help_text=_("Derived from the location (point in polygon)."),
+        Area,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="facilities",
+        verbose_name=_("area"),
+        help_text=_("Derived from the location (point in polygon)."),
     )
     opening_time = models.TimeField(_("opens"), null=True, blank=True)
     closing_time = models.TimeField(_("closes"), null=True, blank=True)
@@ -63,8 +80,11 @@ class Facility(models.Model):
     lift = models.BooleanField(_("lift"), default=False)
     accessible_outdoor_area = models.BooleanField(_("accessible outdoor area"), default=False)
     inclusion_profile = models.BooleanField(
-        _("inclusion profile"), default=False,
-        help_text=_("Can care for children with severe or multiple disabilities or high care needs."),
+        _("inclusion profile"),
+        default=False,
+        help_text=_(
+            "Can care for children with severe or multiple disabilities or high care needs."
+        ),
     )
     valid_from = models.DateField(_("open since"), null=True, blank=True)
     valid_to = models.DateField(_("closed after"), null=True, blank=True)
@@ -75,7 +95,9 @@ class Facility(models.Model):
         verbose_name_plural = _("facilities")
         ordering = ["name", "official_number"]
         constraints = [
-            models.UniqueConstraint(fields=["territory", "official_number"], name="unique_facility_number"),
+            models.UniqueConstraint(
+                fields=["territory", "official_number"], name="unique_facility_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -100,15 +122,21 @@ class FacilityPlaces(models.Model):
     at any past date stays answerable.
     """
 
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="places_history",
-                                 verbose_name=_("facility"))
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        related_name="places_history",
+        verbose_name=_("facility"),
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     places_u3 = models.PositiveIntegerField(_("places under 3"))
     places_ue3 = models.PositiveIntegerField(_("places 3 to school entry"))
     places_school = models.PositiveIntegerField(_("school-age places"), default=0)
     integration_places = models.PositiveIntegerField(_("integration places"), default=0)
-    special_needs_group_places = models.PositiveIntegerField(_("special-needs group places"), default=0)
+    special_needs_group_places = models.PositiveIntegerField(
+        _("special-needs group places"), default=0
+    )
 
     class Meta:
         verbose_name = _("places")
@@ -118,7 +146,8 @@ class FacilityPlaces(models.Model):
             models.UniqueConstraint(fields=["facility", "valid_from"], name="unique_places_start"),
             models.CheckConstraint(
                 name="places_valid_to_after_valid_from",
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
             ),
         ]
 
@@ -129,5 +158,10 @@ class FacilityPlaces(models.Model):
     def total_places(self) -> int:
         return self.places_u3 + self.places_ue3 + self.places_school
 
-    PLACE_FIELDS = ("places_u3", "places_ue3", "places_school", "integration_places",
-                    "special_needs_group_places")
+    PLACE_FIELDS = (
+        "places_u3",
+        "places_ue3",
+        "places_school",
+        "integration_places",
+        "special_needs_group_places",
+    )

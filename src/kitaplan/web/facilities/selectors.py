@@ -14,8 +14,13 @@ from kitaplan.web.core import access
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.territory.models import Area, Territory
 
-PLACE_ANNOTATIONS = ("places_u3", "places_ue3", "places_school", "integration_places",
-                     "special_needs_group_places")
+PLACE_ANNOTATIONS = (
+    "places_u3",
+    "places_ue3",
+    "places_school",
+    "integration_places",
+    "special_needs_group_places",
+)
 
 
 def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[Facility]:
@@ -24,12 +29,17 @@ def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[Facil
         Q(places_history__valid_to__isnull=True) | Q(places_history__valid_to__gte=day)
     )
     annotations: dict[str, Any] = {
-        f"current_{name}": Coalesce(F(f"places_on_day__{name}"), Value(0)) for name in PLACE_ANNOTATIONS
+        f"current_{name}": Coalesce(F(f"places_on_day__{name}"), Value(0))
+        for name in PLACE_ANNOTATIONS
     }
     return (
         queryset.annotate(places_on_day=FilteredRelation("places_history", condition=valid))
         .annotate(**annotations)
-        .annotate(current_total=F("current_places_u3") + F("current_places_ue3") + F("current_places_school"))
+        .annotate(
+            current_total=F("current_places_u3")
+            + F("current_places_ue3")
+            + F("current_places_school")
+        )
     )
 
 
@@ -63,7 +73,9 @@ SORT_FIELDS = {
 def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
     """Facilities the user may see, filtered, sorted and annotated with the places of the day."""
     day = filters.day or timezone.localdate()
-    qs = access.facilities_visible_to(user).select_related("provider", "area", "area__parent", "territory")
+    qs = access.facilities_visible_to(user).select_related(
+        "provider", "area", "area__parent", "territory"
+    )
     if filters.territory is not None:
         qs = qs.filter(territory=filters.territory)
     if not filters.include_closed:
@@ -72,8 +84,11 @@ def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
     if filters.search:
         term = filters.search.strip()
         qs = qs.filter(
-            Q(name__icontains=term) | Q(official_number__startswith=term) | Q(street__icontains=term)
-            | Q(postcode__startswith=term) | Q(provider__name__icontains=term)
+            Q(name__icontains=term)
+            | Q(official_number__startswith=term)
+            | Q(street__icontains=term)
+            | Q(postcode__startswith=term)
+            | Q(provider__name__icontains=term)
         )
     if filters.area is not None:
         qs = qs.filter(Q(area=filters.area) | Q(area__path__startswith=filters.area.path + "/"))
@@ -108,13 +123,21 @@ def facility_list_totals(queryset: QuerySet[Facility]) -> dict[str, int]:
     return sums
 
 
-def facility_totals(*, user: Any, territory: Territory, day: dt.date | None = None) -> dict[str, int]:
-    return facility_list_totals(facility_list(user=user, filters=FacilityFilter(territory=territory, day=day)))
+def facility_totals(
+    *, user: Any, territory: Territory, day: dt.date | None = None
+) -> dict[str, int]:
+    return facility_list_totals(
+        facility_list(user=user, filters=FacilityFilter(territory=territory, day=day))
+    )
 
 
 def get_facility_for(*, user: Any, pk: int) -> Facility:
     """One facility the user may see (raises ``Facility.DoesNotExist`` otherwise)."""
-    return access.facilities_visible_to(user).select_related("provider", "area", "territory").get(pk=pk)
+    return (
+        access.facilities_visible_to(user)
+        .select_related("provider", "area", "territory")
+        .get(pk=pk)
+    )
 
 
 def places_history(facility: Facility) -> QuerySet[FacilityPlaces]:

@@ -7,14 +7,24 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
 from kitaplan.web.core import access
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 
 EDITABLE_FIELDS = (
-    "name", "street", "house_number", "postcode", "city", "opening_time", "closing_time",
-    "step_free_entrance", "accessible_toilet", "lift", "accessible_outdoor_area",
+    "name",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "opening_time",
+    "closing_time",
+    "step_free_entrance",
+    "accessible_toilet",
+    "lift",
+    "accessible_outdoor_area",
     "inclusion_profile",
 )
 
@@ -47,15 +57,26 @@ def update_facility(
     facility.save(update_fields=list(values) or None)
     after = snapshot(facility, list(values))
     if before != after:
-        record_audit_event(actor=actor, action=AuditAction.FACILITY_UPDATED, target=facility,
-                           before=before, after=after)
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.FACILITY_UPDATED,
+            target=facility,
+            before=before,
+            after=after,
+        )
     if places is not None:
-        _change_places(facility=facility, actor=actor, places=places,
-                       valid_from=places_valid_from or dt.date.today())
+        _change_places(
+            facility=facility,
+            actor=actor,
+            places=places,
+            valid_from=places_valid_from or timezone.localdate(),
+        )
     return facility
 
 
-def _change_places(*, facility: Facility, actor: Any, places: dict[str, int], valid_from: dt.date) -> None:
+def _change_places(
+    *, facility: Facility, actor: Any, places: dict[str, int], valid_from: dt.date
+) -> None:
     current = facility.places_history.filter(valid_to__isnull=True).order_by("-valid_from").first()
     fields = list(FacilityPlaces.PLACE_FIELDS)
     if current is not None and all(getattr(current, f) == places.get(f, 0) for f in fields):
@@ -73,9 +94,15 @@ def _change_places(*, facility: Facility, actor: Any, places: dict[str, int], va
         if current is not None:
             current.valid_to = valid_from - dt.timedelta(days=1)
             current.save(update_fields=["valid_to"])
-        record = FacilityPlaces(facility=facility, valid_from=valid_from,
-                                **{f: places.get(f, 0) for f in fields})
+        record = FacilityPlaces(
+            facility=facility, valid_from=valid_from, **{f: places.get(f, 0) for f in fields}
+        )
         record.full_clean()
         record.save()
-    record_audit_event(actor=actor, action=AuditAction.FACILITY_PLACES_CHANGED, target=facility,
-                       before=before, after=snapshot(record, ["valid_from", "valid_to", *fields]))
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.FACILITY_PLACES_CHANGED,
+        target=facility,
+        before=before,
+        after=snapshot(record, ["valid_from", "valid_to", *fields]),
+    )

@@ -17,10 +17,11 @@ from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response, point
 from kitaplan.web.facilities import selectors, services
-from kitaplan.web.facilities.tables import FACILITY_COLUMNS
 from kitaplan.web.facilities.forms import FacilityFilterForm, FacilityForm, PlacesForm, yes_no
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.facilities.tables import FACILITY_COLUMNS
 from kitaplan.web.territory.models import Area
+
 
 def _require_staff(request: HttpRequest) -> None:
     if not access.is_staff_user(request.user):
@@ -40,12 +41,15 @@ def _filters_from(request: HttpRequest) -> tuple[FacilityFilterForm, selectors.F
         if area is None:
             form.add_error("area", _("No area has this code."))
     filters = selectors.FacilityFilter(
-        territory=territory, search=data.get("q") or "", area=area,
+        territory=territory,
+        search=data.get("q") or "",
+        area=area,
         provider_type=data.get("provider_type") or "",
         inclusion_profile=yes_no(data.get("inclusion_profile")),
         barrier_free=yes_no(data.get("barrier_free")),
         has_integration_places=yes_no(data.get("integration")),
-        day=data.get("day"), sort=request.GET.get("sort") or "name",
+        day=data.get("day"),
+        sort=request.GET.get("sort") or "name",
     )
     return form, filters
 
@@ -56,19 +60,31 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     facilities = selectors.facility_list(user=request.user, filters=filters)
     export_format = request.GET.get("format")
     if export_format in EXPORT_FORMATS:
-        return export_response(export_format=export_format, columns=FACILITY_COLUMNS, objects=facilities,
-                               base_name="einrichtungen", geometry=lambda f: point(f.lat, f.lon))
+        return export_response(
+            export_format=export_format,
+            columns=FACILITY_COLUMNS,
+            objects=facilities,
+            base_name="einrichtungen",
+            geometry=lambda f: point(f.lat, f.lon),
+        )
     page = Paginator(facilities, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     map_query = query.copy()
     map_query.pop("sort", None)
-    return render(request, "facilities/facility_list.html", {
-        "form": form, "page_obj": page, "totals": selectors.facility_list_totals(facilities),
-        "current_sort": filters.sort, "querystring": query.urlencode(),
-        "export_url": reverse("facilities:facility-list"),
-        "map_url": reverse("facilities:facility-geojson") + "?" + map_query.urlencode(),
-    })
+    return render(
+        request,
+        "facilities/facility_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "totals": selectors.facility_list_totals(facilities),
+            "current_sort": filters.sort,
+            "querystring": query.urlencode(),
+            "export_url": reverse("facilities:facility-list"),
+            "map_url": reverse("facilities:facility-geojson") + "?" + map_query.urlencode(),
+        },
+    )
 
 
 def facility_geojson(request: HttpRequest) -> JsonResponse:
@@ -76,11 +92,19 @@ def facility_geojson(request: HttpRequest) -> JsonResponse:
     _require_staff(request)
     _form, filters = _filters_from(request)
     rows = selectors.facility_list(user=request.user, filters=filters).values_list(
-        "pk", "name", "official_number", "lat", "lon", "current_total")
+        "pk", "name", "official_number", "lat", "lon", "current_total"
+    )
     features = [
-        {"type": "Feature", "geometry": point(lat, lon),
-         "properties": {"name": name, "official_code": number, "places": total,
-                        "url": reverse("facilities:facility-detail", args=[pk])}}
+        {
+            "type": "Feature",
+            "geometry": point(lat, lon),
+            "properties": {
+                "name": name,
+                "official_code": number,
+                "places": total,
+                "url": reverse("facilities:facility-detail", args=[pk]),
+            },
+        }
         for pk, name, number, lat, lon, total in rows
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
@@ -98,13 +122,24 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     facility = _get_visible(request, pk)
     today = timezone.localdate()
     history = list(selectors.places_history(facility))
-    events = AuditEvent.objects.filter(target_type="facilities.facility", target_id=str(facility.pk))[:20]
-    return render(request, "facilities/facility_detail.html", {
-        "facility": facility, "places": selectors.places_on(facility, today), "history": history,
-        "today": today, "can_edit": access.facilities_editable_by(request.user).filter(pk=pk).exists(),
-        "events": events if access.can_view_audit(request.user) or access.is_staff_user(request.user) else [],
-        "map_url": reverse("facilities:facility-geojson") + f"?q={facility.official_number}",
-    })
+    events = AuditEvent.objects.filter(
+        target_type="facilities.facility", target_id=str(facility.pk)
+    )[:20]
+    return render(
+        request,
+        "facilities/facility_detail.html",
+        {
+            "facility": facility,
+            "places": selectors.places_on(facility, today),
+            "history": history,
+            "today": today,
+            "can_edit": access.facilities_editable_by(request.user).filter(pk=pk).exists(),
+            "events": events
+            if access.can_view_audit(request.user) or access.is_staff_user(request.user)
+            else [],
+            "map_url": reverse("facilities:facility-geojson") + f"?q={facility.official_number}",
+        },
+    )
 
 
 def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -113,7 +148,9 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.facilities_editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     current = selectors.places_on(facility, timezone.localdate())
-    initial_places = {name: getattr(current, name) if current else 0 for name in FacilityPlaces.PLACE_FIELDS}
+    initial_places = {
+        name: getattr(current, name) if current else 0 for name in FacilityPlaces.PLACE_FIELDS
+    }
     if request.method == "POST":
         form = FacilityForm(request.POST, instance=Facility.objects.get(pk=facility.pk))
         places_form = PlacesForm(request.POST, prefix="places")
@@ -121,17 +158,32 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
             values = {name: form.cleaned_data[name] for name in FacilityForm.Meta.fields}
             places = {name: places_form.cleaned_data[name] for name in FacilityPlaces.PLACE_FIELDS}
             try:
-                services.update_facility(facility=facility, actor=request.user, values=values,
-                                         places=places, places_valid_from=places_form.cleaned_data["valid_from"])
+                services.update_facility(
+                    facility=facility,
+                    actor=request.user,
+                    values=values,
+                    places=places,
+                    places_valid_from=places_form.cleaned_data["valid_from"],
+                )
             except ValueError:
-                places_form.add_error("valid_from", _("Places can only change from the current record's "
-                                                      "first day or later."))
+                places_form.add_error(
+                    "valid_from",
+                    _("Places can only change from the current record's first day or later."),
+                )
             else:
                 messages.success(request, _("The facility was saved."))
                 return redirect("facilities:facility-detail", pk=facility.pk)
     else:
         form = FacilityForm(instance=facility)
-        places_form = PlacesForm(prefix="places", initial={**initial_places, "valid_from": timezone.localdate()})
-    return render(request, "facilities/facility_edit.html", {
-        "facility": facility, "form": form, "places_form": places_form,
-    })
+        places_form = PlacesForm(
+            prefix="places", initial={**initial_places, "valid_from": timezone.localdate()}
+        )
+    return render(
+        request,
+        "facilities/facility_edit.html",
+        {
+            "facility": facility,
+            "form": form,
+            "places_form": places_form,
+        },
+    )

@@ -11,11 +11,13 @@ ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip")
 
 
 class ImportForm(forms.Form):
-    territory = forms.ModelChoiceField(label=_("Territory"), queryset=Territory.objects.order_by("name"),
-                                       empty_label=None)
+    territory = forms.ModelChoiceField(
+        label=_("Territory"), queryset=Territory.objects.order_by("name"), empty_label=None
+    )
     kind = forms.ChoiceField(label=_("Kind of data"), choices=ImportKind.choices)
     mapping = forms.ChoiceField(
-        label=_("Column mapping"), required=False,
+        label=_("Column mapping"),
+        required=False,
         help_text=_("Leave empty for the kitaplan standard format of the chosen kind."),
     )
     file = forms.FileField(
@@ -23,13 +25,20 @@ class ImportForm(forms.Form):
         help_text=_("CSV, Excel (XLSX), GeoJSON, GeoPackage or a zipped Shapefile."),
     )
     effective_day = forms.DateField(
-        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Changed places hold from this day; facilities missing from the file close the day before."),
+        label=_("Effective from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "Changed places hold from this day; facilities missing from the file close the day before."
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["mapping"].choices = [("", _("standard format")), *[(name, name) for name in sorted(MAPPINGS)]]  # type: ignore[attr-defined]
+        self.fields["mapping"].choices = [
+            ("", _("standard format")),
+            *[(name, name) for name in sorted(MAPPINGS)],
+        ]  # type: ignore[attr-defined]
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

@@ -24,15 +24,22 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportRun(models.Model):
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="import_runs",
-                                  verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="import_runs", verbose_name=_("territory")
+    )
     kind = models.CharField(_("kind of data"), max_length=20, choices=ImportKind.choices)
     mapping = models.CharField(_("column mapping"), max_length=60)
     file_name = models.CharField(_("file"), max_length=255)
     file_sha256 = models.CharField(_("checksum"), max_length=64)
     status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+", verbose_name=_("imported by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
     actor_label = models.CharField(_("imported by"), max_length=150)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)

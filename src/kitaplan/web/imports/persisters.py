@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 from shapely.geometry import mapping as geometry_mapping
 
 from kitaplan.domain.common.problems import ImportProblem, ProblemCode
-from kitaplan.domain.territory.hierarchy import ancestors_of
 from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
+from kitaplan.domain.territory.hierarchy import ancestors_of
 from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
 from kitaplan.web.territory.models import (
     Area,
-    AreaLevel,
     IndicatorDefinition,
     IndicatorValue,
     PopulationCount,
@@ -74,29 +73,48 @@ def _diff(instance: Any, values: Record) -> dict[str, list[Any]]:
     return changes
 
 
-def _problem(code: ProblemCode, file_name: str, record: Record, column: str, value: Any,
-             expected: str) -> ImportProblem:
-    return ImportProblem(code=code, file=file_name, row=int(record.get("row_number", 0)),
-                         column=column, value="" if value is None else str(value), expected=expected)
+def _problem(
+    code: ProblemCode, file_name: str, record: Record, column: str, value: Any, expected: str
+) -> ImportProblem:
+    return ImportProblem(
+        code=code,
+        file=file_name,
+        row=int(record.get("row_number", 0)),
+        column=column,
+        value="" if value is None else str(value),
+        expected=expected,
+    )
 
 
 # --------------------------------------------------------------------------------------- areas
 
-def persist_areas(*, territory: Territory, records: list[Record], file_name: str,
-                  day: dt.date) -> ImportSummary:
+
+def persist_areas(
+    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+) -> ImportSummary:
     summary = _summary()
     levels = {level.code: level for level in territory.levels.all()}
     problems: list[ImportProblem] = []
     for record in records:
         if record["level"] not in levels:
-            problems.append(_problem(ProblemCode.UNKNOWN_LEVEL, file_name, record, "level",
-                                     record["level"], "one of " + ", ".join(sorted(levels))))
+            problems.append(
+                _problem(
+                    ProblemCode.UNKNOWN_LEVEL,
+                    file_name,
+                    record,
+                    "level",
+                    record["level"],
+                    "one of " + ", ".join(sorted(levels)),
+                )
+            )
     if problems:
         _refuse(problems)
     records = sorted(records, key=lambda r: (levels[r["level"]].rank, r["official_code"]))
     existing = {
         (area.level.code, area.official_code): area
-        for area in Area.objects.filter(territory=territory, valid_to__isnull=True).select_related("level")
+        for area in Area.objects.filter(territory=territory, valid_to__isnull=True).select_related(
+            "level"
+        )
     }
     file_keys = {(r["level"], r["official_code"]) for r in records}
     by_level_rank = {level.rank: level for level in levels.values()}
@@ -108,8 +126,16 @@ def persist_areas(*, territory: Territory, records: list[Record], file_name: str
             parent_level = by_level_rank.get(level.rank - 1)
             parent = existing.get((parent_level.code, parent_code)) if parent_level else None
             if parent is None:
-                problems.append(_problem(ProblemCode.UNKNOWN_PARENT, file_name, record, "parent_code",
-                                         parent_code, "the code of an area one level up"))
+                problems.append(
+                    _problem(
+                        ProblemCode.UNKNOWN_PARENT,
+                        file_name,
+                        record,
+                        "parent_code",
+                        parent_code,
+                        "the code of an area one level up",
+                    )
+                )
                 continue
         values: Record = {
             "name": record["name"],
@@ -121,13 +147,18 @@ def persist_areas(*, territory: Territory, records: list[Record], file_name: str
         if geometry is not None:
             values["geometry"] = _plain(geometry)
             facts = summarise_geometry(values["geometry"])
-            values.update(centroid_lat=facts.centroid_lat, centroid_lon=facts.centroid_lon,
-                          bbox=list(facts.bbox), area_km2=facts.area_km2)
+            values.update(
+                centroid_lat=facts.centroid_lat,
+                centroid_lon=facts.centroid_lon,
+                bbox=list(facts.bbox),
+                area_km2=facts.area_km2,
+            )
         key = (level.code, record["official_code"])
         area = existing.get(key)
         if area is None:
-            area = Area.objects.create(territory=territory, level=level,
-                                       official_code=record["official_code"], **values)
+            area = Area.objects.create(
+                territory=territory, level=level, official_code=record["official_code"], **values
+            )
             existing[key] = area
             summary.added += 1
             continue
@@ -155,7 +186,9 @@ def persist_areas(*, territory: Territory, records: list[Record], file_name: str
 
 def _refresh_paths(territory: Territory) -> None:
     """Recompute every area's materialised path (``01/0110/011001``) from the parent links."""
-    areas = list(Area.objects.filter(territory=territory).only("pk", "parent_id", "official_code", "path"))
+    areas = list(
+        Area.objects.filter(territory=territory).only("pk", "parent_id", "official_code", "path")
+    )
     by_id = {a.pk: a for a in areas}
     parent_of = {a.pk: a.parent_id for a in areas}
     changed = []
@@ -189,14 +222,23 @@ def _areas_by_code(territory: Territory) -> dict[str, Area]:
 
 # ---------------------------------------------------------------------------------- population
 
-def persist_population(*, territory: Territory, records: list[Record], file_name: str,
-                       day: dt.date) -> ImportSummary:
+
+def persist_population(
+    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+) -> ImportSummary:
     summary = _summary()
     areas = _areas_by_code(territory)
     problems = [
-        _problem(ProblemCode.UNKNOWN_AREA, file_name, r, "area_code", r["area_code"],
-                 "the official code of an area of this territory")
-        for r in records if r["area_code"] not in areas
+        _problem(
+            ProblemCode.UNKNOWN_AREA,
+            file_name,
+            r,
+            "area_code",
+            r["area_code"],
+            "the official code of an area of this territory",
+        )
+        for r in records
+        if r["area_code"] not in areas
     ]
     if problems:
         _refuse(problems)
@@ -211,18 +253,25 @@ def persist_population(*, territory: Territory, records: list[Record], file_name
         area = areas[record["area_code"]]
         key = (area.pk, record["year"], record["age"])
         seen.add(key)
-        values = {"count": record["count"], "method": record.get("method") or "counted",
-                  "source": record.get("source") or ""}
+        values = {
+            "count": record["count"],
+            "method": record.get("method") or "counted",
+            "source": record.get("source") or "",
+        }
         cell = existing.get(key)
         if cell is None:
-            to_create.append(PopulationCount(area=area, year=record["year"], age=record["age"], **values))
+            to_create.append(
+                PopulationCount(area=area, year=record["year"], age=record["age"], **values)
+            )
             continue
         changes = _diff(cell, values)
         if changes:
             for name in changes:
                 setattr(cell, name, values[name])
             to_update.append(cell)
-            summary.changes.append({"key": f"{area.official_code}:{key[1]}:{key[2]}", "fields": changes})
+            summary.changes.append(
+                {"key": f"{area.official_code}:{key[1]}:{key[2]}", "fields": changes}
+            )
         else:
             summary.unchanged += 1
     PopulationCount.objects.bulk_create(to_create, batch_size=2000)
@@ -235,12 +284,16 @@ def persist_population(*, territory: Territory, records: list[Record], file_name
 
 # ---------------------------------------------------------------------------------- indicators
 
-def persist_indicators(*, territory: Territory, records: list[Record], file_name: str,
-                       day: dt.date) -> ImportSummary:
+
+def persist_indicators(
+    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+) -> ImportSummary:
     summary = _summary()
     existing = {d.code: d for d in IndicatorDefinition.objects.all()}
     for record in records:
-        values = {name: record.get(name) or "" for name in ("name", "unit", "source", "description")}
+        values = {
+            name: record.get(name) or "" for name in ("name", "unit", "source", "description")
+        }
         values["direction"] = record["direction"]
         definition = existing.get(record["code"])
         if definition is None:
@@ -260,19 +313,36 @@ def persist_indicators(*, territory: Territory, records: list[Record], file_name
     return summary
 
 
-def persist_indicator_values(*, territory: Territory, records: list[Record], file_name: str,
-                             day: dt.date) -> ImportSummary:
+def persist_indicator_values(
+    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+) -> ImportSummary:
     summary = _summary()
     areas = _areas_by_code(territory)
     indicators = {d.code: d for d in IndicatorDefinition.objects.all()}
     problems: list[ImportProblem] = []
     for r in records:
         if r["indicator_code"] not in indicators:
-            problems.append(_problem(ProblemCode.UNKNOWN_INDICATOR, file_name, r, "indicator_code",
-                                     r["indicator_code"], "the code of a defined indicator"))
+            problems.append(
+                _problem(
+                    ProblemCode.UNKNOWN_INDICATOR,
+                    file_name,
+                    r,
+                    "indicator_code",
+                    r["indicator_code"],
+                    "the code of a defined indicator",
+                )
+            )
         if r["area_code"] not in areas:
-            problems.append(_problem(ProblemCode.UNKNOWN_AREA, file_name, r, "area_code", r["area_code"],
-                                     "the official code of an area of this territory"))
+            problems.append(
+                _problem(
+                    ProblemCode.UNKNOWN_AREA,
+                    file_name,
+                    r,
+                    "area_code",
+                    r["area_code"],
+                    "the official code of an area of this territory",
+                )
+            )
     if problems:
         _refuse(problems)
     scopes = {(indicators[r["indicator_code"]].pk, r["year"]) for r in records}
@@ -280,7 +350,8 @@ def persist_indicator_values(*, territory: Territory, records: list[Record], fil
         (v.indicator_id, v.area_id, v.year): v
         for v in IndicatorValue.objects.filter(
             area__territory=territory,
-            indicator_id__in={s[0] for s in scopes}, year__in={s[1] for s in scopes},
+            indicator_id__in={s[0] for s in scopes},
+            year__in={s[1] for s in scopes},
         )
     }
     seen: set[tuple[int, int, int]] = set()
@@ -291,10 +362,16 @@ def persist_indicator_values(*, territory: Territory, records: list[Record], fil
         value = float(r["value"])
         stored = existing.get(key)
         if stored is None:
-            to_create.append(IndicatorValue(indicator_id=key[0], area_id=key[1], year=key[2], value=value))
+            to_create.append(
+                IndicatorValue(indicator_id=key[0], area_id=key[1], year=key[2], value=value)
+            )
         elif abs(stored.value - value) > 1e-9:
-            summary.changes.append({"key": f"{r['indicator_code']}:{r['area_code']}:{r['year']}",
-                                    "fields": {"value": [stored.value, value]}})
+            summary.changes.append(
+                {
+                    "key": f"{r['indicator_code']}:{r['area_code']}:{r['year']}",
+                    "fields": {"value": [stored.value, value]},
+                }
+            )
             stored.value = value
             to_update.append(stored)
         else:
@@ -309,8 +386,10 @@ def persist_indicator_values(*, territory: Territory, records: list[Record], fil
 
 # ----------------------------------------------------------------------------------- providers
 
-def persist_providers(*, territory: Territory, records: list[Record], file_name: str,
-                      day: dt.date) -> ImportSummary:
+
+def persist_providers(
+    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+) -> ImportSummary:
     summary = _summary()
     existing = {p.official_number: p for p in Provider.objects.filter(territory=territory)}
     to_create, to_update = [], []
@@ -318,7 +397,9 @@ def persist_providers(*, territory: Territory, records: list[Record], file_name:
         values = {"name": r["name"], "provider_type": r["provider_type"]}
         provider = existing.get(r["official_number"])
         if provider is None:
-            to_create.append(Provider(territory=territory, official_number=r["official_number"], **values))
+            to_create.append(
+                Provider(territory=territory, official_number=r["official_number"], **values)
+            )
             continue
         changes = _diff(provider, values)
         if changes:
@@ -338,13 +419,28 @@ def persist_providers(*, territory: Territory, records: list[Record], file_name:
 # ---------------------------------------------------------------------------------- facilities
 
 FACILITY_FIELDS = (
-    "name", "street", "house_number", "postcode", "city", "opening_time", "closing_time",
-    "step_free_entrance", "accessible_toilet", "lift", "accessible_outdoor_area",
-    "inclusion_profile", "data_note",
+    "name",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "opening_time",
+    "closing_time",
+    "step_free_entrance",
+    "accessible_toilet",
+    "lift",
+    "accessible_outdoor_area",
+    "inclusion_profile",
+    "data_note",
 )
 TEXT_FIELDS = {"name", "street", "house_number", "postcode", "city", "data_note"}
-BOOLEAN_FIELDS = {"step_free_entrance", "accessible_toilet", "lift", "accessible_outdoor_area",
-                  "inclusion_profile"}
+BOOLEAN_FIELDS = {
+    "step_free_entrance",
+    "accessible_toilet",
+    "lift",
+    "accessible_outdoor_area",
+    "inclusion_profile",
+}
 
 
 def _location(record: Record) -> tuple[float, float] | None:
@@ -364,8 +460,9 @@ def finest_areas(territory: Territory) -> list[Area]:
     return list(Area.objects.filter(level=level, valid_to__isnull=True, geometry__isnull=False))
 
 
-def persist_facilities(*, territory: Territory, records: list[Record], file_name: str,
-                       day: dt.date) -> ImportSummary:
+def persist_facilities(
+    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+) -> ImportSummary:
     summary = _summary()
     problems: list[ImportProblem] = []
     providers = {p.official_number: p for p in Provider.objects.filter(territory=territory)}
@@ -375,27 +472,46 @@ def persist_facilities(*, territory: Territory, records: list[Record], file_name
         if number and number not in providers:
             if r.get("provider_name"):
                 providers[number] = Provider.objects.create(
-                    territory=territory, official_number=number, name=r["provider_name"],
+                    territory=territory,
+                    official_number=number,
+                    name=r["provider_name"],
                     provider_type=r.get("provider_type") or "other",
                 )
             else:
-                problems.append(_problem(ProblemCode.UNKNOWN_PROVIDER, file_name, r, "provider_number",
-                                         number, "the number of a provider imported before"))
+                problems.append(
+                    _problem(
+                        ProblemCode.UNKNOWN_PROVIDER,
+                        file_name,
+                        r,
+                        "provider_number",
+                        number,
+                        "the number of a provider imported before",
+                    )
+                )
         location = _location(r)
         if location is None:
-            problems.append(_problem(ProblemCode.MISSING_GEOMETRY, file_name, r, "lat/lon", "",
-                                     "a location (lat/lon or point geometry)"))
+            problems.append(
+                _problem(
+                    ProblemCode.MISSING_GEOMETRY,
+                    file_name,
+                    r,
+                    "lat/lon",
+                    "",
+                    "a location (lat/lon or point geometry)",
+                )
+            )
             location = (0.0, 0.0)
         locations.append(location)
     if problems:
         _refuse(problems)
     areas = finest_areas(territory)
-    area_ids = locate_points([(lon, lat) for lat, lon in locations],
-                             [(a.pk, a.geometry) for a in areas])
+    area_ids = locate_points(
+        [(lon, lat) for lat, lon in locations], [(a.pk, a.geometry) for a in areas]
+    )
     existing = {f.official_number: f for f in Facility.objects.filter(territory=territory)}
     current_places = {
-        p.facility_id: p for p in FacilityPlaces.objects.filter(
-            facility__territory=territory, valid_to__isnull=True)
+        p.facility_id: p
+        for p in FacilityPlaces.objects.filter(facility__territory=territory, valid_to__isnull=True)
     }
     u3_share = _territory_u3_share(current_places.values())
     seen: set[str] = set()
@@ -407,16 +523,21 @@ def persist_facilities(*, territory: Territory, records: list[Record], file_name
             values[name] = values[name] or ""
         for name in BOOLEAN_FIELDS:
             values[name] = bool(values[name])
-        values.update(lat=lat, lon=lon, area_id=area_id,
-                      provider_id=providers[r["provider_number"]].pk if r.get("provider_number") else None,
-                      valid_to=None)
+        values.update(
+            lat=lat,
+            lon=lon,
+            area_id=area_id,
+            provider_id=providers[r["provider_number"]].pk if r.get("provider_number") else None,
+            valid_to=None,
+        )
         facility = existing.get(number)
         current = current_places.get(facility.pk) if facility is not None else None
         places = _places_values(r, current, u3_share)
         places_from = r.get("places_valid_from") or day
         if facility is None:
-            facility = Facility.objects.create(territory=territory, official_number=number,
-                                               valid_from=places_from, **values)
+            facility = Facility.objects.create(
+                territory=territory, official_number=number, valid_from=places_from, **values
+            )
             existing[number] = facility
             FacilityPlaces.objects.create(facility=facility, valid_from=places_from, **places)
             summary.added += 1
@@ -437,7 +558,8 @@ def persist_facilities(*, territory: Territory, records: list[Record], file_name
             facility.valid_to = max(day - dt.timedelta(days=1), facility.valid_from or dt.date.min)
             facility.save(update_fields=["valid_to"])
             FacilityPlaces.objects.filter(facility=facility, valid_to__isnull=True).update(
-                valid_to=facility.valid_to)
+                valid_to=facility.valid_to
+            )
             summary.removed += 1
             summary.removed_keys.append(number)
     return summary
@@ -451,23 +573,33 @@ def _territory_u3_share(places: Any) -> float:
     return u3 / (u3 + ue3) if u3 + ue3 else DEFAULT_U3_SHARE
 
 
-def _places_values(record: Record, current: FacilityPlaces | None, u3_share: float) -> dict[str, int]:
+def _places_values(
+    record: Record, current: FacilityPlaces | None, u3_share: float
+) -> dict[str, int]:
     """Places of the record; a bare total is split by the facility's own or the city's u3 share."""
     values = {name: int(record.get(name) or 0) for name in FacilityPlaces.PLACE_FIELDS}
-    if record.get("places_u3") is None and record.get("places_ue3") is None and record.get("places_total") is not None:
+    if (
+        record.get("places_u3") is None
+        and record.get("places_ue3") is None
+        and record.get("places_total") is not None
+    ):
         total = int(record["places_total"]) - values["places_school"]
         if current is not None and current.places_u3 + current.places_ue3 == total:
             values["places_u3"], values["places_ue3"] = current.places_u3, current.places_ue3
         else:
-            share = (current.places_u3 / (current.places_u3 + current.places_ue3)
-                     if current is not None and current.places_u3 + current.places_ue3 else u3_share)
+            share = (
+                current.places_u3 / (current.places_u3 + current.places_ue3)
+                if current is not None and current.places_u3 + current.places_ue3
+                else u3_share
+            )
             values["places_u3"] = int(total * share + 0.5)
             values["places_ue3"] = total - values["places_u3"]
     return values
 
 
-def _apply_places(facility: Facility, places: dict[str, int], current: FacilityPlaces | None,
-                  valid_from: dt.date) -> dict[str, list[Any]]:
+def _apply_places(
+    facility: Facility, places: dict[str, int], current: FacilityPlaces | None, valid_from: dt.date
+) -> dict[str, list[Any]]:
     """Store changed places as a new dated record (or correct the current one in place)."""
     if current is None:
         FacilityPlaces.objects.create(facility=facility, valid_from=valid_from, **places)

@@ -37,8 +37,8 @@ from kitaplan.exchange.mappings import get_mapping
 from kitaplan.exchange.readers import ExchangeError, read_table
 from kitaplan.exchange.validation import apply_mapping
 from kitaplan.web.audit.services import AuditAction, record_audit_event
-from kitaplan.web.imports.models import ImportKind, ImportRun, ImportStatus
 from kitaplan.web.imports import persisters
+from kitaplan.web.imports.models import ImportKind, ImportRun, ImportStatus
 from kitaplan.web.territory.models import Territory
 
 #: The standard mapping for each kind of data (see docs/data-formats.md).
@@ -105,7 +105,10 @@ def import_file(
     file_name = display_name or path.name
     day = effective_day or timezone.localdate()
     run = ImportRun(
-        territory=territory, kind=kind, mapping=mapping.name, file_name=file_name,
+        territory=territory,
+        kind=kind,
+        mapping=mapping.name,
+        file_name=file_name,
         file_sha256=file_sha256(path),
         actor=actor if isinstance(actor, User) else None,
         actor_label=actor.get_username() if hasattr(actor, "get_username") else "system",
@@ -124,17 +127,27 @@ def import_file(
         try:
             with transaction.atomic(durable=True):
                 summary = persisters.PERSISTERS[kind](
-                    territory=territory, records=records, file_name=file_name, day=day,
+                    territory=territory,
+                    records=records,
+                    file_name=file_name,
+                    day=day,
                 )
                 run.status = ImportStatus.SUCCEEDED
                 _store_run(run, summary=summary, problems=[], started=started)
                 record_audit_event(
-                    actor=actor, action=AuditAction.IMPORT_FINISHED, target=run,
+                    actor=actor,
+                    action=AuditAction.IMPORT_FINISHED,
+                    target=run,
                     details={
-                        "kind": kind.value, "file": file_name, "mapping": mapping.name,
-                        "added": summary.added, "changed": summary.changed,
-                        "unchanged": summary.unchanged, "removed": summary.removed,
-                        "changes": summary.changes, "removed_keys": summary.removed_keys,
+                        "kind": kind.value,
+                        "file": file_name,
+                        "mapping": mapping.name,
+                        "added": summary.added,
+                        "changed": summary.changed,
+                        "unchanged": summary.unchanged,
+                        "removed": summary.removed,
+                        "changes": summary.changes,
+                        "removed_keys": summary.removed_keys,
                     },
                 )
                 return run
@@ -145,14 +158,17 @@ def import_file(
     with transaction.atomic():
         _store_run(run, summary=ImportSummary(), problems=problems, started=started)
         record_audit_event(
-            actor=actor, action=AuditAction.IMPORT_REFUSED, target=run,
+            actor=actor,
+            action=AuditAction.IMPORT_REFUSED,
+            target=run,
             details={"kind": kind.value, "file": file_name, "problems": len(problems)},
         )
     return run
 
 
-def _store_run(run: ImportRun, *, summary: ImportSummary, problems: Sequence[ImportProblem],
-               started: float) -> None:
+def _store_run(
+    run: ImportRun, *, summary: ImportSummary, problems: Sequence[ImportProblem], started: float
+) -> None:
     run.added, run.changed = summary.added, summary.changed
     run.unchanged, run.removed = summary.unchanged, summary.removed
     run.notes = summary.notes
@@ -163,15 +179,23 @@ def _store_run(run: ImportRun, *, summary: ImportSummary, problems: Sequence[Imp
 
 def problem_to_dict(problem: ImportProblem) -> dict[str, Any]:
     return {
-        "code": problem.code.value, "file": problem.file, "row": problem.row,
-        "column": problem.column, "value": problem.value, "expected": problem.expected,
+        "code": problem.code.value,
+        "file": problem.file,
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "expected": problem.expected,
     }
 
 
 def problem_from_dict(data: dict[str, Any]) -> ImportProblem:
     return ImportProblem(
-        code=ProblemCode(data["code"]), file=data["file"], row=int(data["row"]),
-        column=data["column"], value=data["value"], expected=data["expected"],
+        code=ProblemCode(data["code"]),
+        file=data["file"],
+        row=int(data["row"]),
+        column=data["column"],
+        value=data["value"],
+        expected=data["expected"],
     )
 
 

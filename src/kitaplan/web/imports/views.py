@@ -41,9 +41,13 @@ def import_new(request: HttpRequest) -> HttpResponse:
                     for chunk in upload.chunks():
                         handle.write(chunk)
                 run = import_file(
-                    territory=form.cleaned_data["territory"], kind=form.cleaned_data["kind"], path=path,
-                    actor=request.user, mapping_name=form.cleaned_data["mapping"] or None,
-                    display_name=upload.name, effective_day=form.cleaned_data["effective_day"],
+                    territory=form.cleaned_data["territory"],
+                    kind=form.cleaned_data["kind"],
+                    path=path,
+                    actor=request.user,
+                    mapping_name=form.cleaned_data["mapping"] or None,
+                    display_name=upload.name,
+                    effective_day=form.cleaned_data["effective_day"],
                 )
             return redirect("imports:import-detail", pk=run.pk)
     else:

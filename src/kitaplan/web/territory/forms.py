@@ -8,11 +8,19 @@ from kitaplan.web.territory.models import AreaLevel, Territory
 
 class AreaFilterForm(forms.Form):
     territory = forms.ModelChoiceField(
-        label=_("Territory"), queryset=Territory.objects.order_by("name"), to_field_name="code",
-        required=False, empty_label=None,
+        label=_("Territory"),
+        queryset=Territory.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=None,
     )
-    level = forms.ModelChoiceField(label=_("Level"), queryset=AreaLevel.objects.none(),
-                                   to_field_name="code", required=False, empty_label=_("finest level"))
+    level = forms.ModelChoiceField(
+        label=_("Level"),
+        queryset=AreaLevel.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("finest level"),
+    )
     q = forms.CharField(label=_("Search name or code"), required=False, max_length=100)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 

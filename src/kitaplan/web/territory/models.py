@@ -17,7 +17,9 @@ class Territory(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     official_code = models.CharField(
-        _("official municipality key"), max_length=12, blank=True,
+        _("official municipality key"),
+        max_length=12,
+        blank=True,
         help_text=_("Amtlicher Gemeindeschlüssel, e.g. 11000000 for Berlin."),
     )
     attribution = models.TextField(_("data sources"), blank=True)
@@ -34,8 +36,9 @@ class Territory(models.Model):
 class AreaLevel(models.Model):
     """One level of a territory's hierarchy, rank 1 = top (e.g. Bezirk), highest rank = finest."""
 
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="levels",
-                                  verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="levels", verbose_name=_("territory")
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=80)
     rank = models.PositiveSmallIntegerField(_("rank"))
@@ -61,16 +64,27 @@ class Area(models.Model):
     shapely in the domain core.
     """
 
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="areas",
-                                  verbose_name=_("territory"))
-    level = models.ForeignKey(AreaLevel, on_delete=models.PROTECT, related_name="areas",
-                              verbose_name=_("level"))
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="children", verbose_name=_("parent area"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="areas", verbose_name=_("territory")
+    )
+    level = models.ForeignKey(
+        AreaLevel, on_delete=models.PROTECT, related_name="areas", verbose_name=_("level")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent area"),
+    )
     official_code = models.CharField(_("official code"), max_length=32)
     name = models.CharField(_("name"), max_length=160)
     path = models.CharField(
-        _("hierarchy path"), max_length=255, blank=True, db_index=True,
+        _("hierarchy path"),
+        max_length=255,
+        blank=True,
+        db_index=True,
         help_text=_("Official codes from the top level down to this area, separated by '/'."),
     )
     geometry = models.JSONField(_("boundary"), null=True, blank=True)
@@ -86,11 +100,14 @@ class Area(models.Model):
         verbose_name_plural = _("areas")
         ordering = ["level__rank", "official_code"]
         constraints = [
-            models.UniqueConstraint(fields=["level", "official_code", "valid_from"],
-                                    name="unique_area_code_per_level_and_start"),
+            models.UniqueConstraint(
+                fields=["level", "official_code", "valid_from"],
+                name="unique_area_code_per_level_and_start",
+            ),
             models.CheckConstraint(
                 name="area_valid_to_after_valid_from",
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_from__isnull=True)
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_from__isnull=True)
                 | models.Q(valid_to__gte=models.F("valid_from")),
             ),
         ]
@@ -107,13 +124,16 @@ class Area(models.Model):
 class PopulationCount(models.Model):
     """Residents of one single year of age in an area on the reference date of a year."""
 
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="population",
-                             verbose_name=_("area"))
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="population", verbose_name=_("area")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     age = models.PositiveSmallIntegerField(_("age"))
     count = models.PositiveIntegerField(_("residents"))
     method = models.CharField(
-        _("method"), max_length=16, default=PopulationMethod.COUNTED.value,
+        _("method"),
+        max_length=16,
+        default=PopulationMethod.COUNTED.value,
         choices=[(m.value, m.value) for m in PopulationMethod],
     )
     source = models.CharField(_("source"), max_length=255, blank=True)
@@ -137,7 +157,8 @@ class IndicatorDefinition(models.Model):
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     direction = models.CharField(
-        _("direction"), max_length=20,
+        _("direction"),
+        max_length=20,
         choices=[
             (IndicatorDirection.HIGHER_IS_WORSE.value, _("higher is worse")),
             (IndicatorDirection.HIGHER_IS_BETTER.value, _("higher is better")),
@@ -157,10 +178,15 @@ class IndicatorDefinition(models.Model):
 
 
 class IndicatorValue(models.Model):
-    indicator = models.ForeignKey(IndicatorDefinition, on_delete=models.CASCADE,
-                                  related_name="values", verbose_name=_("indicator"))
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="indicator_values",
-                             verbose_name=_("area"))
+    indicator = models.ForeignKey(
+        IndicatorDefinition,
+        on_delete=models.CASCADE,
+        related_name="values",
+        verbose_name=_("indicator"),
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("area")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"))
 
@@ -169,7 +195,9 @@ class IndicatorValue(models.Model):
         verbose_name_plural = _("indicator values")
         ordering = ["indicator", "area", "year"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "area", "year"], name="unique_indicator_cell"),
+            models.UniqueConstraint(
+                fields=["indicator", "area", "year"], name="unique_indicator_cell"
+            ),
         ]
 
     def __str__(self) -> str:

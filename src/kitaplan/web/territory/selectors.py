@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from kitaplan.domain.territory.hierarchy import roll_up
 from kitaplan.web.facilities.models import FacilityPlaces
-from kitaplan.web.territory.models import Area, AreaLevel, IndicatorValue, PopulationCount, Territory
+from kitaplan.web.territory.models import (
+    Area,
+    AreaLevel,
+    IndicatorValue,
+    PopulationCount,
+    Territory,
+)
 
 U3_AGES = (0, 1, 2)
 UE3_AGES = (3, 4, 5)
@@ -61,7 +67,10 @@ def latest_population_year(territory: Territory) -> int | None:
 
 
 def area_statistics(
-    *, territory: Territory, year: int | None = None, day: dt.date | None = None,
+    *,
+    territory: Territory,
+    year: int | None = None,
+    day: dt.date | None = None,
     indicator_codes: tuple[str, ...] = (),
 ) -> tuple[dict[int, AreaStatistics], int | None]:
     """Statistics for every current area of the territory, keyed by area id, and the year used."""
@@ -74,7 +83,10 @@ def area_statistics(
         rows = (
             PopulationCount.objects.filter(area__territory=territory, year=year)
             .values("area_id")
-            .annotate(u3=Sum("count", filter=Q(age__in=U3_AGES)), ue3=Sum("count", filter=Q(age__in=UE3_AGES)))
+            .annotate(
+                u3=Sum("count", filter=Q(age__in=U3_AGES)),
+                ue3=Sum("count", filter=Q(age__in=UE3_AGES)),
+            )
         )
         u3 = {r["area_id"]: r["u3"] or 0 for r in rows if r["area_id"] in parent_of}
         ue3 = {r["area_id"]: r["ue3"] or 0 for r in rows if r["area_id"] in parent_of}
@@ -84,13 +96,18 @@ def area_statistics(
             for key, value in roll_up(ue3, parent_of).items():
                 stats[key].children_ue3 = int(value)
     places = (
-        FacilityPlaces.objects.filter(facility__territory=territory, facility__area__isnull=False,
-                                      valid_from__lte=day)
+        FacilityPlaces.objects.filter(
+            facility__territory=territory, facility__area__isnull=False, valid_from__lte=day
+        )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .filter(Q(facility__valid_to__isnull=True) | Q(facility__valid_to__gte=day))
         .values("facility__area_id")
-        .annotate(n=Count("facility_id", distinct=True), u3=Sum("places_u3"), ue3=Sum("places_ue3"),
-                  integ=Sum("integration_places"))
+        .annotate(
+            n=Count("facility_id", distinct=True),
+            u3=Sum("places_u3"),
+            ue3=Sum("places_ue3"),
+            integ=Sum("integration_places"),
+        )
     )
     by_area: dict[str, dict[int, float]] = defaultdict(dict)
     for row in places:
@@ -98,14 +115,22 @@ def area_statistics(
         if area_id in parent_of:
             for key in ("n", "u3", "ue3", "integ"):
                 by_area[key][area_id] = row[key] or 0
-    for key, attr in (("n", "facilities"), ("u3", "places_u3"), ("ue3", "places_ue3"),
-                      ("integ", "integration_places")):
+    for key, attr in (
+        ("n", "facilities"),
+        ("u3", "places_u3"),
+        ("ue3", "places_ue3"),
+        ("integ", "integration_places"),
+    ):
         for area_id, value in roll_up(by_area[key], parent_of).items():
             setattr(stats[area_id], attr, int(value))
     if indicator_codes:
-        values = IndicatorValue.objects.filter(
-            area__territory=territory, indicator__code__in=indicator_codes
-        ).values_list("area_id", "indicator__code", "year", "value").order_by("year")
+        values = (
+            IndicatorValue.objects.filter(
+                area__territory=territory, indicator__code__in=indicator_codes
+            )
+            .values_list("area_id", "indicator__code", "year", "value")
+            .order_by("year")
+        )
         for area_id, code, _year, value in values:  # later years overwrite earlier ones
             if area_id in stats:
                 stats[area_id].indicators[code] = value
@@ -119,8 +144,9 @@ def levels_of(territory: Territory) -> QuerySet[AreaLevel]:
 def population_table(area: Area) -> tuple[list[int], list[int], dict[int, dict[int, int]]]:
     """(years, ages, counts[year][age]) for an area; summed over descendants for upper levels."""
     cells = (
-        PopulationCount.objects.filter(Q(area=area) | Q(area__path__startswith=area.path + "/"),
-                                       area__valid_to__isnull=True)
+        PopulationCount.objects.filter(
+            Q(area=area) | Q(area__path__startswith=area.path + "/"), area__valid_to__isnull=True
+        )
         .values("year", "age")
         .annotate(total=Sum("count"))
         .order_by("year", "age")
@@ -136,7 +162,9 @@ def population_table(area: Area) -> tuple[list[int], list[int], dict[int, dict[i
 def indicator_rows(area: Area) -> list[dict[str, Any]]:
     """The latest value of every indicator of the area, with the city mean of the same level."""
     values = list(
-        IndicatorValue.objects.filter(area=area).select_related("indicator").order_by("indicator__code", "-year")
+        IndicatorValue.objects.filter(area=area)
+        .select_related("indicator")
+        .order_by("indicator__code", "-year")
     )
     latest: dict[str, IndicatorValue] = {}
     for v in values:
@@ -146,17 +174,26 @@ def indicator_rows(area: Area) -> list[dict[str, Any]]:
     means = {
         (row["indicator__code"], row["year"]): row
         for row in IndicatorValue.objects.filter(
-            area__level=area.level, area__valid_to__isnull=True,
+            area__level=area.level,
+            area__valid_to__isnull=True,
             indicator__code__in=list(latest),
-        ).values("indicator__code", "year").annotate(total=Sum("value"), n=Count("id"))
+        )
+        .values("indicator__code", "year")
+        .annotate(total=Sum("value"), n=Count("id"))
     }
     rows = []
     for code, v in latest.items():
         mean_row = means.get((code, v.year))
-        rows.append({
-            "indicator": v.indicator, "year": v.year, "value": v.value,
-            "level_mean": (mean_row["total"] / mean_row["n"]) if mean_row and mean_row["n"] else None,
-        })
+        rows.append(
+            {
+                "indicator": v.indicator,
+                "year": v.year,
+                "value": v.value,
+                "level_mean": (mean_row["total"] / mean_row["n"])
+                if mean_row and mean_row["n"]
+                else None,
+            }
+        )
     return rows
 
 

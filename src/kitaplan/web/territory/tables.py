@@ -1,7 +1,7 @@
 """Columns of area lists and data exports, shared by pages, exports and the CLI.
 
 The population and indicator-value columns use the keys of the kitaplan standard import formats
-(docs/data-formats.md), so an export can be imported again unchanged.
+(docs/data-formats.md) as their headers, so an export can be imported again unchanged.
 """
 
 from __future__ import annotations
@@ -20,22 +20,26 @@ AREA_COLUMNS = [
     Column("facilities", _("Facilities"), lambda s: s.facilities),
     Column("places_u3", _("Places under 3"), lambda s: s.places_u3),
     Column("places_ue3", _("Places 3 and over"), lambda s: s.places_ue3),
-    Column("places_per_100_children", _("Places per 100 children under 6"), lambda s: s.places_per_100_children),
+    Column(
+        "places_per_100_children",
+        _("Places per 100 children under 6"),
+        lambda s: s.places_per_100_children,
+    ),
     Column("area_km2", _("Size (km²)"), lambda s: s.area.area_km2),
 ]
 
 POPULATION_COLUMNS = [
-    Column("area_code", _("Area code"), lambda c: c.area.official_code),
-    Column("year", _("Year"), lambda c: c.year),
-    Column("age", _("Age"), lambda c: c.age),
-    Column("count", _("Residents"), lambda c: c.count),
-    Column("method", _("Method"), lambda c: c.method),
-    Column("source", _("Source"), lambda c: c.source),
+    Column("area_code", "area_code", lambda c: c.area.official_code),
+    Column("year", "year", lambda c: c.year),
+    Column("age", "age", lambda c: c.age),
+    Column("count", "count", lambda c: c.count),
+    Column("method", "method", lambda c: c.method),
+    Column("source", "source", lambda c: c.source),
 ]
 
 INDICATOR_VALUE_COLUMNS = [
-    Column("indicator_code", _("Indicator"), lambda v: v.indicator.code),
-    Column("area_code", _("Area code"), lambda v: v.area.official_code),
-    Column("year", _("Year"), lambda v: v.year),
-    Column("value", _("Value"), lambda v: v.value),
+    Column("indicator_code", "indicator_code", lambda v: v.indicator.code),
+    Column("area_code", "area_code", lambda v: v.area.official_code),
+    Column("year", "year", lambda v: v.year),
+    Column("value", "value", lambda v: v.value),
 ]

@@ -16,8 +16,8 @@ from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
 from kitaplan.web.territory import selectors
 from kitaplan.web.territory.forms import AreaFilterForm
-from kitaplan.web.territory.tables import AREA_COLUMNS
 from kitaplan.web.territory.models import Area, Territory
+from kitaplan.web.territory.tables import AREA_COLUMNS
 
 AREA_SORTS = {
     "code": lambda s: s.area.official_code,
@@ -28,6 +28,7 @@ AREA_SORTS = {
     "places": lambda s: s.places_total,
     "ratio": lambda s: s.places_per_100_children if s.places_per_100_children is not None else -1,
 }
+
 
 def _require_area_access(request: HttpRequest) -> None:
     if not access.can_view_areas(request.user):
@@ -45,8 +46,11 @@ def _territory_from(request: HttpRequest) -> Territory | None:
 def area_list(request: HttpRequest) -> HttpResponse:
     _require_area_access(request)
     territory = _territory_from(request)
-    form = AreaFilterForm(request.GET or None, territory=territory,
-                          initial={"territory": territory.code if territory else None})
+    form = AreaFilterForm(
+        request.GET or None,
+        territory=territory,
+        initial={"territory": territory.code if territory else None},
+    )
     form.is_valid()
     data = getattr(form, "cleaned_data", {}) or {}
     rows: list[Any] = []
@@ -58,7 +62,11 @@ def area_list(request: HttpRequest) -> HttpResponse:
         rows = [s for s in stats.values() if s.area.level_id == (level.pk if level else None)]
         term = (data.get("q") or "").strip().lower()
         if term:
-            rows = [s for s in rows if term in s.area.name.lower() or s.area.official_code.startswith(term)]
+            rows = [
+                s
+                for s in rows
+                if term in s.area.name.lower() or s.area.official_code.startswith(term)
+            ]
     sort = request.GET.get("sort") or "code"
     key = AREA_SORTS.get(sort.lstrip("-"), AREA_SORTS["code"])
     rows.sort(key=key, reverse=sort.startswith("-"))
@@ -66,22 +74,41 @@ def area_list(request: HttpRequest) -> HttpResponse:
     if export_format in EXPORT_FORMATS:
         area_geometry = {}
         if export_format == "geojson":
-            area_geometry = dict(Area.objects.filter(pk__in=[s.area.pk for s in rows]).values_list("pk", "geometry"))
+            area_geometry = dict(
+                Area.objects.filter(pk__in=[s.area.pk for s in rows]).values_list("pk", "geometry")
+            )
         return export_response(
-            export_format=export_format, columns=AREA_COLUMNS, objects=rows,
+            export_format=export_format,
+            columns=AREA_COLUMNS,
+            objects=rows,
             base_name=f"gebiete-{territory.code if territory else ''}",
             geometry=lambda s: area_geometry.get(s.area.pk),
         )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    map_query = {"territory": territory.code if territory else "", "level": level.code if level else ""}
-    return render(request, "territory/area_list.html", {
-        "form": form, "territory": territory, "level": level, "page_obj": page, "year": year,
-        "current_sort": sort, "querystring": query.urlencode(), "row_count": len(rows),
-        "map_url": reverse("territory:area-geojson") + "?" + "&".join(f"{k}={v}" for k, v in map_query.items()),
-        "export_url": reverse("territory:area-list"),
-    })
+    map_query = {
+        "territory": territory.code if territory else "",
+        "level": level.code if level else "",
+    }
+    return render(
+        request,
+        "territory/area_list.html",
+        {
+            "form": form,
+            "territory": territory,
+            "level": level,
+            "page_obj": page,
+            "year": year,
+            "current_sort": sort,
+            "querystring": query.urlencode(),
+            "row_count": len(rows),
+            "map_url": reverse("territory:area-geojson")
+            + "?"
+            + "&".join(f"{k}={v}" for k, v in map_query.items()),
+            "export_url": reverse("territory:area-list"),
+        },
+    )
 
 
 def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -89,17 +116,29 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
     area = get_object_or_404(Area.objects.select_related("territory", "level", "parent"), pk=pk)
     years, ages, table = selectors.population_table(area)
     stats, stats_year = selectors.area_statistics(territory=area.territory)
-    children = [stats[c.pk] for c in area.children.filter(valid_to__isnull=True).order_by("official_code")
-                if c.pk in stats]
+    children = [
+        stats[c.pk]
+        for c in area.children.filter(valid_to__isnull=True).order_by("official_code")
+        if c.pk in stats
+    ]
     facilities = facility_list(user=request.user, filters=FacilityFilter(area=area))
-    return render(request, "territory/area_detail.html", {
-        "area": area, "ancestors": selectors.ancestors(area), "stats": stats.get(area.pk),
-        "stats_year": stats_year, "ages": ages,
-        "population_rows": [(y, [table[y].get(age) for age in ages]) for y in years],
-        "indicators": selectors.indicator_rows(area), "children": children,
-        "facilities": facilities[:200], "facility_count": facilities.count(),
-        "map_url": reverse("territory:area-geojson") + f"?area={area.pk}",
-    })
+    return render(
+        request,
+        "territory/area_detail.html",
+        {
+            "area": area,
+            "ancestors": selectors.ancestors(area),
+            "stats": stats.get(area.pk),
+            "stats_year": stats_year,
+            "ages": ages,
+            "population_rows": [(y, [table[y].get(age) for age in ages]) for y in years],
+            "indicators": selectors.indicator_rows(area),
+            "children": children,
+            "facilities": facilities[:200],
+            "facility_count": facilities.count(),
+            "map_url": reverse("territory:area-geojson") + f"?area={area.pk}",
+        },
+    )
 
 
 def area_geojson(request: HttpRequest) -> JsonResponse:
@@ -114,15 +153,23 @@ def area_geojson(request: HttpRequest) -> JsonResponse:
         territory = _territory_from(request)
         level_code = request.GET.get("level")
         qs = qs.filter(territory=territory)
-        qs = qs.filter(level__code=level_code) if level_code else qs.filter(
-            level=territory.levels.order_by("-rank").first() if territory else None)
+        qs = (
+            qs.filter(level__code=level_code)
+            if level_code
+            else qs.filter(level=territory.levels.order_by("-rank").first() if territory else None)
+        )
     features = [
         {
             "type": "Feature",
             "geometry": a.geometry,
-            "properties": {"name": a.name, "official_code": a.official_code, "level": a.level.name,
-                           "url": reverse("territory:area-detail", args=[a.pk])},
+            "properties": {
+                "name": a.name,
+                "official_code": a.official_code,
+                "level": a.level.name,
+                "url": reverse("territory:area-detail", args=[a.pk]),
+            },
         }
-        for a in qs if a.geometry
+        for a in qs
+        if a.geometry
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features})

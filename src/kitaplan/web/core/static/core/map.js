@@ -234,34 +234,60 @@
       return index < 0 ? surface : classification.classes[index].colour;
     };
 
+    var tooltip = L.tooltip({ direction: "top", offset: [0, -8] });
     var highlighted = [];
-    var layer = L.geoJSON(features, {
-      style: function (feature) {
-        var strong = isHighlighted(feature);
+    var isPoint = function (feature) {
+      var type = feature.geometry && feature.geometry.type;
+      return type === "Point" || type === "MultiPoint";
+    };
+    /* L.geoJSON applies `style` to circle markers too, so it handles both. */
+    var styleFor = function (feature) {
+      var strong = isHighlighted(feature);
+      if (isPoint(feature)) {
+        var fill = fillFor(feature);
         return {
-          color: outline,
-          weight: strong ? 5 : 1.5,
-          opacity: 1,
-          fillColor: fillFor(feature),
-          fillOpacity: classification ? 0.9 : (strong ? 0.35 : 0.12),
-          dashArray: classification && classification.classOf(valueOf(feature)) < 0 ? "4 4" : null
-        };
-      },
-      pointToLayer: function (feature, latlng) {
-        var strong = isHighlighted(feature);
-        return L.circleMarker(latlng, {
           radius: strong ? 10 : 7,
-          color: strong ? outline : surface,
+          /* white halo; dark ring when highlighted or without a value */
+          color: strong || fill === surface ? outline : surface,
           weight: strong ? 4 : 2,
           opacity: 1,
-          fillColor: classification ? fillFor(feature) : accent,
+          fillColor: fill,
           fillOpacity: 1
-        });
+        };
+      }
+      return {
+        color: outline,
+        weight: strong ? 5 : 1.5,
+        opacity: 1,
+        fillColor: fillFor(feature),
+        fillOpacity: classification ? 0.9 : (strong ? 0.35 : 0.12),
+        dashArray: classification && classification.classOf(valueOf(feature)) < 0 ? "4 4" : null
+      };
+    };
+    var layer = L.geoJSON(features, {
+      style: styleFor,
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, styleFor(feature));
       },
       onEachFeature: function (feature, featureLayer) {
         var name = feature.properties && feature.properties.name;
         if (name !== undefined && name !== null && name !== "") {
-          featureLayer.bindTooltip(element("span", null, name), { sticky: !feature.geometry || feature.geometry.type !== "Point" });
+          /*
+           * A hover tooltip of our own instead of bindTooltip(): Leaflet adds
+           * focus listeners for bound tooltips, which makes every SVG path a
+           * tab stop in Chromium (hundreds of unnamed stops on a city map).
+           * Keyboard and screen reader users get the same content from the
+           * table or list next to the map.
+           */
+          featureLayer.on("mouseover mousemove", function (event) {
+            tooltip.setContent(element("span", null, name)).setLatLng(event.latlng);
+            if (!map.hasLayer(tooltip)) {
+              map.openTooltip(tooltip);
+            }
+          });
+          featureLayer.on("mouseout", function () {
+            map.closeTooltip(tooltip);
+          });
         }
         featureLayer.bindPopup(function () {
           return popupContent(el, feature, valueOf(feature), format);
@@ -303,9 +329,16 @@
     }
     showMessage(el, el.dataset.msgLoading || "Loading …");
 
+    var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     var map = L.map(el, {
+      fadeAnimation: !reducedMotion,
+      zoomAnimation: !reducedMotion,
+      markerZoomAnimation: !reducedMotion,
       zoomControl: false,
       attributionControl: false,
+      /* Leaflet's SVG overhangs the map by 10 % (clipped); axe then reports
+         the text around the map as "overlapped" in its colour-contrast check. */
+      renderer: L.svg({ padding: 0 }),
       scrollWheelZoom: false, /* no scroll trap; zoom with buttons or +/- */
       zoomSnap: 0.25,
       keyboard: true

@@ -1,0 +1,1 @@
+"""Domain tests run without a database and must not need Django at all."""

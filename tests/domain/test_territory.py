@@ -1,0 +1,39 @@
+import pytest
+
+from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
+from kitaplan.domain.territory.hierarchy import ancestors_of, roll_up
+
+
+def square(x, y, size=1.0):
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]],
+    }
+
+
+def test_points_are_assigned_to_the_area_that_contains_them():
+    areas = [("A", square(13, 52)), ("B", square(14, 52))]
+    assert locate_points([(13.5, 52.5), (14.2, 52.9), (20, 20)], areas) == ["A", "B", None]
+
+
+def test_a_point_on_a_shared_border_goes_to_the_first_area_deterministically():
+    areas = [("A", square(13, 52)), ("B", square(14, 52))]
+    assert locate_points([(14.0, 52.5)], areas) == ["A"]
+
+
+def test_summary_gives_real_square_kilometres():
+    # 0.01° × 0.01° at 52° N is about 1.11 km × 0.69 km
+    facts = summarise_geometry(square(13.4, 52.5, 0.01))
+    assert facts.area_km2 == pytest.approx(0.757, rel=0.02)
+    assert facts.bbox == (13.4, 52.5, 13.41, 52.51)
+
+
+def test_roll_up_sums_into_every_ancestor():
+    parent_of = {"city": None, "d1": "city", "a1": "d1", "a2": "d1", "d2": "city", "a3": "d2"}
+    totals = roll_up({"a1": 1, "a2": 2, "a3": 4}, parent_of)
+    assert (totals["d1"], totals["d2"], totals["city"], totals["a1"]) == (3, 4, 7, 1)
+
+
+def test_a_cycle_in_the_hierarchy_is_refused():
+    with pytest.raises(ValueError, match="cycle"):
+        ancestors_of("a", {"a": "b", "b": "a"})

@@ -1,0 +1,62 @@
+"""Every page × the roles allowed to open it. Status tests and the browser tests iterate over it.
+
+A test compares the URL resolver's named routes with this matrix, so a new page without a row
+here fails the suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kitaplan.web.core.roles import Role
+
+STAFF = frozenset(
+    {
+        Role.PLANNER,
+        Role.ALLOCATION_OFFICE,
+        Role.CHILDMINDER_ADVISER,
+        Role.ADMIN,
+        Role.FACILITY_MANAGER,
+    }
+)
+CITY_STAFF = STAFF - {Role.FACILITY_MANAGER}
+STEWARDS = frozenset({Role.PLANNER, Role.ADMIN})
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Page:
+    url_name: str
+    allowed: frozenset[Role]
+    kwargs: dict[str, str] = field(default_factory=dict)  # values: "own_facility", "area", "import"
+    query: str = ""
+    anonymous: bool = False  # reachable without login
+    html: bool = True  # an HTML page (axe-checked in the browser tests)
+
+
+PAGES = [
+    Page("login", EVERYONE, anonymous=True),
+    Page("core:about", EVERYONE, anonymous=True),
+    Page("core:home", EVERYONE),
+    Page("territory:area-list", STAFF),
+    Page("territory:area-list", STAFF, query="?level=district"),
+    Page("territory:area-detail", STAFF, kwargs={"pk": "area"}),
+    Page("territory:area-geojson", STAFF, html=False),
+    Page("facilities:facility-list", STAFF),
+    Page("facilities:facility-detail", STAFF, kwargs={"pk": "own_facility"}),
+    Page(
+        "facilities:facility-edit",
+        STEWARDS | {Role.FACILITY_MANAGER},
+        kwargs={"pk": "own_facility"},
+    ),
+    Page("facilities:facility-geojson", STAFF, html=False),
+    Page("imports:import-list", STEWARDS),
+    Page("imports:import-new", STEWARDS),
+    Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
+    Page("audit:event-list", STEWARDS),
+    Page("api-docs", STAFF),
+    Page("api-schema", STAFF, html=False),
+]
+
+#: Named routes that are not pages to check (actions, or pages that only redirect).
+NOT_PAGES = {"logout", "set_language", "javascript-catalog"}

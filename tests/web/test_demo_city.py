@@ -1,0 +1,70 @@
+"""The demo city loads from the package, matches its sources, and loads again unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Sum
+
+from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.core.checks import run_checks
+from kitaplan.web.core.demo import create_demo_accounts, load_demo
+from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.territory.models import Area, IndicatorValue, PopulationCount
+
+pytestmark = pytest.mark.django_db
+
+#: Totals of the open data (see src/kitaplan/demo/data/ATTRIBUTION.md and the PROVENANCE files).
+BERLIN_PLANUNGSRAEUME = 542
+BERLIN_KITAS = 2880
+BERLIN_KITA_PLACES = 194_979  # sum of e_platz in the Kita WFS, Dec 2022
+BERLIN_CHILDREN_UNDER_6 = 225_097  # "unter6", Einwohnerbestand 30.06.2022
+DRESDEN_STADTTEILE = 61
+
+
+def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
+    first = load_demo(actor=SYSTEM)
+    assert all(run.status == "succeeded" for run in first), [r.problems[:3] for r in first]
+    plr = Area.objects.filter(territory__code="berlin", level__code="planungsraum")
+    assert plr.count() == BERLIN_PLANUNGSRAEUME
+    assert Area.objects.filter(territory__code="berlin", level__code="bezirk").count() == 12
+    assert (
+        Area.objects.filter(territory__code="dresden", level__code="stadtteil").count()
+        == DRESDEN_STADTTEILE
+    )
+    assert Facility.objects.filter(territory__code="berlin").count() == BERLIN_KITAS
+    places = FacilityPlaces.objects.filter(facility__territory__code="berlin").aggregate(
+        u3=Sum("places_u3"), ue3=Sum("places_ue3")
+    )
+    assert places["u3"] + places["ue3"] == BERLIN_KITA_PLACES
+    under_6 = PopulationCount.objects.filter(area__territory__code="berlin", age__lt=6).aggregate(
+        n=Sum("count")
+    )
+    assert under_6["n"] == BERLIN_CHILDREN_UNDER_6
+    assert not Facility.objects.filter(territory__code="berlin", area__isnull=True).exists()
+    assert (
+        IndicatorValue.objects.filter(indicator__code="mss_status_class").count()
+        == BERLIN_PLANUNGSRAEUME - 6
+    )
+
+    second = load_demo(actor=SYSTEM)
+    assert [(r.added, r.changed, r.removed) for r in second] == [(0, 0, 0)] * len(second)
+    assert all(r.unchanged == f.added for r, f in zip(second, first, strict=True))
+
+    berlin_findings = dict(run_checks())
+    assert [
+        f
+        for t, items in berlin_findings.items()
+        if t.code == "berlin"
+        for f in items
+        if f.severity == "error"
+    ] == []
+
+    accounts = create_demo_accounts()
+    assert {a.role.value for a in accounts} == {
+        "admin",
+        "planner",
+        "allocation_office",
+        "childminder_adviser",
+        "parent",
+        "facility_manager",
+    }
