@@ -30,7 +30,7 @@ def _single_problem(error: pytest.ExceptionInfo[ExchangeError]) -> tuple[Problem
 
 
 def _in_berlin(point: Point) -> bool:
-    return BERLIN_LON[0] < point.x < BERLIN_LON[1] and BERLIN_LAT[0] < point.y < BERLIN_LAT[1]
+    return bool(BERLIN_LON[0] < point.x < BERLIN_LON[1] and BERLIN_LAT[0] < point.y < BERLIN_LAT[1])
 
 
 # --------------------------------------------------------------------------- CSV

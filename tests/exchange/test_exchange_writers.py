@@ -61,7 +61,7 @@ ROWS = [
 
 def _csv_text(**options: object) -> str:
     buffer = io.StringIO()
-    assert write_csv(COLUMNS, ROWS, buffer, **options) == 2  # type: ignore[arg-type]
+    assert write_csv(COLUMNS, ROWS, buffer, **options) == 2
     return buffer.getvalue()
 
 
@@ -118,7 +118,7 @@ def test_csv_formula_injection_is_escaped() -> None:
     buffer = io.StringIO()
     write_csv(
         [ExportColumn("name", "name"), ExportColumn("n", "n")],
-        [{"name": "=HYPERLINK(\"http://x\")", "n": -3}, {"name": "-Kita", "n": None}],
+        [{"name": '=HYPERLINK("http://x")', "n": -3}, {"name": "-Kita", "n": None}],
         buffer,
     )
     lines = buffer.getvalue().splitlines()

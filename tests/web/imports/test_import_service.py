@@ -126,3 +126,17 @@ def test_unknown_provider_is_refused_with_row_and_column_and_nothing_is_written(
     assert run.problems[0]["code"] == "unknown_provider"
     assert (run.problems[0]["row"], run.problems[0]["column"]) == (2, "provider_number")
     assert Facility.objects.count() == count
+
+
+def test_every_expectation_of_every_declared_mapping_can_be_worded_in_german():
+    from kitaplan.exchange.mappings import MAPPINGS
+    from kitaplan.web.imports.expectations import is_translatable
+
+    expectations = {spec.expected for mapping in MAPPINGS.values() for spec in mapping.fields}
+    expectations |= {
+        f"a column named {spec.source!r} with {spec.expected}"
+        for mapping in MAPPINGS.values()
+        for spec in mapping.fields
+        if spec.source
+    }
+    assert sorted(e for e in expectations if not is_translatable(e)) == []

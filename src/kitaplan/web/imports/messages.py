@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.web.imports.expectations import translate_expectation
 
 
 def _templates() -> dict[ProblemCode, str]:
@@ -75,6 +76,9 @@ def _templates() -> dict[ProblemCode, str]:
         ProblemCode.UNKNOWN_LEVEL: _(
             '{file}, row {row}, column "{column}": there is no area level "{value}". Expected: {expected}.'
         ),
+        ProblemCode.DUPLICATE_COLUMN: _(
+            '{file}, row {row}: the column "{column}" appears more than once. Expected: {expected}.'
+        ),
         ProblemCode.INCONSISTENT_VALUES: _(
             '{file}, row {row}, column "{column}": "{value}" contradicts other values. Expected: {expected}.'
         ),
@@ -92,7 +96,7 @@ def describe_problem(problem: ImportProblem) -> str:
         "row": problem.row,
         "column": problem.column,
         "value": problem.value,
-        "expected": problem.expected,
+        "expected": translate_expectation(problem.expected),
         "code": problem.code.value,
     }
     return template.format(**values)

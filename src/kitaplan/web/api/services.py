@@ -1,0 +1,331 @@
+"""Bulk writes of the HTTP API: population and indicator values, upserted for one territory.
+
+A bulk write is all or nothing. In one durable transaction it
+
+1. checks the permission (``access.can_import_data``),
+2. validates every row against the kitaplan standard format (``docs/data-formats.md``; the same
+   declared mapping and checks as a file import) and against the stored data (the area and the
+   indicator must exist), collecting *all* problems,
+3. refuses with :class:`BulkRejected` when there is any problem — nothing is written,
+4. else inserts new cells, updates changed ones, leaves equal ones alone, and
+5. records exactly one audit event (``AuditAction.API_WRITE``) with the counts.
+
+Unlike a file import, a bulk write never deletes: cells not named in the request stay as they
+are. A row replaces the whole cell it names (an omitted ``source`` becomes empty, an omitted
+``method`` becomes ``counted``), so posting the same payload twice reports it unchanged.
+
+Rows are numbered by their 0-based index in the posted JSON list.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from kitaplan.domain.common.problems import ProblemCode
+from kitaplan.exchange.mappings import (
+    KITAPLAN_INDICATOR_VALUES,
+    KITAPLAN_POPULATION,
+    ColumnMapping,
+)
+from kitaplan.exchange.readers import SourceRow, SourceTable
+from kitaplan.exchange.validation import apply_mapping
+from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.core import access
+from kitaplan.web.territory.models import (
+    Area,
+    IndicatorDefinition,
+    IndicatorValue,
+    PopulationCount,
+    Territory,
+)
+
+#: The most rows one request may carry (larger uploads go through the file import).
+MAX_ROWS = 100_000
+#: The most changed cells listed (before → after) in the audit event's details.
+MAX_CHANGES_IN_AUDIT = 500
+_BATCH = 1000
+_TOLERANCE = 1e-9
+
+Record = dict[str, Any]
+
+
+class BulkProblemCode(StrEnum):
+    """Problems of the JSON structure itself; cell problems use ``ProblemCode`` (API, stable)."""
+
+    NO_ROWS = "no_rows"
+    TOO_MANY_ROWS = "too_many_rows"
+    NOT_A_LIST = "not_a_list"
+    NOT_AN_OBJECT = "not_an_object"
+    UNKNOWN_FIELD = "unknown_field"
+    WRONG_TYPE = "wrong_type"
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """One problem of one row (``row`` is the 0-based list index; ``None``: the whole body)."""
+
+    row: int | None
+    field: str
+    value: str
+    code: str
+    expected: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class BulkRejected(Exception):
+    """The request has problems; nothing was written."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    kind: str
+    territory: str
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+    audit_event: int
+
+
+# --------------------------------------------------------------------------------- validation
+
+
+def _shown(value: object) -> str:
+    """A cell value as text for a problem (JSON for structures, cut to 200 characters)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _cell_text(value: object) -> str | None:
+    """A JSON scalar as the cell text the standard format's checks read; ``TypeError`` else."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):  # before int: bool is an int in Python
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return format(Decimal(repr(value)), "f")
+    raise TypeError(type(value).__name__)
+
+
+def _sorted(problems: list[RowProblem]) -> list[RowProblem]:
+    return sorted(problems, key=lambda p: (-1 if p.row is None else p.row, p.field))
+
+
+def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], list[RowProblem]]:
+    """Typed records of ``rows`` (the posted JSON) and every problem found in them.
+
+    Records carry the mapping's targets plus ``row_number`` (the list index). They are only
+    meaningful when there are no problems.
+    """
+    fields = tuple(spec.source for spec in mapping.fields if spec.source is not None)
+    object_expected = "an object with the fields " + ", ".join(fields)
+    if not isinstance(rows, list):
+        return [], [RowProblem(None, "", _shown(rows), BulkProblemCode.NOT_A_LIST,
+                               "a JSON list of " + object_expected.replace("an object", "objects"))]
+    if not rows:
+        return [], [RowProblem(None, "", "[]", BulkProblemCode.NO_ROWS, "at least one row")]
+    if len(rows) > MAX_ROWS:
+        return [], [RowProblem(None, "", str(len(rows)), BulkProblemCode.TOO_MANY_ROWS,
+                               f"at most {MAX_ROWS} rows per request")]
+    problems: list[RowProblem] = []
+    reported: set[tuple[int, str]] = set()
+    source_rows: list[SourceRow] = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            problems.append(RowProblem(index, "", _shown(row), BulkProblemCode.NOT_AN_OBJECT,
+                                       object_expected))
+            continue
+        values: dict[str, str | None] = dict.fromkeys(fields)
+        for key, value in row.items():
+            if key not in fields:
+                problems.append(RowProblem(index, str(key), _shown(value),
+                                           BulkProblemCode.UNKNOWN_FIELD,
+                                           "one of the fields " + ", ".join(fields)))
+                continue
+            try:
+                values[key] = _cell_text(value)
+            except TypeError:
+                spec = next(s for s in mapping.fields if s.source == key)
+                problems.append(RowProblem(index, key, _shown(value), BulkProblemCode.WRONG_TYPE,
+                                           spec.expected))
+                reported.add((index, key))
+        source_rows.append(SourceRow(number=index, values=values))
+    table = SourceTable(file_name="request", columns=fields, rows=tuple(source_rows))
+    result = apply_mapping(table, mapping)
+    for problem in result.problems:
+        if (problem.row, problem.column) in reported:
+            continue  # the cell's wrong JSON type was reported already
+        problems.append(RowProblem(problem.row, problem.column, problem.value, problem.code.value,
+                                   problem.expected))
+    return [dict(record) for record in result.records], problems
+
+
+def _unknown(record: Record, field: str, code: ProblemCode, expected: str) -> RowProblem:
+    return RowProblem(int(record["row_number"]), field, str(record[field]), code.value, expected)
+
+
+def _finest_areas(territory: Territory) -> tuple[dict[str, int], str]:
+    """Current areas of the territory's finest level by official code, and the level's name."""
+    level = territory.levels.order_by("-rank").first()
+    if level is None:
+        return {}, ""
+    areas = Area.objects.filter(level=level, valid_to__isnull=True).values_list("official_code", "pk")
+    return dict(areas), level.name
+
+
+def _current_areas(territory: Territory) -> dict[str, int]:
+    """Current areas of any level by official code; where levels share a code the finer wins."""
+    areas = (Area.objects.filter(territory=territory, valid_to__isnull=True)
+             .order_by("level__rank").values_list("official_code", "pk"))
+    return dict(areas)
+
+
+def _audit(*, actor: Any, territory: Territory, kind: str, rows: int, added: int, changed: int,
+           unchanged: int, changes: list[dict[str, Any]], extra: dict[str, Any]) -> int:
+    event = record_audit_event(
+        actor=actor, action=AuditAction.API_WRITE, target=territory,
+        target_label=f"{territory.name}: {kind}",
+        details={
+            "endpoint": f"{kind.replace('_', '-')}/bulk", "kind": kind, "rows": rows,
+            "added": added, "changed": changed, "unchanged": unchanged,
+            "changes": changes[:MAX_CHANGES_IN_AUDIT],
+            "changes_truncated": len(changes) > MAX_CHANGES_IN_AUDIT, **extra,
+        },
+    )
+    return int(event.pk)
+
+
+def _require_steward(actor: Any) -> None:
+    if not access.can_import_data(actor):
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------------------------- population
+
+
+@transaction.atomic(durable=True)
+def upsert_population(*, territory: Territory, rows: object, actor: Any) -> BulkResult:
+    """Insert or update population counts (area × year × age) of ``territory``; see module doc."""
+    _require_steward(actor)
+    records, problems = validate_rows(rows, KITAPLAN_POPULATION)
+    areas, level_name = _finest_areas(territory)
+    expected_area = (f"the official code of a current area of the finest level ({level_name}) "
+                     f"of {territory.code}")
+    problems += [_unknown(r, "area_code", ProblemCode.UNKNOWN_AREA, expected_area)
+                 for r in records if r["area_code"] not in areas]
+    if problems:
+        raise BulkRejected(_sorted(problems))
+
+    years = {r["year"] for r in records}
+    existing = {
+        (cell.area_id, cell.year, cell.age): cell
+        for cell in PopulationCount.objects.select_for_update().filter(
+            area_id__in={areas[r["area_code"]] for r in records}, year__in=years)
+    }
+    to_create: list[PopulationCount] = []
+    to_update: list[PopulationCount] = []
+    changes: list[dict[str, Any]] = []
+    unchanged = 0
+    for r in records:
+        key = (areas[r["area_code"]], r["year"], r["age"])
+        values = {"count": r["count"], "method": r["method"] or "counted", "source": r["source"] or ""}
+        cell = existing.get(key)
+        if cell is None:
+            to_create.append(PopulationCount(area_id=key[0], year=key[1], age=key[2], **values))
+            continue
+        diff = {name: [getattr(cell, name), new] for name, new in values.items()
+                if getattr(cell, name) != new}
+        if not diff:
+            unchanged += 1
+            continue
+        for name in diff:
+            setattr(cell, name, values[name])
+        to_update.append(cell)
+        changes.append({"key": f"{r['area_code']}:{r['year']}:{r['age']}", "fields": diff})
+    PopulationCount.objects.bulk_create(
+        to_create, batch_size=_BATCH, update_conflicts=True, unique_fields=["area", "year", "age"],
+        update_fields=["count", "method", "source"],
+    )
+    PopulationCount.objects.bulk_update(to_update, ["count", "method", "source"], batch_size=_BATCH)
+    event = _audit(actor=actor, territory=territory, kind="population", rows=len(records),
+                   added=len(to_create), changed=len(to_update), unchanged=unchanged,
+                   changes=changes, extra={"years": sorted(years)})
+    return BulkResult("population", territory.code, len(records), len(to_create), len(to_update),
+                      unchanged, event)
+
+
+# ------------------------------------------------------------------------------ indicator values
+
+
+@transaction.atomic(durable=True)
+def upsert_indicator_values(*, territory: Territory, rows: object, actor: Any) -> BulkResult:
+    """Insert or update indicator values (indicator × area × year) of ``territory``."""
+    _require_steward(actor)
+    records, problems = validate_rows(rows, KITAPLAN_INDICATOR_VALUES)
+    areas = _current_areas(territory)
+    indicators = dict(IndicatorDefinition.objects.values_list("code", "pk"))
+    for r in records:
+        if r["indicator_code"] not in indicators:
+            problems.append(_unknown(r, "indicator_code", ProblemCode.UNKNOWN_INDICATOR,
+                                     "the code of a defined indicator (see /api/v1/indicators/)"))
+        if r["area_code"] not in areas:
+            problems.append(_unknown(r, "area_code", ProblemCode.UNKNOWN_AREA,
+                                     f"the official code of a current area of {territory.code}"))
+    if problems:
+        raise BulkRejected(_sorted(problems))
+
+    existing = {
+        (v.indicator_id, v.area_id, v.year): v
+        for v in IndicatorValue.objects.select_for_update().filter(
+            indicator_id__in={indicators[r["indicator_code"]] for r in records},
+            area_id__in={areas[r["area_code"]] for r in records},
+            year__in={r["year"] for r in records},
+        )
+    }
+    to_create: list[IndicatorValue] = []
+    to_update: list[IndicatorValue] = []
+    changes: list[dict[str, Any]] = []
+    unchanged = 0
+    for r in records:
+        key = (indicators[r["indicator_code"]], areas[r["area_code"]], r["year"])
+        value = float(r["value"])
+        stored = existing.get(key)
+        if stored is None:
+            to_create.append(IndicatorValue(indicator_id=key[0], area_id=key[1], year=key[2],
+                                            value=value))
+        elif abs(stored.value - value) > _TOLERANCE:
+            changes.append({"key": f"{r['indicator_code']}:{r['area_code']}:{r['year']}",
+                            "fields": {"value": [stored.value, value]}})
+            stored.value = value
+            to_update.append(stored)
+        else:
+            unchanged += 1
+    IndicatorValue.objects.bulk_create(
+        to_create, batch_size=_BATCH, update_conflicts=True,
+        unique_fields=["indicator", "area", "year"], update_fields=["value"],
+    )
+    IndicatorValue.objects.bulk_update(to_update, ["value"], batch_size=_BATCH)
+    event = _audit(actor=actor, territory=territory, kind="indicator_values", rows=len(records),
+                   added=len(to_create), changed=len(to_update), unchanged=unchanged,
+                   changes=changes,
+                   extra={"indicators": sorted({r["indicator_code"] for r in records})})
+    return BulkResult("indicator_values", territory.code, len(records), len(to_create),
+                      len(to_update), unchanged, event)
+
