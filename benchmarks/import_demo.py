@@ -28,9 +28,14 @@ def reference_read_and_validate() -> float:
     from kitaplan.exchange.readers import read_table
     from kitaplan.exchange.validation import apply_mapping
 
-    standard = {"areas": "kitaplan-areas", "population": "kitaplan-population",
-                "indicators": "kitaplan-indicators", "indicator_values": "kitaplan-indicator-values",
-                "providers": "kitaplan-providers", "facilities": "kitaplan-facilities"}
+    standard = {
+        "areas": "kitaplan-areas",
+        "population": "kitaplan-population",
+        "indicators": "kitaplan-indicators",
+        "indicator_values": "kitaplan-indicator-values",
+        "providers": "kitaplan-providers",
+        "facilities": "kitaplan-facilities",
+    }
     started = time.perf_counter()
     for territory in demo_territories():
         for kind, path in territory.files.items():
@@ -64,8 +69,9 @@ def child() -> None:
 
 def run_child(database_url: str) -> dict[str, float]:
     env = {**os.environ, "DATABASE_URL": database_url}
-    out = subprocess.run([sys.executable, __file__, "--child"], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child"], env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -100,8 +106,10 @@ def main() -> None:
     rows = next(iter(results.values()))["rows"]
     print(f"demo city: {rows} rows (areas, population, indicators, providers, facilities)")
     for name, r in results.items():
-        print(f"{name:<10} first import {r['first']:6.2f} s = {r['first'] / reference:5.1f} × reference; "
-              f"re-import (all unchanged) {r['again']:6.2f} s = {r['again'] / r['first']:4.2f} × first import")
+        print(
+            f"{name:<10} first import {r['first']:6.2f} s = {r['first'] / reference:5.1f} × reference; "
+            f"re-import (all unchanged) {r['again']:6.2f} s = {r['again'] / r['first']:4.2f} × first import"
+        )
     if len(results) == 2:
         ratio = results["PostgreSQL"]["first"] / results["SQLite"]["first"]
         print(f"PostgreSQL / SQLite (first import): {ratio:.2f}")

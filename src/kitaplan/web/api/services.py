@@ -137,34 +137,56 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
     fields = tuple(spec.source for spec in mapping.fields if spec.source is not None)
     object_expected = "an object with the fields " + ", ".join(fields)
     if not isinstance(rows, list):
-        return [], [RowProblem(None, "", _shown(rows), BulkProblemCode.NOT_A_LIST,
-                               "a JSON list of " + object_expected.replace("an object", "objects"))]
+        return [], [
+            RowProblem(
+                None,
+                "",
+                _shown(rows),
+                BulkProblemCode.NOT_A_LIST,
+                "a JSON list of " + object_expected.replace("an object", "objects"),
+            )
+        ]
     if not rows:
         return [], [RowProblem(None, "", "[]", BulkProblemCode.NO_ROWS, "at least one row")]
     if len(rows) > MAX_ROWS:
-        return [], [RowProblem(None, "", str(len(rows)), BulkProblemCode.TOO_MANY_ROWS,
-                               f"at most {MAX_ROWS} rows per request")]
+        return [], [
+            RowProblem(
+                None,
+                "",
+                str(len(rows)),
+                BulkProblemCode.TOO_MANY_ROWS,
+                f"at most {MAX_ROWS} rows per request",
+            )
+        ]
     problems: list[RowProblem] = []
     reported: set[tuple[int, str]] = set()
     source_rows: list[SourceRow] = []
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
-            problems.append(RowProblem(index, "", _shown(row), BulkProblemCode.NOT_AN_OBJECT,
-                                       object_expected))
+            problems.append(
+                RowProblem(index, "", _shown(row), BulkProblemCode.NOT_AN_OBJECT, object_expected)
+            )
             continue
         values: dict[str, str | None] = dict.fromkeys(fields)
         for key, value in row.items():
             if key not in fields:
-                problems.append(RowProblem(index, str(key), _shown(value),
-                                           BulkProblemCode.UNKNOWN_FIELD,
-                                           "one of the fields " + ", ".join(fields)))
+                problems.append(
+                    RowProblem(
+                        index,
+                        str(key),
+                        _shown(value),
+                        BulkProblemCode.UNKNOWN_FIELD,
+                        "one of the fields " + ", ".join(fields),
+                    )
+                )
                 continue
             try:
                 values[key] = _cell_text(value)
             except TypeError:
                 spec = next(s for s in mapping.fields if s.source == key)
-                problems.append(RowProblem(index, key, _shown(value), BulkProblemCode.WRONG_TYPE,
-                                           spec.expected))
+                problems.append(
+                    RowProblem(index, key, _shown(value), BulkProblemCode.WRONG_TYPE, spec.expected)
+                )
                 reported.add((index, key))
         source_rows.append(SourceRow(number=index, values=values))
     table = SourceTable(file_name="request", columns=fields, rows=tuple(source_rows))
@@ -172,8 +194,11 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
     for problem in result.problems:
         if (problem.row, problem.column) in reported:
             continue  # the cell's wrong JSON type was reported already
-        problems.append(RowProblem(problem.row, problem.column, problem.value, problem.code.value,
-                                   problem.expected))
+        problems.append(
+            RowProblem(
+                problem.row, problem.column, problem.value, problem.code.value, problem.expected
+            )
+        )
     return [dict(record) for record in result.records], problems
 
 
@@ -186,27 +211,49 @@ def _finest_areas(territory: Territory) -> tuple[dict[str, int], str]:
     level = territory.levels.order_by("-rank").first()
     if level is None:
         return {}, ""
-    areas = Area.objects.filter(level=level, valid_to__isnull=True).values_list("official_code", "pk")
+    areas = Area.objects.filter(level=level, valid_to__isnull=True).values_list(
+        "official_code", "pk"
+    )
     return dict(areas), level.name
 
 
 def _current_areas(territory: Territory) -> dict[str, int]:
     """Current areas of any level by official code; where levels share a code the finer wins."""
-    areas = (Area.objects.filter(territory=territory, valid_to__isnull=True)
-             .order_by("level__rank").values_list("official_code", "pk"))
+    areas = (
+        Area.objects.filter(territory=territory, valid_to__isnull=True)
+        .order_by("level__rank")
+        .values_list("official_code", "pk")
+    )
     return dict(areas)
 
 
-def _audit(*, actor: Any, territory: Territory, kind: str, rows: int, added: int, changed: int,
-           unchanged: int, changes: list[dict[str, Any]], extra: dict[str, Any]) -> int:
+def _audit(
+    *,
+    actor: Any,
+    territory: Territory,
+    kind: str,
+    rows: int,
+    added: int,
+    changed: int,
+    unchanged: int,
+    changes: list[dict[str, Any]],
+    extra: dict[str, Any],
+) -> int:
     event = record_audit_event(
-        actor=actor, action=AuditAction.API_WRITE, target=territory,
+        actor=actor,
+        action=AuditAction.API_WRITE,
+        target=territory,
         target_label=f"{territory.name}: {kind}",
         details={
-            "endpoint": f"{kind.replace('_', '-')}/bulk", "kind": kind, "rows": rows,
-            "added": added, "changed": changed, "unchanged": unchanged,
+            "endpoint": f"{kind.replace('_', '-')}/bulk",
+            "kind": kind,
+            "rows": rows,
+            "added": added,
+            "changed": changed,
+            "unchanged": unchanged,
             "changes": changes[:MAX_CHANGES_IN_AUDIT],
-            "changes_truncated": len(changes) > MAX_CHANGES_IN_AUDIT, **extra,
+            "changes_truncated": len(changes) > MAX_CHANGES_IN_AUDIT,
+            **extra,
         },
     )
     return int(event.pk)
@@ -226,10 +273,15 @@ def upsert_population(*, territory: Territory, rows: object, actor: Any) -> Bulk
     _require_steward(actor)
     records, problems = validate_rows(rows, KITAPLAN_POPULATION)
     areas, level_name = _finest_areas(territory)
-    expected_area = (f"the official code of a current area of the finest level ({level_name}) "
-                     f"of {territory.code}")
-    problems += [_unknown(r, "area_code", ProblemCode.UNKNOWN_AREA, expected_area)
-                 for r in records if r["area_code"] not in areas]
+    expected_area = (
+        f"the official code of a current area of the finest level ({level_name}) "
+        f"of {territory.code}"
+    )
+    problems += [
+        _unknown(r, "area_code", ProblemCode.UNKNOWN_AREA, expected_area)
+        for r in records
+        if r["area_code"] not in areas
+    ]
     if problems:
         raise BulkRejected(_sorted(problems))
 
@@ -237,7 +289,8 @@ def upsert_population(*, territory: Territory, rows: object, actor: Any) -> Bulk
     existing = {
         (cell.area_id, cell.year, cell.age): cell
         for cell in PopulationCount.objects.select_for_update().filter(
-            area_id__in={areas[r["area_code"]] for r in records}, year__in=years)
+            area_id__in={areas[r["area_code"]] for r in records}, year__in=years
+        )
     }
     to_create: list[PopulationCount] = []
     to_update: list[PopulationCount] = []
@@ -245,13 +298,20 @@ def upsert_population(*, territory: Territory, rows: object, actor: Any) -> Bulk
     unchanged = 0
     for r in records:
         key = (areas[r["area_code"]], r["year"], r["age"])
-        values = {"count": r["count"], "method": r["method"] or "counted", "source": r["source"] or ""}
+        values = {
+            "count": r["count"],
+            "method": r["method"] or "counted",
+            "source": r["source"] or "",
+        }
         cell = existing.get(key)
         if cell is None:
             to_create.append(PopulationCount(area_id=key[0], year=key[1], age=key[2], **values))
             continue
-        diff = {name: [getattr(cell, name), new] for name, new in values.items()
-                if getattr(cell, name) != new}
+        diff = {
+            name: [getattr(cell, name), new]
+            for name, new in values.items()
+            if getattr(cell, name) != new
+        }
         if not diff:
             unchanged += 1
             continue
@@ -260,15 +320,27 @@ def upsert_population(*, territory: Territory, rows: object, actor: Any) -> Bulk
         to_update.append(cell)
         changes.append({"key": f"{r['area_code']}:{r['year']}:{r['age']}", "fields": diff})
     PopulationCount.objects.bulk_create(
-        to_create, batch_size=_BATCH, update_conflicts=True, unique_fields=["area", "year", "age"],
+        to_create,
+        batch_size=_BATCH,
+        update_conflicts=True,
+        unique_fields=["area", "year", "age"],
         update_fields=["count", "method", "source"],
     )
     PopulationCount.objects.bulk_update(to_update, ["count", "method", "source"], batch_size=_BATCH)
-    event = _audit(actor=actor, territory=territory, kind="population", rows=len(records),
-                   added=len(to_create), changed=len(to_update), unchanged=unchanged,
-                   changes=changes, extra={"years": sorted(years)})
-    return BulkResult("population", territory.code, len(records), len(to_create), len(to_update),
-                      unchanged, event)
+    event = _audit(
+        actor=actor,
+        territory=territory,
+        kind="population",
+        rows=len(records),
+        added=len(to_create),
+        changed=len(to_update),
+        unchanged=unchanged,
+        changes=changes,
+        extra={"years": sorted(years)},
+    )
+    return BulkResult(
+        "population", territory.code, len(records), len(to_create), len(to_update), unchanged, event
+    )
 
 
 # ------------------------------------------------------------------------------ indicator values
@@ -283,11 +355,23 @@ def upsert_indicator_values(*, territory: Territory, rows: object, actor: Any) -
     indicators = dict(IndicatorDefinition.objects.values_list("code", "pk"))
     for r in records:
         if r["indicator_code"] not in indicators:
-            problems.append(_unknown(r, "indicator_code", ProblemCode.UNKNOWN_INDICATOR,
-                                     "the code of a defined indicator (see /api/v1/indicators/)"))
+            problems.append(
+                _unknown(
+                    r,
+                    "indicator_code",
+                    ProblemCode.UNKNOWN_INDICATOR,
+                    "the code of a defined indicator (see /api/v1/indicators/)",
+                )
+            )
         if r["area_code"] not in areas:
-            problems.append(_unknown(r, "area_code", ProblemCode.UNKNOWN_AREA,
-                                     f"the official code of a current area of {territory.code}"))
+            problems.append(
+                _unknown(
+                    r,
+                    "area_code",
+                    ProblemCode.UNKNOWN_AREA,
+                    f"the official code of a current area of {territory.code}",
+                )
+            )
     if problems:
         raise BulkRejected(_sorted(problems))
 
@@ -308,24 +392,45 @@ def upsert_indicator_values(*, territory: Territory, rows: object, actor: Any) -
         value = float(r["value"])
         stored = existing.get(key)
         if stored is None:
-            to_create.append(IndicatorValue(indicator_id=key[0], area_id=key[1], year=key[2],
-                                            value=value))
+            to_create.append(
+                IndicatorValue(indicator_id=key[0], area_id=key[1], year=key[2], value=value)
+            )
         elif abs(stored.value - value) > _TOLERANCE:
-            changes.append({"key": f"{r['indicator_code']}:{r['area_code']}:{r['year']}",
-                            "fields": {"value": [stored.value, value]}})
+            changes.append(
+                {
+                    "key": f"{r['indicator_code']}:{r['area_code']}:{r['year']}",
+                    "fields": {"value": [stored.value, value]},
+                }
+            )
             stored.value = value
             to_update.append(stored)
         else:
             unchanged += 1
     IndicatorValue.objects.bulk_create(
-        to_create, batch_size=_BATCH, update_conflicts=True,
-        unique_fields=["indicator", "area", "year"], update_fields=["value"],
+        to_create,
+        batch_size=_BATCH,
+        update_conflicts=True,
+        unique_fields=["indicator", "area", "year"],
+        update_fields=["value"],
     )
     IndicatorValue.objects.bulk_update(to_update, ["value"], batch_size=_BATCH)
-    event = _audit(actor=actor, territory=territory, kind="indicator_values", rows=len(records),
-                   added=len(to_create), changed=len(to_update), unchanged=unchanged,
-                   changes=changes,
-                   extra={"indicators": sorted({r["indicator_code"] for r in records})})
-    return BulkResult("indicator_values", territory.code, len(records), len(to_create),
-                      len(to_update), unchanged, event)
-
+    event = _audit(
+        actor=actor,
+        territory=territory,
+        kind="indicator_values",
+        rows=len(records),
+        added=len(to_create),
+        changed=len(to_update),
+        unchanged=unchanged,
+        changes=changes,
+        extra={"indicators": sorted({r["indicator_code"] for r in records})},
+    )
+    return BulkResult(
+        "indicator_values",
+        territory.code,
+        len(records),
+        len(to_create),
+        len(to_update),
+        unchanged,
+        event,
+    )

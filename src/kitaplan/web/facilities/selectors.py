@@ -91,7 +91,9 @@ def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
             | Q(provider__name__icontains=term)
         )
     if filters.area is not None:
-        qs = qs.filter(Q(area=filters.area) | Q(area__path__startswith=filters.area.path + "/"))
+        qs = qs.filter(territory_id=filters.area.territory_id).filter(
+            Q(area=filters.area) | Q(area__path__startswith=filters.area.path + "/")
+        )
     if filters.provider_type:
         qs = qs.filter(provider__provider_type=filters.provider_type)
     if filters.provider_id:

@@ -54,7 +54,8 @@ def update_facility(
     for name, value in values.items():
         setattr(facility, name, value)
     facility.full_clean()
-    facility.save(update_fields=list(values) or None)
+    if values:
+        facility.save(update_fields=list(values))
     after = snapshot(facility, list(values))
     if before != after:
         record_audit_event(
@@ -79,14 +80,18 @@ def _change_places(
 ) -> None:
     current = facility.places_history.filter(valid_to__isnull=True).order_by("-valid_from").first()
     fields = list(FacilityPlaces.PLACE_FIELDS)
-    if current is not None and all(getattr(current, f) == places.get(f, 0) for f in fields):
+    # A kind of place the caller leaves out keeps its current value (0 for a first record).
+    places = {
+        f: places[f] if f in places else (getattr(current, f) if current else 0) for f in fields
+    }
+    if current is not None and all(getattr(current, f) == places[f] for f in fields):
         return
     before = snapshot(current, ["valid_from", "valid_to", *fields]) if current else None
     if current is not None and valid_from < current.valid_from:
         raise ValueError("places_valid_from_before_current_record")
     if current is not None and valid_from == current.valid_from:
         for f in fields:
-            setattr(current, f, places.get(f, 0))
+            setattr(current, f, places[f])
         current.full_clean()
         current.save()
         record = current
@@ -95,7 +100,7 @@ def _change_places(
             current.valid_to = valid_from - dt.timedelta(days=1)
             current.save(update_fields=["valid_to"])
         record = FacilityPlaces(
-            facility=facility, valid_from=valid_from, **{f: places.get(f, 0) for f in fields}
+            facility=facility, valid_from=valid_from, **{f: places[f] for f in fields}
         )
         record.full_clean()
         record.save()

@@ -37,7 +37,7 @@ def _filters_from(request: HttpRequest) -> tuple[FacilityFilterForm, selectors.F
         areas = Area.objects.filter(official_code=data["area"], valid_to__isnull=True)
         if territory is not None:
             areas = areas.filter(territory=territory)
-        area = areas.order_by("level__rank").first()
+        area = areas.order_by("-level__rank").first()
         if area is None:
             form.add_error("area", _("No area has this code."))
     filters = selectors.FacilityFilter(

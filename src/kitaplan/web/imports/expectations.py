@@ -45,6 +45,7 @@ LITERALS = [
     gettext_noop("WGS84 coordinates: longitude -180 to 180, latitude -90 to 90"),
     gettext_noop("the code of an area one level up"),
     gettext_noop("the official code of an area of this territory"),
+    gettext_noop("the official code of an area of the finest level of this territory"),
     gettext_noop("the code of a defined indicator"),
     gettext_noop("the number of a provider imported before"),
     gettext_noop("a location (lat/lon or point geometry)"),

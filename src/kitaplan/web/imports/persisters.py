@@ -227,7 +227,9 @@ def persist_population(
     *, territory: Territory, records: list[Record], file_name: str, day: dt.date
 ) -> ImportSummary:
     summary = _summary()
-    areas = _areas_by_code(territory)
+    # Population is kept at the finest level only (upper levels are sums; docs/data-formats.md).
+    finest = territory.levels.order_by("-rank").first()
+    areas = {a.official_code: a for a in Area.objects.filter(level=finest, valid_to__isnull=True)}
     problems = [
         _problem(
             ProblemCode.UNKNOWN_AREA,
@@ -235,7 +237,7 @@ def persist_population(
             r,
             "area_code",
             r["area_code"],
-            "the official code of an area of this territory",
+            "the official code of an area of the finest level of this territory",
         )
         for r in records
         if r["area_code"] not in areas
