@@ -1,5 +1,6 @@
 """Root URL configuration."""
 
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -18,4 +19,5 @@ urlpatterns = [
     path("imports/", include("kitaplan.web.imports.urls")),
     path("audit/", include("kitaplan.web.audit.urls")),
     path("api/", include("kitaplan.web.api.urls")),
+    path("admin/", admin.site.urls),
 ]

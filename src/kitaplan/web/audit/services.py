@@ -21,6 +21,10 @@ class AuditAction(StrEnum):
     FACILITY_PLACES_CHANGED = "facility.places_changed"
     API_WRITE = "api.write"
     DEMO_LOADED = "demo.loaded"
+    ADMIN_CREATED = "admin.created"
+    ADMIN_CHANGED = "admin.changed"
+    ADMIN_DELETED = "admin.deleted"
+    API_TOKEN_CHANGED = "api.token_changed"
     USER_ROLE_ASSIGNED = "user.role_assigned"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,8 +22,12 @@ class NavItem:
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
+    tiles = {
+        "tile_url": settings.KITAPLAN_MAP_TILE_URL,
+        "tile_attribution": settings.KITAPLAN_MAP_TILE_ATTRIBUTION,
+    }
     if not user.is_authenticated:
-        return {"nav_items": [], "user_roles_label": ""}
+        return {"nav_items": [], "user_roles_label": "", **tiles}
     path = request.path
     entries: list[tuple[str, str]] = [("core:home", _("Overview"))]
     if access.can_view_areas(user):
@@ -44,5 +49,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_items": items,
         "user_roles_label": ", ".join(role.label for role in roles) or _("no role"),
-        "map_tile_url": "",
+        **tiles,
     }

@@ -9,8 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from kitaplan.web.core import access
+from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
+from kitaplan.web.imports.tables import IMPORT_COLUMNS
 from kitaplan.web.imports.forms import ImportForm
 from kitaplan.web.imports.messages import describe_problem
 from kitaplan.web.imports.models import ImportRun
@@ -25,8 +28,17 @@ def _require_steward(request: HttpRequest) -> None:
 def import_list(request: HttpRequest) -> HttpResponse:
     _require_steward(request)
     runs = ImportRun.objects.select_related("territory").order_by("-started_at", "-pk")
+    export_format = request.GET.get("format")
+    if export_format in EXPORT_FORMATS:
+        return export_response(
+            export_format=export_format, columns=IMPORT_COLUMNS, objects=runs, base_name="importe"
+        )
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
-    return render(request, "imports/import_list.html", {"page_obj": page})
+    return render(
+        request,
+        "imports/import_list.html",
+        {"page_obj": page, "export_url": reverse("imports:import-list")},
+    )
 
 
 def import_new(request: HttpRequest) -> HttpResponse:

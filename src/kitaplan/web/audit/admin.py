@@ -1,0 +1,80 @@
+"""Administration pages (Django admin) that write every change to the audit trail.
+
+The admin is for administrators only (user accounts, role assignments, territories). Data of
+areas, population, indicators and facilities changes through imports and the pages, which audit
+themselves; the admin shows the audit trail read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db import models
+
+from kitaplan.web.audit.models import AuditEvent
+from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+
+SECRET_FIELDS = {"password"}
+
+
+def _snapshot(obj: models.Model) -> dict[str, Any]:
+    data = snapshot(obj)
+    return {k: ("(hidden)" if k in SECRET_FIELDS else v) for k, v in data.items()}
+
+
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A ModelAdmin whose saves and deletions are recorded with before/after values."""
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        before = _snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+        record_audit_event(
+            actor=request.user,
+            action=AuditAction.ADMIN_CHANGED if change else AuditAction.ADMIN_CREATED,
+            target=obj,
+            before=before,
+            after=_snapshot(obj),
+        )
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        before = _snapshot(obj)
+        super().delete_model(request, obj)
+        record_audit_event(
+            actor=request.user,
+            action=AuditAction.ADMIN_DELETED,
+            target_type=obj._meta.label_lower,
+            target_label=str(obj),
+            before=before,
+        )
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
+    pass
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("occurred_at", "actor_label", "action", "target_type", "target_label")
+    list_filter = ("action", "target_type")
+    search_fields = ("actor_label", "target_label", "target_id")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
