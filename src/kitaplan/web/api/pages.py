@@ -18,6 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
 from kitaplan.web.api.views import ApiPagination
+from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
 
 API_PREFIX = "/api/v1/"
@@ -95,4 +96,10 @@ def api_token(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         Token.objects.filter(user=request.user).delete()
         token = None if delete else Token.objects.create(user=request.user)
+        record_audit_event(
+            actor=request.user,
+            action=AuditAction.API_TOKEN_CHANGED,
+            target=request.user,
+            details={"operation": "deleted" if delete else "created"},  # never the key itself
+        )
     return _render(request, new_token=token.key if token else "", token_deleted=delete)

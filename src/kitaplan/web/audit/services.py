@@ -24,7 +24,7 @@ class AuditAction(StrEnum):
     ADMIN_CREATED = "admin.created"
     ADMIN_CHANGED = "admin.changed"
     ADMIN_DELETED = "admin.deleted"
-    API_TOKEN_CHANGED = "api.token_changed"
+    API_TOKEN_CHANGED = "api.token_changed"  # noqa: S105 - an action name, not a secret
     USER_ROLE_ASSIGNED = "user.role_assigned"
 
 

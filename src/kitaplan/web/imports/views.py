@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
-from kitaplan.web.imports.tables import IMPORT_COLUMNS
 from kitaplan.web.imports.forms import ImportForm
 from kitaplan.web.imports.messages import describe_problem
 from kitaplan.web.imports.models import ImportRun
 from kitaplan.web.imports.services import import_file, problem_from_dict
+from kitaplan.web.imports.tables import IMPORT_COLUMNS
 
 
 def _require_steward(request: HttpRequest) -> None:
