@@ -1,0 +1,93 @@
+"""Every HTML page of the access matrix, for every role allowed to see it, has zero axe-core
+violations (WCAG 2.1 A/AA and best practices), one h1 and a language."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from kitaplan.web.core.roles import Role
+from kitaplan.web.imports.models import ImportRun
+from tests.web.access_matrix import PAGES, Page
+from tests.web.factories import PASSWORD, make_city, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Axe()
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+}
+#: The roles whose views differ (city-wide staff, scoped Kita manager, data steward).
+CHECKED_ROLES = (Role.PLANNER, Role.FACILITY_MANAGER, Role.ALLOCATION_OFFICE, Role.PARENT)
+
+
+def url_for(page: Page, city, run: ImportRun) -> str:
+    kwargs = {}
+    for key, value in page.kwargs.items():
+        kwargs[key] = {
+            "own_facility": city.facilities[0].pk,
+            "area": city.districts[0].pk,
+            "import": run.pk,
+        }[value]
+    return reverse(page.url_name, kwargs=kwargs) + page.query
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#main form button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def assert_accessible(page, where: str) -> None:
+    results = AXE.run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
+    assert page.locator("h1").count() == 1, f"{where}: expected exactly one h1"
+    assert page.locator("html").get_attribute("lang") in ("de", "en"), where
+
+
+def test_every_page_is_accessible_for_every_role(live_server, page):
+    city = make_city()
+    run = ImportRun.objects.create(
+        territory=city.territory,
+        kind="population",
+        mapping="kitaplan-population",
+        file_name="e.csv",
+        file_sha256="0" * 64,
+        status="refused",
+        actor_label="system",
+        problems=[
+            {
+                "code": "not_a_number",
+                "file": "e.csv",
+                "row": 3,
+                "column": "count",
+                "value": "abc",
+                "expected": "a whole number ≥ 0",
+            }
+        ],
+    )
+    checked = 0
+    for page_spec in [p for p in PAGES if p.anonymous and p.html]:
+        page.goto(live_server.url + url_for(page_spec, city, run))
+        assert_accessible(page, f"{page_spec.url_name} (anonymous)")
+        checked += 1
+    for role in CHECKED_ROLES:
+        provider = city.providers[0] if role == Role.FACILITY_MANAGER else None
+        make_user(f"b-{role.value}", role, provider=provider)
+        page.context.clear_cookies()
+        log_in(page, live_server, f"b-{role.value}")
+        for page_spec in PAGES:
+            if not page_spec.html or page_spec.anonymous or role not in page_spec.allowed:
+                continue
+            page.goto(live_server.url + url_for(page_spec, city, run))
+            page.wait_for_load_state("networkidle")
+            assert_accessible(page, f"{page_spec.url_name}{page_spec.query} as {role.value}")
+            checked += 1
+    assert checked >= 20

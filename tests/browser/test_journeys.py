@@ -1,0 +1,71 @@
+"""What a planner does in the browser: log in, filter facilities, open one, see the map, switch
+the language, and get a readable refusal for a broken import."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kitaplan.web.core.roles import Role
+from kitaplan.web.territory.models import PopulationCount
+from tests.browser.test_accessibility import assert_accessible, log_in
+from tests.web.factories import make_city, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_planner_filters_facilities_and_opens_one_with_its_map(live_server, page):
+    make_city()
+    make_user("planer", Role.PLANNER)
+    log_in(page, live_server, "planer")
+    page.goto(live_server.url + reverse("facilities:facility-list"))
+    page.fill("input[name=q]", "F3")
+    page.get_by_role("button", name="Anzeigen").click()
+    rows = page.locator("tbody tr")
+    assert rows.count() == 1
+    page.get_by_role("link", name="Kita F3").click()
+    page.wait_for_selector(".leaflet-container")
+    assert page.locator(".leaflet-interactive").count() >= 1  # the facility is drawn
+    assert page.locator("h1").inner_text() == "Kita F3"
+
+
+def test_the_area_map_draws_every_area_of_the_level(live_server, page):
+    make_city()
+    make_user("planer", Role.PLANNER)
+    log_in(page, live_server, "planer")
+    page.goto(live_server.url + reverse("territory:area-list"))
+    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length >= 4")
+    assert page.locator("path.leaflet-interactive").count() == 4
+
+
+def test_the_language_can_be_switched_to_english(live_server, page):
+    make_city()
+    make_user("planer", Role.PLANNER)
+    log_in(page, live_server, "planer")
+    assert page.locator("html").get_attribute("lang") == "de"
+    page.select_option("select[name=language]", "en")
+    page.locator("form[action*='setlang'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Facilities").count() >= 1
+
+
+def test_a_broken_import_is_refused_with_row_and_column_in_german(live_server, page, tmp_path):
+    city = make_city()
+    make_user("planer", Role.PLANNER)
+    before = PopulationCount.objects.count()
+    broken = tmp_path / "einwohner.csv"
+    broken.write_text(
+        "area_code;year;age;count\n0101;2024;0;5\n0102;2024;1;zwölf\n", encoding="utf-8"
+    )
+    log_in(page, live_server, "planer")
+    page.goto(live_server.url + reverse("imports:import-new"))
+    page.select_option("select[name=territory]", str(city.territory.pk))
+    page.select_option("select[name=kind]", "population")
+    page.set_input_files("input[name=file]", str(broken))
+    page.locator("form[enctype] button[type=submit]").click()
+    page.wait_for_selector("#problems")
+    text = page.locator("#problems").inner_text()
+    assert "Zeile 3" in text and "count" in text and "zwölf" in text
+    assert PopulationCount.objects.count() == before
+    assert_accessible(page, "import refused")
