@@ -140,3 +140,17 @@ def test_every_expectation_of_every_declared_mapping_can_be_worded_in_german():
         if spec.source
     }
     assert sorted(e for e in expectations if not is_translatable(e)) == []
+
+
+def test_the_report_lists_format_and_reference_problems_together(tmp_path):
+    city = make_city()
+    rows = "F7;Kita;NOPE;52.005;13.005;1;2;0\nF8;Kita;P1;52.005;13.005;viele;2;0\n"
+    path = write(tmp_path, "kitas.csv", FACILITY_HEADER + rows)
+    run = import_file(territory=city.territory, kind="facilities", path=path, actor=SYSTEM)
+    assert run.status == "refused"
+    assert [(p["row"], p["column"], p["code"]) for p in run.problems] == [
+        (2, "provider_number", "unknown_provider"),
+        (3, "places_u3", "not_a_number"),
+    ]
+    assert not Facility.objects.filter(official_number__in=["F7", "F8"]).exists()
+    assert Facility.objects.get(official_number="F2").valid_to is None  # nothing was closed either

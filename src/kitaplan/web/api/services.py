@@ -7,7 +7,8 @@ A bulk write is all or nothing. In one durable transaction it
    declared mapping and checks as a file import) and against the stored data (the area and the
    indicator must exist), collecting *all* problems,
 3. refuses with :class:`BulkRejected` when there is any problem — nothing is written,
-4. else inserts new cells, updates changed ones, leaves equal ones alone, and
+4. else inserts new cells, updates changed ones, leaves equal ones alone (with the file
+   importer's persisters, ``imports.persisters``, told not to remove anything), and
 5. records exactly one audit event (``AuditAction.API_WRITE``) with the counts.
 
 Unlike a file import, a bulk write never deletes: cells not named in the request stay as they
@@ -29,8 +30,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
-from kitaplan.domain.common.problems import ProblemCode
 from kitaplan.exchange.mappings import (
     KITAPLAN_INDICATOR_VALUES,
     KITAPLAN_POPULATION,
@@ -40,20 +41,14 @@ from kitaplan.exchange.readers import SourceRow, SourceTable
 from kitaplan.exchange.validation import apply_mapping
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
-from kitaplan.web.territory.models import (
-    Area,
-    IndicatorDefinition,
-    IndicatorValue,
-    PopulationCount,
-    Territory,
-)
+from kitaplan.web.imports import persisters
+from kitaplan.web.imports.services import ImportRefused, ImportSummary
+from kitaplan.web.territory.models import Territory
 
 #: The most rows one request may carry (larger uploads go through the file import).
 MAX_ROWS = 100_000
 #: The most changed cells listed (before → after) in the audit event's details.
 MAX_CHANGES_IN_AUDIT = 500
-_BATCH = 1000
-_TOLERANCE = 1e-9
 
 Record = dict[str, Any]
 
@@ -202,29 +197,31 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
     return [dict(record) for record in result.records], problems
 
 
-def _unknown(record: Record, field: str, code: ProblemCode, expected: str) -> RowProblem:
-    return RowProblem(int(record["row_number"]), field, str(record[field]), code.value, expected)
+def _write(
+    persist: Any, *, territory: Territory, records: list[Record], problems: list[RowProblem]
+) -> ImportSummary:
+    """Upsert through the file importer's persister, without removing anything.
 
-
-def _finest_areas(territory: Territory) -> tuple[dict[str, int], str]:
-    """Current areas of the territory's finest level by official code, and the level's name."""
-    level = territory.levels.order_by("-rank").first()
-    if level is None:
-        return {}, ""
-    areas = Area.objects.filter(level=level, valid_to__isnull=True).values_list(
-        "official_code", "pk"
-    )
-    return dict(areas), level.name
-
-
-def _current_areas(territory: Territory) -> dict[str, int]:
-    """Current areas of any level by official code; where levels share a code the finer wins."""
-    areas = (
-        Area.objects.filter(territory=territory, valid_to__isnull=True)
-        .order_by("level__rank")
-        .values_list("official_code", "pk")
-    )
-    return dict(areas)
+    The persister also runs when the request already has format problems, so that the answer
+    lists unknown areas and indicators too; raising then rolls back the whole transaction.
+    """
+    summary = ImportSummary()
+    try:
+        if records:
+            summary = persist(
+                territory=territory,
+                records=records,
+                file_name="request",
+                day=timezone.localdate(),
+                remove_missing=False,
+            )
+    except ImportRefused as refused:
+        problems = problems + [
+            RowProblem(p.row, p.column, p.value, p.code.value, p.expected) for p in refused.problems
+        ]
+    if problems:
+        raise BulkRejected(_sorted(problems))
+    return summary
 
 
 def _audit(
@@ -272,78 +269,17 @@ def upsert_population(*, territory: Territory, rows: object, actor: Any) -> Bulk
     """Insert or update population counts (area × year × age) of ``territory``; see module doc."""
     _require_steward(actor)
     records, problems = validate_rows(rows, KITAPLAN_POPULATION)
-    areas, level_name = _finest_areas(territory)
-    expected_area = (
-        f"the official code of a current area of the finest level ({level_name}) "
-        f"of {territory.code}"
+    summary = _write(
+        persisters.persist_population, territory=territory, records=records, problems=problems
     )
-    problems += [
-        _unknown(r, "area_code", ProblemCode.UNKNOWN_AREA, expected_area)
-        for r in records
-        if r["area_code"] not in areas
-    ]
-    if problems:
-        raise BulkRejected(_sorted(problems))
-
-    years = {r["year"] for r in records}
-    existing = {
-        (cell.area_id, cell.year, cell.age): cell
-        for cell in PopulationCount.objects.select_for_update().filter(
-            area_id__in={areas[r["area_code"]] for r in records}, year__in=years
-        )
-    }
-    to_create: list[PopulationCount] = []
-    to_update: list[PopulationCount] = []
-    changes: list[dict[str, Any]] = []
-    unchanged = 0
-    for r in records:
-        key = (areas[r["area_code"]], r["year"], r["age"])
-        values = {
-            "count": r["count"],
-            "method": r["method"] or "counted",
-            "source": r["source"] or "",
-        }
-        cell = existing.get(key)
-        if cell is None:
-            to_create.append(PopulationCount(area_id=key[0], year=key[1], age=key[2], **values))
-            continue
-        diff = {
-            name: [getattr(cell, name), new]
-            for name, new in values.items()
-            if getattr(cell, name) != new
-        }
-        if not diff:
-            unchanged += 1
-            continue
-        for name in diff:
-            setattr(cell, name, values[name])
-        to_update.append(cell)
-        changes.append({"key": f"{r['area_code']}:{r['year']}:{r['age']}", "fields": diff})
-    PopulationCount.objects.bulk_create(
-        to_create,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["area", "year", "age"],
-        update_fields=["count", "method", "source"],
-    )
-    PopulationCount.objects.bulk_update(to_update, ["count", "method", "source"], batch_size=_BATCH)
-    event = _audit(
+    return _finish(
         actor=actor,
         territory=territory,
         kind="population",
-        rows=len(records),
-        added=len(to_create),
-        changed=len(to_update),
-        unchanged=unchanged,
-        changes=changes,
-        extra={"years": sorted(years)},
+        records=records,
+        summary=summary,
+        extra={"years": sorted({r["year"] for r in records})},
     )
-    return BulkResult(
-        "population", territory.code, len(records), len(to_create), len(to_update), unchanged, event
-    )
-
-
-# ------------------------------------------------------------------------------ indicator values
 
 
 @transaction.atomic(durable=True)
@@ -351,86 +287,39 @@ def upsert_indicator_values(*, territory: Territory, rows: object, actor: Any) -
     """Insert or update indicator values (indicator × area × year) of ``territory``."""
     _require_steward(actor)
     records, problems = validate_rows(rows, KITAPLAN_INDICATOR_VALUES)
-    areas = _current_areas(territory)
-    indicators = dict(IndicatorDefinition.objects.values_list("code", "pk"))
-    for r in records:
-        if r["indicator_code"] not in indicators:
-            problems.append(
-                _unknown(
-                    r,
-                    "indicator_code",
-                    ProblemCode.UNKNOWN_INDICATOR,
-                    "the code of a defined indicator (see /api/v1/indicators/)",
-                )
-            )
-        if r["area_code"] not in areas:
-            problems.append(
-                _unknown(
-                    r,
-                    "area_code",
-                    ProblemCode.UNKNOWN_AREA,
-                    f"the official code of a current area of {territory.code}",
-                )
-            )
-    if problems:
-        raise BulkRejected(_sorted(problems))
-
-    existing = {
-        (v.indicator_id, v.area_id, v.year): v
-        for v in IndicatorValue.objects.select_for_update().filter(
-            indicator_id__in={indicators[r["indicator_code"]] for r in records},
-            area_id__in={areas[r["area_code"]] for r in records},
-            year__in={r["year"] for r in records},
-        )
-    }
-    to_create: list[IndicatorValue] = []
-    to_update: list[IndicatorValue] = []
-    changes: list[dict[str, Any]] = []
-    unchanged = 0
-    for r in records:
-        key = (indicators[r["indicator_code"]], areas[r["area_code"]], r["year"])
-        value = float(r["value"])
-        stored = existing.get(key)
-        if stored is None:
-            to_create.append(
-                IndicatorValue(indicator_id=key[0], area_id=key[1], year=key[2], value=value)
-            )
-        elif abs(stored.value - value) > _TOLERANCE:
-            changes.append(
-                {
-                    "key": f"{r['indicator_code']}:{r['area_code']}:{r['year']}",
-                    "fields": {"value": [stored.value, value]},
-                }
-            )
-            stored.value = value
-            to_update.append(stored)
-        else:
-            unchanged += 1
-    IndicatorValue.objects.bulk_create(
-        to_create,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["indicator", "area", "year"],
-        update_fields=["value"],
+    summary = _write(
+        persisters.persist_indicator_values, territory=territory, records=records, problems=problems
     )
-    IndicatorValue.objects.bulk_update(to_update, ["value"], batch_size=_BATCH)
-    event = _audit(
+    return _finish(
         actor=actor,
         territory=territory,
         kind="indicator_values",
-        rows=len(records),
-        added=len(to_create),
-        changed=len(to_update),
-        unchanged=unchanged,
-        changes=changes,
+        records=records,
+        summary=summary,
         extra={"indicators": sorted({r["indicator_code"] for r in records})},
     )
+
+
+def _finish(
+    *,
+    actor: Any,
+    territory: Territory,
+    kind: str,
+    records: list[Record],
+    summary: ImportSummary,
+    extra: dict[str, Any],
+) -> BulkResult:
+    event = _audit(
+        actor=actor,
+        territory=territory,
+        kind=kind,
+        rows=len(records),
+        added=summary.added,
+        changed=summary.changed,
+        unchanged=summary.unchanged,
+        changes=summary.changes,
+        extra=extra,
+    )
     return BulkResult(
-        "indicator_values",
-        territory.code,
-        len(records),
-        len(to_create),
-        len(to_update),
-        unchanged,
-        event,
+        kind, territory.code, len(records), summary.added, summary.changed, summary.unchanged, event
     )

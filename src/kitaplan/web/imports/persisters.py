@@ -224,7 +224,12 @@ def _areas_by_code(territory: Territory) -> dict[str, Area]:
 
 
 def persist_population(
-    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+    *,
+    territory: Territory,
+    records: list[Record],
+    file_name: str,
+    day: dt.date,
+    remove_missing: bool = True,
 ) -> ImportSummary:
     summary = _summary()
     # Population is kept at the finest level only (upper levels are sums; docs/data-formats.md).
@@ -278,7 +283,7 @@ def persist_population(
             summary.unchanged += 1
     PopulationCount.objects.bulk_create(to_create, batch_size=2000)
     PopulationCount.objects.bulk_update(to_update, ["count", "method", "source"], batch_size=2000)
-    stale = [cell.pk for key, cell in existing.items() if key not in seen]
+    stale = [cell.pk for key, cell in existing.items() if key not in seen] if remove_missing else []
     PopulationCount.objects.filter(pk__in=stale).delete()
     summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
     return summary
@@ -316,7 +321,12 @@ def persist_indicators(
 
 
 def persist_indicator_values(
-    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+    *,
+    territory: Territory,
+    records: list[Record],
+    file_name: str,
+    day: dt.date,
+    remove_missing: bool = True,
 ) -> ImportSummary:
     summary = _summary()
     areas = _areas_by_code(territory)
@@ -380,7 +390,11 @@ def persist_indicator_values(
             summary.unchanged += 1
     IndicatorValue.objects.bulk_create(to_create, batch_size=2000)
     IndicatorValue.objects.bulk_update(to_update, ["value"], batch_size=2000)
-    stale = [v.pk for key, v in existing.items() if key not in seen and (key[0], key[2]) in scopes]
+    stale = [
+        v.pk
+        for key, v in existing.items()
+        if remove_missing and key not in seen and (key[0], key[2]) in scopes
+    ]
     IndicatorValue.objects.filter(pk__in=stale).delete()
     summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
     return summary

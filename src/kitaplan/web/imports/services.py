@@ -4,16 +4,17 @@ Steps of :func:`import_file`:
 
 1. read the file and apply the declared column mapping (``kitaplan.exchange``); every problem
    of every row is collected;
-2. if there is any problem, nothing is written: the run is stored as *refused* with the
-   problems (file, row, column, value, expectation) and audited;
-3. otherwise, inside one durable transaction, the records are compared with what is stored
+2. inside one durable transaction, the records are compared with what is stored
    under the same official keys: new keys are *added*, differing ones *changed* (before/after
    kept in the audit event), equal ones *unchanged*, and stored records of the same scope that
    the file no longer contains are *removed* (areas and facilities are end-dated, values are
    deleted);
-4. problems that only the database can reveal (unknown parent area, unknown provider) raise
-   :class:`ImportRefused` inside the transaction, which rolls everything back; the run is then
-   stored as refused;
+3. problems that only the database can reveal (unknown parent area, unknown provider) are
+   collected too (the persister runs on the good rows even when others are bad, so the report
+   is complete);
+4. if there is any problem, :class:`ImportRefused` rolls the whole transaction back: nothing is
+   written, and the run is stored as *refused* with every problem (file, row, column, value,
+   expectation) and audited;
 5. the run with its summary is kept in the import history (:class:`ImportRun`).
 """
 
@@ -122,37 +123,45 @@ def import_file(
         run.rows = len(table.rows)
     except ExchangeError as error:
         problems, records = list(error.problems), []
-    if not problems:
-        say(f"checking and writing {len(records)} records")
-        try:
-            with transaction.atomic(durable=True):
-                summary = persisters.PERSISTERS[kind](
-                    territory=territory,
-                    records=records,
-                    file_name=file_name,
-                    day=day,
+    say(f"checking and writing {len(records)} records")
+    found = list(problems)
+    try:
+        with transaction.atomic(durable=True):
+            # The persister runs on the good rows even when the file already has problems, so
+            # that the report also lists unknown areas or providers; any problem rolls back.
+            try:
+                summary = (
+                    persisters.PERSISTERS[kind](
+                        territory=territory, records=records, file_name=file_name, day=day
+                    )
+                    if records
+                    else ImportSummary()
                 )
-                run.status = ImportStatus.SUCCEEDED
-                _store_run(run, summary=summary, problems=[], started=started)
-                record_audit_event(
-                    actor=actor,
-                    action=AuditAction.IMPORT_FINISHED,
-                    target=run,
-                    details={
-                        "kind": kind.value,
-                        "file": file_name,
-                        "mapping": mapping.name,
-                        "added": summary.added,
-                        "changed": summary.changed,
-                        "unchanged": summary.unchanged,
-                        "removed": summary.removed,
-                        "changes": summary.changes,
-                        "removed_keys": summary.removed_keys,
-                    },
-                )
-                return run
-        except ImportRefused as refused:
-            problems = refused.problems
+            except ImportRefused as refused:
+                found += refused.problems
+            if found:
+                raise ImportRefused(found)
+            run.status = ImportStatus.SUCCEEDED
+            _store_run(run, summary=summary, problems=[], started=started)
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.IMPORT_FINISHED,
+                target=run,
+                details={
+                    "kind": kind.value,
+                    "file": file_name,
+                    "mapping": mapping.name,
+                    "added": summary.added,
+                    "changed": summary.changed,
+                    "unchanged": summary.unchanged,
+                    "removed": summary.removed,
+                    "changes": summary.changes,
+                    "removed_keys": summary.removed_keys,
+                },
+            )
+            return run
+    except ImportRefused:
+        problems = sorted(found, key=lambda p: (p.row, p.column))
     run.status = ImportStatus.REFUSED
     run.pk = None
     with transaction.atomic():
