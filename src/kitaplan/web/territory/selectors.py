@@ -75,7 +75,11 @@ def area_statistics(
 ) -> tuple[dict[int, AreaStatistics], int | None]:
     """Statistics for every current area of the territory, keyed by area id, and the year used."""
     day = day or timezone.localdate()
-    areas = list(current_areas(territory).select_related("level", "parent").defer("geometry"))
+    areas = list(
+        current_areas(territory)
+        .select_related("level", "parent")
+        .defer("geometry", "bbox", "parent__geometry", "parent__bbox")
+    )
     parent_of: dict[int, int | None] = {a.pk: a.parent_id for a in areas}
     stats = {a.pk: AreaStatistics(area=a) for a in areas}
     year = year or latest_population_year(territory)
