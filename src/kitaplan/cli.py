@@ -186,7 +186,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
         columns, geometry = INDICATOR_VALUE_COLUMNS, None
     if args.format == "geojson" and geometry is None:
-        return _fail(_("%(kind)s have no geometry; choose csv or xlsx.") % {"kind": args.kind})
+        return _fail(
+            _("The data of kind %(kind)s have no geometry; choose csv or xlsx.")
+            % {"kind": args.kind}
+        )
     response = export_response(
         export_format=args.format,
         columns=columns,

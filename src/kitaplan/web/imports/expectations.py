@@ -49,6 +49,11 @@ LITERALS = [
     gettext_noop("the code of a defined indicator"),
     gettext_noop("the number of a provider imported before"),
     gettext_noop("a location (lat/lon or point geometry)"),
+    gettext_noop(
+        "a declared coordinate reference system (.prj of a Shapefile, crs of a GeoJSON) "
+        "or WGS84 longitude/latitude coordinates"
+    ),
+    gettext_noop("a coordinate reference system that can be transformed to WGS84"),
 ]
 
 
@@ -100,12 +105,6 @@ def _patterns() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
         (
             re.compile(r"^a unique key; the same key is already in row (?P<row>\d+)$"),
             lambda m: _("a unique key; the same key is already in row %(row)s") % {"row": m["row"]},
-        ),
-        (
-            re.compile(r"^no coordinate reference system; coordinates like (?P<rest>.+)$"),
-            lambda m: (
-                _("no coordinate reference system; coordinates like %(rest)s") % {"rest": m["rest"]}
-            ),
         ),
     ]
 

@@ -19,6 +19,6 @@ IMPORT_COLUMNS = [
     Column("unchanged", _("unchanged"), lambda r: r.unchanged),
     Column("removed", _("removed"), lambda r: r.removed),
     Column("problems", _("Problems"), lambda r: len(r.problems)),
-    Column("actor", _("By"), lambda r: r.actor_label),
+    Column("actor", _("Imported by"), lambda r: r.actor_label),
     Column("file_sha256", _("Checksum (SHA-256)"), lambda r: r.file_sha256),
 ]
