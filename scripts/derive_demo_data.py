@@ -40,6 +40,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from kitaplan.domain.common.rounding import split_by_largest_remainder
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT = REPO_ROOT / "src" / "kitaplan" / "demo" / "data"
@@ -164,24 +166,6 @@ class Summary:
 def round_half_up(numerator: int, denominator: int) -> int:
     """Return numerator/denominator rounded half up, in exact integer arithmetic."""
     return (2 * numerator + denominator) // (2 * denominator)
-
-
-def largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
-    """Split the integer ``total`` proportionally to integer ``weights`` (Hamilton method).
-
-    Every part gets ``floor(total * w / W)``; the units still missing go to the parts with
-    the largest remainders, ties to the lower index. The parts sum exactly to ``total``.
-    """
-    weight_sum = sum(weights)
-    if total == 0 or weight_sum == 0:
-        return [0] * len(weights)
-    floors = [total * w // weight_sum for w in weights]
-    remainders = [total * w % weight_sum for w in weights]
-    missing = total - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in order[:missing]:
-        floors[i] += 1
-    return floors
 
 
 def to_int(value: object) -> int:
@@ -508,7 +492,7 @@ def derive_berlin_population(
     src = src.sort_values("PLR-ID")
     for plr, u6, b6_15 in zip(src["PLR-ID"], src.u6, src.b6_15, strict=True):
         bez = plr[:2]
-        parts = largest_remainder(int(u6), weights[bez])
+        parts = split_by_largest_remainder(int(u6), weights[bez])
         assert sum(parts) == int(u6)
         e6, s6 = age6[bez]
         parts.append(round_half_up(int(b6_15) * e6, s6))

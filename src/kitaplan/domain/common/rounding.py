@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from collections.abc import Sequence
 
 
@@ -22,9 +23,11 @@ def split_by_largest_remainder(total: int, weights: Sequence[float]) -> list[int
         if total:
             raise ValueError("cannot split a positive total over no parts")
         return []
-    weight_sum = float(sum(weights))
-    shares = [total * (w / weight_sum) if weight_sum else total / len(weights) for w in weights]
-    parts = [math.floor(s) for s in shares]
+    # Exact rational arithmetic: float remainders could order near-ties wrongly.
+    exact = [Fraction(w) for w in weights] if any(weights) else [Fraction(1)] * len(weights)
+    weight_sum = sum(exact)
+    shares = [total * w / weight_sum for w in exact]
+    parts = [math.floor(share) for share in shares]
     missing = total - sum(parts)
     order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
     for i in order[:missing]:
