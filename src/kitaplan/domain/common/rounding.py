@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from collections.abc import Sequence
+from fractions import Fraction
 
 
 def split_by_largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
