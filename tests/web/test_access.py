@@ -110,3 +110,27 @@ def test_the_system_actor_of_the_command_line_sees_everything(city):
     from kitaplan.web.core.access import facilities_visible_to
 
     assert facilities_visible_to(SYSTEM).count() == 3
+
+
+def test_the_area_map_shows_only_the_facilities_the_user_may_see(client, city):
+    login(client, Role.FACILITY_MANAGER, city)
+    district_2 = city.districts[1]  # holds F3 of the other provider
+    data = client.get(
+        reverse("territory:area-geojson") + f"?area={district_2.pk}&facilities=1"
+    ).json()
+    points = [
+        f["properties"]["official_code"]
+        for f in data["features"]
+        if f["geometry"]["type"] == "Point"
+    ]
+    assert points == []
+    district_1 = city.districts[0]
+    data = client.get(
+        reverse("territory:area-geojson") + f"?area={district_1.pk}&facilities=1"
+    ).json()
+    points = sorted(
+        f["properties"]["official_code"]
+        for f in data["features"]
+        if f["geometry"]["type"] == "Point"
+    )
+    assert points == ["F1", "F2"]

@@ -137,7 +137,11 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events
             if access.can_view_audit(request.user) or access.is_staff_user(request.user)
             else [],
-            "map_url": reverse("facilities:facility-geojson") + f"?q={facility.official_number}",
+            "map_url": (
+                reverse("territory:area-geojson") + f"?area={facility.area_id}&facilities=1"
+                if facility.area_id and access.can_view_areas(request.user)
+                else reverse("facilities:facility-geojson") + f"?q={facility.official_number}"
+            ),
         },
     )
 

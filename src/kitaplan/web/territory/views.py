@@ -136,7 +136,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": children,
             "facilities": facilities[:200],
             "facility_count": facilities.count(),
-            "map_url": reverse("territory:area-geojson") + f"?area={area.pk}",
+            "map_url": reverse("territory:area-geojson") + f"?area={area.pk}&facilities=1",
         },
     )
 
@@ -172,4 +172,25 @@ def area_geojson(request: HttpRequest) -> JsonResponse:
         for a in qs
         if a.geometry
     ]
+    if area_id and request.GET.get("facilities"):
+        features += _facility_points(request, area)
     return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _facility_points(request: HttpRequest, area: Area) -> list[dict[str, Any]]:
+    """The facilities in an area that the user may see, as points for the area's map."""
+    rows = facility_list(user=request.user, filters=FacilityFilter(area=area)).values_list(
+        "pk", "name", "official_number", "lat", "lon"
+    )
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {
+                "name": name,
+                "official_code": number,
+                "url": reverse("facilities:facility-detail", args=[pk]),
+            },
+        }
+        for pk, name, number, lat, lon in rows
+    ]

@@ -240,16 +240,18 @@
       var type = feature.geometry && feature.geometry.type;
       return type === "Point" || type === "MultiPoint";
     };
+    /* Many points (a whole city's Kitas) get smaller markers so that they stay apart. */
+    var crowded = data.features && data.features.length > 300;
     /* L.geoJSON applies `style` to circle markers too, so it handles both. */
     var styleFor = function (feature) {
       var strong = isHighlighted(feature);
       if (isPoint(feature)) {
         var fill = fillFor(feature);
         return {
-          radius: strong ? 10 : 7,
+          radius: strong ? 10 : crowded ? 3.5 : 7,
           /* white halo; dark ring when highlighted or without a value */
           color: strong || fill === surface ? outline : surface,
-          weight: strong ? 4 : 2,
+          weight: strong ? 4 : crowded ? 1 : 2,
           opacity: 1,
           fillColor: fill,
           fillOpacity: 1
