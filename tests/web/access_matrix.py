@@ -40,6 +40,7 @@ PAGES = [
     Page("core:home", EVERYONE),
     Page("territory:area-list", STAFF),
     Page("territory:area-list", STAFF, query="?level=district"),
+    Page("territory:area-list", STAFF, query="?level=area&show=children_u3"),
     Page("territory:area-detail", STAFF, kwargs={"pk": "area"}),
     Page("territory:area-geojson", STAFF, html=False),
     Page("facilities:facility-list", STAFF),

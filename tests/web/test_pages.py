@@ -166,3 +166,29 @@ def test_editing_refuses_more_integration_places_than_places(planner_client):
     assert response.status_code == 200
     assert "integration_places" in response.context["places_form"].errors
     assert FacilityPlaces.objects.filter(facility=facility).count() == 1
+
+
+def test_the_area_map_colours_areas_by_the_chosen_statistic_or_indicator(planner_client):
+    from kitaplan.web.territory.models import IndicatorDefinition, IndicatorValue
+
+    city = planner_client.city
+    url = reverse("territory:area-geojson") + "?territory=testcity&level=district&value=children_u3"
+    values = {
+        f["properties"]["official_code"]: f["properties"]["value"]
+        for f in planner_client.get(url).json()["features"]
+    }
+    assert values == {"01": 66, "02": 66}
+    indicator = IndicatorDefinition.objects.create(
+        code="poverty", name="Kinderarmut", direction="higher_is_worse"
+    )
+    IndicatorValue.objects.create(indicator=indicator, area=city.areas[0], year=2024, value=12.5)
+    url = (
+        reverse("territory:area-geojson") + "?territory=testcity&level=area&value=indicator:poverty"
+    )
+    values = {
+        f["properties"]["official_code"]: f["properties"]["value"]
+        for f in planner_client.get(url).json()["features"]
+    }
+    assert values == {"0101": 12.5, "0102": None, "0201": None, "0202": None}
+    page = planner_client.get(reverse("territory:area-list") + "?level=area&show=indicator:poverty")
+    assert page.context["map_value_label"] == "Kinderarmut"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.territory.models import AreaLevel, Territory
+from kitaplan.web.territory.models import AreaLevel, IndicatorDefinition, Territory
 
 
 class AreaFilterForm(forms.Form):
@@ -22,9 +22,33 @@ class AreaFilterForm(forms.Form):
         empty_label=_("finest level"),
     )
     q = forms.CharField(label=_("Search name or code"), required=False, max_length=100)
+    show = forms.ChoiceField(label=_("Map shows"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: object, territory: Territory | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if territory is not None:
             self.fields["level"].queryset = territory.levels.order_by("rank")  # type: ignore[attr-defined]
+        self.fields["show"].choices = map_value_choices(territory)  # type: ignore[attr-defined]
+
+
+#: Values of the area statistics that the area map can show as classes (key → label).
+STATISTIC_VALUES = {
+    "places_per_100_children": _("Places per 100 children under 6"),
+    "children_u3": _("Children under 3"),
+    "children_ue3": _("Children 3 to under 6"),
+    "places_total": _("Places"),
+    "facilities": _("Facilities"),
+}
+
+
+def map_value_choices(territory: Territory | None) -> list[tuple[str, object]]:
+    """The statistics, then every indicator that has values in the territory."""
+    choices: list[tuple[str, object]] = [("", _("boundaries only"))]
+    choices += list(STATISTIC_VALUES.items())
+    if territory is not None:
+        indicators = IndicatorDefinition.objects.filter(
+            values__area__territory=territory
+        ).distinct()
+        choices += [(f"indicator:{i.code}", i.name) for i in indicators.order_by("name")]
+    return choices

@@ -10,12 +10,13 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
 from kitaplan.web.territory import selectors
-from kitaplan.web.territory.forms import AreaFilterForm
+from kitaplan.web.territory.forms import STATISTIC_VALUES, AreaFilterForm
 from kitaplan.web.territory.models import Area, Territory
 from kitaplan.web.territory.tables import AREA_COLUMNS
 
@@ -87,9 +88,11 @@ def area_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    show = data.get("show") or ""
     map_query = {
         "territory": territory.code if territory else "",
         "level": level.code if level else "",
+        "value": show,
     }
     return render(
         request,
@@ -103,9 +106,8 @@ def area_list(request: HttpRequest) -> HttpResponse:
             "current_sort": sort,
             "querystring": query.urlencode(),
             "row_count": len(rows),
-            "map_url": reverse("territory:area-geojson")
-            + "?"
-            + "&".join(f"{k}={v}" for k, v in map_query.items()),
+            "map_url": reverse("territory:area-geojson") + "?" + urlencode(map_query),
+            "map_value_label": dict(form.fields["show"].choices).get(show, "") if show else "",
             "export_url": reverse("territory:area-list"),
         },
     )
@@ -158,6 +160,7 @@ def area_geojson(request: HttpRequest) -> JsonResponse:
             if level_code
             else qs.filter(level=territory.levels.order_by("-rank").first() if territory else None)
         )
+    values = _map_values(request.GET.get("value") or "", qs)
     features = [
         {
             "type": "Feature",
@@ -167,6 +170,7 @@ def area_geojson(request: HttpRequest) -> JsonResponse:
                 "official_code": a.official_code,
                 "level": a.level.name,
                 "url": reverse("territory:area-detail", args=[a.pk]),
+                **({"value": values.get(a.pk)} if values is not None else {}),
             },
         }
         for a in qs
@@ -175,6 +179,23 @@ def area_geojson(request: HttpRequest) -> JsonResponse:
     if area_id and request.GET.get("facilities"):
         features += _facility_points(request, area)
     return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _map_values(key: str, areas: Any) -> dict[int, float | None] | None:
+    """The value the map colours each area by (a statistic or an indicator), or ``None``."""
+    if not key:
+        return None
+    first = areas.first()
+    if first is None:
+        return {}
+    if key.startswith("indicator:"):
+        code = key.split(":", 1)[1]
+        stats, _year = selectors.area_statistics(territory=first.territory, indicator_codes=(code,))
+        return {pk: s.indicators.get(code) for pk, s in stats.items()}
+    if key not in STATISTIC_VALUES:
+        return None
+    stats, _year = selectors.area_statistics(territory=first.territory)
+    return {pk: getattr(s, key) for pk, s in stats.items()}
 
 
 def _facility_points(request: HttpRequest, area: Area) -> list[dict[str, Any]]:
