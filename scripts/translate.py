@@ -1,6 +1,6 @@
 """Fill German translations into the catalogue from a small table (a maintainer's helper).
 
-Usage: python scripts/translate.py 'English msgid=German msgstr' ...
+Usage: python scripts/translate.py "English msgid=German msgstr" ... (use " => " when the msgid contains "=")
 Clears the fuzzy flag of the entries it sets, then the caller runs compilemessages.
 """
 
@@ -11,11 +11,13 @@ from pathlib import Path
 
 import polib
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "src/kitaplan/web/locale/de/LC_MESSAGES/django.po"
+CATALOGUE = (
+    Path(__file__).resolve().parent.parent / "src/kitaplan/web/locale/de/LC_MESSAGES/django.po"
+)
 
 
 def main(pairs: list[str]) -> int:
-    table = dict(pair.split("=", 1) for pair in pairs)
+    table = dict(pair.split(" => ", 1) if " => " in pair else pair.split("=", 1) for pair in pairs)
     po = polib.pofile(str(CATALOGUE))
     done = set()
     for entry in po:

@@ -34,7 +34,7 @@ def url_for(page: Page, city, run: ImportRun) -> str:
             "area": city.districts[0].pk,
             "import": run.pk,
         }[value]
-    return reverse(page.url_name, kwargs=kwargs) + page.query
+    return reverse(page.url_name, kwargs=kwargs) + page.query.format(district=city.districts[0].pk)
 
 
 def log_in(page, live_server, username: str) -> None:

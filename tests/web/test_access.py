@@ -37,7 +37,7 @@ def resolve(page: Page, city) -> str:
                 actor_label="system",
             )
             kwargs[key] = run.pk
-    return reverse(page.url_name, kwargs=kwargs) + page.query
+    return reverse(page.url_name, kwargs=kwargs) + page.query.format(district=city.districts[0].pk)
 
 
 def login(client, role: Role, city):

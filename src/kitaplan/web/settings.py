@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "kitaplan.web.territory",
     "kitaplan.web.facilities",
     "kitaplan.web.imports",
+    "kitaplan.web.planning",
     "kitaplan.web.api",
 ]
 

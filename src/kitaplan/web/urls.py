@@ -17,6 +17,7 @@ urlpatterns = [
     path("areas/", include("kitaplan.web.territory.urls")),
     path("facilities/", include("kitaplan.web.facilities.urls")),
     path("imports/", include("kitaplan.web.imports.urls")),
+    path("planning/", include("kitaplan.web.planning.urls")),
     path("audit/", include("kitaplan.web.audit.urls")),
     path("api/", include("kitaplan.web.api.urls")),
     path("admin/", admin.site.urls),

@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     FACILITY_PLACES_CHANGED = "facility.places_changed"
     API_WRITE = "api.write"
     DEMO_LOADED = "demo.loaded"
+    CARE_RATES_SAVED = "planning.care_rates_saved"
     ADMIN_CREATED = "admin.created"
     ADMIN_CHANGED = "admin.changed"
     ADMIN_DELETED = "admin.deleted"

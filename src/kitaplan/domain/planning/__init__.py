@@ -1,0 +1,1 @@
+"""Bedarfsplanung: demand, supply, balance, forecasts, accessibility."""

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.territory.models import AreaLevel, Territory
+
+#: Figures the balance map can colour areas by (key → label).
+MAP_FIGURES = {
+    "u3:balance": _("Balance under 3 (places − demand)"),
+    "ue3:balance": _("Balance 3 to under 6 (places − demand)"),
+    "u3:demand_met": _("Share of demand under 3 met"),
+    "ue3:demand_met": _("Share of demand 3 to under 6 met"),
+    "u3:coverage": _("Coverage under 3 (places per child)"),
+    "ue3:coverage": _("Coverage 3 to under 6 (places per child)"),
+    "integration:balance": _("Integration balance"),
+}
+
+
+class BalanceFilterForm(forms.Form):
+    territory = forms.ModelChoiceField(
+        label=_("Territory"),
+        queryset=Territory.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=None,
+    )
+    level = forms.ModelChoiceField(
+        label=_("Level"),
+        queryset=AreaLevel.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("top level"),
+    )
+    year = forms.TypedChoiceField(label=_("Population year"), coerce=int, required=False)
+    show = forms.ChoiceField(
+        label=_("Map shows"), required=False, choices=list(MAP_FIGURES.items())
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: object,
+        territory: Territory | None = None,
+        years: list[int] | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if territory is not None:
+            self.fields["level"].queryset = territory.levels.order_by("rank")  # type: ignore[attr-defined]
+        self.fields["year"].choices = [(y, str(y)) for y in reversed(years or [])]  # type: ignore[attr-defined]
+
+
+class CareRatesForm(forms.Form):
+    valid_from_year = forms.IntegerField(label=_("Valid from year"), min_value=1990, max_value=2100)
+    rate_0 = forms.DecimalField(label=_("Age 0 (%)"), min_value=0, max_value=100, decimal_places=1)
+    rate_1 = forms.DecimalField(label=_("Age 1 (%)"), min_value=0, max_value=100, decimal_places=1)
+    rate_2 = forms.DecimalField(label=_("Age 2 (%)"), min_value=0, max_value=100, decimal_places=1)
+    rate_3 = forms.DecimalField(label=_("Age 3 (%)"), min_value=0, max_value=100, decimal_places=1)
+    rate_4 = forms.DecimalField(label=_("Age 4 (%)"), min_value=0, max_value=100, decimal_places=1)
+    rate_5 = forms.DecimalField(label=_("Age 5 (%)"), min_value=0, max_value=100, decimal_places=1)
+    integration_rate = forms.DecimalField(
+        label=_("Children with integration need (%)"), min_value=0, max_value=100, decimal_places=1
+    )
+    source = forms.CharField(label=_("Source"), max_length=255, required=False)

@@ -1,0 +1,42 @@
+"""Writes of the Bedarfsplanung: care rates (one transaction, audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from kitaplan.domain.planning.demand import CareRates
+from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.core import access
+from kitaplan.web.planning.models import CareRateSet
+from kitaplan.web.territory.models import Territory
+
+
+@transaction.atomic(durable=True)
+def save_care_rates(
+    *, territory: Territory, actor: Any, valid_from_year: int, rates: CareRates
+) -> CareRateSet:
+    """Create or replace the care rates of a territory from a planning year on."""
+    if not access.can_import_data(actor):
+        raise PermissionDenied
+    stored = (
+        CareRateSet.objects.select_for_update()
+        .filter(territory=territory, valid_from_year=valid_from_year)
+        .first()
+    )
+    before = snapshot(stored) if stored else None
+    stored = stored or CareRateSet(territory=territory, valid_from_year=valid_from_year)
+    stored.rates = {str(age): rate for age, rate in sorted(rates.by_age.items())}
+    stored.integration_rate = rates.integration_rate
+    stored.source = rates.source
+    stored.save()
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.CARE_RATES_SAVED,
+        target=stored,
+        before=before,
+        after=snapshot(stored),
+    )
+    return stored

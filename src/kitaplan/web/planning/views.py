@@ -1,0 +1,237 @@
+"""Pages of the Bedarfsplanung: the balance of places and demand, and the care rates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from kitaplan.domain.planning.demand import AreaBalance, CareRates
+from kitaplan.web.core import access
+from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
+from kitaplan.web.planning import selectors, services
+from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRatesForm
+from kitaplan.web.planning.tables import BALANCE_COLUMNS
+from kitaplan.web.territory.models import Area, Territory
+
+
+@dataclass
+class BalanceRow:
+    area: Area
+    balance: AreaBalance[int]
+    year: int
+
+
+def _require_planning_access(request: HttpRequest) -> None:
+    if not access.can_view_areas(request.user):
+        raise PermissionDenied
+
+
+def _territory(request: HttpRequest) -> Territory | None:
+    code = request.GET.get("territory")
+    territories = Territory.objects.order_by("name")
+    if code:
+        return get_object_or_404(territories, code=code)
+    return territories.filter(areas__population__isnull=False).first() or territories.first()
+
+
+def _rows(request: HttpRequest) -> dict[str, Any]:
+    """Everything the balance page, its export and its map need, from the query string."""
+    territory = _territory(request)
+    years = selectors.population_years(territory) if territory else []
+    form = BalanceFilterForm(request.GET or None, territory=territory, years=years)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {}) or {}
+    year = data.get("year") or (years[-1] if years else None)
+    parent = None
+    if request.GET.get("parent"):
+        parent = get_object_or_404(Area, pk=request.GET["parent"], territory=territory)
+    rows: list[BalanceRow] = []
+    rates = None
+    level = data.get("level")
+    if territory is not None and year is not None:
+        balances, areas, rates = selectors.balance_for(territory=territory, year=year)
+        if parent is not None:
+            chosen = [a for a in areas if a.parent_id == parent.pk]
+        else:
+            level = level or territory.levels.order_by("rank").first()
+            chosen = [a for a in areas if a.level_id == level.pk]
+        rows = [BalanceRow(area=a, balance=balances[a.pk], year=year) for a in chosen]
+    sort = request.GET.get("sort") or "code"
+    key = sort.lstrip("-")
+    if key == "code":
+        rows.sort(key=lambda r: r.area.official_code, reverse=sort.startswith("-"))
+    elif key == "name":
+        rows.sort(key=lambda r: r.area.name.lower(), reverse=sort.startswith("-"))
+    elif ":" in key:
+        missing = float("inf") if not sort.startswith("-") else float("-inf")
+        rows.sort(
+            key=lambda r: (
+                v if (v := selectors.balance_value(r.balance, key)) is not None else missing
+            ),
+            reverse=sort.startswith("-"),
+        )
+    finest_rank = max((lv.rank for lv in territory.levels.all()), default=0) if territory else 0
+    return {
+        "territory": territory,
+        "form": form,
+        "rows": rows,
+        "year": year,
+        "years": years,
+        "finest_rank": finest_rank,
+        "parent": parent,
+        "level": level,
+        "rates": rates,
+        "sort": sort,
+        "show": data.get("show") or "u3:balance",
+    }
+
+
+def balance(request: HttpRequest) -> HttpResponse:
+    _require_planning_access(request)
+    context = _rows(request)
+    export_format = request.GET.get("format")
+    if export_format in EXPORT_FORMATS:
+        geometries = {}
+        if export_format == "geojson":
+            geometries = dict(
+                Area.objects.filter(pk__in=[r.area.pk for r in context["rows"]]).values_list(
+                    "pk", "geometry"
+                )
+            )
+        territory = context["territory"]
+        return export_response(
+            export_format=export_format,
+            columns=BALANCE_COLUMNS,
+            objects=context["rows"],
+            base_name=f"bedarfsplanung-{territory.code if territory else ''}-{context['year']}",
+            geometry=lambda r: geometries.get(r.area.pk),
+        )
+    query = request.GET.copy()
+    query.pop("format", None)
+    totals = None
+    if context["parent"] is not None and context["rows"]:
+        totals = selectors.balance_for(territory=context["territory"], year=context["year"])[0][
+            context["parent"].pk
+        ]
+    return render(
+        request,
+        "planning/balance.html",
+        {
+            **context,
+            "totals": totals,
+            "ancestors": _ancestors(context["parent"]),
+            "map_url": reverse("planning:balance-geojson") + "?" + query.urlencode(),
+            "map_label": MAP_FIGURES.get(context["show"], ""),
+            "export_url": reverse("planning:balance"),
+            "care_rates_url": reverse("planning:care-rates")
+            + "?"
+            + urlencode({"territory": context["territory"].code if context["territory"] else ""}),
+            "rate_rows": sorted(context["rates"].by_age.items()) if context["rates"] else [],
+        },
+    )
+
+
+def _ancestors(area: Area | None) -> list[Area]:
+    chain: list[Area] = []
+    while area is not None:
+        chain.append(area)
+        area = area.parent
+    return list(reversed(chain))
+
+
+def balance_geojson(request: HttpRequest) -> JsonResponse:
+    """The areas of the balance table with the figure chosen for the map as ``value``."""
+    _require_planning_access(request)
+    context = _rows(request)
+    geometries = dict(
+        Area.objects.filter(pk__in=[r.area.pk for r in context["rows"]]).values_list(
+            "pk", "geometry"
+        )
+    )
+    query = request.GET.copy()
+    features = []
+    for row in context["rows"]:
+        if not geometries.get(row.area.pk):
+            continue
+        has_children = row.area.level.rank < context["finest_rank"]
+        query["parent"] = str(row.area.pk)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometries[row.area.pk],
+                "properties": {
+                    "name": row.area.name,
+                    "official_code": row.area.official_code,
+                    "value": selectors.balance_value(row.balance, context["show"]),
+                    "url": (reverse("planning:balance") + "?" + query.urlencode())
+                    if has_children
+                    else reverse("territory:area-detail", args=[row.area.pk]),
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def care_rates(request: HttpRequest) -> HttpResponse:
+    _require_planning_access(request)
+    territory = _territory(request)
+    if territory is None:
+        raise PermissionDenied
+    can_edit = access.can_import_data(request.user)
+    years = selectors.population_years(territory)
+    current, stored = selectors.care_rates_for(territory, years[-1] if years else 2100)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = CareRatesForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            rates = CareRates(
+                by_age={age: float(d[f"rate_{age}"]) / 100 for age in range(6)},
+                integration_rate=float(d["integration_rate"]) / 100,
+                source=d["source"],
+            )
+            services.save_care_rates(
+                territory=territory,
+                actor=request.user,
+                valid_from_year=d["valid_from_year"],
+                rates=rates,
+            )
+            messages.success(request, _("The care rates were saved."))
+            return redirect(
+                reverse("planning:care-rates") + "?" + urlencode({"territory": territory.code})
+            )
+    else:
+        initial: dict[str, Any] = {f"rate_{age}": _percent(current.rate(age)) for age in range(6)}
+        initial.update(
+            integration_rate=_percent(current.integration_rate),
+            source=current.source,
+            valid_from_year=stored.valid_from_year if stored else (years[-1] if years else None),
+        )
+        form = CareRatesForm(initial=initial)
+    return render(
+        request,
+        "planning/care_rates.html",
+        {
+            "territory": territory,
+            "form": form,
+            "can_edit": can_edit,
+            "stored": stored,
+            "sets": territory.care_rate_sets.order_by("-valid_from_year"),
+            "current_rows": [(age, current.rate(age)) for age in range(6)],
+            "current": current,
+        },
+    )
+
+
+def _percent(share: float) -> Decimal:
+    return (Decimal(str(share)) * 100).quantize(Decimal("0.1"))

@@ -1,0 +1,95 @@
+"""The balance page: demand from children × care rates against places, per level and drill-down."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from kitaplan.domain.planning.demand import DEFAULT_CARE_RATES
+from kitaplan.web.audit.models import AuditEvent
+from kitaplan.web.core.roles import Role
+from kitaplan.web.planning.models import CareRateSet
+from tests.web.factories import PASSWORD, make_city, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planner(client):
+    city = make_city()
+    make_user("planer", Role.PLANNER)
+    client.login(username="planer", password=PASSWORD)
+    client.city = city
+    return client
+
+
+def demand(counts_by_age, ages):
+    return sum(counts_by_age[a] * DEFAULT_CARE_RATES.rate(a) for a in ages)
+
+
+def test_district_balance_is_children_times_care_rates_against_places(planner):
+    response = planner.get(reverse("planning:balance") + "?level=district&sort=code")
+    rows = response.context["rows"]
+    assert [r.area.official_code for r in rows] == ["01", "02"]
+    d1 = rows[0].balance.groups["u3"]
+    # two areas with 10, 11, 12 children aged 0, 1, 2 (factories.make_city)
+    expected = 2 * demand({0: 10, 1: 11, 2: 12}, (0, 1, 2))
+    assert d1.children == 66 and d1.demand == pytest.approx(expected)
+    assert d1.places == 15 and d1.balance == pytest.approx(15 - expected)
+
+
+def test_drilling_down_shows_the_parts_with_the_parent_total(planner):
+    district = planner.city.districts[0]
+    response = planner.get(reverse("planning:balance") + f"?parent={district.pk}")
+    assert [r.area.official_code for r in response.context["rows"]] == ["0101", "0102"]
+    assert response.context["totals"].groups["ue3"].places == 35
+
+
+def test_sorting_by_the_balance_puts_the_largest_deficit_first(planner):
+    response = planner.get(reverse("planning:balance") + "?level=area&sort=u3:balance")
+    balances = [r.balance.groups["u3"].balance for r in response.context["rows"]]
+    assert balances == sorted(balances)
+
+
+def test_the_fachplan_export_has_one_row_per_area_with_the_balance(planner):
+    content = planner.get(
+        reverse("planning:balance") + "?level=district&format=csv"
+    ).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(content), delimiter=";"))
+    assert len(rows) == 2
+    assert rows[0]["Plätze unter 3 Jahren"] == "15"
+
+
+def test_saving_care_rates_changes_the_demand_and_is_audited(planner):
+    url = reverse("planning:care-rates") + "?territory=testcity"
+    form = {
+        "valid_from_year": 2024,
+        "rate_0": "0",
+        "rate_1": "50",
+        "rate_2": "100",
+        "rate_3": "100",
+        "rate_4": "100",
+        "rate_5": "100",
+        "integration_rate": "10",
+        "source": "Test",
+    }
+    assert planner.post(url, form).status_code == 302
+    stored = CareRateSet.objects.get()
+    assert stored.rates["1"] == 0.5 and stored.integration_rate == pytest.approx(0.1)
+    assert AuditEvent.objects.filter(action="planning.care_rates_saved").count() == 1
+    response = planner.get(reverse("planning:balance") + "?level=district")
+    assert response.context["rows"][0].balance.groups["u3"].demand == pytest.approx(
+        2 * (0 + 5.5 + 12)
+    )
+
+
+def test_other_roles_may_read_but_not_change_care_rates(client):
+    make_city()
+    make_user("vergabe", Role.ALLOCATION_OFFICE)
+    client.login(username="vergabe", password=PASSWORD)
+    url = reverse("planning:care-rates") + "?territory=testcity"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"valid_from_year": 2024}).status_code == 403
