@@ -56,6 +56,7 @@ PAGES = [
     Page("planning:balance", STAFF, query="?parent={district}"),
     Page("planning:balance-geojson", STAFF, html=False),
     Page("planning:care-rates", STAFF),
+    Page("planning:forecast", STAFF),
     Page("imports:import-list", STEWARDS),
     Page("imports:import-new", STEWARDS),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),

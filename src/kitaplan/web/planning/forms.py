@@ -43,12 +43,15 @@ class BalanceFilterForm(forms.Form):
         *args: object,
         territory: Territory | None = None,
         years: list[int] | None = None,
+        forecast_years: list[int] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if territory is not None:
             self.fields["level"].queryset = territory.levels.order_by("rank")  # type: ignore[attr-defined]
-        self.fields["year"].choices = [(y, str(y)) for y in reversed(years or [])]  # type: ignore[attr-defined]
+        choices = [(y, str(y)) for y in years or []]
+        choices += [(y, _("%(year)s (forecast)") % {"year": y}) for y in forecast_years or []]
+        self.fields["year"].choices = sorted(choices)  # type: ignore[attr-defined]
 
 
 class CareRatesForm(forms.Form):

@@ -18,6 +18,7 @@ from kitaplan.domain.planning.demand import (
     compute_balance,
 )
 from kitaplan.web.facilities.models import FacilityPlaces
+from kitaplan.web.planning.forecasting import forecast_for
 from kitaplan.web.planning.models import CareRateSet
 from kitaplan.web.territory.models import Area, PopulationCount, Territory
 
@@ -57,6 +58,10 @@ def balance_for(
         area__territory=territory, area__valid_to__isnull=True, year=year, age__lt=6
     ).values_list("area_id", "age", "count"):
         children[area_id][age] = count
+    if not children:
+        forecast = forecast_for(territory)
+        if forecast is not None and year in forecast.projection.years:
+            children = forecast.children_by_age(year)  # type: ignore[assignment]
     supply: dict[int, AreaSupply] = {}
     rows = (
         FacilityPlaces.objects.filter(
@@ -77,6 +82,14 @@ def balance_for(
         children_by_age=children, supply=supply, rates=rates, parent_of=parent_of
     )
     return result, areas, rates
+
+
+def planning_years(territory: Territory) -> tuple[list[int], list[int]]:
+    """(years with stored population, forecast years not stored), both ascending."""
+    stored = population_years(territory)
+    forecast = forecast_for(territory)
+    projected = [y for y in forecast.projection.years if y not in stored] if forecast else []
+    return stored, projected
 
 
 def population_years(territory: Territory) -> list[int]:

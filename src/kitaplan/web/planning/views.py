@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from kitaplan.domain.planning.demand import AreaBalance, CareRates
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
-from kitaplan.web.planning import selectors, services
+from kitaplan.web.planning import forecasting, selectors, services
 from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRatesForm
 from kitaplan.web.planning.tables import BALANCE_COLUMNS
 from kitaplan.web.territory.models import Area, Territory
@@ -46,8 +46,10 @@ def _territory(request: HttpRequest) -> Territory | None:
 def _rows(request: HttpRequest) -> dict[str, Any]:
     """Everything the balance page, its export and its map need, from the query string."""
     territory = _territory(request)
-    years = selectors.population_years(territory) if territory else []
-    form = BalanceFilterForm(request.GET or None, territory=territory, years=years)
+    years, forecast_years = selectors.planning_years(territory) if territory else ([], [])
+    form = BalanceFilterForm(
+        request.GET or None, territory=territory, years=years, forecast_years=forecast_years
+    )
     form.is_valid()
     data = getattr(form, "cleaned_data", {}) or {}
     year = data.get("year") or (years[-1] if years else None)
@@ -86,6 +88,7 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
         "rows": rows,
         "year": year,
         "years": years,
+        "is_forecast": year in forecast_years,
         "finest_rank": finest_rank,
         "parent": parent,
         "level": level,
@@ -235,3 +238,68 @@ def care_rates(request: HttpRequest) -> HttpResponse:
 
 def _percent(share: float) -> Decimal:
     return (Decimal(str(share)) * 100).quantize(Decimal("0.1"))
+
+
+@dataclass
+class ForecastRow:
+    area: Area
+    values: list[tuple[int, float, float]]  # (year, children under 3, children 3 to under 6)
+
+
+def forecast(request: HttpRequest) -> HttpResponse:
+    """The children forecast per district and the honest back-test of the method."""
+    _require_planning_access(request)
+    territory = _territory(request)
+    result = forecasting.forecast_for(territory) if territory else None
+    rows: list[ForecastRow] = []
+    totals: list[tuple[int, float, float]] = []
+    if result is not None and territory is not None:
+        top = territory.levels.order_by("rank").first()
+        areas = {
+            a.official_code: a
+            for a in Area.objects.filter(level=top, valid_to__isnull=True).defer("geometry")
+        }
+        u3 = result.projection.age_sum(0, 2)  # areas × years
+        ue3 = result.projection.age_sum(3, 5)
+        district_of = result.projection.districts
+        for code in sorted(areas):
+            mask = [d == code for d in district_of]
+            rows.append(
+                ForecastRow(
+                    areas[code],
+                    [
+                        (year, float(u3[mask, j].sum()), float(ue3[mask, j].sum()))
+                        for j, year in enumerate(result.projection.years)
+                    ],
+                )
+            )
+        totals = [
+            (year, float(u3[:, j].sum()), float(ue3[:, j].sum()))
+            for j, year in enumerate(result.projection.years)
+        ]
+    backtest, backtest_source = forecasting.berlin_backtest()
+    methods = ("kitaplan", "carry_forward", "district_trend")
+    return render(
+        request,
+        "planning/forecast.html",
+        {
+            "territory": territory,
+            "result": result,
+            "rows": rows,
+            "totals": totals,
+            "years": list(result.projection.years) if result else [],
+            "backtest": sorted(
+                backtest,
+                key=lambda b: (
+                    ["Planungsraum", "Bezirk", "Berlin"].index(b.level)
+                    if b.level in ("Planungsraum", "Bezirk", "Berlin")
+                    else 9,
+                    b.age_group,
+                    b.horizon,
+                ),
+            ),
+            "backtest_methods": methods,
+            "backtest_source": backtest_source,
+            "territories": Territory.objects.order_by("name"),
+        },
+    )

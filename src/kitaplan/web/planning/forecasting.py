@@ -1,0 +1,132 @@
+"""The children forecast of a territory from its stored population (domain: planning.forecast).
+
+The history is the longest run of consecutive years at the finest level that ends in a year
+whose predecessor is also stored; the forecast starts after it. Each area's district for the
+small-area shrinkage is its top-level ancestor (e.g. the Bezirk).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.db.models import Count, Max, QuerySet, Sum
+
+from kitaplan.demo import data_dir
+from kitaplan.domain.planning.forecast import PopulationTable, project_cohort_component
+from kitaplan.web.territory.models import PopulationCount, Territory
+
+HORIZON_YEARS = 10
+FORECAST_AGES = tuple(range(7))
+
+
+@dataclass(frozen=True)
+class TerritoryForecast:
+    history_years: tuple[int, ...]
+    projection: PopulationTable
+    area_ids: tuple[int, ...]
+
+    @property
+    def base_year(self) -> int:
+        return self.history_years[-1]
+
+    def children_by_age(self, year: int) -> dict[int, dict[int, float]]:
+        """Projected children per area id and single year of age for one forecast year."""
+        j = self.projection.years.index(year)
+        values = self.projection.values[:, j, :]
+        return {
+            area_id: {
+                age: float(values[i, a]) for a, age in enumerate(self.projection.ages) if age < 6
+            }
+            for i, area_id in enumerate(self.area_ids)
+        }
+
+
+def history_run(years: list[int]) -> list[int]:
+    """The longest run of consecutive years ending at the latest year that has a predecessor."""
+    stored = sorted(set(years))
+    for end in reversed(stored):
+        if end - 1 in stored:
+            run = [end]
+            while run[0] - 1 in stored:
+                run.insert(0, run[0] - 1)
+            return run
+    return []
+
+
+#: Forecasts by (territory, state of its population table); a changed table gets a new key.
+_CACHE: dict[tuple[int, int, int | None, int | None], TerritoryForecast | None] = {}
+
+
+def forecast_for(territory: Territory) -> TerritoryForecast | None:
+    """Project the finest level's children ``HORIZON_YEARS`` ahead, or ``None`` without history."""
+    finest = territory.levels.order_by("-rank").first()
+    if finest is None:
+        return None
+    cells = PopulationCount.objects.filter(
+        area__level=finest, area__valid_to__isnull=True, age__in=FORECAST_AGES
+    )
+    state = cells.aggregate(n=Count("pk"), last=Max("pk"), checksum=Sum("count"))
+    key = (territory.pk, state["n"], state["last"], state["checksum"])
+    if key not in _CACHE:
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        _CACHE[key] = _project(finest_cells=cells)
+    return _CACHE[key]
+
+
+def _project(*, finest_cells: QuerySet[PopulationCount]) -> TerritoryForecast | None:
+    cells = finest_cells
+    run = history_run(list(cells.values_list("year", flat=True).distinct()))
+    if len(run) < 2:
+        return None
+    counts: dict[int, np.ndarray] = {}
+    paths: dict[int, str] = {}
+    for area_id, path, year, age, count in cells.filter(year__in=run).values_list(
+        "area_id", "area__path", "year", "age", "count"
+    ):
+        if area_id not in counts:
+            counts[area_id] = np.zeros((len(run), len(FORECAST_AGES)))
+            paths[area_id] = path
+        counts[area_id][year - run[0], age] = count
+    area_ids = tuple(sorted(counts))
+    history = PopulationTable(
+        areas=tuple(str(a) for a in area_ids),
+        districts=tuple(paths[a].split("/")[0] for a in area_ids),
+        years=tuple(run),
+        ages=FORECAST_AGES,
+        values=np.stack([counts[a] for a in area_ids]),
+    )
+    projection = project_cohort_component(history, horizon=HORIZON_YEARS)
+    return TerritoryForecast(history_years=tuple(run), projection=projection, area_ids=area_ids)
+
+
+@dataclass(frozen=True)
+class BacktestLine:
+    level: str
+    age_group: str
+    horizon: int
+    mape: dict[str, float]  # method → MAPE in %
+
+
+def berlin_backtest() -> tuple[list[BacktestLine], str]:
+    """The back-test of the forecast on Berlin's history (``scripts/backtest_forecast.py``)."""
+    path = Path(data_dir()) / "berlin" / "forecast_backtest.csv"
+    if not path.exists():
+        return [], ""
+    table: dict[tuple[str, str, int], dict[str, float]] = defaultdict(dict)
+    source = ""
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            table[(row["level"], row["age_group"], int(row["horizon"]))][row["method"]] = float(
+                row["mape"]
+            )
+            source = row.get("source", source)
+            base_years = row.get("base_years", "")
+    lines = [
+        BacktestLine(level, group, horizon, mape) for (level, group, horizon), mape in table.items()
+    ]
+    return lines, f"{source} ({base_years})" if source else ""
