@@ -10,6 +10,10 @@ The script reads the source files described in the ``PROVENANCE.md`` files of
     <out>/dresden/{territory.json, areas.geojson, indicators.csv, indicator_values.csv}
     <out>/ATTRIBUTION.md
 
+Berlin's ``population.csv`` holds 30.06.2022 (disaggregated from published age bands) and,
+as a history for the forecast, 31.12.2011–2020, estimated by dasymetric areal
+interpolation of the register counts of the pre-2021 Planungsräume onto LOR 2021.
+
 Every derivation rule is documented in ``docs/domain/demo-data.md``. The output is
 deterministic: the same sources give the same bytes (synthetic values come from
 ``numpy.random.default_rng(2026)``; CSVs are written with ``\\n`` line ends and sorted
@@ -47,6 +51,8 @@ DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT = REPO_ROOT / "src" / "kitaplan" / "demo" / "data"
 
 SEED = 2026
+#: Upper bound for the whole output (the population history 2011–2020 adds about 4 MB).
+MAX_OUTPUT_BYTES = 10_000_000
 #: Coverage-simplification tolerances tried in order (metres, EPSG:25833); the first one
 #: that keeps every Kita point inside exactly one Planungsraum is used.
 SIMPLIFY_TOLERANCES_M: tuple[float, ...] = (5.0, 3.0, 2.0, 1.0, 0.5)
@@ -507,6 +513,274 @@ def derive_berlin_population(
     summary.add(f"  population by age 0..6: {by_age}")
     summary.numbers["population_by_age"] = by_age
     assert total_u6 == int(src.u6.sum()) == EXPECTED_BERLIN_U6
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# Berlin: population history 2011–2020 (old LOR → LOR 2021)
+# --------------------------------------------------------------------------------------
+
+HISTORY_YEARS: tuple[int, ...] = tuple(range(2011, 2021))
+#: EWR age bands (0–<1, 1–<2, 2–<3, 3–<5, 5–<6, 6–<7) and the total residents.
+EWR_BANDS = ("E_E00_01", "E_E01_02", "E_E02_03", "E_E03_05", "E_E05_06", "E_E06_07")
+EWR_TOTAL = "E_E"
+#: LOR revision of 2019: ``09041403`` (Treptow-Köpenick) was cut from ``09041301`` and
+#: ``09041501``, with ``09041401`` changed as well, and the old-LOR TopoJSON has only the
+#: 447 polygons before the revision. These keys form one unit in every year (as in
+#: ``scripts/backtest_forecast.py``); its polygon is the union of the three old polygons.
+OLD_LOR_MERGED = ("09041301", "09041401", "09041403", "09041501")
+OLD_LOR_MERGED_UNIT = "+".join(OLD_LOR_MERGED)
+SRC_HISTORY = "AfS Berlin-Brandenburg, EWR 31.12.{year} (LOR alt), dasymetrisch auf LOR 2021"
+
+
+def read_ewr_year(path: Path) -> dict[str, list[int]]:
+    """Age bands and total residents per 8-digit RAUMID of one ``EWR<YYYY>12E_Matrix.csv``.
+
+    Same parsing as ``_read_year`` in ``scripts/backtest_forecast.py`` (copied, not imported:
+    the scripts are not a package): ``;``-separated; 2012, 2013 and 2015 quote every field
+    and write counts with a decimal comma (``15,00``); 2014 drops the leading zero of the
+    keys; the 2009 file has a trailing row with empty keys. Returns the six
+    :data:`EWR_BANDS` followed by :data:`EWR_TOTAL`.
+    """
+    rows: dict[str, list[int]] = {}
+    text = path.read_text(encoding="ascii")
+    for record in csv.DictReader(text.splitlines(), delimiter=";"):
+        key = (record["RAUMID"] or "").strip()
+        if not key:
+            continue
+        key = key.zfill(8)
+        if key in rows:
+            raise ValueError(f"{path.name}: duplicate RAUMID {key}")
+        counts = []
+        for column in (*EWR_BANDS, EWR_TOTAL):
+            value = float(record[column].strip().replace(",", "."))
+            if value < 0 or value != int(value):
+                raise ValueError(f"{path.name}: {key} {column} is not a whole number ≥ 0")
+            counts.append(int(value))
+        rows[key] = counts
+    return rows
+
+
+def read_ewr_history(shared: Path) -> dict[int, pd.DataFrame]:
+    """EWR per old-LOR unit (2019 revision merged) for :data:`HISTORY_YEARS`.
+
+    Each frame has the index ``unit`` (sorted) and the columns :data:`EWR_BANDS` +
+    :data:`EWR_TOTAL`; every year has the same units.
+    """
+    by_year: dict[int, pd.DataFrame] = {}
+    for year in HISTORY_YEARS:
+        raw = read_ewr_year(shared / "berlin-ewr-2001-2020" / f"EWR{year}12E_Matrix.csv")
+        frame = pd.DataFrame.from_dict(raw, orient="index", columns=[*EWR_BANDS, EWR_TOTAL])
+        frame.index = [OLD_LOR_MERGED_UNIT if k in OLD_LOR_MERGED else k for k in frame.index]
+        by_year[year] = frame.groupby(level=0).sum().sort_index().rename_axis("unit")
+    units = list(by_year[HISTORY_YEARS[0]].index)
+    for year, frame in by_year.items():
+        assert list(frame.index) == units, f"EWR {year}: old Planungsräume differ"
+    return by_year
+
+
+def read_old_lor_polygons(shared: Path) -> gpd.GeoDataFrame:
+    """The pre-2021 Planungsräume (TopoJSON, WGS84) as units in EPSG:25833.
+
+    GDAL reads the TopoJSON directly (layer ``Planungsraum``, property ``s`` = key; no CRS
+    is declared, the coordinates are WGS84). Two polygons self-intersect; ``make_valid``
+    repairs them and only their polygonal parts are kept. The keys of
+    :data:`OLD_LOR_MERGED` are dissolved into one unit.
+    """
+    path = shared / "berlin-kitas-2017" / "lor_topojson" / "Planungsraum.topojson"
+    old = gpd.read_file(path, layer="Planungsraum")
+    assert old.crs is None and len(old) == 447 and old.s.is_unique
+    assert "09041403" not in set(old.s)  # pre-2019 polygons: merge as documented
+    old = old.set_crs(WGS84).to_crs(UTM)
+    repaired = []
+    for geom in shapely.make_valid(np.asarray(old.geometry.values, dtype=object)):
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type in {"Polygon", "MultiPolygon"}]
+        repaired.append(shapely.union_all(parts))
+    old["geometry"] = repaired
+    old["unit"] = [OLD_LOR_MERGED_UNIT if s in OLD_LOR_MERGED else s for s in old.s]
+    old = old[["unit", "geometry"]].dissolve("unit").sort_index().reset_index()
+    assert old.is_valid.all() and len(old) == 445
+    return old
+
+
+def old_to_new_shares(
+    shared: Path, old: gpd.GeoDataFrame, summary: Summary
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share matrices (old unit × LOR 2021 PLR), area-weighted and target-density-weighted.
+
+    Pieces = ``geopandas.overlay`` intersection of the old units with the original LOR 2021
+    polygons (EPSG:25833). Pieces in another Bezirk than the old unit are dropped (the
+    Bezirk boundaries did not change in 2021; such pieces are slivers of the simplified
+    old geometry). Weights per piece: its area (``aw``), or its area × the residents
+    density of its new PLR on 31.12.2020 (``tdw``; MSS 2021 ``EW`` / PLR area). Each row
+    is normalised to 1, so every old unit hands on all its residents.
+    """
+    new = gpd.read_file(shared / "berlin-lor-2021" / "lor_planungsraeume_2021.shp")
+    assert new.crs.to_epsg() == 25833 and len(new) == 542
+    new = new[["PLR_ID", "geometry"]].sort_values("PLR_ID").reset_index(drop=True)
+    pieces = gpd.overlay(old, new, how="intersection", keep_geom_type=True)
+    pieces["area"] = pieces.area
+    pairs = pieces.groupby(["unit", "PLR_ID"], sort=True)["area"].sum().reset_index()
+    same_bez = pairs.unit.str[:2] == pairs.PLR_ID.str[:2]
+    covered = pairs.area.sum() / old.area.sum()
+    summary.add(
+        f"  old→new overlay: {len(pairs)} pieces, {100 * covered:.3f} % of the old area inside "
+        f"LOR 2021; {int((~same_bez).sum())} pieces in another Bezirk dropped "
+        f"({100 * pairs.area[~same_bez].sum() / pairs.area.sum():.3f} % of the area, largest "
+        f"{pairs.area[~same_bez].max():,.0f} m²)"
+    )
+    pairs = pairs[same_bez].reset_index(drop=True)
+
+    mss = pd.read_csv(shared / "berlin-mss-2021" / "mss_2021.csv", dtype={"PLR_ID": str})
+    residents = mss.set_index("PLR_ID").EW.fillna(0.0)  # 03400831 Pankower Tor: none
+    density = residents / new.set_index("PLR_ID").area
+    assert set(density.index) == set(new.PLR_ID)
+    pairs["aw"] = pairs.area
+    pairs["tdw"] = pairs.area * pairs.PLR_ID.map(density)
+    no_residents = pairs.groupby("unit").tdw.transform("sum") == 0
+    pairs.loc[no_residents, "tdw"] = pairs.loc[no_residents, "area"]
+    summary.add(
+        f"  density weights: MSS residents 31.12.2020 (total {int(residents.sum()):,}); "
+        f"old units without residents in their new PLR (area weights used): "
+        f"{pairs.loc[no_residents, 'unit'].nunique()}"
+    )
+    shares = {}
+    for col in ("aw", "tdw"):
+        matrix = pairs.pivot(index="unit", columns="PLR_ID", values=col).fillna(0.0)
+        matrix = matrix.reindex(index=sorted(old.unit), columns=list(new.PLR_ID), fill_value=0.0)
+        shares[col] = matrix.div(matrix.sum(axis=1), axis=0)
+    assert np.allclose(shares["tdw"].sum(axis=1), 1.0)
+    merged = shares["tdw"].loc[OLD_LOR_MERGED_UNIT]
+    summary.add(
+        f"  unit {OLD_LOR_MERGED_UNIT} spreads over {int((merged > 0).sum())} new PLR "
+        f"({', '.join(f'{k} {100 * v:.1f} %' for k, v in merged[merged > 0.01].items())})"
+    )
+    return shares["aw"], shares["tdw"]
+
+
+def single_ages(bands: pd.DataFrame) -> np.ndarray:
+    """Bands → expected counts for ages 0..6 (3–<5 split evenly into 3 and 4)."""
+    b = bands[list(EWR_BANDS)].to_numpy(dtype=np.float64)
+    half = b[:, 3] / 2
+    return np.column_stack([b[:, 0], b[:, 1], b[:, 2], half, half, b[:, 4], b[:, 5]])
+
+
+def berlin_age_totals(bands: pd.DataFrame) -> list[int]:
+    """Berlin totals for ages 0..6; the 3–<5 total goes to 3 and 4 (odd: age 3 +1)."""
+    t = [int(bands[c].sum()) for c in EWR_BANDS]
+    age3, age4 = split_by_largest_remainder(t[3], [1, 1])
+    return [t[0], t[1], t[2], age3, age4, t[4], t[5]]
+
+
+def interpolate_year(bands: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """Whole counts per LOR 2021 PLR (rows) and age 0..6 (columns) for one year.
+
+    Expected counts = shares.T @ single ages; rounded per age with the largest-remainder
+    method so that the Berlin total of each age equals the EWR total.
+    """
+    assert list(bands.index) == list(shares.index)
+    expected = shares.to_numpy().T @ single_ages(bands)
+    counts = np.zeros(expected.shape, dtype=np.int64)
+    for age, total in enumerate(berlin_age_totals(bands)):
+        counts[:, age] = split_by_largest_remainder(total, [float(x) for x in expected[:, age]])
+    return pd.DataFrame(counts, index=shares.columns, columns=range(7))
+
+
+def _ape(estimate: pd.Series, observed: pd.Series, minimum: int) -> tuple[int, float, float]:
+    """(n, median, 90th percentile) of |estimate − observed| / observed in %, observed ≥ minimum."""
+    mask = observed >= minimum
+    ape = 100 * (estimate[mask] - observed[mask]).abs() / observed[mask]
+    return int(mask.sum()), float(ape.median()), float(ape.quantile(0.9))
+
+
+def derive_berlin_population_history(
+    shared: Path, u6_2022: pd.Series, summary: Summary
+) -> list[tuple[str, int, int, int, str, str]]:
+    """Ages 0..6 per LOR 2021 PLR for 31.12.2011–2020, interpolated from the old LOR.
+
+    ``u6_2022`` = counted ``unter6`` per PLR on 30.06.2022 (for the plausibility check).
+    """
+    ewr = read_ewr_history(shared)
+    old = read_old_lor_polygons(shared)
+    assert list(old.unit) == list(ewr[HISTORY_YEARS[0]].index)
+    aw, tdw = old_to_new_shares(shared, old, summary)
+
+    rows: list[tuple[str, int, int, int, str, str]] = []
+    by_year: dict[int, pd.DataFrame] = {}
+    for year in HISTORY_YEARS:
+        counts = interpolate_year(ewr[year], tdw)
+        by_year[year] = counts
+        totals = berlin_age_totals(ewr[year])
+        assert counts.sum(axis=0).tolist() == totals, year
+        assert int(counts[[3, 4]].to_numpy().sum()) == int(ewr[year].E_E03_05.sum())
+        summary.add(
+            f"  {year}: under 6 {int(counts[list(range(6))].to_numpy().sum()):,} "
+            f"(EWR {sum(totals[:6]):,}), age 6 {int(counts[6].sum()):,} (EWR {totals[6]:,})"
+        )
+        source = SRC_HISTORY.format(year=year)
+        for plr in counts.index:
+            for age in range(7):
+                rows.append((plr, year, age, int(counts.at[plr, age]), "estimated", source))
+
+    # Check: 2020 per Bezirk against the EWR Bezirk totals.
+    last = HISTORY_YEARS[-1]
+    est_bez = by_year[last].groupby(by_year[last].index.str[:2]).sum()
+    ewr_bez = ewr[last].groupby(ewr[last].index.str[:2])[list(EWR_BANDS)].sum()
+    est_bands = pd.DataFrame(
+        {
+            "E_E00_01": est_bez[0],
+            "E_E01_02": est_bez[1],
+            "E_E02_03": est_bez[2],
+            "E_E03_05": est_bez[3] + est_bez[4],
+            "E_E05_06": est_bez[5],
+            "E_E06_07": est_bez[6],
+        }
+    )
+    u6_bands = list(EWR_BANDS[:5])
+    band_dev = (est_bands - ewr_bez).abs().to_numpy().max()
+    u6_dev = (est_bands[u6_bands].sum(axis=1) - ewr_bez[u6_bands].sum(axis=1)).abs()
+    # Before rounding the Bezirk sums are exact (pieces stay in their Bezirk).
+    expected = pd.DataFrame(tdw.to_numpy().T @ single_ages(ewr[last]), index=tdw.columns)
+    expected_dev = np.abs(
+        expected.groupby(expected.index.str[:2]).sum().to_numpy()
+        - single_ages(ewr_bez.reset_index(drop=True)).reshape(12, 7)
+    ).max()
+    summary.add(
+        f"  {last} per Bezirk vs EWR: max deviation per age band {int(band_dev)}, under 6 "
+        f"{int(u6_dev.max())} (Bezirke have {int(ewr_bez[u6_bands].sum(axis=1).min()):,}–"
+        f"{int(ewr_bez[u6_bands].sum(axis=1).max()):,} under 6); before rounding "
+        f"{expected_dev:.1e}"
+    )
+    assert expected_dev < 1e-6 and band_dev <= 30
+    summary.numbers["history_bezirk_dev"] = (int(band_dev), int(u6_dev.max()))
+
+    # Check: interpolated 2020 under 6 vs counted unter6 on 30.06.2022 (interpolation error
+    # plus 1.5 years of change), for the written density weights and for plain area weights.
+    observed = u6_2022.reindex(tdw.columns)
+    for label, shares in (("density-weighted (written)", tdw), ("area-weighted (comparison)", aw)):
+        u6 = interpolate_year(ewr[last], shares)[list(range(6))].sum(axis=1)
+        n, median, p90 = _ape(u6, observed, 1)
+        summary.add(
+            f"  {last} under 6 {label} vs counted unter6 30.06.2022, |diff| in % "
+            f"(n={n} PLR with unter6 > 0): median {median:.1f}, 90th percentile {p90:.1f}"
+        )
+        if shares is tdw:
+            summary.numbers["history_u6_ape"] = (median, p90)
+    # Check: residents 31.12.2020 (EWR, old LOR) interpolated vs counted on LOR 2021 (MSS).
+    mss = pd.read_csv(shared / "berlin-mss-2021" / "mss_2021.csv", dtype={"PLR_ID": str})
+    residents = mss.set_index("PLR_ID").EW.fillna(0.0).reindex(tdw.columns)
+    # Same register, same date, two geometries: the Bezirk sums must agree (they do exactly,
+    # which also shows that the Bezirk boundaries did not change in 2021).
+    ewr_bez_total = ewr[last].groupby(ewr[last].index.str[:2])[EWR_TOTAL].sum()
+    assert (residents.groupby(residents.index.str[:2]).sum() == ewr_bez_total).all()
+    for label, shares in (("density-weighted (in-sample)", tdw), ("area-weighted", aw)):
+        est = pd.Series(shares.to_numpy().T @ ewr[last][EWR_TOTAL].to_numpy(), index=shares.columns)
+        n, median, p90 = _ape(est, residents, 300)
+        summary.add(
+            f"  {last} residents {label} vs MSS EW 31.12.2020, |diff| in % "
+            f"(n={n} PLR with ≥ 300): median {median:.1f}, 90th percentile {p90:.1f}"
+        )
+    summary.add(f"  population history: {len(rows)} rows ({HISTORY_YEARS[0]}–{last})")
     return rows
 
 
@@ -1474,6 +1748,26 @@ redistributing outside this project.
   band "unter 6" with each Bezirk's age structure of 31.12.2020 (largest-remainder
   rounding, sums are exact); age 6 from the band "6–15" times the Bezirk share of the
   6-year-olds. Total under 6: {u6} (as published).
+- **Einwohnerregisterstatistik je LOR-Planungsraum am 31.12.2011 … 31.12.2020**
+  (`EWR<YYYY>12E_Matrix.csv`, Planungsräume of the LOR system valid until 2020),
+  **Amt für Statistik Berlin-Brandenburg**, CC BY 3.0 DE. Same copy as above
+  (`berlinonline/lod-berlin-einwohner`, `data/static/sources/`).
+- **LOR-Planungsräume before 2021** (447 polygons), Senatsverwaltung für Stadtentwicklung
+  Berlin / Geoportal Berlin, licence dl-de/by-2-0 (*verify*); converted to TopoJSON by
+  **Technologiestiftung Berlin**. Copy: `technologiestiftung/kita-explorer`, commit
+  `3273e0834c97a8a76b60537a2d9d7c1ca23bd89d`, `app/data/lor_topojson/Planungsraum.topojson`.
+- **Residents per LOR 2021 Planungsraum on 31.12.2020** (column `EW` of the MSS 2021, see
+  below) – used only as weights.
+- Derived (**estimated**, `method = estimated`, years {history_years}): ages 0–6 of the old
+  Planungsräume (bands 0, 1, 2, 3–<5 split evenly, 5, 6) moved onto the 542 Planungsräume of
+  2021 by **dasymetric areal interpolation**: each old Planungsraum is intersected with the
+  LOR 2021 polygons and its children are shared out in proportion to piece area × residents
+  density of the new Planungsraum (31.12.2020); largest-remainder rounding keeps the Berlin
+  total of every year and age equal to the EWR total. The 2019 LOR change (new key
+  09041403) is handled by merging 09041301, 09041401, 09041403 and 09041501 in every year.
+  Plausibility: the interpolated under-6 count of 31.12.2020 differs from the counted
+  "unter 6" of 30.06.2022 by a median of {ape_median} % per Planungsraum (90th percentile
+  {ape_p90} %; interpolation error plus 1.5 years of change). 2021 is missing.
 
 ### Social indicators – `indicators.csv`, `indicator_values.csv`
 - **Monitoring Soziale Stadtentwicklung (MSS) 2021**, Senatsverwaltung für Stadtentwicklung,
@@ -1539,6 +1833,9 @@ def write_attribution(out: Path, summary: Summary) -> None:
     text = ATTRIBUTION_TEMPLATE.format(
         tolerance=n["berlin_tolerance_m"],
         u6=f"{EXPECTED_BERLIN_U6:,}".replace(",", " "),
+        history_years=f"{HISTORY_YEARS[0]}–{HISTORY_YEARS[-1]}",
+        ape_median=f"{n['history_u6_ape'][0]:.1f}",
+        ape_p90=f"{n['history_u6_ape'][1]:.1f}",
         match_total=n["match_total"],
         match_split=n["match_split"],
         hours=n["hours"],
@@ -1569,6 +1866,14 @@ def build(shared: Path, out: Path) -> Summary:
     write_areas_geojson(berlin / "areas.geojson", areas)
 
     population = derive_berlin_population(shared, summary)
+    u6_2022 = (
+        pd.DataFrame(population, columns=["plr", "year", "age", "count", "method", "source"])
+        .query("age < 6")
+        .groupby("plr")["count"]
+        .sum()
+    )
+    history = derive_berlin_population_history(shared, u6_2022, summary)
+    population = sorted(population + history, key=lambda r: (r[0], r[1], r[2]))
     plr_codes = set(areas.loc[areas.level == "planungsraum", "official_code"])
     assert {r[0] for r in population} == plr_codes
     write_csv(
@@ -1645,7 +1950,7 @@ def build(shared: Path, out: Path) -> Summary:
         total += size
         summary.add(f"  {path.relative_to(out)}: {size:,} bytes")
     summary.add(f"  total: {total:,} bytes")
-    assert total < 6_500_000
+    assert total < MAX_OUTPUT_BYTES
     return summary
 
 
