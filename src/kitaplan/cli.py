@@ -63,7 +63,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from kitaplan.web.core.access import SYSTEM
-    from kitaplan.web.core.demo import DEMO_PASSWORD, create_demo_accounts, load_demo
+    from kitaplan.web.core.demo import (
+        DEMO_PASSWORD,
+        create_demo_accounts,
+        create_demo_targets,
+        load_demo,
+    )
 
     _say(_("Preparing the database …"))
     _migrate()
@@ -76,6 +81,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             % {"files": ", ".join(r.file_name for r in refused)},
             EXIT_PROBLEMS,
         )
+    create_demo_targets()
     accounts = create_demo_accounts()
     _say("")
     _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})

@@ -48,7 +48,9 @@ def test_a_stable_population_is_forecast_as_stable_and_drives_the_balance(planne
     # With the same counts in 2023 and 2024, ageing ratios are (10+a)/(9+a) and births stay at 10:
     # age 1 in 2025 = age 0 of 2024 × 11/10 = 11.
     assert result.children_by_age(2025)[planner.city.areas[0].pk][1] == pytest.approx(11)
-    balance = planner.get(reverse("planning:balance") + "?territory=testcity&level=district&year=2025")
+    balance = planner.get(
+        reverse("planning:balance") + "?territory=testcity&level=district&year=2025"
+    )
     assert balance.context["is_forecast"] is True
     u3 = balance.context["rows"][0].balance.groups["u3"]
     assert u3.children == pytest.approx(2 * (10 + 11 + 12))

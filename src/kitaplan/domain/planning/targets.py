@@ -59,7 +59,11 @@ class TargetRule:
         """Step 2 of the module docstring."""
         if value is None:
             return Light.GREY
-        gap = self.threshold - value if self.comparison is Comparison.AT_LEAST else value - self.threshold
+        gap = (
+            self.threshold - value
+            if self.comparison is Comparison.AT_LEAST
+            else value - self.threshold
+        )
         if gap <= 1e-12:
             return Light.GREEN
         return Light.AMBER if gap <= self.tolerance + 1e-12 else Light.RED
@@ -86,7 +90,9 @@ def evaluate_targets(
             if level_of.get(area) != rule.level:
                 continue
             value = values.get(rule.metric)
-            results.append(TargetResult(rule=rule, area=area, value=value, light=rule.light_for(value)))
+            results.append(
+                TargetResult(rule=rule, area=area, value=value, light=rule.light_for(value))
+            )
     return results
 
 

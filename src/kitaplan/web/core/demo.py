@@ -67,6 +67,63 @@ def load_demo(
     return runs
 
 
+#: Dresden-style strategic targets for the demo (seed 000: objective 1.7 and the barrier-free goal).
+DEMO_TARGETS = [
+    {
+        "code": "1.7",
+        "name": "Mindestens zwei Kitas mit Inklusionsprofil je Bezirk",
+        "metric": "facilities_with_inclusion_profile",
+        "level": "bezirk",
+        "comparison": "at_least",
+        "threshold": 2,
+        "tolerance": 1,
+        "source": "Dresden, Strategische Maßnahmen inklusive Kindertagesbetreuung 2020–2027, Teilziel 1.7",
+    },
+    {
+        "code": "1.8",
+        "name": "Barrierefreie Plätze für mindestens 30 % des Bedarfs je Bezirk",
+        "metric": "barrier_free_places_per_demand",
+        "level": "bezirk",
+        "comparison": "at_least",
+        "threshold": 0.3,
+        "tolerance": 0.05,
+        "source": "Demo-Zielwert in Anlehnung an Dresden 2020–2027",
+    },
+    {
+        "code": "2.1",
+        "name": "Bedarf unter 3 Jahren in jeder Bezirksregion gedeckt",
+        "metric": "demand_met_u3",
+        "level": "bezirksregion",
+        "comparison": "at_least",
+        "threshold": 1.0,
+        "tolerance": 0.1,
+        "source": "Rechtsanspruch § 24 Abs. 2 SGB VIII",
+    },
+]
+
+
+def create_demo_targets() -> int:
+    """The demo targets for Berlin (created once; a planner's later changes are kept)."""
+    from kitaplan.web.planning.models import TargetRule
+
+    territory = Territory.objects.filter(code="berlin").first()
+    if territory is None:
+        return 0
+    created = 0
+    for spec in DEMO_TARGETS:
+        level = territory.levels.get(code=spec["level"])
+        _rule, is_new = TargetRule.objects.get_or_create(
+            territory=territory,
+            code=spec["code"],
+            defaults={
+                **{k: v for k, v in spec.items() if k not in ("code", "level")},
+                "level": level,
+            },
+        )
+        created += is_new
+    return created
+
+
 def create_demo_accounts() -> list[DemoAccount]:
     """One account per role; the facility manager manages the first Berlin provider with most Kitas."""
     accounts = [

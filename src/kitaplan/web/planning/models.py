@@ -39,3 +39,49 @@ class CareRateSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.territory} {self.valid_from_year}"
+
+
+class TargetRule(models.Model):
+    """A strategic target evaluated per area of one level (de: Zielvorgabe mit Ampel)."""
+
+    METRIC_CHOICES = [
+        ("facilities_with_inclusion_profile", _("facilities with inclusion profile (count)")),
+        ("barrier_free_facilities", _("barrier-free facilities (count)")),
+        ("barrier_free_places_per_demand", _("places in barrier-free facilities per place needed")),
+        ("integration_places_per_demand", _("integration places per integration place needed")),
+        ("demand_met_u3", _("share of demand under 3 met")),
+        ("demand_met_ue3", _("share of demand 3 to under 6 met")),
+        ("coverage_u3", _("coverage under 3 (places per child)")),
+        ("coverage_ue3", _("coverage 3 to under 6 (places per child)")),
+    ]
+    COMPARISON_CHOICES = [("at_least", _("at least")), ("at_most", _("at most"))]
+
+    territory = models.ForeignKey(
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="target_rules",
+        verbose_name=_("territory"),
+    )
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("target"), max_length=255)
+    metric = models.CharField(_("measure"), max_length=40, choices=METRIC_CHOICES)
+    level = models.ForeignKey(
+        "territory.AreaLevel", on_delete=models.CASCADE, related_name="+", verbose_name=_("level")
+    )
+    comparison = models.CharField(
+        _("comparison"), max_length=10, choices=COMPARISON_CHOICES, default="at_least"
+    )
+    threshold = models.FloatField(_("threshold"))
+    tolerance = models.FloatField(_("tolerance (amber)"), default=0.0)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["territory", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "code"], name="unique_target_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

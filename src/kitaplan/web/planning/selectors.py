@@ -17,9 +17,18 @@ from kitaplan.domain.planning.demand import (
     CareRates,
     compute_balance,
 )
-from kitaplan.web.facilities.models import FacilityPlaces
+from kitaplan.domain.planning.targets import (
+    Comparison,
+    TargetMetric,
+    TargetResult,
+    TargetRule,
+    evaluate_targets,
+)
+from kitaplan.domain.territory.hierarchy import roll_up
+from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning.forecasting import forecast_for
 from kitaplan.web.planning.models import CareRateSet
+from kitaplan.web.planning.models import TargetRule as TargetRuleModel
 from kitaplan.web.territory.models import Area, PopulationCount, Territory
 
 
@@ -111,3 +120,81 @@ def balance_value(balance: AreaBalance[Any], key: str) -> float | None:
     )
     value = getattr(figures, figure)
     return None if value is None else float(value)
+
+
+def area_metrics(
+    *, territory: Territory, year: int, day: dt.date | None = None
+) -> tuple[dict[int, dict[TargetMetric, float | None]], dict[int, Area]]:
+    """The target metrics of every current area (all levels) for a population year."""
+    day = day or timezone.localdate()
+    balances, areas, _rates = balance_for(territory=territory, year=year, day=day)
+    parent_of = {a.pk: a.parent_id for a in areas}
+    facilities = Facility.objects.filter(territory=territory, area__isnull=False).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
+    inclusive: dict[int, float] = defaultdict(float)
+    barrier_free: dict[int, float] = defaultdict(float)
+    barrier_free_places: dict[int, float] = defaultdict(float)
+    places = {
+        p.facility_id: p.places_u3 + p.places_ue3
+        for p in FacilityPlaces.objects.filter(
+            facility__territory=territory, valid_from__lte=day
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    }
+    for f in facilities.only(
+        "pk", "area_id", "inclusion_profile", "step_free_entrance", "accessible_toilet"
+    ):
+        if f.inclusion_profile:
+            inclusive[f.area_id] += 1
+        if f.is_barrier_free:
+            barrier_free[f.area_id] += 1
+            barrier_free_places[f.area_id] += places.get(f.pk, 0)
+    inclusive_total = roll_up(inclusive, parent_of)
+    barrier_free_total = roll_up(barrier_free, parent_of)
+    barrier_free_places_total = roll_up(barrier_free_places, parent_of)
+
+    def ratio(numerator: float, denominator: float) -> float | None:
+        return numerator / denominator if denominator else None
+
+    metrics: dict[int, dict[TargetMetric, float | None]] = {}
+    for area in areas:
+        b = balances[area.pk]
+        metrics[area.pk] = {
+            TargetMetric.FACILITIES_WITH_INCLUSION_PROFILE: inclusive_total.get(area.pk, 0.0),
+            TargetMetric.BARRIER_FREE_FACILITIES: barrier_free_total.get(area.pk, 0.0),
+            TargetMetric.BARRIER_FREE_PLACES_PER_DEMAND: ratio(
+                barrier_free_places_total.get(area.pk, 0.0), b.total.demand
+            ),
+            TargetMetric.INTEGRATION_PLACES_PER_DEMAND: b.integration.demand_met,
+            TargetMetric.DEMAND_MET_U3: b.groups[AgeGroup.U3].demand_met,
+            TargetMetric.DEMAND_MET_UE3: b.groups[AgeGroup.UE3].demand_met,
+            TargetMetric.COVERAGE_U3: b.groups[AgeGroup.U3].coverage,
+            TargetMetric.COVERAGE_UE3: b.groups[AgeGroup.UE3].coverage,
+        }
+    return metrics, {a.pk: a for a in areas}
+
+
+def domain_rule(rule: TargetRuleModel) -> TargetRule:
+    return TargetRule(
+        code=rule.code,
+        metric=TargetMetric(rule.metric),
+        level=rule.level.code,
+        comparison=Comparison(rule.comparison),
+        threshold=rule.threshold,
+        tolerance=rule.tolerance,
+    )
+
+
+def evaluate_rules(
+    *, territory: Territory, year: int
+) -> tuple[list[tuple[TargetRuleModel, list[TargetResult[int]]]], dict[int, Area]]:
+    """Each target rule of the territory with its results per area for a year."""
+    rules = list(territory.target_rules.select_related("level").order_by("code"))
+    metrics, areas = area_metrics(territory=territory, year=year)
+    level_of = {pk: a.level.code for pk, a in areas.items()}
+    evaluated = []
+    for rule in rules:
+        results = evaluate_targets([domain_rule(rule)], metrics=metrics, level_of=level_of)
+        results.sort(key=lambda r: areas[r.area].official_code)
+        evaluated.append((rule, results))
+    return evaluated, areas

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kitaplan.web.planning import views
+from kitaplan.web.planning import accessibility_views, views
 
 app_name = "planning"
 urlpatterns = [
@@ -8,4 +8,11 @@ urlpatterns = [
     path("map.geojson", views.balance_geojson, name="balance-geojson"),
     path("care-rates/", views.care_rates, name="care-rates"),
     path("forecast/", views.forecast, name="forecast"),
+    path("accessibility/", accessibility_views.accessibility, name="accessibility"),
+    path(
+        "accessibility/map.geojson",
+        accessibility_views.accessibility_geojson,
+        name="accessibility-geojson",
+    ),
+    path("targets/", views.targets, name="targets"),
 ]

@@ -13,8 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.planning.demand import AreaBalance, CareRates
+from kitaplan.domain.planning.targets import count_lights
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.planning import forecasting, selectors, services
@@ -301,5 +303,62 @@ def forecast(request: HttpRequest) -> HttpResponse:
             "backtest_methods": methods,
             "backtest_source": backtest_source,
             "territories": Territory.objects.order_by("name"),
+        },
+    )
+
+
+LIGHT_LABELS = {
+    "green": gettext_lazy("met"),
+    "amber": gettext_lazy("nearly met"),
+    "red": gettext_lazy("not met"),
+    "grey": gettext_lazy("no value"),
+}
+
+
+def targets(request: HttpRequest) -> HttpResponse:
+    """Strategic targets with traffic lights per area, for a year, and their history over years."""
+    _require_planning_access(request)
+    territory = _territory(request)
+    years, forecast_years = selectors.planning_years(territory) if territory else ([], [])
+    all_years = sorted(set(years) | set(forecast_years))
+    try:
+        year = int(request.GET.get("year") or (years[-1] if years else 0))
+    except ValueError:
+        year = years[-1] if years else 0
+    evaluated: list[Any] = []
+    history: list[dict[str, Any]] = []
+    if territory is not None and year in all_years:
+        rules, areas = selectors.evaluate_rules(territory=territory, year=year)
+        for rule, results in rules:
+            counts = count_lights(results)
+            evaluated.append(
+                {"rule": rule, "results": [(areas[r.area], r) for r in results], "counts": counts}
+            )
+        shown_years = [y for y in all_years if y >= (years[-1] if years else 0) - 4][:12]
+        per_year = {
+            y: selectors.evaluate_rules(territory=territory, year=y)[0] for y in shown_years
+        }
+        for index, item in enumerate(evaluated):
+            history.append(
+                {
+                    "rule": item["rule"],
+                    "years": [
+                        (y, count_lights(per_year[y][index][1]), y in forecast_years)
+                        for y in shown_years
+                    ],
+                }
+            )
+    return render(
+        request,
+        "planning/targets.html",
+        {
+            "territory": territory,
+            "year": year,
+            "year_choices": [(y, y in forecast_years) for y in all_years],
+            "evaluated": evaluated,
+            "history": history,
+            "light_labels": LIGHT_LABELS,
+            "territories": Territory.objects.order_by("name"),
+            "is_forecast": year in forecast_years,
         },
     )

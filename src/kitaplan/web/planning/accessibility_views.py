@@ -1,0 +1,224 @@
+"""The close-to-home page (de: wohnortnahe Versorgung): places within reach of the children.
+
+For city staff only (``access.is_city_staff``): the analysis needs every facility of the
+territory, and a facility manager sees only their own, so their figures would show gaps that are
+not there. The computation is in :mod:`kitaplan.web.planning.accessibility_selectors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.core import access
+from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
+from kitaplan.web.planning import accessibility_selectors as selectors
+from kitaplan.web.planning.accessibility_selectors import (
+    AGE_LABELS,
+    AGE_PHRASES,
+    CATCHMENTS,
+    DEFAULT_CATCHMENT_M,
+    OFFER_LABELS,
+    OFFER_PHRASES,
+    Ages,
+    Offer,
+)
+from kitaplan.web.territory.models import Area, AreaLevel, PopulationCount, Territory
+
+SORT_KEYS = ("code", "name", "children", "access", "share")
+
+
+class AccessibilityForm(forms.Form):
+    territory = forms.ModelChoiceField(
+        label=_("Territory"),
+        queryset=Territory.objects.order_by("name"),
+        to_field_name="code",
+        required=False,
+        empty_label=None,
+    )
+    catchment = forms.TypedChoiceField(
+        label=_("Catchment"),
+        choices=list(CATCHMENTS.items()),
+        coerce=int,
+        required=False,
+        help_text=_("Straight-line distance from where the children live."),
+    )
+    offer = forms.TypedChoiceField(
+        label=_("Suitable places"),
+        choices=[(o.value, label) for o, label in OFFER_LABELS.items()],
+        coerce=Offer,
+        required=False,
+    )
+    ages = forms.TypedChoiceField(
+        label=_("Age group"),
+        choices=[(a.value, label) for a, label in AGE_LABELS.items()],
+        coerce=Ages,
+        required=False,
+    )
+    level = forms.ModelChoiceField(
+        label=_("Level of the table and map"),
+        queryset=AreaLevel.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("finest level"),
+    )
+    year = forms.TypedChoiceField(label=_("Population year"), coerce=int, required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, territory: Territory | None = None, years: list[int], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if territory is not None:
+            self.fields["level"].queryset = territory.levels.order_by("rank")  # type: ignore[attr-defined]
+        self.fields["year"].choices = [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+
+
+def _require_city_staff(request: HttpRequest) -> None:
+    if not access.is_city_staff(request.user):
+        raise PermissionDenied
+
+
+def _territory(request: HttpRequest) -> Territory | None:
+    territories = Territory.objects.order_by("name")
+    code = request.GET.get("territory")
+    if code:
+        return get_object_or_404(territories, code=code)
+    return territories.filter(areas__population__isnull=False).first() or territories.first()
+
+
+def _years(territory: Territory | None) -> list[int]:
+    if territory is None:
+        return []
+    return list(
+        PopulationCount.objects.filter(area__territory=territory)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("year")
+    )
+
+
+def _analysis(request: HttpRequest) -> dict[str, Any]:
+    """Everything the page, its export and its map need, from the query string."""
+    territory = _territory(request)
+    years = _years(territory)
+    data = request.GET.copy()
+    data.pop("format", None)
+    defaults = {
+        "territory": territory.code if territory else "",
+        "catchment": str(DEFAULT_CATCHMENT_M),
+        "offer": Offer.ALL.value,
+        "ages": Ages.U3.value,
+        "year": str(years[-1]) if years else "",
+        "sort": "code",
+    }
+    for name, value in defaults.items():
+        if not data.get(name):
+            data[name] = value
+    form = AccessibilityForm(data, territory=territory, years=years)
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {}) or {}
+    catchment = cleaned.get("catchment") or DEFAULT_CATCHMENT_M
+    offer = cleaned.get("offer") or Offer.ALL
+    ages = cleaned.get("ages") or Ages.U3
+    year = cleaned.get("year") or (years[-1] if years else None)
+    level = cleaned.get("level")
+    sort = cleaned.get("sort") or "code"
+    if sort.lstrip("-") not in SORT_KEYS:
+        sort = "code"
+    result = None
+    rows: list[selectors.AccessibilityRow] = []
+    if territory is not None:
+        result = selectors.accessibility_for(
+            user=request.user,
+            territory=territory,
+            year=year,
+            ages=ages,
+            offer=offer,
+            catchment_m=catchment,
+            level=level,
+        )
+        rows = selectors.sort_rows(result.rows, sort)
+    return {
+        "territory": territory,
+        "form": form,
+        "result": result,
+        "rows": rows,
+        "sort": sort,
+        "offer_phrase": OFFER_PHRASES[offer],
+        "age_phrase": AGE_PHRASES[ages],
+        "offer_label": OFFER_LABELS[offer],
+        "age_label": AGE_LABELS[ages],
+        "finest_rank": max((lv.rank for lv in territory.levels.all()), default=0)
+        if territory
+        else 0,
+    }
+
+
+def _geometries(rows: list[selectors.AccessibilityRow]) -> dict[int, Any]:
+    return dict(Area.objects.filter(pk__in=[r.area.pk for r in rows]).values_list("pk", "geometry"))
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    _require_city_staff(request)
+    context = _analysis(request)
+    result = context["result"]
+    export_format = request.GET.get("format")
+    if export_format in EXPORT_FORMATS and result is not None:
+        geometries = _geometries(context["rows"]) if export_format == "geojson" else {}
+        return export_response(
+            export_format=export_format,
+            columns=selectors.export_columns(result),
+            objects=context["rows"],
+            base_name=(
+                f"wohnortnahe-versorgung-{context['territory'].code}-{result.year}"
+                f"-{result.ages}-{result.offer}-{result.catchment_m}m"
+            ),
+            geometry=lambda r: geometries.get(r.area.pk),
+        )
+    query = request.GET.copy()
+    query.pop("format", None)
+    return render(
+        request,
+        "planning/accessibility.html",
+        {
+            **context,
+            "map_url": reverse("planning:accessibility-geojson") + "?" + query.urlencode(),
+            "export_url": reverse("planning:accessibility"),
+        },
+    )
+
+
+def accessibility_geojson(request: HttpRequest) -> JsonResponse:
+    """The areas of the table with the share within the catchment (%) as ``value``."""
+    _require_city_staff(request)
+    context = _analysis(request)
+    rows = context["rows"]
+    geometries = _geometries(rows)
+    features = []
+    for row in rows:
+        if not geometries.get(row.area.pk):
+            continue
+        share = row.share_percent
+        per_100 = row.access_per_100
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometries[row.area.pk],
+                "properties": {
+                    "name": row.area.name,
+                    "official_code": row.area.official_code,
+                    "value": None if share is None else round(share, 1),
+                    "children": round(row.children),
+                    "places_per_100_children": None if per_100 is None else round(per_100, 2),
+                    "url": reverse("territory:area-detail", args=[row.area.pk]),
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
