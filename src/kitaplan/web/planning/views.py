@@ -60,6 +60,7 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
         parent = get_object_or_404(Area, pk=request.GET["parent"], territory=territory)
     rows: list[BalanceRow] = []
     rates = None
+    balances: dict[int, AreaBalance[int]] = {}
     level = data.get("level")
     if territory is not None and year is not None:
         balances, areas, rates = selectors.balance_for(territory=territory, year=year)
@@ -90,6 +91,7 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
         "rows": rows,
         "year": year,
         "years": years,
+        "balances": balances,
         "is_forecast": year in forecast_years,
         "finest_rank": finest_rank,
         "parent": parent,
@@ -124,9 +126,7 @@ def balance(request: HttpRequest) -> HttpResponse:
     query.pop("format", None)
     totals = None
     if context["parent"] is not None and context["rows"]:
-        totals = selectors.balance_for(territory=context["territory"], year=context["year"])[0][
-            context["parent"].pk
-        ]
+        totals = context["balances"][context["parent"].pk]
     return render(
         request,
         "planning/balance.html",
@@ -336,7 +336,8 @@ def targets(request: HttpRequest) -> HttpResponse:
             )
         shown_years = [y for y in all_years if y >= (years[-1] if years else 0) - 4][:12]
         per_year = {
-            y: selectors.evaluate_rules(territory=territory, year=y)[0] for y in shown_years
+            y: rules if y == year else selectors.evaluate_rules(territory=territory, year=y)[0]
+            for y in shown_years
         }
         for index, item in enumerate(evaluated):
             history.append(
