@@ -93,3 +93,12 @@ def test_other_roles_may_read_but_not_change_care_rates(client):
     url = reverse("planning:care-rates") + "?territory=testcity"
     assert client.get(url).status_code == 200
     assert client.post(url, {"valid_from_year": 2024}).status_code == 403
+
+
+def test_the_committee_report_is_a_pdf_with_the_districts_and_the_total(planner):
+    response = planner.get(reverse("planning:balance-pdf") + "?level=district&compress=0")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert len(response.content) > 2000
+    assert b"Bedarfsplanung" in response.content  # document title in the info dictionary

@@ -85,3 +85,6 @@ class TargetRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange  # noqa: E402, F401

@@ -19,7 +19,7 @@ from kitaplan.domain.planning.demand import AreaBalance, CareRates
 from kitaplan.domain.planning.targets import count_lights
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
-from kitaplan.web.planning import forecasting, selectors, services
+from kitaplan.web.planning import forecasting, reports, selectors, services
 from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRatesForm
 from kitaplan.web.planning.tables import BALANCE_COLUMNS
 from kitaplan.web.territory.models import Area, Territory
@@ -363,3 +363,52 @@ def targets(request: HttpRequest) -> HttpResponse:
             "is_forecast": year in forecast_years,
         },
     )
+
+
+def balance_pdf(request: HttpRequest) -> HttpResponse:
+    """The balance of the chosen level and year as a PDF report for the committee."""
+    _require_planning_access(request)
+    context = _rows(request)
+    territory = context["territory"]
+    if territory is None or context["year"] is None:
+        raise PermissionDenied
+    parent = context["parent"]
+    total = context["balances"].get(parent.pk) if parent is not None else None
+    if total is None and context["rows"]:
+        total = _sum_balances([r.balance for r in context["rows"]])
+    rules, _areas = selectors.evaluate_rules(territory=territory, year=context["year"])
+    targets = [
+        (f"{rule.code} {rule.name}", {k.value: v for k, v in count_lights(results).items()})
+        for rule, results in rules
+    ]
+    level_name = context["rows"][0].area.level.name if context["rows"] else ""
+    content = reports.balance_report(
+        territory=territory,
+        year=context["year"],
+        is_forecast=context["is_forecast"],
+        rows=[(r.area, r.balance) for r in context["rows"]],
+        total=total,
+        level_name=level_name,
+        rates_source=context["rates"].source if context["rates"] else "",
+        targets=targets,
+        compress=request.GET.get("compress") != "0",
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bedarfsplanung-{territory.code}-{context["year"]}.pdf"'
+    )
+    return response
+
+
+def _sum_balances(balances: list[AreaBalance[int]]) -> AreaBalance[int]:
+    from kitaplan.domain.planning.demand import GroupFigures
+
+    def add(figures: list[GroupFigures]) -> GroupFigures:
+        return GroupFigures(
+            children=sum(f.children for f in figures),
+            demand=sum(f.demand for f in figures),
+            places=sum(f.places for f in figures),
+        )
+
+    groups = {group: add([b.groups[group] for b in balances]) for group in balances[0].groups}
+    return AreaBalance(area=0, groups=groups, integration=add([b.integration for b in balances]))

@@ -1,0 +1,116 @@
+"""Forms of the scenario pages: a new scenario and one form per kind of change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.facilities.models import Facility
+from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
+from kitaplan.web.territory.models import Area, Territory
+
+
+class ScenarioForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Scenario
+        fields = ["name", "description", "shared"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class _ChangeForm(forms.Form):
+    kind: str = ""
+
+    def __init__(self, *args: Any, territory: Territory, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.kind)
+        super().__init__(*args, **kwargs)
+        self.territory = territory
+
+    def clean_facility(self) -> Facility:
+        number = self.cleaned_data["facility"].strip()
+        day = timezone.localdate()
+        facility = (
+            Facility.objects.filter(
+                territory=self.territory, official_number=number, area__isnull=False
+            )
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .first()
+        )
+        if facility is None:
+            raise forms.ValidationError(_("There is no open facility with this number."))
+        return facility
+
+    def change(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`scenario_services.add_change`."""
+        data = dict(self.cleaned_data)
+        facility = data.pop("facility", None)
+        area = data.pop("area_code", None)
+        return {"kind": self.kind, "facility": facility, "area": area, "parameters": data}
+
+
+def _facility_field() -> forms.CharField:
+    return forms.CharField(label=_("Facility number"), max_length=32)
+
+
+class ChangePlacesForm(_ChangeForm):
+    kind = ScenarioChange.CHANGE_PLACES
+    facility = _facility_field()
+    u3_delta = forms.IntegerField(
+        label=_("Change of places under 3"), initial=0, help_text=_("Negative to reduce.")
+    )
+    ue3_delta = forms.IntegerField(label=_("Change of places from 3"), initial=0)
+    integration_delta = forms.IntegerField(
+        label=_("Change of integration places"),
+        initial=0,
+        help_text=_("Integration places are part of the places under 3 and from 3."),
+    )
+
+
+class CloseFacilityForm(_ChangeForm):
+    kind = ScenarioChange.CLOSE
+    facility = _facility_field()
+
+
+class ConvertGroupForm(_ChangeForm):
+    kind = ScenarioChange.CONVERT
+    facility = _facility_field()
+    places = forms.IntegerField(label=_("Special-needs group places"), min_value=1)
+    to_integration_places = forms.IntegerField(
+        label=_("Integration places instead"),
+        min_value=0,
+        help_text=_("They become places from 3 with integration status."),
+    )
+
+
+class OpenFacilityForm(_ChangeForm):
+    kind = ScenarioChange.OPEN
+    key = forms.CharField(label=_("Working title of the new facility"), max_length=60)
+    area_code = forms.CharField(
+        label=_("Area code"), max_length=40, help_text=_("Code of an area of the finest level.")
+    )
+    places_u3 = forms.IntegerField(label=_("Places under 3"), min_value=0, initial=0)
+    places_ue3 = forms.IntegerField(label=_("Places from 3"), min_value=0, initial=0)
+    integration_places = forms.IntegerField(label=_("Integration places"), min_value=0, initial=0)
+    inclusion_profile = forms.BooleanField(label=_("inclusion profile"), required=False)
+    barrier_free = forms.BooleanField(label=_("barrier-free"), required=False)
+
+    def clean_area_code(self) -> Area:
+        code = self.cleaned_data["area_code"].strip()
+        finest = self.territory.levels.order_by("-rank").first()
+        area = Area.objects.filter(
+            territory=self.territory, level=finest, official_code=code, valid_to__isnull=True
+        ).first()
+        if area is None:
+            raise forms.ValidationError(
+                _("There is no current area of the finest level with this code.")
+            )
+        return area
+
+
+CHANGE_FORMS: dict[str, type[_ChangeForm]] = {
+    form.kind: form
+    for form in (ChangePlacesForm, CloseFacilityForm, ConvertGroupForm, OpenFacilityForm)
+}

@@ -1,0 +1,364 @@
+"""Planning scenarios: writes (one transaction, audited) and the scenario's balance and targets.
+
+Writes never touch real data: a scenario stores only its changes. The reads build today's
+supply of every facility from the real places (:func:`baseline_records`), apply the scenario's
+changes with :func:`kitaplan.domain.planning.scenarios.apply_changes`, and compute the balance
+and the target metrics exactly as :mod:`kitaplan.web.planning.selectors` does for the real
+supply.
+
+Audit: a scenario's creation is ``ADMIN_CREATED``, adding a change ``ADMIN_CHANGED`` and
+removing one ``ADMIN_DELETED``, each with ``details["operation"]`` naming what happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from kitaplan.domain.common.vocabulary import AgeGroup
+from kitaplan.domain.planning.demand import AreaBalance, compute_balance
+from kitaplan.domain.planning.scenarios import (
+    ChangePlaces,
+    CloseFacility,
+    ConvertSpecialNeedsGroup,
+    FacilitySupply,
+    OpenFacility,
+    ScenarioError,
+    apply_changes,
+    features_by_area,
+    supply_by_area,
+)
+from kitaplan.domain.planning.scenarios import ScenarioChange as DomainChange
+from kitaplan.domain.planning.targets import TargetMetric, TargetResult, evaluate_targets
+from kitaplan.domain.territory.hierarchy import roll_up
+from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.core import access
+from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.planning import selectors
+from kitaplan.web.planning.forecasting import forecast_for
+from kitaplan.web.planning.models import TargetRule as TargetRuleModel
+from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
+from kitaplan.web.territory.models import Area, PopulationCount, Territory
+
+# --- who may see and change ------------------------------------------------------------------
+
+
+def can_view_scenarios(user: Any) -> bool:
+    """City staff: a scenario names facilities of every provider (like the close-to-home page)."""
+    return access.is_city_staff(user)
+
+
+def can_change_scenarios(user: Any) -> bool:
+    return access.can_import_data(user)
+
+
+def scenarios_visible_to(user: Any) -> QuerySet[Scenario]:
+    """Shared scenarios and the user's own."""
+    if not can_view_scenarios(user):
+        return Scenario.objects.none()
+    return Scenario.objects.filter(Q(shared=True) | Q(created_by_id=user.pk))
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def create_scenario(
+    *, territory: Territory, actor: Any, name: str, description: str = "", shared: bool = False
+) -> Scenario:
+    """A new scenario starts empty: it is the baseline until changes are added."""
+    if not can_change_scenarios(actor):
+        raise PermissionDenied
+    scenario = Scenario.objects.create(
+        territory=territory,
+        name=name,
+        description=description,
+        shared=shared,
+        created_by=actor if isinstance(actor, models.Model) else None,
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.ADMIN_CREATED,
+        target=scenario,
+        after=snapshot(scenario),
+        details={"operation": "planning.scenario_created"},
+    )
+    return scenario
+
+
+@transaction.atomic(durable=True)
+def add_change(
+    *,
+    scenario: Scenario,
+    actor: Any,
+    kind: str,
+    facility: Facility | None = None,
+    area: Area | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> ScenarioChange:
+    """Append a change; refused (:class:`ScenarioError`) when the scenario can't be applied."""
+    if not can_change_scenarios(actor):
+        raise PermissionDenied
+    scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+    if facility is not None and facility.territory_id != scenario.territory_id:
+        raise ScenarioError(ScenarioError.UNKNOWN_FACILITY, 0, facility.official_number)
+    if area is not None and area.territory_id != scenario.territory_id:
+        raise ScenarioError(ScenarioError.INVALID_CHANGE, 0)
+    last = scenario.changes.aggregate(m=Max("order"))["m"]
+    change = ScenarioChange(
+        scenario=scenario,
+        kind=kind,
+        facility=facility,
+        area=area,
+        parameters=parameters or {},
+        order=(last or 0) + 1,
+    )
+    changes = [*scenario.changes.select_related("facility"), change]
+    apply_changes(baseline_records(scenario.territory), [domain_change(c) for c in changes])
+    change.save()
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.ADMIN_CHANGED,
+        target=scenario,
+        after=snapshot(change),
+        details={"operation": "planning.scenario_change_added"},
+    )
+    return change
+
+
+@transaction.atomic(durable=True)
+def delete_change(*, change: ScenarioChange, actor: Any) -> None:
+    """Remove a change; refused when a later change depends on it (e.g. on an opened facility)."""
+    if not can_change_scenarios(actor):
+        raise PermissionDenied
+    scenario = Scenario.objects.select_for_update().get(pk=change.scenario_id)
+    remaining = [c for c in scenario.changes.select_related("facility") if c.pk != change.pk]
+    apply_changes(baseline_records(scenario.territory), [domain_change(c) for c in remaining])
+    before = snapshot(change)
+    change.delete()
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.ADMIN_DELETED,
+        target=scenario,
+        before=before,
+        details={"operation": "planning.scenario_change_deleted"},
+    )
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def new_facility_key(change: ScenarioChange) -> str:
+    return str(change.parameters.get("key") or f"new-{change.order}")
+
+
+def domain_change(change: ScenarioChange) -> DomainChange[int]:
+    """The domain change a stored change stands for (facilities by their number)."""
+    p = change.parameters
+    number = change.facility.official_number if change.facility is not None else ""
+    if change.kind == ScenarioChange.CHANGE_PLACES:
+        return ChangePlaces(
+            number,
+            int(p.get("u3_delta", 0)),
+            int(p.get("ue3_delta", 0)),
+            int(p.get("integration_delta", 0)),
+        )
+    if change.kind == ScenarioChange.CLOSE:
+        return CloseFacility(number)
+    if change.kind == ScenarioChange.CONVERT:
+        return ConvertSpecialNeedsGroup(
+            number, int(p.get("places", 0)), int(p.get("to_integration_places", 0))
+        )
+    if change.kind == ScenarioChange.OPEN and change.area_id is not None:
+        return OpenFacility(
+            key=new_facility_key(change),
+            area=change.area_id,
+            places_u3=int(p.get("places_u3", 0)),
+            places_ue3=int(p.get("places_ue3", 0)),
+            integration_places=int(p.get("integration_places", 0)),
+            inclusion_profile=bool(p.get("inclusion_profile", False)),
+            barrier_free=bool(p.get("barrier_free", False)),
+        )
+    raise ScenarioError(ScenarioError.INVALID_CHANGE, max(change.order - 1, 0))
+
+
+def baseline_records(
+    territory: Territory, day: dt.date | None = None
+) -> tuple[FacilitySupply[int], ...]:
+    """Every current facility located in an area with its places on ``day`` (the real data).
+
+    The same facilities and places :func:`selectors.balance_for` and
+    :func:`selectors.area_metrics` read.
+    """
+    day = day or timezone.localdate()
+    places: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in (
+        FacilityPlaces.objects.filter(facility__territory=territory, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .values_list(
+            "facility_id",
+            "places_u3",
+            "places_ue3",
+            "integration_places",
+            "special_needs_group_places",
+        )
+    ):
+        total = places[row[0]]
+        for i, value in enumerate(row[1:]):
+            total[i] += value
+    facilities = (
+        Facility.objects.filter(territory=territory, area__isnull=False)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .only(
+            "pk",
+            "official_number",
+            "area_id",
+            "inclusion_profile",
+            "step_free_entrance",
+            "accessible_toilet",
+        )
+        .order_by("official_number")
+    )
+    records = []
+    for f in facilities:
+        u3, ue3, integration, special = places.get(f.pk, (0, 0, 0, 0))
+        records.append(
+            FacilitySupply(
+                key=f.official_number,
+                area=f.area_id,
+                places_u3=u3,
+                places_ue3=ue3,
+                integration_places=integration,
+                special_needs_group_places=special,
+                inclusion_profile=f.inclusion_profile,
+                barrier_free=f.is_barrier_free,
+            )
+        )
+    return tuple(records)
+
+
+def children_by_age(territory: Territory, year: int) -> dict[int, dict[int, float]]:
+    """Children under 6 per finest area and age for a year (stored, else the forecast)."""
+    children: dict[int, dict[int, float]] = defaultdict(dict)
+    for area_id, age, count in PopulationCount.objects.filter(
+        area__territory=territory, area__valid_to__isnull=True, year=year, age__lt=6
+    ).values_list("area_id", "age", "count"):
+        children[area_id][age] = count
+    if not children:
+        forecast = forecast_for(territory)
+        if forecast is not None and year in forecast.projection.years:
+            return forecast.children_by_age(year)  # type: ignore[return-value]
+    return children
+
+
+@dataclass
+class Outcome:
+    """Balance and target metrics of every current area for one supply."""
+
+    balances: dict[int, AreaBalance[int]]
+    metrics: dict[int, dict[TargetMetric, float | None]]
+
+
+@dataclass
+class Comparison:
+    territory: Territory
+    year: int
+    areas: dict[int, Area]
+    baseline: Outcome
+    scenario: Outcome
+    rules: list[tuple[TargetRuleModel, list[tuple[TargetResult[int], TargetResult[int]]]]]
+    error: ScenarioError | None = None
+
+
+def outcome(
+    *,
+    records: tuple[FacilitySupply[int], ...],
+    areas: list[Area],
+    children: dict[int, dict[int, float]],
+    territory: Territory,
+    year: int,
+) -> Outcome:
+    """What :func:`selectors.balance_for` and :func:`selectors.area_metrics` compute."""
+    parent_of = {a.pk: a.parent_id for a in areas}
+    rates, _stored = selectors.care_rates_for(territory, year)
+    balances = compute_balance(
+        children_by_age=children, supply=supply_by_area(records), rates=rates, parent_of=parent_of
+    )
+    features = features_by_area(records)
+    inclusive = roll_up({k: v.inclusive_facilities for k, v in features.items()}, parent_of)
+    barrier_free = roll_up({k: v.barrier_free_facilities for k, v in features.items()}, parent_of)
+    bf_places = roll_up({k: v.barrier_free_places for k, v in features.items()}, parent_of)
+
+    def ratio(numerator: float, denominator: float) -> float | None:
+        return numerator / denominator if denominator else None
+
+    metrics: dict[int, dict[TargetMetric, float | None]] = {}
+    for area in areas:
+        b = balances[area.pk]
+        metrics[area.pk] = {
+            TargetMetric.FACILITIES_WITH_INCLUSION_PROFILE: inclusive.get(area.pk, 0.0),
+            TargetMetric.BARRIER_FREE_FACILITIES: barrier_free.get(area.pk, 0.0),
+            TargetMetric.BARRIER_FREE_PLACES_PER_DEMAND: ratio(
+                bf_places.get(area.pk, 0.0), b.total.demand
+            ),
+            TargetMetric.INTEGRATION_PLACES_PER_DEMAND: b.integration.demand_met,
+            TargetMetric.DEMAND_MET_U3: b.groups[AgeGroup.U3].demand_met,
+            TargetMetric.DEMAND_MET_UE3: b.groups[AgeGroup.UE3].demand_met,
+            TargetMetric.COVERAGE_U3: b.groups[AgeGroup.U3].coverage,
+            TargetMetric.COVERAGE_UE3: b.groups[AgeGroup.UE3].coverage,
+        }
+    return Outcome(balances=balances, metrics=metrics)
+
+
+def compare(scenario: Scenario, *, year: int, day: dt.date | None = None) -> Comparison:
+    """Baseline and scenario side by side for a population year, with the target lights.
+
+    When the scenario no longer applies to today's data (e.g. a facility it changes was closed
+    for real), the scenario side equals the baseline and ``error`` says why.
+    """
+    territory = scenario.territory
+    areas = list(
+        Area.objects.filter(territory=territory, valid_to__isnull=True)
+        .select_related("level", "parent")
+        .defer("geometry", "bbox", "parent__geometry", "parent__bbox")
+    )
+    children = children_by_age(territory, year)
+    base = baseline_records(territory, day)
+    error = None
+    try:
+        changed = apply_changes(
+            base, [domain_change(c) for c in scenario.changes.select_related("facility")]
+        )
+    except ScenarioError as exc:
+        changed, error = base, exc
+    common = {"areas": areas, "children": children, "territory": territory, "year": year}
+    baseline = outcome(records=base, **common)  # type: ignore[arg-type]
+    after = outcome(records=changed, **common)  # type: ignore[arg-type]
+    level_of = {a.pk: a.level.code for a in areas}
+    by_pk = {a.pk: a for a in areas}
+    rules = []
+    for rule in territory.target_rules.select_related("level").order_by("code"):
+        domain = selectors.domain_rule(rule)
+        before_results = evaluate_targets([domain], metrics=baseline.metrics, level_of=level_of)
+        after_results = evaluate_targets([domain], metrics=after.metrics, level_of=level_of)
+        pairs = sorted(
+            zip(before_results, after_results, strict=True),
+            key=lambda pair: by_pk[pair[0].area].official_code,
+        )
+        rules.append((rule, pairs))
+    return Comparison(
+        territory=territory,
+        year=year,
+        areas=by_pk,
+        baseline=baseline,
+        scenario=after,
+        rules=rules,
+        error=error,
+    )

@@ -1,0 +1,339 @@
+"""Pages of the planning scenarios: the list, a new scenario, and a scenario with its changes
+beside the baseline (balance and target lights), exportable as CSV and Excel.
+
+City staff see shared scenarios and their own; planners and administrators create and change
+them (:mod:`kitaplan.web.planning.scenario_services`). The scenario page takes the scenario from
+the query string (``?scenario=<id>``), like the territory and year of the other planning pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kitaplan.domain.common.vocabulary import AgeGroup
+from kitaplan.domain.planning.demand import AreaBalance, GroupFigures
+from kitaplan.domain.planning.scenarios import ScenarioError
+from kitaplan.domain.planning.targets import TargetResult, count_lights
+from kitaplan.web.core.exports import Column, export_response
+from kitaplan.web.planning import scenario_services as services
+from kitaplan.web.planning import selectors
+from kitaplan.web.planning.scenario_forms import CHANGE_FORMS, ScenarioForm
+from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
+from kitaplan.web.planning.views import LIGHT_LABELS
+from kitaplan.web.territory.models import Area, AreaLevel, Territory
+
+ERROR_MESSAGES = {
+    ScenarioError.UNKNOWN_FACILITY: gettext_lazy(
+        "The facility is not open in the baseline or was closed by an earlier change."
+    ),
+    ScenarioError.DUPLICATE_FACILITY: gettext_lazy("A facility with this name already exists."),
+    ScenarioError.NEGATIVE_PLACES: gettext_lazy("The change would leave fewer than 0 places."),
+    ScenarioError.INTEGRATION_EXCEEDS_PLACES: gettext_lazy(
+        "A facility cannot have more integration places than places."
+    ),
+    ScenarioError.NOT_ENOUGH_SPECIAL_NEEDS_PLACES: gettext_lazy(
+        "The facility does not have that many special-needs group places."
+    ),
+    ScenarioError.INVALID_CHANGE: gettext_lazy("The change cannot be applied."),
+}
+
+FIGURES = (("u3", gettext_lazy("Under 3")), ("ue3", gettext_lazy("From 3")))
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not services.can_view_scenarios(request.user):
+        raise PermissionDenied
+
+
+def _require_change(request: HttpRequest) -> None:
+    if not services.can_change_scenarios(request.user):
+        raise PermissionDenied
+
+
+def _territory(request: HttpRequest) -> Territory | None:
+    code = request.GET.get("territory")
+    territories = Territory.objects.order_by("name")
+    if code:
+        return get_object_or_404(territories, code=code)
+    return territories.filter(areas__population__isnull=False).first() or territories.first()
+
+
+def _detail_url(scenario: Scenario, **extra: Any) -> str:
+    return (
+        reverse("planning:scenario-detail")
+        + "?"
+        + urlencode({"territory": scenario.territory.code, "scenario": scenario.pk, **extra})
+    )
+
+
+def scenario_list(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    territory = _territory(request)
+    scenarios = (
+        services.scenarios_visible_to(request.user)
+        .filter(territory=territory)
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "planning/scenario_list.html",
+        {
+            "territory": territory,
+            "territories": Territory.objects.order_by("name"),
+            "scenarios": scenarios,
+            "can_change": services.can_change_scenarios(request.user),
+        },
+    )
+
+
+def scenario_new(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    _require_change(request)
+    territory = _territory(request)
+    if territory is None:
+        raise PermissionDenied
+    form = ScenarioForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        scenario = services.create_scenario(
+            territory=territory, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, _("The scenario was created. Add its changes below."))
+        return redirect(_detail_url(scenario))
+    return render(request, "planning/scenario_new.html", {"territory": territory, "form": form})
+
+
+@dataclass
+class CompareRow:
+    """One area (or the total of a level) in the baseline and in the scenario."""
+
+    area: Area | None
+    baseline: AreaBalance[int]
+    scenario: AreaBalance[int]
+
+    def figures(self, group: str, side: str) -> GroupFigures:
+        balance = self.baseline if side == "baseline" else self.scenario
+        return balance.integration if group == "integration" else balance.groups[AgeGroup(group)]
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            abs(self.figures(g, "baseline").places - self.figures(g, "scenario").places) > 1e-9
+            for g in ("u3", "ue3", "integration")
+        )
+
+    @property
+    def groups(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": g,
+                "baseline": self.figures(g, "baseline"),
+                "scenario": self.figures(g, "scenario"),
+            }
+            for g in ("u3", "ue3", "integration")
+        ]
+
+
+def _sum(balances: list[AreaBalance[int]]) -> AreaBalance[int]:
+    def add(figures: list[GroupFigures]) -> GroupFigures:
+        return GroupFigures(
+            children=sum(f.children for f in figures),
+            demand=sum(f.demand for f in figures),
+            places=sum(f.places for f in figures),
+        )
+
+    return AreaBalance(
+        area=0,
+        groups={g: add([b.groups[g] for b in balances]) for g in (AgeGroup.U3, AgeGroup.UE3)},
+        integration=add([b.integration for b in balances]),
+    )
+
+
+def _figure(group: str, side: str, what: str, digits: int = 0):  # type: ignore[no-untyped-def]
+    def get(row: CompareRow) -> float:
+        return round(float(getattr(row.figures(group, side), what)), digits)
+
+    return get
+
+
+GROUP_LABELS = {
+    "u3": gettext_lazy("under 3"),
+    "ue3": gettext_lazy("from 3"),
+    "integration": gettext_lazy("integration"),
+}
+
+
+def _columns() -> list[Column]:
+    columns = [
+        Column(
+            "official_code", gettext_lazy("Code"), lambda r: r.area.official_code if r.area else ""
+        ),
+        Column("name", gettext_lazy("Area"), lambda r: r.area.name if r.area else _("Total")),
+    ]
+    for group, label in GROUP_LABELS.items():
+        digits = 1 if group == "integration" else 0
+        columns += [
+            Column(
+                f"demand_{group}",
+                f"{_('Demand')} {label}",
+                _figure(group, "baseline", "demand", digits),
+            ),
+            Column(
+                f"places_{group}_baseline",
+                f"{_('Places')} {label} ({_('baseline')})",
+                _figure(group, "baseline", "places"),
+            ),
+            Column(
+                f"places_{group}_scenario",
+                f"{_('Places')} {label} ({_('scenario')})",
+                _figure(group, "scenario", "places"),
+            ),
+            Column(
+                f"balance_{group}_baseline",
+                f"{_('Balance')} {label} ({_('baseline')})",
+                _figure(group, "baseline", "balance", digits),
+            ),
+            Column(
+                f"balance_{group}_scenario",
+                f"{_('Balance')} {label} ({_('scenario')})",
+                _figure(group, "scenario", "balance", digits),
+            ),
+        ]
+    return columns
+
+
+def scenario_detail(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    visible = services.scenarios_visible_to(request.user).select_related("territory", "created_by")
+    scenario = None
+    if request.GET.get("scenario"):
+        try:
+            scenario = get_object_or_404(visible, pk=int(request.GET["scenario"]))
+        except ValueError:
+            scenario = None
+    territory = scenario.territory if scenario else _territory(request)
+    if scenario is None:
+        return render(
+            request,
+            "planning/scenario_detail.html",
+            {
+                "territory": territory,
+                "scenario": None,
+                "choices": visible.filter(territory=territory).order_by("-created_at"),
+            },
+        )
+    can_change = services.can_change_scenarios(request.user)
+    forms = {kind: form(territory=scenario.territory) for kind, form in CHANGE_FORMS.items()}
+    if request.method == "POST":
+        _require_change(request)
+        if request.POST.get("action") == "delete":
+            change_id = request.POST.get("change", "")
+            change = get_object_or_404(
+                ScenarioChange, pk=int(change_id) if change_id.isdigit() else 0, scenario=scenario
+            )
+            try:
+                services.delete_change(change=change, actor=request.user)
+            except ScenarioError as error:
+                messages.error(request, str(ERROR_MESSAGES[error.code]))
+            else:
+                messages.success(request, _("The change was removed."))
+            return redirect(_detail_url(scenario))
+        kind = request.POST.get("kind", "")
+        if kind not in CHANGE_FORMS:
+            raise PermissionDenied
+        form = CHANGE_FORMS[kind](request.POST, territory=scenario.territory)
+        forms[kind] = form
+        if form.is_valid():
+            try:
+                services.add_change(scenario=scenario, actor=request.user, **form.change())
+            except ScenarioError as error:
+                form.add_error(None, ERROR_MESSAGES[error.code])
+            else:
+                messages.success(request, _("The change was added."))
+                return redirect(_detail_url(scenario))
+    levels = list(scenario.territory.levels.order_by("rank"))
+    level = next((lv for lv in levels if str(lv.pk) == request.GET.get("level")), None)
+    level = level or (levels[0] if levels else None)
+    years, forecast_years = selectors.planning_years(scenario.territory)
+    all_years = sorted(set(years) | set(forecast_years))
+    try:
+        year = int(request.GET.get("year") or (years[-1] if years else 0))
+    except ValueError:
+        year = years[-1] if years else 0
+    context: dict[str, Any] = {
+        "territory": scenario.territory,
+        "scenario": scenario,
+        "changes": list(scenario.changes.select_related("facility", "area")),
+        "can_change": can_change,
+        "forms": [(kind, label, forms[kind]) for kind, label in ScenarioChange.KIND_CHOICES],
+        "levels": levels,
+        "level": level,
+        "year": year,
+        "year_choices": [(y, y in forecast_years) for y in all_years],
+        "rows": [],
+        "totals": None,
+        "rules": [],
+        "light_labels": LIGHT_LABELS,
+    }
+    if level is not None and year in all_years:
+        _compare(context, scenario, level, year)
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        rows = [*context["rows"], *([context["totals"]] if context["totals"] else [])]
+        return export_response(
+            export_format=export_format,
+            columns=_columns(),
+            objects=rows,
+            base_name=f"szenario-{scenario.pk}-{level.code if level else ''}-{year}",
+        )
+    query = request.GET.copy()
+    query.pop("format", None)
+    context["export_query"] = query.urlencode()
+    return render(request, "planning/scenario_detail.html", context)
+
+
+def _compare(context: dict[str, Any], scenario: Scenario, level: AreaLevel, year: int) -> None:
+    comparison = services.compare(scenario, year=year)
+    at_level = sorted(
+        (a for a in comparison.areas.values() if a.level_id == level.pk),
+        key=lambda a: a.official_code,
+    )
+    rows = [
+        CompareRow(a, comparison.baseline.balances[a.pk], comparison.scenario.balances[a.pk])
+        for a in at_level
+    ]
+    context["rows"] = [r for r in rows if r.changed]
+    context["totals"] = CompareRow(
+        None,
+        _sum([r.baseline for r in rows]),
+        _sum([r.scenario for r in rows]),
+    )
+    context["error"] = (
+        ERROR_MESSAGES[comparison.error.code] if comparison.error is not None else None
+    )
+    rules = []
+    for rule, pairs in comparison.rules:
+        changed: list[tuple[Area, TargetResult[int], TargetResult[int]]] = [
+            (comparison.areas[before.area], before, after)
+            for before, after in pairs
+            if before.light != after.light or before.value != after.value
+        ]
+        rules.append(
+            {
+                "rule": rule,
+                "baseline_counts": count_lights([p[0] for p in pairs]),
+                "scenario_counts": count_lights([p[1] for p in pairs]),
+                "changed": changed,
+            }
+        )
+    context["rules"] = rules
