@@ -66,6 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kitaplan.web.core.demo import (
         DEMO_PASSWORD,
         create_demo_accounts,
+        create_demo_scenario,
         create_demo_targets,
         load_demo,
     )
@@ -82,6 +83,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             EXIT_PROBLEMS,
         )
     create_demo_targets()
+    create_demo_scenario()
     accounts = create_demo_accounts()
     _say("")
     _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})

@@ -7,8 +7,15 @@ from django.db.models import Sum
 
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.checks import run_checks
-from kitaplan.web.core.demo import create_demo_accounts, load_demo
+from kitaplan.web.core.demo import (
+    create_demo_accounts,
+    create_demo_scenario,
+    create_demo_targets,
+    load_demo,
+)
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.planning.scenario_models import Scenario
+from kitaplan.web.planning.scenario_services import compare
 from kitaplan.web.territory.models import Area, IndicatorValue, PopulationCount
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +65,17 @@ def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
         for f in items
         if f.severity == "error"
     ] == []
+
+    assert create_demo_targets() == 3
+    assert create_demo_scenario() is True
+    scenario = Scenario.objects.get(territory__code="berlin")
+    comparison = compare(scenario, year=2022)
+    [(_rule, results)] = [(r, res) for r, res in comparison.rules if r.code == "1.7"]
+    spandau = {
+        comparison.areas[base.area].name: (base.light.value, new.light.value)
+        for base, new in results
+    }
+    assert spandau["Spandau"] == ("red", "green")  # two new inclusive Kitas meet objective 1.7
 
     accounts = create_demo_accounts()
     assert {a.role.value for a in accounts} == {

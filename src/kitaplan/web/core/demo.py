@@ -124,6 +124,51 @@ def create_demo_targets() -> int:
     return created
 
 
+def create_demo_scenario() -> bool:
+    """One shared example scenario for Berlin: two new inclusive Kitas in Spandau (target 1.7)."""
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
+    from kitaplan.web.planning.scenario_services import add_change, create_scenario
+    from kitaplan.web.territory.models import Area
+
+    territory = Territory.objects.filter(code="berlin").first()
+    name = "Zwei inklusive Kitas für Spandau"
+    if territory is None or Scenario.objects.filter(territory=territory, name=name).exists():
+        return False
+    areas = Area.objects.filter(
+        territory=territory,
+        level__code="planungsraum",
+        official_code__in=["05100103", "05200421"],
+        valid_to__isnull=True,
+    ).order_by("official_code")
+    if areas.count() < 2:
+        return False
+    scenario = create_scenario(
+        territory=territory,
+        actor=SYSTEM,
+        name=name,
+        shared=True,
+        description="Beispiel: Zwei neue Kitas mit Inklusionsprofil, je 20 Plätze unter 3 und 60 ab 3, "
+        "davon 8 Integrationsplätze. Spandau erfüllt damit Teilziel 1.7.",
+    )
+    for area in areas:
+        add_change(
+            scenario=scenario,
+            actor=SYSTEM,
+            kind=ScenarioChange.OPEN,
+            area=area,
+            parameters={
+                "name": f"Neue inklusive Kita ({area.name})",
+                "places_u3": 20,
+                "places_ue3": 60,
+                "integration_places": 8,
+                "inclusion_profile": True,
+                "barrier_free": True,
+            },
+        )
+    return True
+
+
 def create_demo_accounts() -> list[DemoAccount]:
     """One account per role; the facility manager manages the first Berlin provider with most Kitas."""
     accounts = [

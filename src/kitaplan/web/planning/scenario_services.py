@@ -22,7 +22,6 @@ from django.db import models, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from kitaplan.domain.common.vocabulary import AgeGroup
 from kitaplan.domain.planning.demand import AreaBalance, compute_balance
 from kitaplan.domain.planning.scenarios import (
     ChangePlaces,
@@ -292,28 +291,17 @@ def outcome(
         children_by_age=children, supply=supply_by_area(records), rates=rates, parent_of=parent_of
     )
     features = features_by_area(records)
-    inclusive = roll_up({k: v.inclusive_facilities for k, v in features.items()}, parent_of)
-    barrier_free = roll_up({k: v.barrier_free_facilities for k, v in features.items()}, parent_of)
-    bf_places = roll_up({k: v.barrier_free_places for k, v in features.items()}, parent_of)
-
-    def ratio(numerator: float, denominator: float) -> float | None:
-        return numerator / denominator if denominator else None
-
-    metrics: dict[int, dict[TargetMetric, float | None]] = {}
-    for area in areas:
-        b = balances[area.pk]
-        metrics[area.pk] = {
-            TargetMetric.FACILITIES_WITH_INCLUSION_PROFILE: inclusive.get(area.pk, 0.0),
-            TargetMetric.BARRIER_FREE_FACILITIES: barrier_free.get(area.pk, 0.0),
-            TargetMetric.BARRIER_FREE_PLACES_PER_DEMAND: ratio(
-                bf_places.get(area.pk, 0.0), b.total.demand
-            ),
-            TargetMetric.INTEGRATION_PLACES_PER_DEMAND: b.integration.demand_met,
-            TargetMetric.DEMAND_MET_U3: b.groups[AgeGroup.U3].demand_met,
-            TargetMetric.DEMAND_MET_UE3: b.groups[AgeGroup.UE3].demand_met,
-            TargetMetric.COVERAGE_U3: b.groups[AgeGroup.U3].coverage,
-            TargetMetric.COVERAGE_UE3: b.groups[AgeGroup.UE3].coverage,
-        }
+    metrics = selectors.target_metrics(
+        balances=balances,
+        areas=areas,
+        inclusive=roll_up({k: v.inclusive_facilities for k, v in features.items()}, parent_of),
+        barrier_free=roll_up(
+            {k: v.barrier_free_facilities for k, v in features.items()}, parent_of
+        ),
+        barrier_free_places=roll_up(
+            {k: v.barrier_free_places for k, v in features.items()}, parent_of
+        ),
+    )
     return Outcome(balances=balances, metrics=metrics)
 
 

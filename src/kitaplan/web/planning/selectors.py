@@ -149,9 +149,25 @@ def area_metrics(
         if f.is_barrier_free:
             barrier_free[f.area_id] += 1
             barrier_free_places[f.area_id] += places.get(f.pk, 0)
-    inclusive_total = roll_up(inclusive, parent_of)
-    barrier_free_total = roll_up(barrier_free, parent_of)
-    barrier_free_places_total = roll_up(barrier_free_places, parent_of)
+    metrics = target_metrics(
+        balances=balances,
+        areas=areas,
+        inclusive=roll_up(inclusive, parent_of),
+        barrier_free=roll_up(barrier_free, parent_of),
+        barrier_free_places=roll_up(barrier_free_places, parent_of),
+    )
+    return metrics, {a.pk: a for a in areas}
+
+
+def target_metrics(
+    *,
+    balances: dict[int, AreaBalance[int]],
+    areas: list[Area],
+    inclusive: dict[int, float],
+    barrier_free: dict[int, float],
+    barrier_free_places: dict[int, float],
+) -> dict[int, dict[TargetMetric, float | None]]:
+    """The target metrics of every area from its balance and rolled-up facility features."""
 
     def ratio(numerator: float, denominator: float) -> float | None:
         return numerator / denominator if denominator else None
@@ -160,10 +176,10 @@ def area_metrics(
     for area in areas:
         b = balances[area.pk]
         metrics[area.pk] = {
-            TargetMetric.FACILITIES_WITH_INCLUSION_PROFILE: inclusive_total.get(area.pk, 0.0),
-            TargetMetric.BARRIER_FREE_FACILITIES: barrier_free_total.get(area.pk, 0.0),
+            TargetMetric.FACILITIES_WITH_INCLUSION_PROFILE: inclusive.get(area.pk, 0.0),
+            TargetMetric.BARRIER_FREE_FACILITIES: barrier_free.get(area.pk, 0.0),
             TargetMetric.BARRIER_FREE_PLACES_PER_DEMAND: ratio(
-                barrier_free_places_total.get(area.pk, 0.0), b.total.demand
+                barrier_free_places.get(area.pk, 0.0), b.total.demand
             ),
             TargetMetric.INTEGRATION_PLACES_PER_DEMAND: b.integration.demand_met,
             TargetMetric.DEMAND_MET_U3: b.groups[AgeGroup.U3].demand_met,
@@ -171,7 +187,7 @@ def area_metrics(
             TargetMetric.COVERAGE_U3: b.groups[AgeGroup.U3].coverage,
             TargetMetric.COVERAGE_UE3: b.groups[AgeGroup.UE3].coverage,
         }
-    return metrics, {a.pk: a for a in areas}
+    return metrics
 
 
 def domain_rule(rule: TargetRuleModel) -> TargetRule:
