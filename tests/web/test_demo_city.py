@@ -77,6 +77,8 @@ def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
     }
     assert spandau["Spandau"] == ("red", "green")  # two new inclusive Kitas meet objective 1.7
 
+    assert_balance_matches_the_source_files()
+
     accounts = create_demo_accounts()
     assert {a.role.value for a in accounts} == {
         "admin",
@@ -86,3 +88,34 @@ def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
         "parent",
         "facility_manager",
     }
+
+
+def assert_balance_matches_the_source_files():
+    """Berlin's balance 2022 against sums computed straight from the packaged CSV files."""
+    import csv
+
+    from kitaplan.demo import data_dir
+    from kitaplan.domain.planning.demand import DEFAULT_CARE_RATES
+    from kitaplan.web.planning.selectors import balance_for
+    from kitaplan.web.territory.models import Territory
+
+    folder = data_dir() / "berlin"
+    with (folder / "population.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["year"] == "2022"]
+    children_u3 = sum(int(r["count"]) for r in rows if int(r["age"]) < 3)
+    demand_u3 = sum(
+        int(r["count"]) * DEFAULT_CARE_RATES.rate(int(r["age"])) for r in rows if int(r["age"]) < 3
+    )
+    with (folder / "facilities.csv").open(encoding="utf-8") as handle:
+        facilities = list(csv.DictReader(handle))
+    places_u3 = sum(int(f["places_u3"]) for f in facilities)
+    integration = sum(int(f["integration_places"] or 0) for f in facilities)
+
+    territory = Territory.objects.get(code="berlin")
+    balances, areas, _rates = balance_for(territory=territory, year=2022)
+    bezirke = [a for a in areas if a.level.code == "bezirk"]
+    u3 = [balances[a.pk].groups["u3"] for a in bezirke]
+    assert sum(g.children for g in u3) == children_u3
+    assert sum(g.demand for g in u3) == pytest.approx(demand_u3)
+    assert sum(g.places for g in u3) == places_u3
+    assert sum(balances[a.pk].integration.places for a in bezirke) == integration
