@@ -61,3 +61,17 @@ def test_the_backtest_table_is_shown_with_all_three_methods(planner):
     lines = response.context["backtest"]
     assert lines, "the packaged back-test is missing"
     assert {"kitaplan", "carry_forward", "district_trend"} <= set(lines[0].mape)
+
+
+def test_the_forecast_follows_counts_moved_between_areas(planner):
+    from kitaplan.web.planning.forecasting import forecast_for
+
+    add_year_before(planner.city)
+    territory = planner.city.territory
+    before = forecast_for(territory).children_by_age(2025)[planner.city.areas[0].pk][1]
+    # move 5 one-year-olds of 2024 from the first area to the second: the total stays the same
+    first, second = planner.city.areas[0], planner.city.areas[1]
+    PopulationCount.objects.filter(area=first, year=2024, age=0).update(count=5)
+    PopulationCount.objects.filter(area=second, year=2024, age=0).update(count=15)
+    after = forecast_for(territory).children_by_age(2025)[first.pk][1]
+    assert after < before

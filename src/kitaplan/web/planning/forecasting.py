@@ -11,9 +11,10 @@ import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet, Sum
 
 from kitaplan.demo import data_dir
 from kitaplan.domain.planning.forecast import PopulationTable, project_cohort_component
@@ -57,8 +58,8 @@ def history_run(years: list[int]) -> list[int]:
     return []
 
 
-#: Forecasts by (territory, state of its population table); a changed table gets a new key.
-_CACHE: dict[tuple[int, int, int | None, int | None], TerritoryForecast | None] = {}
+#: Forecasts by (territory, fingerprint of its population table); a changed table gets a new key.
+_CACHE: dict[tuple[Any, ...], TerritoryForecast | None] = {}
 
 
 def forecast_for(territory: Territory) -> TerritoryForecast | None:
@@ -69,8 +70,17 @@ def forecast_for(territory: Territory) -> TerritoryForecast | None:
     cells = PopulationCount.objects.filter(
         area__level=finest, area__valid_to__isnull=True, age__in=FORECAST_AGES
     )
-    state = cells.aggregate(n=Count("pk"), last=Max("pk"), checksum=Sum("count"))
-    key = (territory.pk, state["n"], state["last"], state["checksum"])
+    # The cache key fingerprints the table: a changed count, or counts moved between areas, ages
+    # or years (which keep the plain sum), change one of the weighted sums.
+    state = cells.aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        total=Sum("count"),
+        by_age=Sum(F("count") * (F("age") + 1)),
+        by_area=Sum(F("count") * F("area_id")),
+        by_year=Sum(F("count") * F("year")),
+    )
+    key = (territory.pk, *state.values())
     if key not in _CACHE:
         if len(_CACHE) > 16:
             _CACHE.clear()
