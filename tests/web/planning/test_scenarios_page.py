@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.roles import Role
-from kitaplan.web.facilities.models import FacilityPlaces
+from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning import scenario_services, selectors
+from kitaplan.web.planning.accessibility_selectors import Ages, Offer, accessibility_for
 from kitaplan.web.planning.models import TargetRule
 from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
 from tests.web.factories import PASSWORD, make_city, make_user
@@ -16,6 +18,7 @@ from tests.web.factories import PASSWORD, make_city, make_user
 pytestmark = pytest.mark.django_db
 
 DETAIL = reverse("planning:scenario-detail")
+User = get_user_model()
 
 
 @pytest.fixture
@@ -230,3 +233,72 @@ def test_the_baseline_is_the_real_balance_and_targets(city):
     assert comparison.scenario.metrics == metrics
     balances = selectors.balance_for(territory=city.territory, year=2024)[0]
     assert comparison.baseline.balances == balances
+
+
+def open_at(client, scenario, lat, lon, **fields):
+    data = {
+        "key": "Kita am Park",
+        "area_code": "",
+        "lat": lat,
+        "lon": lon,
+        "places_u3": 10,
+        "places_ue3": 20,
+        "integration_places": 2,
+        **fields,
+    }
+    return add(client, scenario, "open", **data)
+
+
+def test_a_new_facility_opens_at_a_location(planner, city):
+    scenario = create(planner)
+    assert open_at(planner, scenario, 52.004, 13.036).status_code == 302
+    change = scenario.changes.get()
+    assert change.area.official_code == "0202"
+    assert (change.parameters["lat"], change.parameters["lon"]) == (52.004, 13.036)
+    assert "key" in change.parameters and "area_code" not in change.parameters
+    response = show(planner, scenario, year=2024, level=city.areas[0].level.pk)
+    assert [r.area.official_code for r in response.context["rows"]] == ["0202"]
+
+
+def test_a_location_outside_every_area_is_refused(planner, city):
+    scenario = create(planner)
+    response = open_at(planner, scenario, 52.5, 13.4)
+    assert response.status_code == 200
+    form = response.context["forms"][2][2]
+    assert "outside every area" in " ".join(form.errors["lat"])
+    response = open_at(planner, scenario, 52.004, "")
+    assert "lon" in response.context["forms"][2][2].errors
+    response = open_at(planner, scenario, "", "")
+    assert "area_code" in response.context["forms"][2][2].errors
+    response = open_at(planner, scenario, 52.004, 13.036, area_code="0101")
+    assert "area_code" in response.context["forms"][2][2].errors
+    assert not ScenarioChange.objects.exists()
+
+
+def test_an_inclusive_facility_brings_inclusion_close_to_home(planner, city):
+    Facility.objects.filter(official_number="F1").update(inclusion_profile=True)
+    scenario = create(planner)
+    fine = city.areas[0].level
+    before = show(planner, scenario, year=2024, level=fine.pk).context
+    assert before["access_rows"] == []
+    # far from F1 (the only inclusive facility): 0202 is over 2 km away from it
+    assert open_at(planner, scenario, 52.005, 13.035, inclusion_profile="on").status_code == 302
+    response = show(planner, scenario, year=2024, level=fine.pk)
+    rows = {r.area.official_code: r for r in response.context["access_rows"]}
+    assert "0202" in rows and "0101" not in rows
+    _any, _integration, inclusion = rows["0202"].shares
+    assert inclusion == (0.0, 100.0)
+    total = response.context["access_total"].shares
+    assert total[2][1] > total[2][0]
+    # the baseline stays the close-to-home page's figure
+    assert [b for b, _a in total] == [b for b, _a in before["access_total"].shares]
+    real = accessibility_for(
+        user=User.objects.get(username="planer"),
+        territory=city.territory,
+        year=2024,
+        ages=Ages.U6,
+        offer=Offer.INCLUSION,
+    )
+    assert total[2][0] == pytest.approx(real.share_percent)
+    assert {r.area.official_code: r.share_percent for r in real.rows}["0202"] == 0.0
+    assert "Close to home: baseline → scenario" in response.content.decode()

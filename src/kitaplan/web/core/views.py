@@ -7,12 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kitaplan.web.core import access
+from kitaplan.web.core.roles import Role
 from kitaplan.web.facilities.selectors import facility_totals
 from kitaplan.web.territory.models import Territory
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {"territories": []}
+    context: dict[str, object] = {
+        "territories": [],
+        "is_parent": Role.PARENT in access.roles_of(request.user),
+    }
     if access.is_staff_user(request.user):
         territories = []
         for territory in Territory.objects.order_by("name"):

@@ -224,8 +224,12 @@ def accessibility_for(
     catchment_m: int = DEFAULT_CATCHMENT_M,
     level: AreaLevel | None = None,
     day: dt.date | None = None,
+    supply: SupplyPoints | None = None,
 ) -> AccessibilityResult:
     """E2SFCA access and share within the catchment per area of ``level`` (default: finest).
+
+    ``supply`` replaces the facilities of today (e.g. the supply of a planning scenario); it must
+    carry the capacities of ``ages`` and ``offer``.
 
     A fixed number of queries: areas, population, facilities (and boundaries only when some
     finest area has no stored centroid), however many facilities and areas there are.
@@ -273,7 +277,8 @@ def accessibility_for(
         [location[a.pk][0] for a in located], [location[a.pk][1] for a in located]
     )
     demand = DemandPoints(x, y, [children.get(a.pk, 0.0) for a in located])
-    supply = supply_points(user=user, territory=territory, ages=ages, offer=offer, day=day)
+    if supply is None:
+        supply = supply_points(user=user, territory=territory, ages=ages, offer=offer, day=day)
 
     result = e2sfca(
         demand,

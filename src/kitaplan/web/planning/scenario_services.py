@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from kitaplan.domain.planning.accessibility import SupplyPoints, project_to_metres
 from kitaplan.domain.planning.demand import AreaBalance, compute_balance
 from kitaplan.domain.planning.scenarios import (
     ChangePlaces,
@@ -36,15 +37,23 @@ from kitaplan.domain.planning.scenarios import (
 )
 from kitaplan.domain.planning.scenarios import ScenarioChange as DomainChange
 from kitaplan.domain.planning.targets import TargetMetric, TargetResult, evaluate_targets
+from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
 from kitaplan.domain.territory.hierarchy import roll_up
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
 from kitaplan.web.core import access
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning import selectors
+from kitaplan.web.planning.accessibility_selectors import (
+    AccessibilityResult,
+    Ages,
+    Offer,
+    _capacity,
+    accessibility_for,
+)
 from kitaplan.web.planning.forecasting import forecast_for
 from kitaplan.web.planning.models import TargetRule as TargetRuleModel
 from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
-from kitaplan.web.territory.models import Area, PopulationCount, Territory
+from kitaplan.web.territory.models import Area, AreaLevel, PopulationCount, Territory
 
 # --- who may see and change ------------------------------------------------------------------
 
@@ -110,13 +119,18 @@ def add_change(
         raise ScenarioError(ScenarioError.UNKNOWN_FACILITY, 0, facility.official_number)
     if area is not None and area.territory_id != scenario.territory_id:
         raise ScenarioError(ScenarioError.INVALID_CHANGE, 0)
+    parameters = dict(parameters or {})
+    if kind == ScenarioChange.OPEN and area is None and "lat" in parameters:
+        area = locate_area(scenario.territory, lat=parameters["lat"], lon=parameters["lon"])
+        if area is None:
+            raise ScenarioError(ScenarioError.INVALID_CHANGE, 0)
     last = scenario.changes.aggregate(m=Max("order"))["m"]
     change = ScenarioChange(
         scenario=scenario,
         kind=kind,
         facility=facility,
         area=area,
-        parameters=parameters or {},
+        parameters=parameters,
         order=(last or 0) + 1,
     )
     changes = [*scenario.changes.select_related("facility"), change]
@@ -152,6 +166,18 @@ def delete_change(*, change: ScenarioChange, actor: Any) -> None:
 
 
 # --- reads -----------------------------------------------------------------------------------
+
+
+def finest_areas(territory: Territory) -> QuerySet[Area]:
+    finest = territory.levels.order_by("-rank").first()
+    return Area.objects.filter(territory=territory, level=finest, valid_to__isnull=True)
+
+
+def locate_area(territory: Territory, *, lat: float, lon: float) -> Area | None:
+    """The current area of the finest level whose boundary covers the point (WGS84), if any."""
+    areas = [a for a in finest_areas(territory).order_by("official_code") if a.geometry]
+    [found] = locate_points([(lon, lat)], [(a, a.geometry) for a in areas])
+    return found
 
 
 def new_facility_key(change: ScenarioChange) -> str:
@@ -350,3 +376,113 @@ def compare(scenario: Scenario, *, year: int, day: dt.date | None = None) -> Com
         rules=rules,
         error=error,
     )
+
+
+# --- close to home ---------------------------------------------------------------------------
+
+#: The offers of the close-to-home comparison, for children under 6 and a walking catchment.
+CLOSE_TO_HOME_OFFERS = (Offer.ALL, Offer.INTEGRATION, Offer.INCLUSION)
+CLOSE_TO_HOME_CATCHMENT_M = 1_500
+
+
+def _centroid(area: Area) -> tuple[float, float] | None:
+    if area.centroid_lon is not None and area.centroid_lat is not None:
+        return area.centroid_lon, area.centroid_lat
+    if area.geometry:
+        summary = summarise_geometry(area.geometry)
+        return summary.centroid_lon, summary.centroid_lat
+    return None
+
+
+def supply_locations(
+    territory: Territory, changes: list[ScenarioChange]
+) -> dict[str, tuple[float, float]]:
+    """(lon, lat) of every facility key: real facilities where they are, new ones where they
+    were opened (their stored location, else the centre of their area)."""
+    locations = {
+        number: (lon, lat)
+        for number, lon, lat in Facility.objects.filter(territory=territory).values_list(
+            "official_number", "lon", "lat"
+        )
+    }
+    for change in changes:
+        if change.kind != ScenarioChange.OPEN:
+            continue
+        p = change.parameters
+        if p.get("lat") is not None and p.get("lon") is not None:
+            locations[new_facility_key(change)] = (float(p["lon"]), float(p["lat"]))
+        elif change.area is not None and (centre := _centroid(change.area)) is not None:
+            locations[new_facility_key(change)] = centre
+    return locations
+
+
+def supply_points_of(
+    records: tuple[FacilitySupply[int], ...],
+    locations: dict[str, tuple[float, float]],
+    offer: Offer,
+    ages: Ages = Ages.U6,
+) -> SupplyPoints:
+    """The located facilities of a supply with the places of ``offer`` (as on the
+    close-to-home page)."""
+    located = [r for r in records if r.key in locations]
+    x, y = project_to_metres(
+        [locations[r.key][0] for r in located], [locations[r.key][1] for r in located]
+    )
+    capacities = [
+        _capacity(
+            {
+                "current_places_u3": r.places_u3,
+                "current_places_ue3": r.places_ue3,
+                "current_integration_places": r.integration_places,
+                "step_free_entrance": r.barrier_free,
+                "accessible_toilet": r.barrier_free,
+                "inclusion_profile": r.inclusion_profile,
+            },
+            ages,
+            offer,
+        )
+        for r in located
+    ]
+    return SupplyPoints(x, y, capacities)
+
+
+@dataclass
+class CloseToHome:
+    """Close-to-home results per offer (children under 6, 1,500 m), baseline and scenario."""
+
+    baseline: dict[Offer, AccessibilityResult]
+    scenario: dict[Offer, AccessibilityResult]
+    error: ScenarioError | None = None
+
+
+def close_to_home(
+    scenario: Scenario, *, year: int, level: AreaLevel | None = None, day: dt.date | None = None
+) -> CloseToHome:
+    """The close-to-home shares of the baseline and of the scenario per area of ``level``.
+
+    Closed facilities drop out, changed places change the capacities, new facilities stand at
+    their location. When the scenario no longer applies, its side equals the baseline.
+    """
+    territory = scenario.territory
+    changes = list(scenario.changes.select_related("facility", "area"))
+    base = baseline_records(territory, day)
+    error = None
+    try:
+        changed = apply_changes(base, [domain_change(c) for c in changes])
+    except ScenarioError as exc:
+        changed, error = base, exc
+    locations = supply_locations(territory, changes)
+    sides: dict[str, dict[Offer, AccessibilityResult]] = {"baseline": {}, "scenario": {}}
+    for side, records in (("baseline", base), ("scenario", changed)):
+        for offer in CLOSE_TO_HOME_OFFERS:
+            sides[side][offer] = accessibility_for(
+                user=None,
+                territory=territory,
+                year=year,
+                ages=Ages.U6,
+                offer=offer,
+                catchment_m=CLOSE_TO_HOME_CATCHMENT_M,
+                level=level,
+                supply=supply_points_of(records, locations, offer),
+            )
+    return CloseToHome(baseline=sides["baseline"], scenario=sides["scenario"], error=error)

@@ -287,6 +287,8 @@ def scenario_detail(request: HttpRequest) -> HttpResponse:
     }
     if level is not None and year in all_years:
         _compare(context, scenario, level, year)
+        if request.GET.get("format") not in ("csv", "xlsx"):
+            _close_to_home(context, scenario, level, year)
     export_format = request.GET.get("format")
     if export_format in ("csv", "xlsx"):
         rows = [*context["rows"], *([context["totals"]] if context["totals"] else [])]
@@ -300,6 +302,46 @@ def scenario_detail(request: HttpRequest) -> HttpResponse:
     query.pop("format", None)
     context["export_query"] = query.urlencode()
     return render(request, "planning/scenario_detail.html", context)
+
+
+@dataclass
+class ShareRow:
+    """One area (None: the whole territory): the close-to-home share (%) per offer, baseline and
+    scenario."""
+
+    area: Area | None
+    shares: list[tuple[float | None, float | None]]
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (a is None) != (b is None) or (a is not None and b is not None and abs(a - b) > 1e-9)
+            for a, b in self.shares
+        )
+
+
+def _close_to_home(
+    context: dict[str, Any], scenario: Scenario, level: AreaLevel, year: int
+) -> None:
+    result = services.close_to_home(scenario, year=year, level=level)
+    offers = services.CLOSE_TO_HOME_OFFERS
+    base = [result.baseline[o] for o in offers]
+    after = [result.scenario[o] for o in offers]
+    rows = [
+        ShareRow(
+            area_row.area,
+            [
+                (b.rows[i].share_percent, a.rows[i].share_percent)
+                for b, a in zip(base, after, strict=True)
+            ],
+        )
+        for i, area_row in enumerate(base[0].rows)
+    ]
+    context["access_rows"] = [r for r in rows if r.changed]
+    context["access_total"] = ShareRow(
+        None, [(b.share_percent, a.share_percent) for b, a in zip(base, after, strict=True)]
+    )
+    context["access_catchment_m"] = services.CLOSE_TO_HOME_CATCHMENT_M
 
 
 def _compare(context: dict[str, Any], scenario: Scenario, level: AreaLevel, year: int) -> None:

@@ -1,0 +1,1 @@
+"""Indicators of the social situation of areas, and composite indices built from them."""
