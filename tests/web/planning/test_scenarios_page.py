@@ -265,7 +265,7 @@ def test_a_location_outside_every_area_is_refused(planner, city):
     response = open_at(planner, scenario, 52.5, 13.4)
     assert response.status_code == 200
     form = response.context["forms"][2][2]
-    assert "outside every area" in " ".join(form.errors["lat"])
+    assert "außerhalb aller Gebiete" in " ".join(form.errors["lat"])
     response = open_at(planner, scenario, 52.004, "")
     assert "lon" in response.context["forms"][2][2].errors
     response = open_at(planner, scenario, "", "")
@@ -301,4 +301,4 @@ def test_an_inclusive_facility_brings_inclusion_close_to_home(planner, city):
     )
     assert total[2][0] == pytest.approx(real.share_percent)
     assert {r.area.official_code: r.share_percent for r in real.rows}["0202"] == 0.0
-    assert "Close to home: baseline → scenario" in response.content.decode()
+    assert "Wohnortnähe: Ausgangsstand → Szenario" in response.content.decode()
