@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kitaplan.web.facilities",
     "kitaplan.web.imports",
     "kitaplan.web.planning",
+    "kitaplan.web.monitoring",
     "kitaplan.web.api",
 ]
 

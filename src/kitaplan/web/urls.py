@@ -18,6 +18,7 @@ urlpatterns = [
     path("facilities/", include("kitaplan.web.facilities.urls")),
     path("imports/", include("kitaplan.web.imports.urls")),
     path("planning/", include("kitaplan.web.planning.urls")),
+    path("monitoring/", include("kitaplan.web.monitoring.urls")),
     path("audit/", include("kitaplan.web.audit.urls")),
     path("api/", include("kitaplan.web.api.urls")),
     path("admin/", admin.site.urls),

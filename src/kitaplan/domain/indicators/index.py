@@ -321,15 +321,19 @@ def compare_classes(
     published_index: Mapping[str, float] | None = None,
     *,
     decimals: int = 2,
+    input_slack: float = 1e-4,
 ) -> Agreement:
     """Compare computed with published classes; explain every difference.
 
     ``published_index`` (the published index values, rounded to ``decimals``) lets the check
-    tell rounding at a class bound from a real difference of the index.
+    tell rounding at a class bound from a real difference of the index; a difference counts as
+    rounding when it is at most half a unit of the last decimal plus ``input_slack``.
     """
     definition = result.definition
     published_index = published_index or {}
-    tolerance = 0.5 * 10.0**-decimals + 1e-9
+    # half a unit of the last published decimal, plus slack for raw values that are themselves
+    # published rounded (MSS: five decimals), which can flip a tie such as 0.134998 → 0.14.
+    tolerance = 0.5 * 10.0**-decimals + input_slack
     scores = result.by_area()
     confusion: Counter[tuple[int, int]] = Counter()
     differences: list[Difference] = []

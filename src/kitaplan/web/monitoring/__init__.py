@@ -1,0 +1,1 @@
+"""Sozialraum-Monitoring: composite indices of areas and their agreement with published classes."""
