@@ -127,7 +127,7 @@ def check_population(
         present[cell.year][cell.area_code].add(cell.age)
     codes = sorted(set(finest_area_codes))
     if not present:
-        return [Finding("C003", Severity.WARNING, "population", "no population counts at all")]
+        return [Finding("C003", Severity.WARNING, "population", "years=none")]
     findings: list[Finding] = []
     wanted = set(ages)
     for year in sorted(present):
