@@ -66,6 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kitaplan.web.core.demo import (
         DEMO_PASSWORD,
         create_demo_accounts,
+        create_demo_budget,
         create_demo_scenario,
         create_demo_targets,
         load_demo,
@@ -84,6 +85,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     create_demo_targets()
     create_demo_scenario()
+    create_demo_budget()
     accounts = create_demo_accounts()
     _say("")
     _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})

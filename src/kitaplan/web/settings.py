@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kitaplan.web.imports",
     "kitaplan.web.planning",
     "kitaplan.web.monitoring",
+    "kitaplan.web.budget",
     "kitaplan.web.api",
 ]
 

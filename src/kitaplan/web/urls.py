@@ -19,6 +19,7 @@ urlpatterns = [
     path("imports/", include("kitaplan.web.imports.urls")),
     path("planning/", include("kitaplan.web.planning.urls")),
     path("monitoring/", include("kitaplan.web.monitoring.urls")),
+    path("budget/", include("kitaplan.web.budget.urls")),
     path("audit/", include("kitaplan.web.audit.urls")),
     path("api/", include("kitaplan.web.api.urls")),
     path("admin/", admin.site.urls),

@@ -27,6 +27,10 @@ class AuditAction(StrEnum):
     ADMIN_DELETED = "admin.deleted"
     API_TOKEN_CHANGED = "api.token_changed"  # noqa: S105 - an action name, not a secret
     USER_ROLE_ASSIGNED = "user.role_assigned"
+    BUDGET_CREATED = "budget.created"
+    BUDGET_RUN_CREATED = "budget.run_created"
+    BUDGET_RUN_PUBLISHED = "budget.run_published"
+    BUDGET_USE_REPORTED = "budget.use_reported"
 
 
 def to_jsonable(value: Any) -> Any:

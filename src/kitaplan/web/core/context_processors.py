@@ -38,6 +38,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         entries.append(("planning:balance", _("Demand planning")))
     if access.can_view_areas(user):
         entries.append(("monitoring:index", _("Social monitoring")))
+    if access.is_staff_user(user):
+        entries.append(("budget:overview", _("Area budget")))
     if access.can_import_data(user):
         entries.append(("imports:import-list", _("Imports")))
     if access.can_view_audit(user):

@@ -169,6 +169,51 @@ def create_demo_scenario() -> bool:
     return True
 
 
+#: The demo's illustrative Sozialraumbudget rule (documented on the run page in words).
+DEMO_BUDGET_RULE: dict[str, Any] = {
+    "need_classes": ["3", "4"],
+    "min_index": None,
+    "base_cents": 500_000,
+    "class_weights": {"3": "1", "4": "3/2"},
+    "default_weight": "1",
+    "floor_cents": None,
+    "cap_cents": 4_000_000,
+    "rounding": {"mode": "money", "unit_cents": 100},
+}
+
+
+def create_demo_budget() -> bool:
+    """An illustrative Sozialraumbudget for Berlin 2026 (5,000,000 EUR, not real; 560 Kitas lie
+    in class 3 or 4 areas, so 2,000,000 EUR would not even cover their base amounts) and one
+    published run: Kitas in areas of MSS status class 3 or 4 get 5,000 EUR each plus an amount
+    per child (places) weighted 1.0 (class 3) / 1.5 (class 4), at most 40,000 EUR, whole euros."""
+    from kitaplan.domain.budget.distribution import BudgetRuleError
+    from kitaplan.web.budget.models import AreaBudget
+    from kitaplan.web.budget.services import create_budget, create_run, publish_run
+    from kitaplan.web.core.access import SYSTEM
+
+    territory = Territory.objects.filter(code="berlin").first()
+    if territory is None or AreaBudget.objects.filter(territory=territory, year=2026).exists():
+        return False
+    budget = create_budget(
+        territory=territory,
+        actor=SYSTEM,
+        year=2026,
+        total_cents=500_000_000,
+        source="Beispiel, nicht real",
+        description="Beispielhaftes Sozialraumbudget zur Vorführung: Betrag und Regel sind "
+        "erfunden. Regel: Kitas in Planungsräumen mit MSS-Statusklasse 3 oder 4 erhalten "
+        "5.000 EUR Sockel und einen Betrag je Kind (Plätze), gewichtet 1,0 (Klasse 3) bzw. "
+        "1,5 (Klasse 4), höchstens 40.000 EUR je Kita, auf volle Euro gerundet.",
+    )
+    try:
+        run = create_run(budget=budget, rule=DEMO_BUDGET_RULE, actor=SYSTEM)
+    except BudgetRuleError:
+        return False
+    publish_run(run=run, actor=SYSTEM)
+    return True
+
+
 def create_demo_accounts() -> list[DemoAccount]:
     """One account per role; the facility manager manages the first Berlin provider with most Kitas."""
     accounts = [

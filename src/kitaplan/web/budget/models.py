@@ -1,0 +1,173 @@
+"""The Sozialraumbudget: a budget, its versioned distribution runs, every share and its terms,
+and the providers' reports of how a share was used (de: Verwendungsnachweis).
+
+A published run is frozen: its row and its shares refuse every change (:class:`FrozenRunError`);
+a new rule makes a new version.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.facilities.models import Facility
+from kitaplan.web.territory.models import Territory
+
+
+class FrozenRunError(Exception):
+    """A published run (or one of its shares) was to be changed or deleted."""
+
+
+class AreaBudget(models.Model):
+    """A Sozialraumbudget of a territory for one year (de: Sozialraumbudget)."""
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("territory")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    total_cents = models.BigIntegerField(_("total (cents)"))
+    source = models.CharField(_("source"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("area budget")
+        verbose_name_plural = _("area budgets")
+        ordering = ["territory", "-year", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.territory} {self.year}: {self.total_cents / 100:,.2f} EUR"
+
+
+class BudgetRun(models.Model):
+    """One distribution of a budget by one rule (versioned; frozen once published)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    STATUS_CHOICES = [(DRAFT, _("draft")), (PUBLISHED, _("published"))]
+
+    budget = models.ForeignKey(
+        AreaBudget, on_delete=models.PROTECT, related_name="runs", verbose_name=_("budget")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    rule = models.JSONField(_("rule"))
+    status = models.CharField(_("status"), max_length=12, choices=STATUS_CHOICES, default=DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    inputs = models.JSONField(_("facility records used"), default=list)
+    unallocated_cents = models.BigIntegerField(_("unallocated (cents)"), default=0)
+    factor = models.CharField(_("scale factor"), max_length=200, default="1")
+    ineligible = models.JSONField(_("ineligible facilities"), default=list)
+
+    class Meta:
+        verbose_name = _("budget run")
+        verbose_name_plural = _("budget runs")
+        ordering = ["budget", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "version"], name="unique_budget_run_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget.territory} {self.budget.year} v{self.version}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._stored_status() == self.PUBLISHED:
+            raise FrozenRunError(f"run {self.pk} is published")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._stored_status() == self.PUBLISHED:
+            raise FrozenRunError(f"run {self.pk} is published")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.PUBLISHED
+
+    def _stored_status(self) -> str | None:
+        if self.pk is None:
+            return None
+        return BudgetRun.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+
+
+class BudgetShareRecord(models.Model):
+    """A facility's amount in a run with every term it is made of."""
+
+    run = models.ForeignKey(
+        BudgetRun, on_delete=models.CASCADE, related_name="shares", verbose_name=_("run")
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="budget_shares", verbose_name=_("facility")
+    )
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    #: [{"code", "cents", "exact" (fraction as text), "values": [[name, value], …]}, …]
+    terms = models.JSONField(_("terms"), default=list)
+    staff_positions = models.CharField(_("staff positions"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("budget share")
+        verbose_name_plural = _("budget shares")
+        ordering = ["run", "facility__official_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "facility"], name="unique_share_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.facility} {self.amount_cents / 100:,.2f} EUR"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._frozen():
+            raise FrozenRunError(f"run {self.run_id} is published")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._frozen():
+            raise FrozenRunError(f"run {self.run_id} is published")
+        return super().delete(*args, **kwargs)
+
+    def _frozen(self) -> bool:
+        return BudgetRun.objects.filter(pk=self.run_id, status=BudgetRun.PUBLISHED).exists()
+
+    @property
+    def reported_cents(self) -> int:
+        return sum(r.amount_spent_cents for r in self.use_reports.all())
+
+
+class UseReport(models.Model):
+    """How a share was used (de: Verwendungsnachweis): amount spent, what for, which staff."""
+
+    share = models.ForeignKey(
+        BudgetShareRecord,
+        on_delete=models.PROTECT,
+        related_name="use_reports",
+        verbose_name=_("share"),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    amount_spent_cents = models.BigIntegerField(_("amount spent (cents)"))
+    purpose = models.TextField(_("what for"))
+    staff = models.TextField(_("which staff"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("use report")
+        verbose_name_plural = _("use reports")
+        ordering = ["share", "reported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.share}: {self.amount_spent_cents / 100:,.2f} EUR spent"

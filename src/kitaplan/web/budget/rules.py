@@ -1,0 +1,144 @@
+"""The planner's rule as stored JSON, the domain's :class:`DistributionRule`, and the rule in words.
+
+Stored form (``BudgetRun.rule``), every part as the planner composed it::
+
+    {"need_classes": ["3", "4"] | null, "min_index": null,
+     "base_cents": 500000, "class_weights": {"3": "1", "4": "3/2"}, "default_weight": "1",
+     "floor_cents": null, "cap_cents": 4000000,
+     "rounding": {"mode": "money", "unit_cents": 100}
+               | {"mode": "staff", "annual_cost_cents": 7000000, "step": "1/4"}}
+
+Fractions are kept as exact text ("3/2") so a rerun reads exactly the same rule.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kitaplan.domain.budget.distribution import (
+    BaseAmount,
+    ChildWeighting,
+    DistributionRule,
+    Eligibility,
+    MoneyRounding,
+    StaffPositionRounding,
+)
+
+#: The MSS status classes (1 high status … 4 very low status = highest need).
+NEED_CLASSES = ("1", "2", "3", "4")
+
+
+def to_rule(data: dict[str, Any]) -> DistributionRule:
+    need = data.get("need_classes")
+    rounding = data.get("rounding") or {"mode": "money", "unit_cents": 100}
+    if rounding.get("mode") == "staff":
+        rounding_part: MoneyRounding | StaffPositionRounding = StaffPositionRounding(
+            annual_cost_cents=int(rounding["annual_cost_cents"]),
+            step=Fraction(rounding.get("step", "1/4")),
+        )
+    else:
+        rounding_part = MoneyRounding(unit_cents=int(rounding.get("unit_cents", 100)))
+    default_weight = data.get("default_weight")
+    return DistributionRule(
+        eligibility=Eligibility(
+            need_classes=frozenset(str(c) for c in need) if need is not None else None,
+            min_index=float(data["min_index"]) if data.get("min_index") is not None else None,
+        ),
+        base=BaseAmount(default_cents=int(data.get("base_cents") or 0)),
+        children=ChildWeighting(
+            class_weights={
+                str(k): Fraction(v) for k, v in (data.get("class_weights") or {}).items()
+            },
+            default_weight=Fraction(default_weight) if default_weight is not None else None,
+        ),
+        floor_cents=data.get("floor_cents"),
+        cap_cents=data.get("cap_cents"),
+        rounding=rounding_part,
+    )
+
+
+def euros(cents: int | Fraction | None) -> str:
+    """12345678 -> "123.456,78 €"-like text in the active locale's style (no locale data needed)."""
+    if cents is None:
+        return "–"
+    value = Fraction(cents) / 100
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole = int(value)
+    rest = round((value - whole) * 100)
+    if rest == 100:
+        whole, rest = whole + 1, 0
+    grouped = f"{whole:,}".replace(",", ".")
+    return f"{sign}{grouped},{rest:02d} €"
+
+
+def fraction_text(value: str | Fraction) -> str:
+    """Exact fraction text as a short decimal ("3/2" -> "1,5")."""
+    number = Fraction(value)
+    if number.denominator == 1:
+        return str(number.numerator)
+    return f"{float(number):.4f}".rstrip("0").replace(".", ",")
+
+
+def describe(data: dict[str, Any]) -> list[str]:
+    """The rule in words, one sentence per part."""
+    lines: list[str] = []
+    need = data.get("need_classes")
+    if need is None:
+        lines.append(_("Eligible: every facility."))
+    else:
+        lines.append(
+            _("Eligible: facilities whose need class (MSS status class of their area) is %(c)s.")
+            % {"c": ", ".join(sorted(need)) or "–"}
+        )
+    if data.get("min_index") is not None:
+        lines.append(
+            _("Eligible only with a status index of at least %(v)s.") % {"v": data["min_index"]}
+        )
+    lines.append(
+        _("Base amount per eligible facility: %(a)s.") % {"a": euros(data.get("base_cents") or 0)}
+    )
+    weights = data.get("class_weights") or {}
+    parts = [
+        _("class %(c)s × %(w)s") % {"c": c, "w": fraction_text(w)}
+        for c, w in sorted(weights.items())
+    ]
+    if data.get("default_weight") is not None:
+        parts.append(_("other classes × %(w)s") % {"w": fraction_text(data["default_weight"])})
+    lines.append(
+        _(
+            "The rest of the budget is split by children (places under 3 and from 3), weighted by need class: %(w)s."
+        )
+        % {"w": "; ".join(parts) or "–"}
+    )
+    if data.get("floor_cents") is not None:
+        lines.append(_("At least %(a)s per eligible facility.") % {"a": euros(data["floor_cents"])})
+    if data.get("cap_cents") is not None:
+        lines.append(
+            _(
+                "At most %(a)s per facility; what a capped facility cannot take goes to the others in proportion to their weight."
+            )
+            % {"a": euros(data["cap_cents"])}
+        )
+    rounding = data.get("rounding") or {"mode": "money", "unit_cents": 100}
+    if rounding.get("mode") == "staff":
+        lines.append(
+            _(
+                "Rounded to steps of %(s)s staff positions at %(c)s a year; what is left below one step stays unallocated."
+            )
+            % {
+                "s": fraction_text(rounding.get("step", "1/4")),
+                "c": euros(rounding["annual_cost_cents"]),
+            }
+        )
+    else:
+        lines.append(
+            _(
+                "Rounded to multiples of %(u)s by the largest remainders, so the shares add up to the budget exactly."
+            )
+            % {"u": euros(rounding.get("unit_cents", 100))}
+        )
+    return lines

@@ -1,0 +1,155 @@
+"""Reading what a budget run needs: each facility's children and need level, and the runs and
+shares a user may see.
+
+**Need level (issue 5, item 4).** A facility's need class is the MSS status class
+(indicator ``mss_status_class``, latest year with a value) of the Planungsraum it lies in; its
+index value is that area's ``mss_status_index``. Where enrolment data exists the need level would
+come from the areas its children *live* in; kitaplan has no enrolment data yet, so the
+facility's own area stands in. **Children** are the facility's current places (under 3 plus
+from 3) as the proxy for enrolled children.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kitaplan.domain.budget.distribution import EligibleFacility
+from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord
+from kitaplan.web.core import access
+from kitaplan.web.core.roles import Role
+from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.territory.models import Area, IndicatorValue, Territory
+
+CLASS_CODE = "mss_status_class"
+INDEX_CODE = "mss_status_index"
+
+
+def _latest(codes_area: list[tuple[int, int, float]]) -> dict[int, float]:
+    best: dict[int, tuple[int, float]] = {}
+    for area_id, year, value in codes_area:
+        if area_id not in best or year > best[area_id][0]:
+            best[area_id] = (year, value)
+    return {k: v for k, (_y, v) in best.items()}
+
+
+def facility_records(territory: Territory, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """The facility records a run uses (JSON-ready; stored on the run as its input snapshot)."""
+    on = on or timezone.localdate()
+    facilities = list(
+        Facility.objects.filter(territory=territory)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+        .order_by("pk")
+    )
+    places: dict[int, int] = {}
+    for fid, u3, ue3 in (
+        FacilityPlaces.objects.filter(facility__in=facilities, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .values_list("facility_id", "places_u3", "places_ue3")
+    ):
+        places[fid] = u3 + ue3
+    areas = {
+        a["pk"]: a
+        for a in Area.objects.filter(territory=territory).values(
+            "pk", "parent_id", "name", "official_code"
+        )
+    }
+
+    def district(area_id: int | None) -> dict[str, Any] | None:
+        seen = 0
+        while area_id is not None and areas.get(area_id, {}).get("parent_id") and seen < 20:
+            area_id = areas[area_id]["parent_id"]
+            seen += 1
+        return areas.get(area_id) if area_id is not None else None
+
+    area_ids = {f.area_id for f in facilities if f.area_id}
+    values = IndicatorValue.objects.filter(area_id__in=area_ids)
+    classes = _latest(
+        list(values.filter(indicator__code=CLASS_CODE).values_list("area_id", "year", "value"))
+    )
+    indexes = _latest(
+        list(values.filter(indicator__code=INDEX_CODE).values_list("area_id", "year", "value"))
+    )
+    records = []
+    for f in facilities:
+        top = district(f.area_id)
+        own = areas.get(f.area_id) if f.area_id else None
+        need = classes.get(f.area_id) if f.area_id else None
+        records.append(
+            {
+                "facility_id": f.pk,
+                "official_number": f.official_number,
+                "name": f.name,
+                "area_code": own["official_code"] if own else "",
+                "area_name": own["name"] if own else "",
+                "district_id": top["pk"] if top else None,
+                "district_name": top["name"] if top else "",
+                "children": places.get(f.pk, 0),
+                "need_class": str(int(need)) if need is not None else None,
+                "index_value": indexes.get(f.area_id) if f.area_id else None,
+            }
+        )
+    return records
+
+
+def to_eligible(records: list[dict[str, Any]]) -> list[EligibleFacility]:
+    return [
+        EligibleFacility(
+            facility_key=str(r["facility_id"]),
+            area_key=str(r["district_id"] or ""),
+            children=int(r["children"]),
+            need_class=r["need_class"],
+            index_value=r["index_value"],
+        )
+        for r in records
+    ]
+
+
+# --------------------------------------------------------------------------- who sees what
+
+
+def can_manage(user: Any) -> bool:
+    """Create budgets and runs, publish: planners and administrators."""
+    return access.can_import_data(user)
+
+
+def can_view_runs(user: Any) -> bool:
+    """The whole distribution (all facilities, drafts): city staff."""
+    return access.is_city_staff(user)
+
+
+def runs_visible_to(user: Any) -> QuerySet[BudgetRun]:
+    if can_view_runs(user):
+        return BudgetRun.objects.all()
+    if access.is_staff_user(user):
+        return BudgetRun.objects.filter(status=BudgetRun.PUBLISHED)
+    return BudgetRun.objects.none()
+
+
+def budgets_visible_to(user: Any) -> QuerySet[AreaBudget]:
+    if can_view_runs(user):
+        return AreaBudget.objects.all()
+    return AreaBudget.objects.filter(pk__in=runs_visible_to(user).values("budget_id"))
+
+
+def shares_visible_to(user: Any) -> QuerySet[BudgetShareRecord]:
+    """City staff: every share; facility managers: the published shares of their facilities."""
+    return BudgetShareRecord.objects.filter(
+        run__in=runs_visible_to(user), facility__in=access.facilities_visible_to(user)
+    )
+
+
+def can_report_use(user: Any, share: BudgetShareRecord) -> bool:
+    """The facility's own provider's manager, or a planner; published runs only."""
+    if not share.run.is_published:
+        return False
+    if access.has_any_role(user, {Role.PLANNER}) or getattr(user, "is_system", False):
+        return True
+    return (
+        Role.FACILITY_MANAGER in access.roles_of(user)
+        and access.facilities_visible_to(user).filter(pk=share.facility_id).exists()
+    )

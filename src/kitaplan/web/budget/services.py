@@ -1,0 +1,195 @@
+"""Changing budget data: one transaction, one audit event each (create, publish, report use)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from kitaplan.domain.budget.distribution import BudgetDistribution, distribute_budget
+from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.budget import selectors
+from kitaplan.web.budget.models import (
+    AreaBudget,
+    BudgetRun,
+    BudgetShareRecord,
+    FrozenRunError,
+    UseReport,
+)
+from kitaplan.web.budget.rules import to_rule
+from kitaplan.web.territory.models import Territory
+
+
+def _actor_user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def compute(
+    budget: AreaBudget, rule: dict[str, Any], records: list[dict[str, Any]]
+) -> BudgetDistribution:
+    """The domain engine on stored data (raises ``BudgetRuleError`` with a code)."""
+    return distribute_budget(budget.total_cents, selectors.to_eligible(records), to_rule(rule))
+
+
+def terms_json(share: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": t.code.value,
+            "cents": t.cents,
+            "exact": str(t.exact_cents),
+            "values": [list(v) for v in t.values],
+        }
+        for t in share.terms
+    ]
+
+
+@transaction.atomic(durable=True)
+def create_budget(
+    *,
+    territory: Territory,
+    actor: Any,
+    year: int,
+    total_cents: int,
+    source: str,
+    description: str = "",
+) -> AreaBudget:
+    if not selectors.can_manage(actor):
+        raise PermissionDenied
+    budget = AreaBudget.objects.create(
+        territory=territory,
+        year=year,
+        total_cents=total_cents,
+        source=source,
+        description=description,
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.BUDGET_CREATED,
+        target=budget,
+        after={"year": year, "total_cents": total_cents, "source": source},
+    )
+    return budget
+
+
+@transaction.atomic(durable=True)
+def create_run(*, budget: AreaBudget, rule: dict[str, Any], actor: Any) -> BudgetRun:
+    """Distribute ``budget`` by ``rule`` over today's facility records; store every term."""
+    if not selectors.can_manage(actor):
+        raise PermissionDenied
+    records = selectors.facility_records(budget.territory)
+    result = compute(budget, rule, records)  # raises before anything is written
+    budget = AreaBudget.objects.select_for_update().get(pk=budget.pk)
+    version = (budget.runs.aggregate(v=Max("version"))["v"] or 0) + 1
+    run = BudgetRun.objects.create(
+        budget=budget,
+        version=version,
+        rule=rule,
+        created_by=_actor_user(actor),
+        inputs=records,
+        unallocated_cents=result.unallocated_cents,
+        factor=str(result.factor),
+        ineligible=[
+            {"facility_id": int(i.facility_key), "reason": i.reason.value}
+            for i in result.ineligible
+        ],
+    )
+    BudgetShareRecord.objects.bulk_create(
+        BudgetShareRecord(
+            run=run,
+            facility_id=int(s.facility_key),
+            amount_cents=s.amount_cents,
+            terms=terms_json(s),
+            staff_positions=str(s.staff_positions) if s.staff_positions is not None else "",
+        )
+        for s in result.shares
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.BUDGET_RUN_CREATED,
+        target=run,
+        after={
+            "budget": budget.pk,
+            "version": version,
+            "rule": rule,
+            "shares": len(result.shares),
+            "allocated_cents": sum(s.amount_cents for s in result.shares),
+            "unallocated_cents": result.unallocated_cents,
+        },
+    )
+    return run
+
+
+def reproduce(run: BudgetRun) -> bool:
+    """Recompute the run from its stored rule and input snapshot: identical shares and terms?"""
+    result = compute(run.budget, run.rule, run.inputs)
+    fresh = {int(s.facility_key): (s.amount_cents, terms_json(s)) for s in result.shares}
+    stored = {s.facility_id: (s.amount_cents, s.terms) for s in run.shares.all()}
+    return fresh == stored and result.unallocated_cents == run.unallocated_cents
+
+
+@transaction.atomic(durable=True)
+def publish_run(*, run: BudgetRun, actor: Any) -> BudgetRun:
+    """Freeze the run: from now on neither it nor its shares can change."""
+    if not selectors.can_manage(actor):
+        raise PermissionDenied
+    run = BudgetRun.objects.select_for_update().get(pk=run.pk)
+    if run.is_published:
+        raise FrozenRunError(f"run {run.pk} is published")
+    run.status = BudgetRun.PUBLISHED
+    run.published_at = timezone.now()
+    run.save(update_fields=["status", "published_at"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.BUDGET_RUN_PUBLISHED,
+        target=run,
+        before={"status": BudgetRun.DRAFT},
+        after={"status": BudgetRun.PUBLISHED, "published_at": run.published_at},
+    )
+    return run
+
+
+@transaction.atomic(durable=True)
+def report_use(
+    *,
+    share: BudgetShareRecord,
+    actor: Any,
+    amount_spent_cents: int,
+    purpose: str,
+    staff: str = "",
+) -> UseReport:
+    """Store a Verwendungsnachweis for a share (its facility's provider manager or a planner)."""
+    share = BudgetShareRecord.objects.select_related("run").get(pk=share.pk)
+    if not selectors.can_report_use(actor, share):
+        raise PermissionDenied
+    if amount_spent_cents < 0:
+        raise ValueError("amount_spent_cents must not be negative")
+    report = UseReport.objects.create(
+        share=share,
+        reported_by=_actor_user(actor),
+        amount_spent_cents=amount_spent_cents,
+        purpose=purpose,
+        staff=staff,
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.BUDGET_USE_REPORTED,
+        target=report,
+        after={
+            "share": share.pk,
+            "facility": share.facility_id,
+            "amount_spent_cents": amount_spent_cents,
+            "purpose": purpose,
+            "staff": staff,
+        },
+    )
+    return report
+
+
+def staff_positions_text(value: str) -> str:
+    if not value:
+        return ""
+    return str(float(Fraction(value)))

@@ -1,0 +1,501 @@
+"""Pages of the Sozialraumbudget: budgets and runs, one run ("why exactly this much"), two runs
+side by side, and the providers' own shares with their use reports.
+
+Runs and shares are chosen by query string (``?run=<id>``, ``?compare=<id>``, ``?share=<id>``).
+City staff see whole runs; facility managers see only the published shares of their own
+facilities (:func:`kitaplan.web.budget.selectors.shares_visible_to`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from fractions import Fraction
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kitaplan.domain.budget.distribution import (
+    BudgetDistribution,
+    BudgetRuleError,
+    BudgetShare,
+    IneligibilityCode,
+    IneligibleFacility,
+    compare,
+)
+from kitaplan.web.budget import selectors, services
+from kitaplan.web.budget.forms import BudgetForm, RuleForm, UseReportForm, cents
+from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
+from kitaplan.web.budget.rules import describe, euros, fraction_text
+from kitaplan.web.core import access
+from kitaplan.web.core.exports import Column, export_response
+from kitaplan.web.territory.models import Territory
+
+TERM_LABELS = {
+    "base": gettext_lazy("Base amount"),
+    "children": gettext_lazy("Weighted children"),
+    "points": gettext_lazy("Points"),
+    "redistribution": gettext_lazy("Redistribution of capped amounts"),
+    "cap": gettext_lazy("Cap"),
+    "floor": gettext_lazy("Floor"),
+    "rounding": gettext_lazy("Rounding"),
+}
+TERM_CODES = tuple(TERM_LABELS)
+REASON_LABELS = {
+    IneligibilityCode.NEED_CLASS_NOT_ELIGIBLE: gettext_lazy("need class not eligible"),
+    IneligibilityCode.NEED_CLASS_MISSING: gettext_lazy("no need class (no MSS value for its area)"),
+    IneligibilityCode.INDEX_BELOW_THRESHOLD: gettext_lazy("index below the threshold"),
+    IneligibilityCode.INDEX_MISSING: gettext_lazy("no index value"),
+}
+ERROR_LABELS = {
+    "base_exceeds_budget": gettext_lazy("The base amounts alone exceed the budget."),
+    "floors_exceed_budget": gettext_lazy("The floors alone exceed the budget."),
+    "caps_below_budget": gettext_lazy(
+        "The caps leave money over: raise the cap or allow more facilities."
+    ),
+    "no_eligible_facility": gettext_lazy("No facility is eligible under this rule."),
+    "budget_not_on_grid": gettext_lazy("The budget is not a multiple of the rounding unit."),
+    "limit_not_on_grid": gettext_lazy("Floor and cap must be multiples of the rounding unit."),
+    "floor_above_cap": gettext_lazy("The floor lies above the cap."),
+    "no_weight_for_pot": gettext_lazy(
+        "No eligible facility has children to share the rest of the budget."
+    ),
+}
+
+
+def _territory(request: HttpRequest) -> Territory | None:
+    territories = Territory.objects.order_by("name")
+    code = request.GET.get("territory")
+    if code:
+        return get_object_or_404(territories, code=code)
+    return territories.filter(budgets__isnull=False).first() or territories.first()
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _run_url(run: BudgetRun, **extra: Any) -> str:
+    return reverse("budget:run") + "?" + urlencode({"run": run.pk, **extra})
+
+
+def _term_detail(term: dict[str, Any]) -> str:
+    v = dict(term["values"])
+    code = term["code"]
+    if code == "base":
+        return _("need class %(c)s") % {"c": v.get("need_class") or "–"}
+    if code == "children":
+        return _("%(n)s children × weight %(w)s × %(e)s per weighted child") % {
+            "n": v.get("children"),
+            "w": fraction_text(v.get("weight", "0")),
+            "e": euros(Fraction(v.get("cents_per_weighted_child", "0"))),
+        }
+    if code == "redistribution":
+        return _("factor %(f)s on the amount before limits") % {
+            "f": fraction_text(v.get("factor", "1"))
+        }
+    if code in ("cap", "floor"):
+        return _("limited to %(a)s") % {"a": euros(Fraction(v.get(f"{code}_cents", "0")))}
+    if code == "rounding":
+        detail = _("exact %(e)s rounded to %(u)s × %(s)s") % {
+            "e": euros(Fraction(v.get("exact_cents", "0"))),
+            "u": v.get("units"),
+            "s": euros(int(v.get("unit_cents", "100"))),
+        }
+        if "staff_positions" in v:
+            detail += " = " + _("%(p)s staff positions") % {
+                "p": fraction_text(v["staff_positions"])
+            }
+        return detail
+    return ""
+
+
+def _share_rows(run: BudgetRun, shares: list[BudgetShareRecord]) -> list[dict[str, Any]]:
+    inputs = {r["facility_id"]: r for r in run.inputs}
+    rows = []
+    for s in shares:
+        record = inputs.get(s.facility_id, {})
+        reported = s.reported_cents
+        rows.append(
+            {
+                "share": s,
+                "record": record,
+                "amount": euros(s.amount_cents),
+                "terms": [
+                    {
+                        "label": TERM_LABELS.get(t["code"], t["code"]),
+                        "detail": _term_detail(t),
+                        "amount": euros(t["cents"]),
+                    }
+                    for t in s.terms
+                ],
+                "terms_sum_ok": sum(t["cents"] for t in s.terms) == s.amount_cents,
+                "staff_positions": fraction_text(s.staff_positions) if s.staff_positions else "",
+                "reported": euros(reported),
+                "reported_cents": reported,
+                "open": euros(s.amount_cents - reported),
+            }
+        )
+    return rows
+
+
+def _shares(run_filter: Any) -> list[BudgetShareRecord]:
+    return list(
+        run_filter.select_related("facility", "facility__provider", "run", "run__budget")
+        .prefetch_related(
+            Prefetch("use_reports", queryset=UseReport.objects.order_by("reported_at"))
+        )
+        .order_by("run__budget__year", "run__version", "facility__official_number")
+    )
+
+
+def _distribution(run: BudgetRun) -> BudgetDistribution:
+    """A stored run as the domain's result (for :func:`compare`); terms are not needed there."""
+    district = {r["facility_id"]: str(r["district_id"] or "") for r in run.inputs}
+    shares = tuple(
+        BudgetShare(str(s.facility_id), district.get(s.facility_id, ""), s.amount_cents, ())
+        for s in run.shares.all()
+    )
+    ineligible = tuple(
+        IneligibleFacility(
+            str(i["facility_id"]),
+            district.get(i["facility_id"], ""),
+            IneligibilityCode(i["reason"]),
+        )
+        for i in run.ineligible
+    )
+    return BudgetDistribution(
+        shares, run.budget.total_cents, run.unallocated_cents, ineligible, Fraction(run.factor)
+    )
+
+
+def export_columns() -> list[Column]:
+    cols = [
+        Column("budget_year", _("Year"), lambda r: r["share"].run.budget.year),
+        Column("run_version", _("Version"), lambda r: r["share"].run.version),
+        Column("run_status", _("Status"), lambda r: r["share"].run.get_status_display()),
+        Column(
+            "facility_number", _("Facility number"), lambda r: r["share"].facility.official_number
+        ),
+        Column("facility", _("Facility"), lambda r: r["share"].facility.name),
+        Column(
+            "provider",
+            _("Provider"),
+            lambda r: r["share"].facility.provider.name if r["share"].facility.provider else "",
+        ),
+        Column("district", _("District"), lambda r: r["record"].get("district_name", "")),
+        Column("area_code", _("Area code"), lambda r: r["record"].get("area_code", "")),
+        Column("need_class", _("Need class"), lambda r: r["record"].get("need_class") or ""),
+        Column("children", _("Children (places)"), lambda r: r["record"].get("children")),
+        Column("amount_eur", _("Amount (EUR)"), lambda r: r["share"].amount_cents / 100),
+    ]
+
+    def term(code: str) -> Any:
+        return lambda r: next(
+            (t["cents"] / 100 for t in r["share"].terms if t["code"] == code), None
+        )
+
+    for code, label in TERM_LABELS.items():
+        cols.append(Column(f"term_{code}_eur", f"{label} (EUR)", term(code)))
+    cols += [
+        Column("staff_positions", _("Staff positions"), lambda r: r["staff_positions"]),
+        Column("reported_eur", _("Reported use (EUR)"), lambda r: r["reported_cents"] / 100),
+    ]
+    return cols
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    if not access.is_staff_user(request.user):
+        raise PermissionDenied
+    territory = _territory(request)
+    can_manage = selectors.can_manage(request.user)
+    budgets = selectors.budgets_visible_to(request.user).filter(territory=territory)
+    budget_form = BudgetForm(request.POST if request.POST.get("action") == "budget" else None)
+    rule_form = RuleForm(
+        request.POST if request.POST.get("action") == "run" else None,
+        budgets=budgets,
+        initial=RuleForm.initial_from(_DEFAULT_RULE),
+    )
+    rule_error = ""
+    if request.method == "POST":
+        if not can_manage or territory is None:
+            raise PermissionDenied
+        if request.POST.get("action") == "budget" and budget_form.is_valid():
+            d = budget_form.cleaned_data
+            services.create_budget(
+                territory=territory,
+                actor=request.user,
+                year=d["year"],
+                total_cents=cents(d["total_euros"]) or 0,
+                source=d["source"],
+                description=d["description"],
+            )
+            messages.success(request, _("The budget was created."))
+            return redirect(
+                reverse("budget:overview") + "?" + urlencode({"territory": territory.code})
+            )
+        if request.POST.get("action") == "run" and rule_form.is_valid():
+            try:
+                run = services.create_run(
+                    budget=rule_form.cleaned_data["budget"],
+                    rule=rule_form.rule(),
+                    actor=request.user,
+                )
+            except BudgetRuleError as error:
+                rule_error = str(ERROR_LABELS.get(error.code.value, error.code.value))
+            else:
+                messages.success(request, _("The budget was distributed (draft)."))
+                return redirect(_run_url(run))
+    runs = selectors.runs_visible_to(request.user).filter(budget__in=budgets)
+    by_budget: dict[int, list[BudgetRun]] = defaultdict(list)
+    for run in runs.select_related("created_by").order_by("-version"):
+        by_budget[run.budget_id].append(run)
+    return render(
+        request,
+        "budget/overview.html",
+        {
+            "territory": territory,
+            "territories": Territory.objects.order_by("name"),
+            "budgets": [
+                {"budget": b, "total": euros(b.total_cents), "runs": by_budget.get(b.pk, [])}
+                for b in budgets
+            ],
+            "can_manage": can_manage,
+            "can_view_runs": selectors.can_view_runs(request.user),
+            "budget_form": budget_form,
+            "rule_form": rule_form,
+            "rule_error": rule_error,
+        },
+    )
+
+
+#: The rule the builder starts from (the demo's rule).
+_DEFAULT_RULE: dict[str, Any] = {
+    "need_classes": ["3", "4"],
+    "base_cents": 500_000,
+    "class_weights": {"3": "1", "4": "3/2"},
+    "default_weight": "1",
+    "floor_cents": None,
+    "cap_cents": 4_000_000,
+    "rounding": {"mode": "money", "unit_cents": 100},
+}
+
+
+def run_page(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_view_runs(request.user):
+        raise PermissionDenied
+    runs = selectors.runs_visible_to(request.user).select_related("budget", "budget__territory")
+    run_id = _int(request.GET.get("run") or request.POST.get("run"))
+    if run_id is None:
+        return render(
+            request,
+            "budget/run.html",
+            {"run": None, "choices": runs.order_by("-budget__year", "budget_id", "-version")},
+        )
+    run = get_object_or_404(runs, pk=run_id)
+    if request.method == "POST":
+        if request.POST.get("action") == "publish":
+            if not selectors.can_manage(request.user):
+                raise PermissionDenied
+            if not run.is_published:
+                services.publish_run(run=run, actor=request.user)
+                messages.success(request, _("The run was published and is now frozen."))
+            return redirect(_run_url(run))
+        raise Http404
+    shares = _shares(run.shares.all())
+    rows = _share_rows(run, shares)
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        return export_response(
+            export_format=export_format,
+            columns=export_columns(),
+            objects=rows,
+            base_name=f"sozialraumbudget-{run.budget.territory.code}-{run.budget.year}-v{run.version}",
+        )
+    allocated = sum(s.amount_cents for s in shares)
+    districts: dict[str, dict[str, Any]] = {}
+    amounts = {s.facility_id: s.amount_cents for s in shares}
+    for record in run.inputs:
+        d = districts.setdefault(
+            record.get("district_name") or "–",
+            {
+                "name": record.get("district_name") or "–",
+                "facilities": 0,
+                "eligible": 0,
+                "cents": 0,
+            },
+        )
+        d["facilities"] += 1
+        if record["facility_id"] in amounts:
+            d["eligible"] += 1
+            d["cents"] += amounts[record["facility_id"]]
+    district_rows = [
+        {**d, "amount": euros(d["cents"])}
+        for d in sorted(districts.values(), key=lambda d: d["name"])
+    ]
+    reasons: dict[str, int] = defaultdict(int)
+    for i in run.ineligible:
+        reasons[str(REASON_LABELS.get(IneligibilityCode(i["reason"]), i["reason"]))] += 1
+    comparison = None
+    other = None
+    compare_id = _int(request.GET.get("compare"))
+    if compare_id is not None:
+        other = get_object_or_404(runs, pk=compare_id)
+        result = compare(_distribution(run), _distribution(other))
+        names = {r["district_id"]: r.get("district_name") or "–" for r in run.inputs + other.inputs}
+        facility_names = {
+            r["facility_id"]: f"{r['official_number']} {r['name']}"
+            for r in run.inputs + other.inputs
+        }
+        comparison = {
+            "areas": [
+                {
+                    "name": names.get(_int(a.area_key), "–"),
+                    "before": euros(a.before_cents),
+                    "after": euros(a.after_cents),
+                    "difference": euros(a.difference_cents),
+                    "gaining": a.facilities_gaining,
+                    "losing": a.facilities_losing,
+                }
+                for a in result.areas
+            ],
+            "facilities": [
+                {
+                    "name": facility_names.get(int(c.facility_key), c.facility_key),
+                    "district": names.get(_int(c.area_key), "–"),
+                    "before": euros(c.before_cents),
+                    "after": euros(c.after_cents),
+                    "difference": euros(c.difference_cents),
+                    "gains": c.difference_cents > 0,
+                }
+                for c in sorted(result.facilities, key=lambda c: c.difference_cents)
+                if c.difference_cents
+            ],
+            "gaining": len(result.gaining),
+            "losing": len(result.losing),
+        }
+    can_manage = selectors.can_manage(request.user)
+    rule_form = (
+        RuleForm(
+            budgets=AreaBudget.objects.filter(pk=run.budget_id),
+            initial={**RuleForm.initial_from(run.rule), "budget": run.budget_id},
+        )
+        if can_manage
+        else None
+    )
+    try:
+        reproduced = services.reproduce(run)
+    except BudgetRuleError:
+        reproduced = False
+    return render(
+        request,
+        "budget/run.html",
+        {
+            "run": run,
+            "budget": run.budget,
+            "territory": run.budget.territory,
+            "rule_lines": describe(run.rule),
+            "rows": rows,
+            "total": euros(run.budget.total_cents),
+            "allocated": euros(allocated),
+            "unallocated": euros(run.unallocated_cents),
+            "adds_up": allocated + run.unallocated_cents == run.budget.total_cents,
+            "reported_total": euros(sum(r["reported_cents"] for r in rows)),
+            "district_rows": district_rows,
+            "ineligible_reasons": sorted(reasons.items()),
+            "ineligible_count": len(run.ineligible),
+            "reproduced": reproduced,
+            "other_runs": runs.filter(budget=run.budget).exclude(pk=run.pk).order_by("-version"),
+            "other": other,
+            "comparison": comparison,
+            "can_manage": can_manage,
+            "rule_form": rule_form,
+            "export_csv": _run_url(run, format="csv"),
+            "export_xlsx": _run_url(run, format="xlsx"),
+        },
+    )
+
+
+def shares_page(request: HttpRequest) -> HttpResponse:
+    """Shares the user may see: a facility manager's own, with the use-report form."""
+    if not access.is_staff_user(request.user):
+        raise PermissionDenied
+    visible = selectors.shares_visible_to(request.user)
+    share_id = _int(request.GET.get("share") or request.POST.get("share"))
+    if share_id is not None:
+        share = get_object_or_404(
+            visible.select_related("run", "run__budget", "facility"), pk=share_id
+        )
+        form = UseReportForm(request.POST or None)
+        allowed = selectors.can_report_use(request.user, share)
+        if request.method == "POST":
+            if not allowed:
+                raise PermissionDenied
+            if form.is_valid():
+                services.report_use(
+                    share=share,
+                    actor=request.user,
+                    amount_spent_cents=cents(form.cleaned_data["amount_spent_euros"]) or 0,
+                    purpose=form.cleaned_data["purpose"],
+                    staff=form.cleaned_data["staff"],
+                )
+                messages.success(request, _("The use report was stored."))
+                return redirect(reverse("budget:shares") + "?" + urlencode({"share": share.pk}))
+        row = _share_rows(share.run, _shares(visible.filter(pk=share.pk)))[0]
+        return render(
+            request,
+            "budget/share.html",
+            {
+                "share": share,
+                "row": row,
+                "reports": [
+                    {"report": r, "amount": euros(r.amount_spent_cents)}
+                    for r in share.use_reports.select_related("reported_by").order_by("reported_at")
+                ],
+                "form": form if allowed else None,
+                "rule_lines": describe(share.run.rule),
+            },
+        )
+    run_id = _int(request.GET.get("run"))
+    if run_id is not None:
+        visible = visible.filter(run_id=run_id)
+    shares = _shares(visible)
+    rows: list[dict[str, Any]] = []
+    for s in shares:
+        rows += _share_rows(s.run, [s])
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        return export_response(
+            export_format=export_format,
+            columns=export_columns(),
+            objects=rows,
+            base_name="sozialraumbudget-anteile",
+        )
+    query = request.GET.copy()
+    query.pop("format", None)
+    prefix = reverse("budget:shares") + "?" + (query.urlencode() + "&" if query else "")
+    return render(
+        request,
+        "budget/shares.html",
+        {
+            "rows": rows,
+            "allocated": euros(sum(s.amount_cents for s in shares)),
+            "reported": euros(sum(r["reported_cents"] for r in rows)),
+            "export_csv": prefix + "format=csv",
+            "export_xlsx": prefix + "format=xlsx",
+            "is_city_staff": access.is_city_staff(request.user),
+        },
+    )
