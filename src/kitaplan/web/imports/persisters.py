@@ -531,6 +531,9 @@ def persist_facilities(
     }
     u3_share = _territory_u3_share(current_places.values())
     seen: set[str] = set()
+    # New facilities and their first places are inserted in two bulk statements after the loop.
+    new_facilities: list[Facility] = []
+    new_places: list[tuple[dt.date, dict[str, int]]] = []
     for r, (lat, lon), area_id in zip(records, locations, area_ids, strict=True):
         number = r["official_number"]
         seen.add(number)
@@ -551,11 +554,12 @@ def persist_facilities(
         places = _places_values(r, current, u3_share)
         places_from = r.get("places_valid_from") or day
         if facility is None:
-            facility = Facility.objects.create(
-                territory=territory, official_number=number, valid_from=places_from, **values
+            new_facilities.append(
+                Facility(
+                    territory=territory, official_number=number, valid_from=places_from, **values
+                )
             )
-            existing[number] = facility
-            FacilityPlaces.objects.create(facility=facility, valid_from=places_from, **places)
+            new_places.append((places_from, places))
             summary.added += 1
             continue
         changes = _diff(facility, values)
@@ -569,6 +573,14 @@ def persist_facilities(
             summary.changes.append({"key": number, "fields": changes})
         else:
             summary.unchanged += 1
+    Facility.objects.bulk_create(new_facilities, batch_size=1000)
+    FacilityPlaces.objects.bulk_create(
+        [
+            FacilityPlaces(facility=facility, valid_from=valid_from, **places)
+            for facility, (valid_from, places) in zip(new_facilities, new_places, strict=True)
+        ],
+        batch_size=1000,
+    )
     for number, facility in sorted(existing.items()):
         if number not in seen and facility.valid_to is None:
             facility.valid_to = max(day - dt.timedelta(days=1), facility.valid_from or dt.date.min)
