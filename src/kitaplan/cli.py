@@ -1,4 +1,4 @@
-"""The ``kitaplan`` command: demo, serve, import, export, check.
+"""The ``kitaplan`` command: demo, serve, import, export, check, allocate.
 
 Every command explains itself with ``--help``; long work shows progress; bad input ends with a
 clear message (German by default, ``--lang en`` for English) and a non-zero exit code.
@@ -236,6 +236,63 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
+def cmd_allocate(args: argparse.Namespace) -> int:
+    """Run the allocation on an instance directory; needs no database (Django only for wording)."""
+    import secrets
+    import time
+
+    from django.utils.translation import gettext as _
+
+    from kitaplan.domain.allocation import run_allocation
+    from kitaplan.exchange.allocation_instance import read_instance, write_allocation
+    from kitaplan.web.imports.messages import describe_problem
+
+    instance_dir = Path(args.instance)
+    if not instance_dir.is_dir():
+        return _fail(_("%(folder)s: the folder does not exist.") % {"folder": args.instance})
+    result = read_instance(instance_dir)
+    if result.instance is None:
+        print(_("The instance was refused; nothing was written:"), file=sys.stderr)
+        for problem in result.problems:
+            print("  " + describe_problem(problem), file=sys.stderr)
+        return EXIT_PROBLEMS
+    instance = result.instance
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    started = time.perf_counter()
+    allocation = run_allocation(instance, seed=seed)
+    seconds = time.perf_counter() - started
+    paths = write_allocation(Path(args.out), instance, allocation)
+    children = len(instance.children)
+    placed = sum(f is not None for f in allocation.assignment.values())
+    first = sum(
+        1
+        for c in instance.children
+        if (f := allocation.assignment[c.child_id]) is not None
+        and instance.preferences[c.child_id][0] == f
+    )
+    need = [c.child_id for c in instance.children if c.integration_need]
+    _say(_("Seed: %(seed)s (rerun with --seed %(seed)s to reproduce this result)") % {"seed": seed})
+    _say(
+        _("Children: %(n)s, placed: %(placed)s, unplaced: %(unplaced)s")
+        % {"n": children, "placed": placed, "unplaced": children - placed}
+    )
+    if need:
+        unplaced_need = sum(allocation.assignment[c] is None for c in need)
+        _say(
+            _("  with integration need: %(n)s, unplaced: %(unplaced)s")
+            % {"n": len(need), "unplaced": unplaced_need}
+        )
+    rate = 100 * first / children if children else 0.0
+    _say(
+        _("First choice: %(n)s (%(rate)s %% of all children)") % {"n": first, "rate": f"{rate:.1f}"}
+    )
+    _say(
+        _("Allocation took %(seconds)s s. Written: %(files)s")
+        % {"seconds": f"{seconds:.3f}", "files": ", ".join(str(p) for p in paths)}
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kitaplan",
@@ -327,6 +384,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=50, help="show at most this many findings per territory"
     )
     chk.set_defaults(func=cmd_check)
+
+    alloc = sub.add_parser(
+        "allocate",
+        help="allocate places from an instance folder (CSV files), without a database",
+        description="Read facilities.csv, children.csv, preferences.csv and (optionally) "
+        "priorities.csv from the instance folder, place children by two-step deferred "
+        "acceptance (children with integration need first, on integration places only; then "
+        "all other children), and write assignment.csv, cutoffs.csv and lottery.csv to the "
+        "output folder. The same files and seed always give the same result. Bad files are "
+        "refused with every problem listed (exit code 1). See docs/domain/allocation.md.",
+    )
+    alloc.add_argument("--instance", required=True, help="folder with the input CSV files")
+    alloc.add_argument("--out", required=True, help="folder for the result (created if needed)")
+    alloc.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the tie-breaking lottery (default: drawn at random and printed)",
+    )
+    alloc.set_defaults(func=cmd_allocate)
     return parser
 
 
@@ -341,7 +417,7 @@ def _date(text: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_django(args.lang)
+    _setup_django(args.lang)  # no database is touched unless a command asks for it
     result: int = args.func(args)
     return result
 

@@ -54,11 +54,41 @@ LITERALS = [
         "or WGS84 longitude/latitude coordinates"
     ),
     gettext_noop("a coordinate reference system that can be transformed to WGS84"),
+    # allocation instances (kitaplan.exchange.allocation_instance)
+    gettext_noop("a value"),
+    gettext_noop("0 or 1"),
+    gettext_noop("each column name only once"),
+    gettext_noop("each facility_id and age_group"),
+    gettext_noop("each child_id"),
+    gettext_noop("each rank per child"),
+    gettext_noop("each facility per child"),
+    gettext_noop("each facility_id and child_id"),
 ]
 
 
 def _patterns() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
     return [
+        (
+            re.compile(r"^a column named '(?P<column>[^']+)'$"),
+            lambda m: _('a column named "%(column)s"') % {"column": m["column"]},
+        ),
+        (
+            re.compile(r"^(?P<what>.+) only once \(already in row (?P<row>\d+)\)$"),
+            lambda m: (
+                _("%(what)s only once (already in row %(row)s)")
+                % {"what": translate_expectation(m["what"]), "row": m["row"]}
+            ),
+        ),
+        (
+            re.compile(r"^at most the capacity \((?P<n>\d+)\)$"),
+            lambda m: _("at most the capacity (%(n)s)") % {"n": m["n"]},
+        ),
+        (
+            re.compile(r"^a (?P<column>\w+) from (?P<source>[\w.]+)$"),
+            lambda m: (
+                _("a %(column)s from %(source)s") % {"column": m["column"], "source": m["source"]}
+            ),
+        ),
         (
             re.compile(r"^a column named '(?P<column>.+)' with (?P<rest>.+)$"),
             lambda m: (

@@ -1,0 +1,46 @@
+"""Allocation of childcare places (de: Platzvergabe): one application per child, two-step
+child-proposing deferred acceptance, cut-offs and explanations. See docs/domain/allocation.md."""
+
+from kitaplan.domain.allocation.engine import (
+    allocate,
+    deferred_acceptance,
+    draw_lottery,
+    run_allocation,
+)
+from kitaplan.domain.allocation.explain import (
+    BlockingPair,
+    Explanation,
+    Reason,
+    blocking_pairs,
+    explain,
+    explain_all,
+    feasibility_problems,
+)
+from kitaplan.domain.allocation.model import (
+    Allocation,
+    AllocationInstance,
+    Child,
+    Cutoff,
+    Programme,
+    SeatType,
+)
+
+__all__ = [
+    "Allocation",
+    "AllocationInstance",
+    "BlockingPair",
+    "Child",
+    "Cutoff",
+    "Explanation",
+    "Programme",
+    "Reason",
+    "SeatType",
+    "allocate",
+    "blocking_pairs",
+    "deferred_acceptance",
+    "draw_lottery",
+    "explain",
+    "explain_all",
+    "feasibility_problems",
+    "run_allocation",
+]

@@ -1,0 +1,186 @@
+"""Why a child did not get a place it wanted, and an independent stability check
+(de: Begründung der Platzvergabe, Stabilitätsprüfung).
+
+1. :func:`explain` lists, for every facility a child ranked above the one it got (all of them when
+   it got none), one :class:`Reason`: the facility has no places for the child's age group; it has
+   no places of the child's kind (integration places for a child with integration need, regular or
+   released places otherwise); or it is full with children of higher priority – then the cut-off
+   (class, lottery) is given next to the child's own (class, lottery).
+2. :func:`blocking_pairs` checks the result from scratch, without the cut-offs: in each step, a
+   child and a programme it prefers to its own place form a blocking pair when a seat of its kind
+   stayed empty there or a child with a worse key got one. A stable result has none.
+3. :func:`feasibility_problems` checks capacity, age group and seat-kind rules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from kitaplan.domain.allocation.model import Allocation, AllocationInstance, SeatType
+
+
+class Reason(StrEnum):
+    NO_PLACES_FOR_AGE_GROUP = "no_places_for_age_group"
+    NO_INTEGRATION_PLACES = "no_integration_places"
+    NO_REGULAR_PLACES = "no_regular_places"
+    FULL_WITH_HIGHER_PRIORITY = "full_with_higher_priority"
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why ``child_id`` did not get ``facility_id`` (its choice number ``rank``, 1-based)."""
+
+    child_id: str
+    facility_id: str
+    rank: int
+    reason: Reason
+    seat_type: SeatType
+    child_class: int
+    child_lottery: int
+    cutoff_class: int | None = None
+    cutoff_lottery: int | None = None
+
+
+def explain(
+    instance: AllocationInstance, allocation: Allocation, child_id: str
+) -> tuple[Explanation, ...]:
+    """The reasons for every facility ``child_id`` ranked above its assignment."""
+    child = next(c for c in instance.children if c.child_id == child_id)
+    return _explain(instance, allocation, child.child_id, child.age_group, child.integration_need)
+
+
+def explain_all(
+    instance: AllocationInstance, allocation: Allocation
+) -> dict[str, tuple[Explanation, ...]]:
+    """:func:`explain` for every child (one pass, for reports and benchmarks)."""
+    return {
+        c.child_id: _explain(instance, allocation, c.child_id, c.age_group, c.integration_need)
+        for c in instance.children
+    }
+
+
+def _explain(
+    instance: AllocationInstance,
+    allocation: Allocation,
+    child_id: str,
+    age_group: str,
+    need: bool,
+) -> tuple[Explanation, ...]:
+    seat = SeatType.INTEGRATION if need else SeatType.REGULAR
+    got = allocation.assignment.get(child_id)
+    lottery = allocation.lottery[child_id]
+    default = allocation.default_class
+    reasons: list[Explanation] = []
+    for rank, facility_id in enumerate(instance.preferences.get(child_id, ()), start=1):
+        if facility_id == got:
+            break
+        cls = instance.priorities.get((facility_id, child_id), default)
+        base = Explanation(
+            child_id, facility_id, rank, Reason.NO_PLACES_FOR_AGE_GROUP, seat, cls, lottery
+        )
+        cutoff = allocation.cutoffs.get((facility_id, age_group, seat))
+        if cutoff is None:
+            reasons.append(base)
+        elif cutoff.capacity == 0:
+            reason = Reason.NO_INTEGRATION_PLACES if need else Reason.NO_REGULAR_PLACES
+            reasons.append(replace(base, reason=reason))
+        elif (
+            cutoff.is_full
+            and cutoff.priority_class is not None
+            and cutoff.lottery is not None
+            and (cls, lottery) > (cutoff.priority_class, cutoff.lottery)
+        ):
+            reasons.append(
+                replace(
+                    base,
+                    reason=Reason.FULL_WITH_HIGHER_PRIORITY,
+                    cutoff_class=cutoff.priority_class,
+                    cutoff_lottery=cutoff.lottery,
+                )
+            )
+        else:
+            raise ValueError(
+                f"the allocation is not stable for child {child_id!r} at {facility_id!r}"
+            )
+    return tuple(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingPair:
+    """``child_id`` prefers ``facility_id`` and would be entitled to a place there.
+
+    ``displaced`` is the admitted child with a worse key, ``None`` when a seat stayed empty.
+    """
+
+    child_id: str
+    facility_id: str
+    seat_type: SeatType
+    displaced: str | None
+
+
+def blocking_pairs(instance: AllocationInstance, allocation: Allocation) -> list[BlockingPair]:
+    """All blocking pairs of both steps, computed directly from the assignment."""
+    default = instance.default_class
+    lot = allocation.lottery
+    programmes = {(p.facility_id, p.age_group): p for p in instance.programmes}
+    holders: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+    for c in instance.children:
+        facility_id = allocation.assignment[c.child_id]
+        if facility_id is not None:
+            holders[(facility_id, c.age_group, c.integration_need)].append(c.child_id)
+    found: list[BlockingPair] = []
+    for c in instance.children:
+        seat = SeatType.INTEGRATION if c.integration_need else SeatType.REGULAR
+        for facility_id in instance.preferences.get(c.child_id, ()):
+            if facility_id == allocation.assignment[c.child_id]:
+                break
+            p = programmes.get((facility_id, c.age_group))
+            if p is None:
+                continue
+            held_1 = len(holders[(facility_id, c.age_group, True)])
+            if c.integration_need:
+                capacity = p.integration_places
+            else:
+                capacity = p.regular_places + (
+                    p.integration_places - held_1 if p.release_unused else 0
+                )
+            held = holders[(facility_id, c.age_group, c.integration_need)]
+            if len(held) < capacity:
+                found.append(BlockingPair(c.child_id, facility_id, seat, None))
+                continue
+            mine = (instance.priorities.get((facility_id, c.child_id), default), lot[c.child_id])
+            for other in held:
+                theirs = (instance.priorities.get((facility_id, other), default), lot[other])
+                if theirs > mine:
+                    found.append(BlockingPair(c.child_id, facility_id, seat, other))
+    return found
+
+
+def feasibility_problems(instance: AllocationInstance, allocation: Allocation) -> list[str]:
+    """Broken hard rules: over capacity, wrong age group, unlisted facility, wrong seat kind."""
+    problems: list[str] = []
+    programmes = {(p.facility_id, p.age_group): p for p in instance.programmes}
+    count: Counter[tuple[str, str, bool]] = Counter()
+    for c in instance.children:
+        facility_id = allocation.assignment[c.child_id]
+        if facility_id is None:
+            continue
+        if facility_id not in instance.preferences.get(c.child_id, ()):
+            problems.append(f"{c.child_id}: placed at {facility_id}, which it did not rank")
+        if (facility_id, c.age_group) not in programmes:
+            problems.append(f"{c.child_id}: no places for age group {c.age_group} at {facility_id}")
+            continue
+        expected = SeatType.INTEGRATION if c.integration_need else SeatType.REGULAR
+        if allocation.seat_types.get(c.child_id) is not expected:
+            problems.append(f"{c.child_id}: wrong seat type")
+        count[(facility_id, c.age_group, c.integration_need)] += 1
+    for key, p in programmes.items():
+        used_1 = count[(*key, True)]
+        released = p.integration_places - used_1 if p.release_unused else 0
+        if used_1 > p.integration_places:
+            problems.append(f"{key}: {used_1} > {p.integration_places} integration places")
+        if count[(*key, False)] > p.regular_places + released:
+            problems.append(f"{key}: {count[(*key, False)]} > regular places + released")
+    return problems
