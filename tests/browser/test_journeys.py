@@ -25,7 +25,9 @@ def test_a_planner_filters_facilities_and_opens_one_with_its_map(live_server, pa
     assert rows.count() == 1
     page.get_by_role("link", name="Kita F3").click()
     page.wait_for_selector(".leaflet-container")
-    assert page.locator(".leaflet-interactive").count() >= 1  # the facility is drawn
+    # the GeoJSON arrives after the map is set up: wait until the area and its facility are drawn
+    page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length >= 1")
+    assert page.locator(".leaflet-interactive").count() >= 1
     assert page.locator("h1").inner_text() == "Kita F3"
 
 
