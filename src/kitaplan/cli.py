@@ -97,10 +97,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
     from django.core.management import call_command
     from django.utils.translation import gettext as _
 
+    if args.host not in LOOPBACK_HOSTS and settings.SECRET_KEY == settings.DEMO_SECRET_KEY:
+        return _fail(
+            _("Refusing to serve on %(host)s with the demo's secret key: set SECRET_KEY first.")
+            % {"host": args.host}
+        )
     _migrate()
     _say(
         _("kitaplan runs at http://%(host)s:%(port)s/ (stop with Ctrl+C)")

@@ -59,3 +59,8 @@ def test_help_explains_every_command(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "usage: kitaplan " + command in capsys.readouterr().out
+
+
+def test_serve_refuses_other_hosts_with_the_demo_secret_key(capsys):
+    assert main(["serve", "--host", "0.0.0.0"]) == 2  # noqa: S104 - refused before binding
+    assert "SECRET_KEY" in capsys.readouterr().err

@@ -19,7 +19,9 @@ env = environ.Env()
 DATA_DIR = Path(env.str("KITAPLAN_DATA_DIR", default=str(Path.cwd() / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-demo-key-change-me-in-production-0123456789")
+#: The demo's key; `kitaplan serve` refuses to listen beyond this machine while it is in use.
+DEMO_SECRET_KEY = "insecure-demo-key-change-me-in-production-0123456789"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("KITAPLAN_CSRF_TRUSTED_ORIGINS", default=[])
 
