@@ -10,7 +10,13 @@ get priority class 0 at their first choice (e.g. siblings). Prints the full kita
 (priorities, two-step matching, cut-offs, explanations), then both engines on the same instance
 without reserved places, checks identical assignments and prints the ratio.
 
+Chances section: times ``estimate_chances`` with ``--chances N`` lottery draws (default 1,000,
+0 skips it) on ``--processes`` processes (default 2) against the 60 s target. ``--tight`` scales
+every programme's capacity (and its integration places) so that places ≈ 0.9 × children, a harder
+instance with long displacement chains and real competition.
+
 Usage: python benchmarks/allocation.py [--children 40000] [--matching-children N] [--no-matching]
+       [--chances N] [--processes P] [--tight]
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from kitaplan.domain.allocation import (
     AllocationInstance,
     Child,
     Programme,
+    estimate_chances,
     explain_all,
     run_allocation,
 )
@@ -68,6 +75,24 @@ def build(n_children: int, seed: int) -> AllocationInstance:
         (preferences[c.child_id][0], c.child_id): 0 for i, c in enumerate(children) if sibling[i]
     }
     return AllocationInstance(tuple(programmes), children, preferences, priorities)
+
+
+def tighten(inst: AllocationInstance, ratio: float = 0.9) -> AllocationInstance:
+    """Scale capacities (rounded down) so that places ≈ ``ratio`` × children."""
+    factor = ratio * len(inst.children) / sum(p.capacity for p in inst.programmes)
+    programmes = []
+    for p in inst.programmes:
+        capacity = round(p.capacity * factor)
+        programmes.append(
+            Programme(
+                p.facility_id,
+                p.age_group,
+                capacity,
+                min(capacity, round(p.integration_places * factor)),
+                p.release_unused,
+            )
+        )
+    return AllocationInstance(tuple(programmes), inst.children, inst.preferences, inst.priorities)
 
 
 def without_reserves(inst: AllocationInstance) -> AllocationInstance:
@@ -123,9 +148,14 @@ def main() -> None:
     parser.add_argument("--matching-children", type=int, default=None)
     parser.add_argument("--no-matching", action="store_true")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--chances", type=int, default=1000, metavar="N")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--tight", action="store_true")
     args = parser.parse_args()
 
     inst = build(args.children, args.seed)
+    if args.tight:
+        inst = tighten(inst)
     print(
         f"instance: {len(inst.programmes) // 2} facilities, {len(inst.children)} children, "
         f"{sum(map(len, inst.preferences.values()))} list entries, "
@@ -144,13 +174,27 @@ def main() -> None:
         f"kitaplan full run (lottery, priorities, two steps, cut-offs, explanations): "
         f"{best:.3f} s (best of 3); placed {placed}, first choice {first}"
     )
+    if args.chances > 0:
+        started = time.perf_counter()
+        chances = estimate_chances(
+            inst, draws=args.chances, seed=args.seed, processes=args.processes
+        )
+        chances_s = time.perf_counter() - started
+        uncertain = sum(0 < c.unplaced.probability < 1 for c in chances)
+        print(
+            f"chances: {args.chances} lottery draws on {args.processes} process(es): "
+            f"{chances_s:.1f} s ({1000 * chances_s / args.chances:.0f} ms/draw); "
+            f"target 1,000 draws < 60 s: "
+            f"{'met' if chances_s * 1000 / args.chances < 60 else 'NOT met'}; "
+            f"{uncertain} children with a placement chance strictly between 0 and 1"
+        )
     if args.no_matching:
         return
-    plain = (
-        without_reserves(build(args.matching_children, args.seed))
-        if args.matching_children
-        else without_reserves(inst)
-    )
+    if args.matching_children:
+        small = build(args.matching_children, args.seed)
+        plain = without_reserves(tighten(small) if args.tight else small)
+    else:
+        plain = without_reserves(inst)
     started = time.perf_counter()
     ours = run_allocation(plain, seed=args.seed)
     ours_s = time.perf_counter() - started

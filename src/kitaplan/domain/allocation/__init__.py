@@ -1,6 +1,13 @@
 """Allocation of childcare places (de: Platzvergabe): one application per child, two-step
 child-proposing deferred acceptance, cut-offs and explanations. See docs/domain/allocation.md."""
 
+from kitaplan.domain.allocation.chances import (
+    Chances,
+    ChildChances,
+    Estimate,
+    draw_seed,
+    estimate_chances,
+)
 from kitaplan.domain.allocation.engine import (
     allocate,
     deferred_acceptance,
@@ -29,8 +36,11 @@ __all__ = [
     "Allocation",
     "AllocationInstance",
     "BlockingPair",
+    "Chances",
     "Child",
+    "ChildChances",
     "Cutoff",
+    "Estimate",
     "Explanation",
     "Programme",
     "Reason",
@@ -39,6 +49,8 @@ __all__ = [
     "blocking_pairs",
     "deferred_acceptance",
     "draw_lottery",
+    "draw_seed",
+    "estimate_chances",
     "explain",
     "explain_all",
     "feasibility_problems",
