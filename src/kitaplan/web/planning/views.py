@@ -22,7 +22,7 @@ from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.planning import forecasting, reports, selectors, services
 from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRatesForm
 from kitaplan.web.planning.tables import BALANCE_COLUMNS
-from kitaplan.web.territory.models import Area, Territory
+from kitaplan.web.territory.models import Area, PopulationCount, Territory
 
 
 @dataclass
@@ -248,6 +248,71 @@ class ForecastRow:
     values: list[tuple[int, float, float]]  # (year, children under 3, children 3 to under 6)
 
 
+@dataclass
+class ForecastCheck:
+    """A forecast year that was also counted: forecast against count per district."""
+
+    area: Area | None  # None: the whole territory
+    year: int
+    forecast_u3: float
+    counted_u3: float
+    forecast_ue3: float
+    counted_ue3: float
+
+    @staticmethod
+    def _error(forecast: float, counted: float) -> float | None:
+        return 100 * (forecast - counted) / counted if counted else None
+
+    @property
+    def error_u3(self) -> float | None:
+        return self._error(self.forecast_u3, self.counted_u3)
+
+    @property
+    def error_ue3(self) -> float | None:
+        return self._error(self.forecast_ue3, self.counted_ue3)
+
+
+def _forecast_checks(
+    territory: Territory, result: forecasting.TerritoryForecast, rows: list[ForecastRow]
+) -> list[ForecastCheck]:
+    """Forecast years for which counts exist too (e.g. 2022 after a base year 2020)."""
+    stored = set(selectors.population_years(territory))
+    years = [y for y in result.projection.years if y in stored]
+    if not years:
+        return []
+    counted: dict[tuple[str, int], list[float]] = {}
+    cells = PopulationCount.objects.filter(
+        area__territory=territory,
+        area__valid_to__isnull=True,
+        year__in=years,
+        age__lt=6,
+        area__level__rank=max(lv.rank for lv in territory.levels.all()),
+    ).values_list("area__path", "year", "age", "count")
+    for path, year, age, count in cells:
+        key = (path.split("/")[0], year)
+        sums = counted.setdefault(key, [0.0, 0.0])
+        sums[0 if age < 3 else 1] += count
+    checks = []
+    for year in years:
+        for row in rows:
+            values = dict((y, (u, e)) for y, u, e in row.values)
+            c = counted.get((row.area.official_code, year), [0.0, 0.0])
+            checks.append(
+                ForecastCheck(row.area, year, values[year][0], c[0], values[year][1], c[1])
+            )
+        checks.append(
+            ForecastCheck(
+                None,
+                year,
+                sum(ch.forecast_u3 for ch in checks if ch.year == year and ch.area is not None),
+                sum(ch.counted_u3 for ch in checks if ch.year == year and ch.area is not None),
+                sum(ch.forecast_ue3 for ch in checks if ch.year == year and ch.area is not None),
+                sum(ch.counted_ue3 for ch in checks if ch.year == year and ch.area is not None),
+            )
+        )
+    return checks
+
+
 def forecast(request: HttpRequest) -> HttpResponse:
     """The children forecast per district and the honest back-test of the method."""
     _require_planning_access(request)
@@ -279,6 +344,9 @@ def forecast(request: HttpRequest) -> HttpResponse:
             (year, float(u3[:, j].sum()), float(ue3[:, j].sum()))
             for j, year in enumerate(result.projection.years)
         ]
+        checks = _forecast_checks(territory, result, rows)
+    else:
+        checks = []
     backtest, backtest_source = forecasting.berlin_backtest()
     methods = ("kitaplan", "carry_forward", "district_trend")
     return render(
@@ -289,6 +357,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
             "result": result,
             "rows": rows,
             "totals": totals,
+            "checks": checks,
             "years": list(result.projection.years) if result else [],
             "backtest": sorted(
                 backtest,
