@@ -82,11 +82,15 @@ def test_a_counted_year_after_the_base_year_is_set_against_the_forecast(planner)
     add_year_before(city)
     for area in city.areas:  # a count two years after the base year, 10 % more under-3s
         for age in range(7):
-            PopulationCount.objects.create(area=area, year=2026, age=age, count=11 if age < 3 else 10 + age)
+            PopulationCount.objects.create(
+                area=area, year=2026, age=age, count=11 if age < 3 else 10 + age
+            )
     response = planner.get(reverse("planning:forecast") + "?territory=testcity")
     checks = response.context["checks"]
     total = [c for c in checks if c.area is None and c.year == 2026][0]
     assert total.counted_u3 == 4 * 33
-    assert total.forecast_u3 == pytest.approx(sum(c.forecast_u3 for c in checks if c.area is not None))
+    assert total.forecast_u3 == pytest.approx(
+        sum(c.forecast_u3 for c in checks if c.area is not None)
+    )
     assert total.error_u3 == pytest.approx(100 * (total.forecast_u3 - 132) / 132)
     assert "Prognose und Zählung" in response.content.decode()
