@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kitaplan.web.planning",
     "kitaplan.web.monitoring",
     "kitaplan.web.budget",
+    "kitaplan.web.allocation",
     "kitaplan.web.api",
 ]
 

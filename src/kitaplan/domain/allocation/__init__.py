@@ -31,8 +31,27 @@ from kitaplan.domain.allocation.model import (
     Programme,
     SeatType,
 )
+from kitaplan.domain.allocation.priorities import (
+    Applicant,
+    Criterion,
+    FacilityFacts,
+    PriorityTable,
+    age_group_at,
+    months_between,
+    priority_classes,
+)
+from kitaplan.domain.allocation.rounds import GUARANTEED_CLASS, with_guarantees
 
 __all__ = [
+    "GUARANTEED_CLASS",
+    "Applicant",
+    "Criterion",
+    "FacilityFacts",
+    "PriorityTable",
+    "age_group_at",
+    "months_between",
+    "priority_classes",
+    "with_guarantees",
     "Allocation",
     "AllocationInstance",
     "BlockingPair",

@@ -31,6 +31,13 @@ class AuditAction(StrEnum):
     BUDGET_RUN_CREATED = "budget.run_created"
     BUDGET_RUN_PUBLISHED = "budget.run_published"
     BUDGET_USE_REPORTED = "budget.use_reported"
+    ALLOCATION_ROUND_SAVED = "allocation.round_saved"
+    ALLOCATION_PLACES_SAVED = "allocation.places_saved"
+    ALLOCATION_APPLICATION_SAVED = "allocation.application_saved"
+    ALLOCATION_FACILITY_CRITERIA_SAVED = "allocation.facility_criteria_saved"
+    ALLOCATION_RUN = "allocation.run"
+    ALLOCATION_OFFERS_SENT = "allocation.offers_sent"
+    ALLOCATION_OFFER_ANSWERED = "allocation.offer_answered"
 
 
 def to_jsonable(value: Any) -> Any:

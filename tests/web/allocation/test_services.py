@@ -1,0 +1,111 @@
+"""Rounds end to end in the database: run, publish offers, answers, follow-up, audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from kitaplan.web.allocation.models import AllocationRun, Offer
+from kitaplan.web.allocation.services import (
+    AllocationError,
+    answer_offer,
+    publish_run,
+    reproduce,
+    run_round,
+)
+from kitaplan.web.audit.models import AuditEvent
+from kitaplan.web.core.access import SYSTEM
+from tests.web.allocation.helpers import TODAY, apply, make_round
+from tests.web.factories import make_city
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def city():
+    return make_city()
+
+
+def test_a_round_from_run_to_follow_up(city):
+    round_ = make_round(city)
+    a = apply(round_, city, "Anna", ["F1", "F2"])  # lives in district 1 like F1, F2
+    b = apply(round_, city, "Ben", ["F1", "F2"])
+    c = apply(round_, city, "Cem", ["F1", "F3"], area=2)  # district 2: lowest at F1
+    run = run_round(round_=round_, actor=SYSTEM)
+    assert run.kind == AllocationRun.MAIN and run.check_problems == []
+    assignment = run.result["assignment"]
+    # Anna and Ben share the class at F1 and F2: the lottery decides; Cem goes to F3.
+    assert sorted([assignment[a.reference], assignment[b.reference]]) == ["F1", "F2"]
+    assert assignment[c.reference] == "F3"
+    assert reproduce(run)
+    round_.refresh_from_db()
+    assert round_.lottery_seed == run.seed
+    assert AuditEvent.objects.filter(action="allocation.run").count() == 1
+
+    assert publish_run(run=run, actor=SYSTEM, today=TODAY) == 3
+    with pytest.raises(AllocationError) as refused:
+        publish_run(run=run, actor=SYSTEM, today=TODAY)
+    assert refused.value.code == "already_published"
+
+    # The child at F1 declines; the one at F2 accepts and moves up in the follow-up run.
+    at_f1 = Offer.objects.get(facility__official_number="F1")
+    at_f2 = Offer.objects.get(facility__official_number="F2")
+    answer_offer(offer=at_f1, accept=False, actor=SYSTEM, today=TODAY)
+    answer_offer(offer=at_f2, accept=True, actor=SYSTEM, today=TODAY)
+    follow = run_round(round_=round_, actor=SYSTEM, today=TODAY)
+    assert follow.kind == AllocationRun.FOLLOW_UP
+    mover = at_f2.application.reference
+    assert follow.result["assignment"][mover] == "F1"
+    assert at_f1.application.reference not in follow.result["assignment"]
+    assert publish_run(run=follow, actor=SYSTEM, today=TODAY) == 1
+    at_f2.refresh_from_db()
+    assert at_f2.status == Offer.REPLACED
+    assert at_f2.application.offers.get(status=Offer.OPEN).facility.official_number == "F1"
+
+
+def test_a_run_is_stale_when_an_answer_came_in_after_it(city):
+    round_ = make_round(city)
+    apply(round_, city, "Anna", ["F1"])
+    apply(round_, city, "Ben", ["F2"])
+    publish_run(run=run_round(round_=round_, actor=SYSTEM), actor=SYSTEM, today=TODAY)
+    follow = run_round(round_=round_, actor=SYSTEM, today=TODAY)
+    answer_offer(offer=Offer.objects.first(), accept=False, actor=SYSTEM, today=TODAY)
+    with pytest.raises(AllocationError) as refused:
+        publish_run(run=follow, actor=SYSTEM, today=TODAY)
+    assert refused.value.code == "stale"
+
+
+def test_unanswered_offers_expire_at_the_follow_up_run(city):
+    import datetime as dt
+
+    round_ = make_round(city)
+    anna = apply(round_, city, "Anna", ["F1"])
+    apply(round_, city, "Ben", ["F1"])
+    publish_run(run=run_round(round_=round_, actor=SYSTEM), actor=SYSTEM, today=TODAY)
+    offer = Offer.objects.get()
+    later = offer.respond_by + dt.timedelta(days=1)
+    with pytest.raises(AllocationError):
+        answer_offer(offer=offer, accept=True, actor=SYSTEM, today=later)
+    follow = run_round(round_=round_, actor=SYSTEM, today=later)
+    offer.refresh_from_db()
+    assert offer.status == Offer.EXPIRED
+    other = "A00002" if offer.application.reference == anna.reference else anna.reference
+    assert follow.result["assignment"] == {other: "F1"}
+
+
+def test_integration_places_go_to_children_with_confirmed_need(city):
+    round_ = make_round(city, places={"F1": (2, 1), "F2": (0, 0), "F3": (0, 0)})
+    need = apply(round_, city, "Ida", ["F1"], integration_need=True)
+    others = [apply(round_, city, f"K{k}", ["F1"]) for k in range(3)]
+    run = run_round(round_=round_, actor=SYSTEM)
+    assert run.result["assignment"][need.reference] == "F1"
+    assert run.result["seat_types"][need.reference] == "integration"
+    assert sum(run.result["assignment"][o.reference] == "F1" for o in others) == 1
+
+
+def test_a_child_too_old_for_the_round_is_refused(city):
+    import datetime as dt
+
+    round_ = make_round(city)
+    with pytest.raises(AllocationError) as refused:
+        apply(round_, city, "Old", ["F1"], birth_date=dt.date(2020, 1, 1))
+    assert refused.value.code == "age_outside_round"
