@@ -66,3 +66,41 @@ def test_allocate_missing_folder_and_help(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["allocate", "--help"])
     assert "--seed" in capsys.readouterr().out
+
+
+def test_allocate_with_given_lottery_numbers_and_a_broken_lottery_file(tmp_path, capsys):
+    first = tmp_path / "first"
+    cli.main(["allocate", "--instance", str(FILES / "small"), "--out", str(first), "--seed", "9"])
+    again = tmp_path / "again"
+    code = cli.main(
+        [
+            "allocate",
+            "--instance",
+            str(FILES / "small"),
+            "--out",
+            str(again),
+            "--lottery",
+            str(first / "lottery.csv"),
+        ]
+    )
+    assert code == cli.EXIT_OK
+    assert (first / "assignment.csv").read_bytes() == (again / "assignment.csv").read_bytes()
+    broken = tmp_path / "lottery.csv"
+    broken.write_text("child_id,lottery\nc1,1\nc2,1\nc9,3\n", encoding="utf-8")
+    capsys.readouterr()
+    code = cli.main(
+        [
+            "allocate",
+            "--instance",
+            str(FILES / "small"),
+            "--out",
+            str(tmp_path / "no"),
+            "--lottery",
+            str(broken),
+        ]
+    )
+    assert code == cli.EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert "lottery.csv, Zeile 3, Spalte „lottery“: „1“" in err
+    assert "lottery.csv, Zeile 4, Spalte „child_id“: „c9“" in err
+    assert not (tmp_path / "no").exists()

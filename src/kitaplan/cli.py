@@ -62,6 +62,7 @@ def _territory(code: str) -> Any:
 def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
+    from kitaplan.web.allocation.demo import create_demo_rounds, demo_rounds_summary
     from kitaplan.web.core.access import SYSTEM
     from kitaplan.web.core.demo import (
         DEMO_PASSWORD,
@@ -87,6 +88,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     create_demo_scenario()
     create_demo_budget()
     accounts = create_demo_accounts()
+    # After the accounts: the demo parent "eltern" owns some of the synthetic applications.
+    create_demo_rounds()
+    rounds_line = demo_rounds_summary()
+    if rounds_line:
+        _say(rounds_line)
     _say("")
     _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
     for account in accounts:
@@ -252,8 +258,8 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
     from django.utils.translation import gettext as _
 
-    from kitaplan.domain.allocation import run_allocation
-    from kitaplan.exchange.allocation_instance import read_instance, write_allocation
+    from kitaplan.domain.allocation import allocate, run_allocation
+    from kitaplan.exchange.allocation_instance import read_instance, read_lottery, write_allocation
     from kitaplan.web.imports.messages import describe_problem
 
     instance_dir = Path(args.instance)
@@ -266,9 +272,18 @@ def cmd_allocate(args: argparse.Namespace) -> int:
             print("  " + describe_problem(problem), file=sys.stderr)
         return EXIT_PROBLEMS
     instance = result.instance
+    given = None
+    if args.lottery:
+        read = read_lottery(Path(args.lottery), instance)
+        if read.lottery is None:
+            print(_("The lottery file was refused; nothing was written:"), file=sys.stderr)
+            for problem in read.problems:
+                print("  " + describe_problem(problem), file=sys.stderr)
+            return EXIT_PROBLEMS
+        given = read.lottery
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     started = time.perf_counter()
-    allocation = run_allocation(instance, seed=seed)
+    allocation = allocate(instance, lottery=given) if given else run_allocation(instance, seed=seed)
     seconds = time.perf_counter() - started
     paths = write_allocation(Path(args.out), instance, allocation)
     children = len(instance.children)
@@ -280,7 +295,13 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         and instance.preferences[c.child_id][0] == f
     )
     need = [c.child_id for c in instance.children if c.integration_need]
-    _say(_("Seed: %(seed)s (rerun with --seed %(seed)s to reproduce this result)") % {"seed": seed})
+    if given:
+        _say(_("Lottery numbers read from %(file)s") % {"file": args.lottery})
+    else:
+        _say(
+            _("Seed: %(seed)s (rerun with --seed %(seed)s to reproduce this result)")
+            % {"seed": seed}
+        )
     _say(
         _("Children: %(n)s, placed: %(placed)s, unplaced: %(unplaced)s")
         % {"n": children, "placed": placed, "unplaced": children - placed}
@@ -410,6 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed",
         type=int,
         help="seed of the tie-breaking lottery (default: drawn at random and printed)",
+    )
+    alloc.add_argument(
+        "--lottery",
+        help="CSV file child_id,lottery with given lottery numbers instead of a seed, e.g. the "
+        "lottery.csv of a run exported from the web application",
     )
     alloc.set_defaults(func=cmd_allocate)
     return parser

@@ -10,6 +10,7 @@ from django.urls import reverse
 from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
 from tests.web.access_matrix import PAGES, Page
+from tests.web.allocation.helpers import allocation_objects
 from tests.web.factories import PASSWORD, make_city, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,13 +27,14 @@ AXE_OPTIONS = {
 CHECKED_ROLES = (Role.PLANNER, Role.FACILITY_MANAGER, Role.ALLOCATION_OFFICE, Role.PARENT)
 
 
-def url_for(page: Page, city, run: ImportRun) -> str:
+def url_for(page: Page, city, run: ImportRun, allocation: dict[str, int] | None = None) -> str:
     kwargs = {}
     for key, value in page.kwargs.items():
         kwargs[key] = {
             "own_facility": city.facilities[0].pk,
             "area": city.districts[0].pk,
             "import": run.pk,
+            **(allocation or {}),
         }[value]
     return reverse(page.url_name, kwargs=kwargs) + page.query.format(district=city.districts[0].pk)
 
@@ -80,13 +82,14 @@ def test_every_page_is_accessible_for_every_role(live_server, page):
         checked += 1
     for role in CHECKED_ROLES:
         provider = city.providers[0] if role == Role.FACILITY_MANAGER else None
-        make_user(f"b-{role.value}", role, provider=provider)
+        user = make_user(f"b-{role.value}", role, provider=provider)
+        allocation = allocation_objects(city, parent=user if role == Role.PARENT else None)
         page.context.clear_cookies()
         log_in(page, live_server, f"b-{role.value}")
         for page_spec in PAGES:
             if not page_spec.html or page_spec.anonymous or role not in page_spec.allowed:
                 continue
-            page.goto(live_server.url + url_for(page_spec, city, run))
+            page.goto(live_server.url + url_for(page_spec, city, run, allocation))
             page.wait_for_load_state("networkidle")
             assert_accessible(page, f"{page_spec.url_name}{page_spec.query} as {role.value}")
             checked += 1

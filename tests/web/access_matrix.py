@@ -22,6 +22,9 @@ STAFF = frozenset(
 CITY_STAFF = STAFF - {Role.FACILITY_MANAGER}
 STEWARDS = frozenset({Role.PLANNER, Role.ADMIN})
 EVERYONE = frozenset(Role)
+OFFICE = frozenset({Role.ALLOCATION_OFFICE, Role.ADMIN})
+#: kwargs values resolved from tests.web.allocation.helpers.allocation_objects
+ALLOCATION_KEYS = frozenset({"round", "run", "application", "own_application"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,44 @@ PAGES = [
     Page("budget:run", CITY_STAFF),
     Page("budget:shares", STAFF),
     Page("budget:shares", STAFF, query="?format=csv", html=False),
+    Page("allocation:round-list", STAFF),
+    Page("allocation:round-new", OFFICE),
+    Page("allocation:round-detail", STAFF, kwargs={"pk": "round"}),
+    Page("allocation:round-edit", OFFICE, kwargs={"pk": "round"}),
+    Page("allocation:round-places", STAFF, kwargs={"pk": "round"}),
+    Page("allocation:application-list", OFFICE, kwargs={"pk": "round"}),
+    Page(
+        "allocation:application-list",
+        OFFICE,
+        kwargs={"pk": "round"},
+        query="?format=xlsx",
+        html=False,
+    ),
+    Page("allocation:round-statistics", STAFF, kwargs={"pk": "round"}),
+    Page(
+        "allocation:round-statistics",
+        STAFF,
+        kwargs={"pk": "round"},
+        query="?format=csv",
+        html=False,
+    ),
+    Page(
+        "allocation:facility-applicants",
+        OFFICE | {Role.FACILITY_MANAGER},
+        kwargs={"pk": "round", "facility": "own_facility"},
+    ),
+    Page("allocation:run-detail", OFFICE, kwargs={"pk": "run"}),
+    Page("allocation:run-instance", OFFICE, kwargs={"pk": "run"}, html=False),
+    Page("allocation:application-detail", OFFICE, kwargs={"pk": "application"}),
+    Page("allocation:my-applications", frozenset({Role.PARENT})),
+    Page("allocation:my-application", frozenset({Role.PARENT}), kwargs={"pk": "own_application"}),
+    Page("allocation:application-new", OFFICE | {Role.PARENT}, kwargs={"round_pk": "round"}),
+    Page("allocation:application-edit", OFFICE | {Role.PARENT}, kwargs={"pk": "own_application"}),
+    Page(
+        "allocation:application-withdraw",
+        OFFICE | {Role.PARENT},
+        kwargs={"pk": "own_application"},
+    ),
     Page("imports:import-list", STEWARDS),
     Page("imports:import-new", STEWARDS),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
@@ -81,4 +122,11 @@ PAGES = [
 ]
 
 #: Named routes that are not pages to check (actions, or pages that only redirect).
-NOT_PAGES = {"logout", "set_language", "javascript-catalog"}
+NOT_PAGES = {
+    "logout",
+    "set_language",
+    "javascript-catalog",
+    "allocation:round-run",
+    "allocation:run-publish",
+    "allocation:offer-answer",
+}

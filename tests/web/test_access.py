@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import get_resolver, reverse
 
-from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.core.access import SYSTEM, roles_of
 from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
-from tests.web.access_matrix import NOT_PAGES, PAGES, Page
+from tests.web.access_matrix import ALLOCATION_KEYS, NOT_PAGES, PAGES, Page
+from tests.web.allocation.helpers import allocation_objects
 from tests.web.factories import PASSWORD, make_city, make_user
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +20,16 @@ def city():
     return make_city()
 
 
-def resolve(page: Page, city) -> str:
+def resolve(page: Page, city, user=None) -> str:
     kwargs = {}
+    allocation = None
     for key, value in page.kwargs.items():
-        if value == "own_facility":
+        if value in ALLOCATION_KEYS:
+            if allocation is None:
+                parent = user if user is not None and Role.PARENT in roles_of(user) else None
+                allocation = allocation_objects(city, parent=parent)
+            kwargs[key] = allocation[value]
+        elif value == "own_facility":
             kwargs[key] = city.facilities[0].pk
         elif value == "area":
             kwargs[key] = city.areas[0].pk
@@ -50,8 +57,8 @@ def login(client, role: Role, city):
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.url_name + p.query)
 def test_every_page_answers_each_role_as_the_matrix_says(client, city, page, role):
-    login(client, role, city)
-    response = client.get(resolve(page, city))
+    user = login(client, role, city)
+    response = client.get(resolve(page, city, user))
     if role in page.allowed:
         assert response.status_code == 200
     else:

@@ -89,6 +89,38 @@ def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
         "facility_manager",
     }
 
+    assert_demo_rounds()
+
+
+def assert_demo_rounds():
+    """The synthetic Platzvergabe in the demo provider's Bezirk (after the accounts)."""
+    from kitaplan.web.allocation.demo import create_demo_rounds
+    from kitaplan.web.allocation.models import AllocationRound, ApplicationChoice, Offer
+    from kitaplan.web.allocation.services import reproduce
+    from kitaplan.web.core.demo import demo_provider
+
+    assert create_demo_rounds() is True
+    finished, open_round = AllocationRound.objects.filter(territory__code="berlin").order_by(
+        "care_start"
+    )
+    runs = list(finished.runs.order_by("number"))
+    assert [(r.kind, r.is_published) for r in runs] == [("main", True), ("follow_up", True)]
+    assert all(r.check_problems == [] and reproduce(r) for r in runs)
+    assert runs[0].seed == finished.lottery_seed == 20260302
+    statuses = set(
+        Offer.objects.filter(application__round=finished).values_list("status", flat=True)
+    )
+    assert statuses == {s for s, _label in Offer.STATUS_CHOICES}
+    assert finished.applications.count() == 1500 and open_round.applications.count() == 300
+    assert not open_round.runs.exists() and open_round.programmes.exists()
+    assert ApplicationChoice.objects.filter(
+        application__round=finished, facility__provider=demo_provider()
+    ).exists()
+    own = finished.applications.filter(parent__username="eltern")
+    assert own.count() == 2 and open_round.applications.filter(parent__username="eltern").exists()
+    assert own.filter(offers__status=Offer.ACCEPTED).exists()
+    assert create_demo_rounds() is False
+
 
 def assert_balance_matches_the_source_files():
     """Berlin's balance 2022 against sums computed straight from the packaged CSV files."""

@@ -43,6 +43,7 @@ _REQUIRED = {
     PREFERENCES: ("child_id", "rank", "facility_id"),
     PRIORITIES: ("facility_id", "child_id", "priority_class"),
 }
+_LOTTERY_COLUMNS = ("child_id", "lottery")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -274,6 +275,70 @@ def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) 
 
 def _flag(value: bool) -> int:
     return 1 if value else 0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LotteryReadResult:
+    """The lottery numbers (``None`` when there are problems) and all problems found."""
+
+    lottery: dict[str, int] | None
+    problems: tuple[ImportProblem, ...]
+
+
+def read_lottery(path: Path, instance: AllocationInstance) -> LotteryReadResult:
+    """Read given lottery numbers (``child_id,lottery``), e.g. the ``lottery.csv`` of a published
+    run, so a run whose numbers did not come from one seed (late registrations) can be checked.
+
+    Every child of the instance needs exactly one number; numbers are distinct and ≥ 1.
+    """
+    check = _Checker()
+    path = Path(path)
+    name = path.name
+    try:
+        table = read_table(path)
+    except ExchangeError as error:
+        return LotteryReadResult(None, tuple(error.problems))
+    for column in _LOTTERY_COLUMNS:
+        if column not in table.columns:
+            check.add(ProblemCode.MISSING_COLUMN, name, 1, column, "", f"a column named {column!r}")
+    if check.problems:
+        return LotteryReadResult(None, tuple(check.problems))
+    known = {c.child_id for c in instance.children}
+    lottery: dict[str, int] = {}
+    seen: dict[tuple[str, ...], int] = {}
+    numbers: dict[tuple[str, ...], int] = {}
+    for row in table.rows:
+        child_id = check.text(name, row, "child_id")
+        number = check.integer(name, row, "lottery", low=1)
+        if child_id is None or number is None:
+            continue
+        if child_id not in known:
+            check.add(
+                ProblemCode.UNKNOWN_CHOICE,
+                name,
+                row.number,
+                "child_id",
+                child_id,
+                "a child_id of children.csv",
+            )
+            continue
+        if not check.unique(seen, (child_id,), name, row, "child_id", "each child"):
+            continue
+        if not check.unique(numbers, (str(number),), name, row, "lottery", "each number"):
+            continue
+        lottery[child_id] = number
+    for child_id in sorted(known - set(lottery)):
+        check.add(
+            ProblemCode.MISSING_VALUE,
+            name,
+            len(table.rows) + 2,
+            "child_id",
+            child_id,
+            "a row for every child of children.csv",
+        )
+    if check.problems:
+        return LotteryReadResult(None, tuple(check.problems))
+    return LotteryReadResult(lottery, ())
 
 
 def write_instance(directory: Path, instance: AllocationInstance) -> None:

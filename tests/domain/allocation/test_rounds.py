@@ -84,3 +84,41 @@ def test_follow_up_keeps_every_holder_placed_no_worse_and_is_stable(seed):
         wanted = prefs[child_id]
         assert wanted.index(got) <= wanted.index(facility_id)
     assert set(second.assignment) == set(prefs) - leaving
+
+
+def test_a_released_integration_place_that_is_held_stays_released():
+    # A: 2 places, 1 integration place released when unused. r1, r2 hold both places; a child
+    # with integration need arrives later and must not push r2 out.
+    instance = make(
+        [("A", "u3", 2, 1, True)],
+        [("r1", "u3", False), ("r2", "u3", False), ("late", "u3", True)],
+        {"r1": ["A"], "r2": ["A"], "late": ["A"]},
+    )
+    follow = with_guarantees(instance, held={"r1": "A", "r2": "A"})
+    assert follow.programmes[0].integration_places == 0
+    result = allocate(follow, lottery={"r1": 1, "r2": 2, "late": 3})
+    assert result.assignment == {"r1": "A", "r2": "A", "late": None}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 100_000))
+def test_holders_keep_a_place_with_integration_places_and_late_children(seed):
+    rng = random.Random(seed)
+    facilities = [f"F{k}" for k in range(rng.randint(1, 3))]
+    programmes = []
+    for f in facilities:
+        cap = rng.randint(0, 3)
+        programmes.append((f, "u3", cap, rng.randint(0, cap), rng.random() < 0.5))
+    children = [(f"c{i}", "u3", rng.random() < 0.3) for i in range(rng.randint(1, 9))]
+    prefs = {c: rng.sample(facilities, rng.randint(1, len(facilities))) for c, _a, _n in children}
+    late = {c for c, _a, _n in children if rng.random() < 0.3}
+    early = [c for c in children if c[0] not in late]
+    first_instance = make(programmes, early, {c: prefs[c] for c, _a, _n in early})
+    lottery = draw_lottery(prefs, seed=seed)
+    first = allocate(first_instance, lottery={c: lottery[c] for c, _a, _n in early})
+    held = {c: f for c, f in first.assignment.items() if f is not None}
+    follow = with_guarantees(make(programmes, children, prefs), held=held)
+    second = allocate(follow, lottery=lottery)
+    assert not feasibility_problems(follow, second)
+    for child_id in held:
+        assert second.assignment[child_id] is not None, child_id

@@ -76,3 +76,36 @@ def apply(
     return save_application(
         application=application, facilities=[by_number[n] for n in choices], actor=SYSTEM
     )
+
+
+def allocation_objects(city: SmallCity, *, parent=None) -> dict[str, int]:
+    """Primary keys for the access matrix: a round open for applications today with three
+    applications (one owned by ``parent`` when given) and one computed, unpublished run."""
+    from django.utils import timezone
+
+    from kitaplan.web.allocation.services import run_round
+
+    today = timezone.localdate()
+    round_ = make_round(city)
+    round_.applications_open = today - dt.timedelta(days=30)
+    round_.applications_close = today + dt.timedelta(days=30)
+    round_.care_start = dt.date(today.year + 1, 8, 1)
+    round_.offers_on = today + dt.timedelta(days=60)
+    round_.save()
+    own = apply(
+        round_,
+        city,
+        "Eigenes Kind",
+        ["F1", "F2"],
+        parent=parent,
+        birth_date=dt.date(today.year, 1, 1),
+    )
+    other = apply(round_, city, "Anderes Kind", ["F1"], birth_date=dt.date(today.year, 1, 1))
+    apply(round_, city, "Drittes Kind", ["F1", "F3"], area=2, birth_date=dt.date(today.year, 1, 1))
+    run = run_round(round_=round_, actor=SYSTEM)
+    return {
+        "round": round_.pk,
+        "run": run.pk,
+        "application": other.pk,
+        "own_application": own.pk,
+    }

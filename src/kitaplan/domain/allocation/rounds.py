@@ -10,12 +10,16 @@ Kanoria, Lo, Sethuraman 2020; /work/shared/docs/notes/allocation.md §2.8): nobo
 place, and the result is again stable for the children who take part.
 
 The priority classes of the original instance are shifted by one so that class 0 is free for
-the guarantee.
+the guarantee. Integration places that a child without integration need holds (released in an
+earlier run) stay released: the programme's integration places are lowered so the regular
+places cover every held regular place; otherwise a late child with integration need could take
+the integration place back and push a holder out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 
 from kitaplan.domain.allocation.model import AllocationInstance
 
@@ -55,8 +59,27 @@ def with_guarantees(
             else:
                 cls = instance.priorities.get((facility_id, child_id), default)
                 priorities[(facility_id, child_id)] = cls + 1
+    held_regular: dict[tuple[str, str], int] = {}
+    for child in children:
+        place = held.get(child.child_id)
+        if place is not None and not child.integration_need:
+            key = (place, child.age_group)
+            held_regular[key] = held_regular.get(key, 0) + 1
+    programmes = tuple(
+        replace(
+            p,
+            integration_places=max(
+                0,
+                min(
+                    p.integration_places,
+                    p.capacity - held_regular.get((p.facility_id, p.age_group), 0),
+                ),
+            ),
+        )
+        for p in instance.programmes
+    )
     return AllocationInstance(
-        programmes=instance.programmes,
+        programmes=programmes,
         children=children,
         preferences=preferences,
         priorities=priorities,

@@ -214,6 +214,8 @@ def save_application(
     if age_group_at(application.birth_date, round_.care_start) is None:
         raise AllocationError("age_outside_round")
     with transaction.atomic():
+        # One registration at a time per round, so references are handed out without a race.
+        AllocationRound.objects.select_for_update().get(pk=round_.pk)
         created = application.pk is None
         before = (
             None if created else _application_snapshot(Application.objects.get(pk=application.pk))
@@ -547,6 +549,12 @@ def run_round(
             f"blocking pair: {p.child_id} at {p.facility_id}"
             for p in blocking_pairs(instance, result)
         ]
+        if published:
+            problems += [
+                f"guarantee broken: {c} held {f} and lost it"
+                for c, f in held.items()
+                if c in result.assignment and result.assignment[c] is None
+            ]
         inputs = {
             "instance": instance_to_json(instance),
             "lottery": lottery,

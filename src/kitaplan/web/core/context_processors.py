@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kitaplan.web.core import access
+from kitaplan.web.core.roles import Role
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         entries.append(("monitoring:index", _("Social monitoring")))
     if access.is_staff_user(user):
         entries.append(("budget:overview", _("Area budget")))
+    if access.is_staff_user(user):
+        entries.append(("allocation:round-list", _("Allocation of places")))
+    elif Role.PARENT in access.roles_of(user):
+        entries.append(("allocation:my-applications", _("My applications")))
     if access.can_import_data(user):
         entries.append(("imports:import-list", _("Imports")))
     if access.can_view_audit(user):

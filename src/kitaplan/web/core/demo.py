@@ -214,6 +214,18 @@ def create_demo_budget() -> bool:
     return True
 
 
+def demo_provider() -> Provider | None:
+    """The provider the demo facility manager "kita" manages: the Berlin non-profit provider
+    with 3 to 8 Kitas and the lowest provider number (also the district of the demo rounds)."""
+    return (
+        Provider.objects.filter(territory__code="berlin", provider_type="non_profit")
+        .annotate(n=Count("facilities"))
+        .filter(n__gte=3, n__lte=8)
+        .order_by("official_number")
+        .first()
+    )
+
+
 def create_demo_accounts() -> list[DemoAccount]:
     """One account per role; the facility manager manages the first Berlin provider with most Kitas."""
     accounts = [
@@ -223,13 +235,7 @@ def create_demo_accounts() -> list[DemoAccount]:
         DemoAccount("fachberatung", Role.CHILDMINDER_ADVISER),
         DemoAccount("eltern", Role.PARENT),
     ]
-    provider = (
-        Provider.objects.filter(territory__code="berlin", provider_type="non_profit")
-        .annotate(n=Count("facilities"))
-        .filter(n__gte=3, n__lte=8)
-        .order_by("official_number")
-        .first()
-    )
+    provider = demo_provider()
     if provider is not None:
         accounts.append(DemoAccount("kita", Role.FACILITY_MANAGER, scope=provider.name))
     with transaction.atomic():

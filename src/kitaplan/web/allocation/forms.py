@@ -1,0 +1,260 @@
+"""Forms of the Platzvergabe for families: one application per child and round.
+
+The same form serves parents and the allocation office (registering on behalf of a family); only
+the office sees the two criteria it confirms after seeing documents (integration need, social
+urgency).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.allocation.models import AllocationRound, Application
+from kitaplan.web.facilities.models import Facility
+from kitaplan.web.territory.models import Area
+
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+#: More facilities than this are offered as a select list instead of checkboxes.
+CHECKBOX_LIMIT = 15
+
+
+def choice_label(rank: int) -> str:
+    """ "1st choice", "2nd choice", … (German: "1. Wunsch")."""
+    if rank == 1:
+        return gettext("1st choice")
+    if rank == 2:
+        return gettext("2nd choice")
+    if rank == 3:
+        return gettext("3rd choice")
+    return gettext("%(n)sth choice") % {"n": rank}
+
+
+def round_facilities(round_: AllocationRound) -> QuerySet[Facility]:
+    """The facilities that released places in the round, by name."""
+    return (
+        Facility.objects.filter(round_programmes__round=round_)
+        .distinct()
+        .order_by("name", "official_number")
+    )
+
+
+def home_areas(round_: AllocationRound, current: Area | None = None) -> QuerySet[Area]:
+    """Current areas of the round's territory at its finest level (areas without children)."""
+    scope = Q(children__isnull=True) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate())
+    )
+    if current is not None:
+        scope |= Q(pk=current.pk)
+    return Area.objects.filter(Q(territory=round_.territory) & scope).distinct().order_by("name")
+
+
+class FacilityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Facility) -> str:
+        address = obj.address
+        return f"{obj.name} – {address}" if address else obj.name
+
+
+class FacilityMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Facility) -> str:
+        address = obj.address
+        return f"{obj.name} – {address}" if address else obj.name
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Area) -> str:
+        return obj.name
+
+
+class ApplicationForm(forms.Form):
+    """A child's application in a round: the child, the family's situation, ranked facilities.
+
+    ``office``: the allocation office fills it in (it may set the confirmed criteria).
+    ``application``: the application being changed (prefills the form), else a new one.
+    ``duplicates``: applications the new one must not repeat (same child's name and birth date).
+    """
+
+    child_name = forms.CharField(label=_("Child's first and last name"), max_length=160)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=ISO_DATE)
+    desired_start = forms.DateField(label=_("Desired start of care"), widget=ISO_DATE)
+    weekly_hours = forms.IntegerField(
+        label=_("Weekly hours of care"),
+        min_value=1,
+        max_value=60,
+        initial=35,
+        help_text=_("Hours per week you need care for, e.g. 35."),
+    )
+    home_area = AreaChoiceField(
+        label=_("Home area"),
+        queryset=Area.objects.none(),
+        empty_label=_("Please choose"),
+        help_text=_("The area of the municipality the child lives in."),
+    )
+    lives_in_municipality = forms.BooleanField(
+        label=_("The child lives in the municipality (main residence)"),
+        required=False,
+        initial=True,
+    )
+    siblings_at = FacilityMultipleChoiceField(
+        label=_("Siblings already attend"),
+        queryset=Facility.objects.none(),
+        required=False,
+        help_text=_("Tick the facilities that a brother or sister of the child attends."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        round_: AllocationRound,
+        office: bool = False,
+        application: Application | None = None,
+        duplicates: QuerySet[Application] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if application is not None and application.pk is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_from(application)
+        super().__init__(*args, **kwargs)
+        self.round = round_
+        self.office = office
+        self.application = application
+        self.duplicates = duplicates
+        if not self.is_bound and application is None:
+            self.initial.setdefault("desired_start", round_.care_start)
+        current_area = application.home_area if application and application.pk else None
+        self.fields["home_area"].queryset = home_areas(round_, current_area)
+        facilities = round_facilities(round_)
+        siblings = self.fields["siblings_at"]
+        siblings.queryset = facilities
+        if facilities.count() <= CHECKBOX_LIMIT:
+            siblings.widget = forms.CheckboxSelectMultiple()
+            siblings.widget.choices = siblings.choices
+        else:
+            siblings.help_text = _(
+                "Choose the facilities that a brother or sister of the child attends "
+                "(several with the Ctrl key)."
+            )
+        for rank in range(1, round_.max_choices + 1):
+            self.fields[f"choice_{rank}"] = FacilityChoiceField(
+                label=choice_label(rank),
+                queryset=facilities,
+                required=rank == 1,
+                empty_label=_("Please choose") if rank == 1 else _("– none –"),
+            )
+        if office:
+            self.fields["integration_need"] = forms.BooleanField(
+                label=_("Integration need confirmed"),
+                required=False,
+                help_text=_("Tick only after the documents have been checked."),
+            )
+            self.fields["social_urgency"] = forms.BooleanField(
+                label=_("Social urgency confirmed"),
+                required=False,
+                help_text=_("Tick only after the documents have been checked."),
+            )
+
+    @staticmethod
+    def initial_from(application: Application) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "child_name": application.child_name,
+            "birth_date": application.birth_date,
+            "desired_start": application.desired_start,
+            "weekly_hours": application.weekly_hours,
+            "home_area": application.home_area_id,
+            "lives_in_municipality": application.lives_in_municipality,
+            "siblings_at": [f.pk for f in application.siblings_at.all()],
+            "integration_need": application.integration_need,
+            "social_urgency": application.social_urgency,
+        }
+        for choice in application.choices.all():
+            initial[f"choice_{choice.rank}"] = choice.facility_id
+        return initial
+
+    @property
+    def choice_fields(self) -> list[forms.BoundField]:
+        return [self[f"choice_{rank}"] for rank in range(1, self.round.max_choices + 1)]
+
+    @property
+    def detail_fields(self) -> list[forms.BoundField]:
+        """The fields about the child and the family (not the ranked list, not the office's)."""
+        names = ["child_name", "birth_date", "desired_start", "weekly_hours", "home_area"]
+        names += ["lives_in_municipality", "siblings_at"]
+        return [self[n] for n in names]
+
+    @property
+    def office_fields(self) -> list[forms.BoundField]:
+        if not self.office:
+            return []
+        return [self["integration_need"], self["social_urgency"]]
+
+    def clean_child_name(self) -> str:
+        return " ".join(self.cleaned_data["child_name"].split())
+
+    def clean_desired_start(self) -> dt.date:
+        day = self.cleaned_data["desired_start"]
+        if day < self.round.care_start:
+            raise forms.ValidationError(
+                gettext("The places of this round start on %(day)s: choose that day or later.")
+                % {"day": formats.date_format(self.round.care_start, "SHORT_DATE_FORMAT")}
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        seen: dict[int, int] = {}
+        for rank in range(1, self.round.max_choices + 1):
+            facility = data.get(f"choice_{rank}")
+            if facility is None:
+                continue
+            if facility.pk in seen:
+                self.add_error(
+                    f"choice_{rank}",
+                    gettext(
+                        "%(facility)s is already your %(choice)s. Choose each facility only once."
+                    )
+                    % {"facility": facility.name, "choice": choice_label(seen[facility.pk])},
+                )
+            else:
+                seen[facility.pk] = rank
+        name, birth = data.get("child_name"), data.get("birth_date")
+        if self.duplicates is not None and name and birth:
+            twins = self.duplicates.filter(
+                round=self.round, child_name__iexact=name, birth_date=birth, withdrawn=False
+            )
+            if self.application is not None and self.application.pk is not None:
+                twins = twins.exclude(pk=self.application.pk)
+            if twins.exists():
+                self.add_error(
+                    "child_name",
+                    gettext(
+                        "This child is already registered in this round. A child is registered "
+                        "only once; change the existing application instead."
+                    ),
+                )
+        return data
+
+    def facilities(self) -> list[Facility]:
+        """The ranked facilities, first = most wanted (empty choices left out)."""
+        ranked = [
+            self.cleaned_data.get(f"choice_{r}") for r in range(1, self.round.max_choices + 1)
+        ]
+        return [f for f in ranked if f is not None]
+
+    def fill(self, application: Application) -> Application:
+        """Copy the cleaned data onto the application (not saved)."""
+        d = self.cleaned_data
+        application.child_name = d["child_name"]
+        application.birth_date = d["birth_date"]
+        application.desired_start = d["desired_start"]
+        application.weekly_hours = d["weekly_hours"]
+        application.home_area = d["home_area"]
+        application.lives_in_municipality = d["lives_in_municipality"]
+        if self.office:
+            application.integration_need = d["integration_need"]
+            application.social_urgency = d["social_urgency"]
+        return application

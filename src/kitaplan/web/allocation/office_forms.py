@@ -1,0 +1,122 @@
+"""Forms of the allocation office and the facilities: a round with its ordered criteria, released
+places, a facility's own criteria."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kitaplan.domain.allocation import Criterion
+from kitaplan.web.allocation.models import CRITERION_LABELS, AllocationRound, RoundProgramme
+from kitaplan.web.facilities.models import Facility
+from kitaplan.web.territory.models import AreaLevel, Territory
+
+
+class RoundForm(forms.ModelForm):
+    """A round; each criterion gets a position number (empty = not used)."""
+
+    class Meta:
+        model = AllocationRound
+        fields = [
+            "territory",
+            "name",
+            "care_start",
+            "applications_open",
+            "applications_close",
+            "offers_on",
+            "response_days",
+            "max_choices",
+            "district_level",
+        ]
+        widgets = {
+            "care_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "applications_open": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "applications_close": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "offers_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territory"].queryset = Territory.objects.order_by("name")
+        levels = AreaLevel.objects.select_related("territory").order_by("territory__name", "rank")
+        self.fields["district_level"] = forms.ChoiceField(
+            label=gettext_lazy("Area level of the district criterion"),
+            required=False,
+            choices=[("", "–")]
+            + sorted({(lv.code, f"{lv.name} ({lv.code})") for lv in levels}, key=lambda c: c[1]),
+            initial=self.instance.district_level if self.instance.pk else "",
+        )
+        current = {c: k for k, c in enumerate(self.instance.criteria)} if self.instance.pk else {}
+        for criterion in Criterion:
+            self.fields[f"criterion_{criterion.value}"] = forms.IntegerField(
+                label=CRITERION_LABELS[criterion],
+                required=False,
+                min_value=1,
+                max_value=len(Criterion),
+                initial=current[criterion] + 1 if criterion in current else None,
+                help_text=gettext_lazy("Position in the order (1 decides first); empty: not used."),
+            )
+
+    def criterion_fields(self) -> list[forms.BoundField]:
+        return [self[f"criterion_{c.value}"] for c in Criterion]
+
+    def base_fields_bound(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.Meta.fields]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        opens, closes = data.get("applications_open"), data.get("applications_close")
+        if opens and closes and closes < opens:
+            self.add_error("applications_close", _("The window closes before it opens."))
+        positions: dict[int, str] = {}
+        for criterion in Criterion:
+            name = f"criterion_{criterion.value}"
+            position = data.get(name)
+            if position is None:
+                continue
+            if position in positions:
+                self.add_error(name, _("Position %(n)s is used twice.") % {"n": position})
+            positions[position] = criterion.value
+        data["criteria"] = [Criterion(positions[k]) for k in sorted(positions)]
+        return data
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = RoundProgramme
+        fields = ["facility", "age_group", "capacity", "integration_places", "release_unused"]
+
+    def __init__(self, *args: Any, facilities: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if facilities is not None:
+            self.fields["facility"].queryset = facilities.order_by("name")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        capacity, integration = data.get("capacity"), data.get("integration_places")
+        if capacity is not None and integration is not None and integration > capacity:
+            self.add_error(
+                "integration_places", _("There cannot be more integration places than places.")
+            )
+        return data
+
+
+class FacilityCriteriaForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        queryset=Facility.objects.none(), label=gettext_lazy("Facility")
+    )
+    criteria = forms.CharField(
+        label=gettext_lazy("Own published criteria"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "One criterion per line, the most important first, e.g. 'Children of our employees'."
+        ),
+    )
+
+    def __init__(self, *args: Any, facilities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities.order_by("name")

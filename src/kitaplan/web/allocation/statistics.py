@@ -1,0 +1,112 @@
+"""Figures of a round for the office and for planning: applications, offers, unplaced children by
+area and age group, first-choice rate and distance from home to the offered place.
+
+Read from the current state of offers (not from one run), so the figures include answers and
+follow-up runs. Distances are straight lines (haversine) from the home point, or the centroid
+of the home area where no point was given, to the facility.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import median
+
+from kitaplan.domain.allocation import age_group_at
+from kitaplan.web.allocation.models import AllocationRound, Application, Offer
+from kitaplan.web.allocation.services import district_codes
+from kitaplan.web.territory.models import Area
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance; written out because it is four lines and needs no library."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+@dataclass
+class Row:
+    key: str
+    name: str
+    age_group: str
+    applications: int = 0
+    holding: int = 0
+    accepted: int = 0
+    left: int = 0
+    unplaced: int = 0
+    first_choice: int = 0
+    integration_need: int = 0
+    integration_unplaced: int = 0
+    distances: list[float] = field(default_factory=list)
+
+    @property
+    def first_choice_share(self) -> float | None:
+        return self.first_choice / self.holding if self.holding else None
+
+    @property
+    def median_distance(self) -> float | None:
+        return median(self.distances) if self.distances else None
+
+
+@dataclass
+class RoundStatistics:
+    rows: list[Row]
+    total: Row
+    has_offers: bool
+
+
+def round_statistics(round_: AllocationRound) -> RoundStatistics:
+    districts = district_codes(round_)
+    names = dict(
+        Area.objects.filter(territory=round_.territory).values_list("official_code", "name")
+    )
+    apps = (
+        Application.objects.filter(round=round_, withdrawn=False)
+        .select_related("home_area")
+        .prefetch_related("choices")
+    )
+    offers: dict[int, list[Offer]] = defaultdict(list)
+    for offer in (
+        Offer.objects.filter(application__round=round_)
+        .select_related("facility")
+        .order_by("run__number", "pk")
+    ):
+        offers[offer.application_id].append(offer)
+    rows: dict[tuple[str, str], Row] = {}
+    total = Row("", "", "")
+    for app in apps:
+        age = age_group_at(app.birth_date, round_.care_start)
+        age_value = age.value if age else "–"
+        area = app.home_area
+        code = districts.get(area.pk, area.official_code)
+        row = rows.setdefault((code, age_value), Row(code, names.get(code, code), age_value))
+        first = min(app.choices.all(), key=lambda c: c.rank, default=None)
+        history = offers.get(app.pk, [])
+        holding = next((o for o in reversed(history) if o.status in Offer.HOLDING), None)
+        for target in (row, total):
+            target.applications += 1
+            target.integration_need += app.integration_need
+            if holding is not None:
+                target.holding += 1
+                target.accepted += holding.status == Offer.ACCEPTED
+                target.first_choice += (
+                    first is not None and first.facility_id == holding.facility_id
+                )
+                lat = app.home_lat if app.home_lat is not None else area.centroid_lat
+                lon = app.home_lon if app.home_lon is not None else area.centroid_lon
+                if lat is not None and lon is not None:
+                    target.distances.append(
+                        haversine_km(lat, lon, holding.facility.lat, holding.facility.lon)
+                    )
+            elif history:
+                target.left += 1
+            else:
+                target.unplaced += 1
+                target.integration_unplaced += app.integration_need
+    ordered = sorted(rows.values(), key=lambda r: (r.name, r.age_group))
+    return RoundStatistics(ordered, total, has_offers=bool(offers))
