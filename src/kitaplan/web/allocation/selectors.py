@@ -1,7 +1,7 @@
 """Who may see and change what in the Platzvergabe (least privilege).
 
 - The allocation office and administrators run rounds and see every application.
-- Facility managers see the rounds their facilities take part in, release their places, publish
+- Facility managers see the rounds of their territory, release their facilities' places, publish
   their own criteria and see the applicants of their own facilities (waiting lists), never the
   rank a family gave them.
 - Parents see and change only their own applications.
@@ -42,7 +42,8 @@ def rounds_visible_to(user: AnyUser) -> QuerySet[AllocationRound]:
         return rounds.all()
     scope = Q(pk__in=[])
     if Role.FACILITY_MANAGER in roles_of(user):
-        scope |= Q(programmes__facility__in=facilities_visible_to(user))
+        # Every round of their territory: a facility releases places before it takes part.
+        scope |= Q(territory__facilities__in=facilities_visible_to(user))
     if is_parent(user):
         scope |= Q(applications__parent=user)
     ids = AllocationRound.objects.filter(scope).values("pk")

@@ -21,7 +21,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kitaplan.domain.allocation import SeatType, age_group_at, estimate_chances
@@ -207,13 +207,19 @@ def round_places(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.is_city_staff(user):
         programmes = programmes.filter(facility__in=access.facilities_visible_to(user))
     form = ProgrammeForm(facilities=editable) if editable is not None else None
-    criteria_form = FacilityCriteriaForm(facilities=editable) if editable is not None else None
+    # Own criteria only make sense for facilities that take part in the round.
+    taking_part = (
+        editable.filter(round_programmes__round=round_).distinct() if editable is not None else None
+    )
+    criteria_form = (
+        FacilityCriteriaForm(facilities=taking_part) if taking_part is not None else None
+    )
     if request.method == "POST":
         if editable is None:
             raise PermissionDenied
         action = request.POST.get("action")
         if action == "criteria":
-            criteria_form = FacilityCriteriaForm(request.POST, facilities=editable)
+            criteria_form = FacilityCriteriaForm(request.POST, facilities=taking_part)
             if criteria_form.is_valid():
                 facility = criteria_form.cleaned_data["facility"]
                 names = criteria_form.cleaned_data["criteria"].splitlines()
@@ -489,7 +495,10 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except services.AllocationError as error:
         messages.error(request, _error(error.code))
     else:
-        messages.success(request, _("%(n)s offers were sent.") % {"n": made})
+        messages.success(
+            request,
+            ngettext("%(n)s offer was sent.", "%(n)s offers were sent.", made) % {"n": made},
+        )
     return redirect("allocation:run-detail", pk=run.pk)
 
 
