@@ -63,6 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from kitaplan.web.allocation.demo import create_demo_rounds, demo_rounds_summary
+    from kitaplan.web.childminding.demo import create_demo_pool, demo_pool_summary
     from kitaplan.web.core.access import SYSTEM
     from kitaplan.web.core.demo import (
         DEMO_PASSWORD,
@@ -93,6 +94,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     rounds_line = demo_rounds_summary()
     if rounds_line:
         _say(rounds_line)
+    create_demo_pool()
+    pool_line = demo_pool_summary()
+    if pool_line:
+        _say(pool_line)
     _say("")
     _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
     for account in accounts:

@@ -11,6 +11,7 @@ from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
 from tests.web.access_matrix import PAGES, Page
 from tests.web.allocation.helpers import allocation_objects
+from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +25,13 @@ AXE_OPTIONS = {
     },
 }
 #: The roles whose views differ (city-wide staff, scoped Kita manager, data steward).
-CHECKED_ROLES = (Role.PLANNER, Role.FACILITY_MANAGER, Role.ALLOCATION_OFFICE, Role.PARENT)
+CHECKED_ROLES = (
+    Role.PLANNER,
+    Role.FACILITY_MANAGER,
+    Role.ALLOCATION_OFFICE,
+    Role.PARENT,
+    Role.CHILDMINDER,
+)
 
 
 def url_for(page: Page, city, run: ImportRun, allocation: dict[str, int] | None = None) -> str:
@@ -84,6 +91,7 @@ def test_every_page_is_accessible_for_every_role(live_server, page):
         provider = city.providers[0] if role == Role.FACILITY_MANAGER else None
         user = make_user(f"b-{role.value}", role, provider=provider)
         allocation = allocation_objects(city, parent=user if role == Role.PARENT else None)
+        allocation.update(childminder_objects(city, user=user))
         page.context.clear_cookies()
         log_in(page, live_server, f"b-{role.value}")
         for page_spec in PAGES:

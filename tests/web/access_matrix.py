@@ -25,6 +25,10 @@ EVERYONE = frozenset(Role)
 OFFICE = frozenset({Role.ALLOCATION_OFFICE, Role.ADMIN})
 #: kwargs values resolved from tests.web.allocation.helpers.allocation_objects
 ALLOCATION_KEYS = frozenset({"round", "run", "application", "own_application"})
+#: kwargs values resolved from tests.web.childminding.helpers.childminder_objects
+CHILDMINDING_KEYS = frozenset({"childminder"})
+REGISTRY = frozenset({Role.ADMIN, Role.PAYMENT_OFFICE, Role.CHILDMINDER_ADVISER, Role.CHILDMINDER})
+REGISTRY_EDITORS = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,13 @@ PAGES = [
         OFFICE | {Role.PARENT},
         kwargs={"pk": "own_application"},
     ),
+    Page("childminding:childminder-list", REGISTRY),
+    Page("childminding:childminder-list", REGISTRY, query="?format=xlsx", html=False),
+    Page("childminding:childminder-new", REGISTRY_EDITORS),
+    Page("childminding:due", REGISTRY),
+    Page("childminding:due", REGISTRY, query="?format=csv", html=False),
+    Page("childminding:childminder-detail", REGISTRY, kwargs={"pk": "childminder"}),
+    Page("childminding:childminder-edit", REGISTRY_EDITORS, kwargs={"pk": "childminder"}),
     Page("imports:import-list", STEWARDS),
     Page("imports:import-new", STEWARDS),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
@@ -129,4 +140,5 @@ NOT_PAGES = {
     "allocation:round-run",
     "allocation:run-publish",
     "allocation:offer-answer",
+    "childminding:me",  # redirects to the childminder's own page (tested in its app)
 }

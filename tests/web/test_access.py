@@ -8,8 +8,9 @@ from django.urls import get_resolver, reverse
 from kitaplan.web.core.access import SYSTEM, roles_of
 from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
-from tests.web.access_matrix import ALLOCATION_KEYS, NOT_PAGES, PAGES, Page
+from tests.web.access_matrix import ALLOCATION_KEYS, CHILDMINDING_KEYS, NOT_PAGES, PAGES, Page
 from tests.web.allocation.helpers import allocation_objects
+from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,9 @@ def resolve(page: Page, city, user=None) -> str:
     kwargs = {}
     allocation = None
     for key, value in page.kwargs.items():
-        if value in ALLOCATION_KEYS:
+        if value in CHILDMINDING_KEYS:
+            kwargs[key] = childminder_objects(city, user=user)[value]
+        elif value in ALLOCATION_KEYS:
             if allocation is None:
                 parent = user if user is not None and Role.PARENT in roles_of(user) else None
                 allocation = allocation_objects(city, parent=parent)

@@ -87,9 +87,52 @@ def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
         "childminder_adviser",
         "parent",
         "facility_manager",
+        "childminder",
+        "payment_office",
     }
 
     assert_demo_rounds()
+    assert_demo_pool()
+
+
+def assert_demo_pool():
+    """The synthetic Kindertagespflege: Stuttgart's size, every contract within its permit."""
+    import datetime as dt
+
+    from kitaplan.domain.childminding.capacity import capacity_violations
+    from kitaplan.web.childminding.demo import create_demo_pool
+    from kitaplan.web.childminding.models import CareContract, Childminder
+    from kitaplan.web.childminding.selectors import due_list
+    from kitaplan.web.childminding.services import own_children
+    from kitaplan.web.childminding.views import schedules_of
+    from kitaplan.web.planning.selectors import childminder_places
+
+    today = dt.date(2026, 11, 25)
+    assert create_demo_pool(today=today) is True
+    assert create_demo_pool(today=today) is False
+    pool = Childminder.objects.filter(territory__code="berlin").prefetch_related(
+        "permits", "contracts"
+    )
+    assert pool.count() == 230
+    assert 900 <= CareContract.objects.filter(childminder__in=pool).count() <= 1200
+    for cm in pool:
+        for permit in cm.permits.all():
+            assert not capacity_violations(
+                schedules_of(cm),
+                limit=permit.max_children,
+                period_start=permit.valid_from,
+                period_end=permit.valid_to,
+                extra_present=own_children(cm),
+            ), cm.number
+    assert (
+        Childminder.objects.get(user__username="tagesmutter")
+        .service.advisers.filter(username="fachberatung")
+        .exists()
+    )
+    kinds = {item.kind for item in due_list(pool, today=today, horizon_days=180)}
+    assert {"permit_expiring", "proof_expiring", "turns_three"} <= kinds
+    places = childminder_places(pool.first().territory, today)
+    assert 800 <= sum(places.values()) <= 230 * 5
 
 
 def assert_demo_rounds():

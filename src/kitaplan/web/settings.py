@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kitaplan.web.monitoring",
     "kitaplan.web.budget",
     "kitaplan.web.allocation",
+    "kitaplan.web.childminding",
     "kitaplan.web.api",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("monitoring/", include("kitaplan.web.monitoring.urls")),
     path("budget/", include("kitaplan.web.budget.urls")),
     path("allocation/", include("kitaplan.web.allocation.urls")),
+    path("childminding/", include("kitaplan.web.childminding.urls")),
     path("audit/", include("kitaplan.web.audit.urls")),
     path("api/", include("kitaplan.web.api.urls")),
     path("admin/", admin.site.urls),

@@ -90,6 +90,8 @@ class AreaBalance(Generic[Key]):
     area: Key
     groups: Mapping[AgeGroup, GroupFigures]
     integration: GroupFigures = field(default_factory=GroupFigures)
+    #: Of the places under 3, those in Kindertagespflege.
+    childminder_places: float = 0.0
 
     @property
     def total(self) -> GroupFigures:
@@ -102,10 +104,16 @@ class AreaBalance(Generic[Key]):
 
 @dataclass(frozen=True, slots=True)
 class AreaSupply:
-    """Places of an area by age group plus integration places (part of those places)."""
+    """Places of an area by age group plus integration places (part of those places).
+
+    ``childminder_places`` are places in Kindertagespflege (the permits' limits of active
+    childminders); they count as places under 3, where nearly all children in childminding are,
+    and are kept apart so the balance can say how many of the places they are.
+    """
 
     places: Mapping[AgeGroup, float]
     integration_places: float = 0.0
+    childminder_places: float = 0.0
 
 
 def compute_balance(
@@ -148,6 +156,8 @@ def compute_balance(
     for key, area_supply in supply.items():
         for group in AGES_OF_GROUP:
             put(f"{group}:places", key, float(area_supply.places.get(group, 0.0)))
+        put(f"{AgeGroup.U3}:places", key, float(area_supply.childminder_places))
+        put("childminder:places", key, float(area_supply.childminder_places))
         put("integration:places", key, float(area_supply.integration_places))
     totals = {name: roll_up(values, parent_of) for name, values in columns.items()}
 
@@ -170,6 +180,7 @@ def compute_balance(
                 demand=value("integration:demand", key),
                 places=value("integration:places", key),
             ),
+            childminder_places=value("childminder:places", key),
         )
         for key in parent_of
     }

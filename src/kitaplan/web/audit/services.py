@@ -38,6 +38,7 @@ class AuditAction(StrEnum):
     ALLOCATION_RUN = "allocation.run"
     ALLOCATION_OFFERS_SENT = "allocation.offers_sent"
     ALLOCATION_OFFER_ANSWERED = "allocation.offer_answered"
+    CHILDMINDING_CHANGED = "childminding.changed"
 
 
 def to_jsonable(value: Any) -> Any:

@@ -45,6 +45,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         entries.append(("allocation:round-list", _("Allocation of places")))
     elif Role.PARENT in access.roles_of(user):
         entries.append(("allocation:my-applications", _("My applications")))
+    from kitaplan.web.childminding.selectors import can_use_registry
+
+    if can_use_registry(user):
+        entries.append(("childminding:childminder-list", _("Childminding")))
     if access.can_import_data(user):
         entries.append(("imports:import-list", _("Imports")))
     if access.can_view_audit(user):

@@ -234,6 +234,8 @@ def create_demo_accounts() -> list[DemoAccount]:
         DemoAccount("vergabe", Role.ALLOCATION_OFFICE),
         DemoAccount("fachberatung", Role.CHILDMINDER_ADVISER),
         DemoAccount("eltern", Role.PARENT),
+        DemoAccount("tagesmutter", Role.CHILDMINDER),
+        DemoAccount("zahlstelle", Role.PAYMENT_OFFICE),
     ]
     provider = demo_provider()
     if provider is not None:

@@ -12,6 +12,8 @@ class Role(StrEnum):
     ALLOCATION_OFFICE = "allocation_office"
     FACILITY_MANAGER = "facility_manager"
     CHILDMINDER_ADVISER = "childminder_adviser"
+    CHILDMINDER = "childminder"
+    PAYMENT_OFFICE = "payment_office"
     PARENT = "parent"
     ADMIN = "admin"
 
@@ -25,6 +27,8 @@ ROLE_LABELS = {
     Role.ALLOCATION_OFFICE: _("Allocation office"),
     Role.FACILITY_MANAGER: _("Facility manager"),
     Role.CHILDMINDER_ADVISER: _("Childminder adviser"),
+    Role.CHILDMINDER: _("Childminder"),
+    Role.PAYMENT_OFFICE: _("Payment office"),
     Role.PARENT: _("Parent"),
     Role.ADMIN: _("Administrator"),
 }

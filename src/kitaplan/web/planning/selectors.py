@@ -86,6 +86,13 @@ def balance_for(
             places={AgeGroup.U3: row["u3"] or 0, AgeGroup.UE3: row["ue3"] or 0},
             integration_places=row["integ"] or 0,
         )
+    for area_id, places in childminder_places(territory, day).items():
+        current = supply.get(area_id) or AreaSupply(places={})
+        supply[area_id] = AreaSupply(
+            places=current.places,
+            integration_places=current.integration_places,
+            childminder_places=places,
+        )
     rates, _stored = care_rates_for(territory, year)
     result = compute_balance(
         children_by_age=children, supply=supply, rates=rates, parent_of=parent_of
@@ -110,8 +117,27 @@ def population_years(territory: Territory) -> list[int]:
     )
 
 
+def childminder_places(territory: Territory, day: dt.date) -> dict[int, float]:
+    """Kindertagespflege places per finest area on ``day``: the limit of every active
+    childminder's valid permit (capacity, not vacancies)."""
+    from kitaplan.web.childminding.models import Permit
+
+    places: dict[int, float] = defaultdict(float)
+    for area_id, limit in Permit.objects.filter(
+        childminder__territory=territory,
+        childminder__status="active",
+        childminder__area__isnull=False,
+        valid_from__lte=day,
+        valid_to__gte=day,
+    ).values_list("childminder__area_id", "max_children"):
+        places[area_id] += limit
+    return dict(places)
+
+
 def balance_value(balance: AreaBalance[Any], key: str) -> float | None:
     """One figure of an area's balance by its map/sort key, e.g. ``u3:balance``."""
+    if key == "childminder:places":
+        return float(balance.childminder_places)
     group_name, figure = key.split(":", 1)
     figures = (
         balance.integration

@@ -24,6 +24,7 @@ BALANCE_COLUMNS = [
     Column("children_u3", _("Children under 3"), _figure("u3:children")),
     Column("demand_u3", _("Demand under 3"), _figure("u3:demand")),
     Column("places_u3", _("Places under 3"), _figure("u3:places")),
+    Column("childminder_places", _("of which in Kindertagespflege"), _figure("childminder:places")),
     Column("balance_u3", _("Balance under 3"), _figure("u3:balance")),
     Column("coverage_u3", _("Coverage under 3 (places per child)"), _figure("u3:coverage", 3)),
     Column("children_ue3", _("Children 3 to under 6"), _figure("ue3:children")),

@@ -1,0 +1,169 @@
+"""Forms of the childminder registry. The weekly schedule is typed as text, one weekday per
+part: "Mo 08:00-15:00, Di 08:00-15:00" (German or English weekday abbreviations)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kitaplan.web.childminding.models import CareContract, Childminder, Permit, Proof
+
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+WEEKDAYS = {
+    "mo": 0,
+    "mon": 0,
+    "di": 1,
+    "tue": 1,
+    "tu": 1,
+    "mi": 2,
+    "wed": 2,
+    "we": 2,
+    "do": 3,
+    "thu": 3,
+    "th": 3,
+    "fr": 4,
+    "fri": 4,
+    "sa": 5,
+    "sat": 5,
+    "so": 6,
+    "sun": 6,
+    "su": 6,
+}
+WEEKDAY_SHORT = [
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+]
+PART = re.compile(r"^\s*([A-Za-z]{2,3})\.?\s+(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})\s*$")
+
+
+def parse_schedule_text(text: str) -> list[list[Any]]:
+    """ "Mo 08:00-15:00, Di 08:00-12:30" → [[0, "08:00", "15:00"], [1, "08:00", "12:30"]]."""
+    slots: list[list[Any]] = []
+    for part in re.split(r"[,;\n]+", text):
+        if not part.strip():
+            continue
+        match = PART.match(part)
+        if match is None or match.group(1).lower() not in WEEKDAYS:
+            raise forms.ValidationError(
+                _("“%(part)s” is not a weekday with times such as “Mo 08:00-15:00”."),
+                params={"part": part.strip()},
+            )
+        start, end = (t.replace(".", ":").zfill(5) for t in match.group(2, 3))
+        if not (start < end <= "24:00"):
+            raise forms.ValidationError(
+                _("In “%(part)s” the end must lie after the start."), params={"part": part.strip()}
+            )
+        slots.append([WEEKDAYS[match.group(1).lower()], start, end])
+    if not slots:
+        raise forms.ValidationError(_("Enter at least one weekday with times."))
+    return slots
+
+
+def schedule_text(slots: list[list[Any]]) -> str:
+    return ", ".join(f"{WEEKDAY_SHORT[d]} {a}-{b}" for d, a, b in slots)
+
+
+class ChildminderForm(forms.ModelForm):
+    class Meta:
+        model = Childminder
+        fields = [
+            "number",
+            "name",
+            "street",
+            "postcode",
+            "city",
+            "area",
+            "care_location",
+            "group_practice",
+            "service",
+            "languages",
+            "inclusion_skills",
+            "qualification",
+            "experience_group",
+            "status",
+        ]
+
+    def __init__(self, *args: Any, territory: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = territory.areas.filter(children__isnull=True).order_by(
+            "name"
+        )
+        self.fields["group_practice"].queryset = territory.group_practices.all()
+        self.fields["service"].queryset = territory.advisory_services.all()
+
+
+class PermitForm(forms.ModelForm):
+    class Meta:
+        model = Permit
+        fields = ["reference", "valid_from", "valid_to", "max_children", "conditions"]
+        widgets = {
+            "valid_from": ISO_DATE,
+            "valid_to": ISO_DATE,
+            "conditions": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("The end lies before the start."))
+        if (data.get("max_children") or 0) > 5:
+            self.add_error(
+                "max_children", _("A permit allows at most 5 children at the same time.")
+            )
+        return data
+
+
+class ProofForm(forms.ModelForm):
+    class Meta:
+        model = Proof
+        fields = ["kind", "issued_on", "valid_until", "note"]
+        widgets = {"issued_on": ISO_DATE, "valid_until": ISO_DATE}
+
+
+class ContractForm(forms.ModelForm):
+    schedule = forms.CharField(
+        label=gettext_lazy("Weekly schedule"),
+        help_text=gettext_lazy("Weekdays with times, e.g. “Mo 08:00-15:00, Di 08:00-15:00”."),
+    )
+
+    class Meta:
+        model = CareContract
+        fields = [
+            "child_reference",
+            "child_birth_date",
+            "valid_from",
+            "valid_to",
+            "weekly_hours",
+            "settling_in_from",
+            "settling_in_to",
+            "funded",
+            "primary_substitute",
+            "secondary_substitute",
+        ]
+        widgets = {
+            "child_birth_date": ISO_DATE,
+            "valid_from": ISO_DATE,
+            "valid_to": ISO_DATE,
+            "settling_in_from": ISO_DATE,
+            "settling_in_to": ISO_DATE,
+        }
+
+    def __init__(self, *args: Any, substitutes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["primary_substitute"].queryset = substitutes
+        self.fields["secondary_substitute"].queryset = substitutes
+        if self.instance.pk and self.instance.slots:
+            self.initial.setdefault("schedule", schedule_text(self.instance.slots))
+
+    def clean_schedule(self) -> list[list[Any]]:
+        return parse_schedule_text(self.cleaned_data["schedule"])

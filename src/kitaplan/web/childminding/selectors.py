@@ -1,0 +1,121 @@
+"""Who sees which childminder (least privilege), and the lists built from the registry.
+
+- Administrators and the payment office see every childminder.
+- Advisers (Fachberatung) see the childminders of the advisory services they work in.
+- A childminder sees only her own record.
+- Planners see childminder places only as totals on the planning pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from kitaplan.web.childminding.models import (
+    REQUIRED_PROOFS,
+    CareContract,
+    Childminder,
+    Permit,
+    Proof,
+)
+from kitaplan.web.core.access import has_any_role, roles_of
+from kitaplan.web.core.roles import Role
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
+ALL_CHILDMINDERS = frozenset({Role.ADMIN, Role.PAYMENT_OFFICE})
+
+
+def can_use_registry(user: AnyUser) -> bool:
+    return has_any_role(user, ALL_CHILDMINDERS | {Role.CHILDMINDER_ADVISER, Role.CHILDMINDER})
+
+
+def can_edit_registry(user: AnyUser) -> bool:
+    """Advisers and administrators keep the registry; the payment office only reads it."""
+    return has_any_role(user, {Role.ADMIN, Role.CHILDMINDER_ADVISER})
+
+
+def childminders_visible_to(user: AnyUser) -> QuerySet[Childminder]:
+    childminders = Childminder.objects.select_related("area", "service", "group_practice")
+    if has_any_role(user, ALL_CHILDMINDERS):
+        return childminders.all()
+    scope = Q(pk__in=[])
+    roles = roles_of(user)
+    if Role.CHILDMINDER_ADVISER in roles and getattr(user, "pk", None) is not None:
+        scope |= Q(service__advisers=user)
+    if Role.CHILDMINDER in roles and getattr(user, "pk", None) is not None:
+        scope |= Q(user=user)
+    ids = Childminder.objects.filter(scope).values("pk")
+    return childminders.filter(pk__in=ids)
+
+
+def valid_permit(childminder: Childminder, day: dt.date) -> Permit | None:
+    return next((p for p in childminder.permits.all() if p.valid_from <= day <= p.valid_to), None)
+
+
+def active_contracts(childminder: Childminder, day: dt.date) -> list[CareContract]:
+    return [
+        c
+        for c in childminder.contracts.all()
+        if c.valid_from <= day and (c.valid_to is None or c.valid_to >= day)
+    ]
+
+
+@dataclass(frozen=True)
+class DueItem:
+    childminder: Childminder
+    kind: str  # permit_expiring, permit_missing, proof_expiring, proof_missing, turns_three
+    due: dt.date | None
+    detail: str
+    extra: Any = None
+
+
+def due_list(
+    childminders: QuerySet[Childminder], *, today: dt.date, horizon_days: int = 180
+) -> list[DueItem]:
+    """Permits to renew, proofs expiring or missing, and children turning three (move to a Kita)
+    within the horizon, for active childminders, soonest first."""
+    limit = today + dt.timedelta(days=horizon_days)
+    items: list[DueItem] = []
+    rows = childminders.filter(status="active").prefetch_related("permits", "proofs", "contracts")
+    for cm in rows:
+        permit = valid_permit(cm, today)
+        if permit is None:
+            items.append(DueItem(cm, "permit_missing", None, ""))
+        elif permit.valid_to <= limit:
+            later = [p for p in cm.permits.all() if p.valid_from > permit.valid_to]
+            if not later:
+                items.append(DueItem(cm, "permit_expiring", permit.valid_to, permit.reference))
+        latest: dict[str, Proof] = {}
+        for proof in cm.proofs.all():
+            current = latest.get(proof.kind)
+            if current is None or proof.issued_on > current.issued_on:
+                latest[proof.kind] = proof
+        for kind in REQUIRED_PROOFS:
+            proof = latest.get(kind)
+            if proof is None:
+                items.append(DueItem(cm, "proof_missing", None, kind))
+            elif proof.valid_until is not None and proof.valid_until <= limit:
+                items.append(DueItem(cm, "proof_expiring", proof.valid_until, kind))
+        for contract in active_contracts(cm, today):
+            birth = contract.child_birth_date
+            try:
+                third = birth.replace(year=birth.year + 3)
+            except ValueError:  # born on 29 February
+                third = dt.date(birth.year + 3, 3, 1)
+            if today <= third <= limit and (contract.valid_to is None or contract.valid_to > third):
+                items.append(DueItem(cm, "turns_three", third, contract.child_reference, contract))
+    far = dt.date.max
+    return sorted(
+        items,
+        key=lambda i: (
+            i.due or dt.date.min,
+            i.childminder.name,
+            i.kind,
+            i.detail if i.due else far.isoformat(),
+        ),
+    )

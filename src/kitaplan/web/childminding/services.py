@@ -1,0 +1,197 @@
+"""Changes to the childminder registry: one transaction and one audit event each.
+
+A contract is stored only when, on every day and in every time slot of its validity, the
+childminder has no more children present (own young children included) than her valid permit
+allows, and, in a group practice, the practice stays within its limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kitaplan.domain.childminding.capacity import (
+    CareSchedule,
+    capacity_violations,
+    parse_slots,
+)
+from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.childminding.models import (
+    CareContract,
+    Childminder,
+    Permit,
+    Proof,
+    StatusChange,
+)
+
+#: How far ahead an open-ended contract is checked.
+OPEN_END_DAYS = 730
+
+
+class RegistryError(Exception):
+    """A change that breaks a rule; ``code`` names it, ``params`` fill the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+def _schedule(contract: CareContract) -> CareSchedule:
+    return CareSchedule(
+        contract_id=str(contract.pk or "new"),
+        child_id=contract.child_reference,
+        valid_from=contract.valid_from,
+        valid_to=contract.valid_to,
+        slots=parse_slots(contract.slots),
+    )
+
+
+def own_children(childminder: Childminder) -> list[CareSchedule]:
+    return [
+        CareSchedule(
+            contract_id=f"own-{k}",
+            child_id=f"own-{k}",
+            valid_from=dt.date.min,
+            valid_to=None,
+            slots=parse_slots(slots),
+        )
+        for k, slots in enumerate(childminder.own_children_slots or [])
+    ]
+
+
+def check_capacity(contract: CareContract) -> None:
+    """Raise :class:`RegistryError` when the contract would break a permit or practice limit."""
+    cm = contract.childminder
+    start = contract.valid_from
+    end = contract.valid_to or start + dt.timedelta(days=OPEN_END_DAYS)
+    others = [
+        _schedule(c)
+        for c in cm.contracts.exclude(pk=contract.pk)
+        if c.valid_to is None or c.valid_to >= start
+    ]
+    schedules = [*others, _schedule(contract)]
+    permits = sorted(
+        (p for p in cm.permits.all() if p.valid_to >= start and p.valid_from <= end),
+        key=lambda p: p.valid_from,
+    )
+    # A valid permit is needed when care starts; beyond the permit's end the due list asks for
+    # its renewal (a contract until the child turns three often outlives the permit).
+    if not any(p.valid_from <= start <= p.valid_to for p in permits):
+        raise RegistryError("no_permit", day=start)
+    for permit in permits:
+        violations = capacity_violations(
+            schedules,
+            limit=permit.max_children,
+            period_start=max(start, permit.valid_from),
+            period_end=min(end, permit.valid_to),
+            extra_present=own_children(cm),
+        )
+        if violations:
+            first = violations[0]
+            raise RegistryError(
+                "over_permit",
+                day=first.day,
+                start=first.start,
+                end=first.end,
+                count=first.count,
+                limit=permit.max_children,
+            )
+    practice = cm.group_practice
+    if practice is not None:
+        members = CareContract.objects.filter(childminder__group_practice=practice).exclude(
+            pk=contract.pk
+        )
+        combined = [_schedule(c) for c in members if c.valid_to is None or c.valid_to >= start] + [
+            _schedule(contract)
+        ]
+        violations = capacity_violations(
+            combined, limit=practice.max_children, period_start=start, period_end=end
+        )
+        if violations:
+            first = violations[0]
+            raise RegistryError(
+                "over_practice",
+                day=first.day,
+                start=first.start,
+                end=first.end,
+                count=first.count,
+                limit=practice.max_children,
+            )
+
+
+def save_contract(*, contract: CareContract, actor: Any) -> CareContract:
+    if contract.valid_to is not None and contract.valid_to < contract.valid_from:
+        raise RegistryError("dates_reversed")
+    try:
+        parse_slots(contract.slots)
+    except ValueError as error:
+        raise RegistryError("bad_schedule", detail=str(error)) from error
+    with transaction.atomic():
+        Childminder.objects.select_for_update().get(pk=contract.childminder_id)
+        check_capacity(contract)
+        before = snapshot(CareContract.objects.get(pk=contract.pk)) if contract.pk else None
+        contract.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CHILDMINDING_CHANGED,
+            target=contract,
+            before=before,
+            after=snapshot(contract),
+        )
+    return contract
+
+
+def save_childminder(*, childminder: Childminder, actor: Any, status_note: str = "") -> Childminder:
+    with transaction.atomic():
+        old = Childminder.objects.filter(pk=childminder.pk).first() if childminder.pk else None
+        before = snapshot(old) if old else None
+        childminder.save()
+        if old is None or old.status != childminder.status:
+            StatusChange.objects.create(
+                childminder=childminder,
+                status=childminder.status,
+                valid_from=timezone.localdate(),
+                note=status_note,
+            )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CHILDMINDING_CHANGED,
+            target=childminder,
+            before=before,
+            after=snapshot(childminder),
+        )
+    return childminder
+
+
+def save_permit(*, permit: Permit, actor: Any) -> Permit:
+    if permit.max_children > 5:
+        raise RegistryError("permit_above_five")
+    if permit.valid_to < permit.valid_from:
+        raise RegistryError("dates_reversed")
+    with transaction.atomic():
+        permit.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CHILDMINDING_CHANGED,
+            target=permit.childminder,
+            after={"permit": snapshot(permit)},
+        )
+    return permit
+
+
+def save_proof(*, proof: Proof, actor: Any) -> Proof:
+    if proof.valid_until is not None and proof.valid_until < proof.issued_on:
+        raise RegistryError("dates_reversed")
+    with transaction.atomic():
+        proof.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CHILDMINDING_CHANGED,
+            target=proof.childminder,
+            after={"proof": snapshot(proof)},
+        )
+    return proof

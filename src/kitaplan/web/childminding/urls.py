@@ -1,0 +1,13 @@
+from django.urls import path
+
+from kitaplan.web.childminding import views
+
+app_name = "childminding"
+urlpatterns = [
+    path("", views.childminder_list, name="childminder-list"),
+    path("new/", views.childminder_edit, name="childminder-new"),
+    path("due/", views.due, name="due"),
+    path("me/", views.me, name="me"),
+    path("<int:pk>/", views.childminder_detail, name="childminder-detail"),
+    path("<int:pk>/edit/", views.childminder_edit, name="childminder-edit"),
+]

@@ -1,0 +1,323 @@
+"""Pages of the childminder registry: the list with free places today, one childminder with
+permits, proofs, contracts and the capacity check, the due list, and the childminder's own page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kitaplan.domain.childminding.capacity import CareSchedule, free_places, parse_slots
+from kitaplan.web.childminding import selectors, services
+from kitaplan.web.childminding.forms import (
+    ChildminderForm,
+    ContractForm,
+    PermitForm,
+    ProofForm,
+    schedule_text,
+)
+from kitaplan.web.childminding.models import (
+    CARE_LOCATIONS,
+    PROOF_KINDS,
+    STATUSES,
+    CareContract,
+    Childminder,
+    Permit,
+    Proof,
+)
+from kitaplan.web.core.exports import Column, export_response
+from kitaplan.web.territory.models import Territory
+
+ERRORS = {
+    "no_permit": gettext_lazy("There is no valid permit on %(day)s."),
+    "over_permit": gettext_lazy(
+        "On %(day)s from %(start)s to %(end)s there would be %(count)s children present at the "
+        "same time; the permit allows %(limit)s."
+    ),
+    "over_practice": gettext_lazy(
+        "On %(day)s from %(start)s to %(end)s the group practice would have %(count)s children "
+        "present at the same time; its limit is %(limit)s."
+    ),
+    "dates_reversed": gettext_lazy("The end lies before the start."),
+    "bad_schedule": gettext_lazy("The weekly schedule cannot be read: %(detail)s"),
+    "permit_above_five": gettext_lazy("A permit allows at most 5 children at the same time."),
+}
+DUE_LABELS = {
+    "permit_missing": gettext_lazy("no valid permit"),
+    "permit_expiring": gettext_lazy("permit ends"),
+    "proof_missing": gettext_lazy("proof missing"),
+    "proof_expiring": gettext_lazy("proof expires"),
+    "turns_three": gettext_lazy("child turns three: move to a Kita"),
+}
+
+
+def _minutes(value: Any) -> str:
+    if isinstance(value, int):
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return str(value)
+
+
+def error_text(error: services.RegistryError) -> str:
+    params = {k: _minutes(v) if k in ("start", "end") else v for k, v in error.params.items()}
+    if "day" in params and isinstance(params["day"], dt.date):
+        params["day"] = params["day"].strftime("%d.%m.%Y")
+    return str(ERRORS.get(error.code, error.code)) % params
+
+
+def _require_registry(request: HttpRequest) -> None:
+    if not selectors.can_use_registry(request.user):
+        raise PermissionDenied
+
+
+def _childminder(request: HttpRequest, pk: int) -> Childminder:
+    _require_registry(request)
+    return get_object_or_404(selectors.childminders_visible_to(request.user), pk=pk)
+
+
+def schedules_of(cm: Childminder) -> list[CareSchedule]:
+    return [
+        CareSchedule(str(c.pk), c.child_reference, c.valid_from, c.valid_to, parse_slots(c.slots))
+        for c in cm.contracts.all()
+    ]
+
+
+def free_today(cm: Childminder, today: dt.date) -> int | None:
+    permit = selectors.valid_permit(cm, today)
+    if permit is None or cm.status != "active":
+        return None
+    return free_places([*schedules_of(cm), *services.own_children(cm)], permit.max_children, today)
+
+
+def childminder_list(request: HttpRequest) -> HttpResponse:
+    _require_registry(request)
+    today = timezone.localdate()
+    rows = selectors.childminders_visible_to(request.user).prefetch_related("permits", "contracts")
+    status = request.GET.get("status", "active")
+    if status in dict(STATUSES):
+        rows = rows.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        rows = rows.filter(name__icontains=query) | rows.filter(number__icontains=query)
+    table = []
+    for cm in rows:
+        permit = selectors.valid_permit(cm, today)
+        table.append(
+            {
+                "cm": cm,
+                "permit": permit,
+                "children": len(selectors.active_contracts(cm, today)),
+                "free": free_today(cm, today),
+            }
+        )
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        columns = [
+            Column("number", _("Number"), lambda r: r["cm"].number),
+            Column("name", _("Name"), lambda r: r["cm"].name),
+            Column("area", _("Area"), lambda r: r["cm"].area.official_code if r["cm"].area else ""),
+            Column("care_location", _("Care location"), lambda r: r["cm"].care_location),
+            Column("status", _("Status"), lambda r: r["cm"].status),
+            Column(
+                "permit_until",
+                _("Permit until"),
+                lambda r: r["permit"].valid_to.isoformat() if r["permit"] else "",
+            ),
+            Column(
+                "max_children",
+                _("Permitted children"),
+                lambda r: r["permit"].max_children if r["permit"] else "",
+            ),
+            Column("children", _("Children in care"), lambda r: r["children"]),
+            Column(
+                "free_places",
+                _("Free places today"),
+                lambda r: "" if r["free"] is None else r["free"],
+            ),
+        ]
+        return export_response(
+            export_format=export_format,
+            columns=columns,
+            objects=table,
+            base_name="kindertagespflege",
+        )
+    page = Paginator(table, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "childminding/childminder_list.html",
+        {
+            "page": page,
+            "rows": page.object_list,
+            "count": len(table),
+            "status": status,
+            "statuses": STATUSES,
+            "q": query,
+            "can_edit": selectors.can_edit_registry(request.user),
+            "today": today,
+        },
+    )
+
+
+def childminder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cm = _childminder(request, pk)
+    today = timezone.localdate()
+    can_edit = selectors.can_edit_registry(request.user)
+    forms_: dict[str, Any] = {}
+    substitutes = (
+        selectors.childminders_visible_to(request.user)
+        .exclude(pk=cm.pk)
+        .filter(territory=cm.territory)
+    )
+    if can_edit:
+        forms_ = {
+            "permit_form": PermitForm(prefix="permit"),
+            "proof_form": ProofForm(prefix="proof"),
+            "contract_form": ContractForm(prefix="contract", substitutes=substitutes),
+        }
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            if action == "permit":
+                form = PermitForm(request.POST, prefix="permit", instance=Permit(childminder=cm))
+                forms_["permit_form"] = form
+                if form.is_valid():
+                    services.save_permit(permit=form.save(commit=False), actor=request.user)
+                    messages.success(request, _("The permit was saved."))
+                    return redirect("childminding:childminder-detail", pk=cm.pk)
+            elif action == "proof":
+                form = ProofForm(request.POST, prefix="proof", instance=Proof(childminder=cm))
+                forms_["proof_form"] = form
+                if form.is_valid():
+                    services.save_proof(proof=form.save(commit=False), actor=request.user)
+                    messages.success(request, _("The proof was saved."))
+                    return redirect("childminding:childminder-detail", pk=cm.pk)
+            elif action == "contract":
+                form = ContractForm(
+                    request.POST,
+                    prefix="contract",
+                    instance=CareContract(childminder=cm),
+                    substitutes=substitutes,
+                )
+                forms_["contract_form"] = form
+                if form.is_valid():
+                    contract = form.save(commit=False)
+                    contract.slots = form.cleaned_data["schedule"]
+                    services.save_contract(contract=contract, actor=request.user)
+                    messages.success(request, _("The contract was saved."))
+                    return redirect("childminding:childminder-detail", pk=cm.pk)
+        except services.RegistryError as error:
+            target = forms_.get(f"{action}_form")
+            if target is not None:
+                target.add_error(None, error_text(error))
+    contracts = [
+        {
+            "contract": c,
+            "schedule": schedule_text(c.slots),
+            "active": c in selectors.active_contracts(cm, today),
+        }
+        for c in cm.contracts.select_related("primary_substitute", "secondary_substitute")
+    ]
+    permit = selectors.valid_permit(cm, today)
+    return render(
+        request,
+        "childminding/childminder_detail.html",
+        {
+            "cm": cm,
+            "permit": permit,
+            "permits": cm.permits.all(),
+            "proofs": cm.proofs.all(),
+            "contracts": contracts,
+            "history": cm.status_history.all(),
+            "free": free_today(cm, today),
+            "due": selectors.due_list(
+                Childminder.objects.filter(pk=cm.pk), today=today, horizon_days=180
+            ),
+            "due_labels": DUE_LABELS,
+            "proof_labels": dict(PROOF_KINDS),
+            "can_edit": can_edit,
+            "today": today,
+            **forms_,
+        },
+    )
+
+
+def childminder_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require_registry(request)
+    if not selectors.can_edit_registry(request.user):
+        raise PermissionDenied
+    if pk is not None:
+        cm = _childminder(request, pk)
+        territory = cm.territory
+    else:
+        code = request.GET.get("territory") or request.POST.get("territory_code")
+        territories = Territory.objects.order_by("name")
+        territory = get_object_or_404(territories, code=code) if code else territories.first()
+        if territory is None:
+            raise Http404
+        cm = Childminder(territory=territory, care_location=CARE_LOCATIONS[0][0])
+    form = ChildminderForm(request.POST or None, instance=cm, territory=territory)
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_childminder(childminder=form.save(commit=False), actor=request.user)
+        messages.success(request, _("The childminder was saved."))
+        return redirect("childminding:childminder-detail", pk=saved.pk)
+    return render(
+        request,
+        "childminding/childminder_form.html",
+        {"form": form, "cm": cm, "territory": territory},
+    )
+
+
+def due(request: HttpRequest) -> HttpResponse:
+    _require_registry(request)
+    today = timezone.localdate()
+    try:
+        horizon = max(1, min(730, int(request.GET.get("days", "180"))))
+    except ValueError:
+        horizon = 180
+    items = selectors.due_list(
+        selectors.childminders_visible_to(request.user), today=today, horizon_days=horizon
+    )
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        columns = [
+            Column("number", _("Number"), lambda i: i.childminder.number),
+            Column("name", _("Name"), lambda i: i.childminder.name),
+            Column("kind", _("What"), lambda i: i.kind),
+            Column("detail", _("Detail"), lambda i: i.detail),
+            Column("due", _("Due on"), lambda i: i.due.isoformat() if i.due else ""),
+        ]
+        return export_response(
+            export_format=export_format, columns=columns, objects=items, base_name="faelligkeiten"
+        )
+    return render(
+        request,
+        "childminding/due.html",
+        {
+            "items": items,
+            "labels": DUE_LABELS,
+            "proof_labels": dict(PROOF_KINDS),
+            "horizon": horizon,
+            "today": today,
+        },
+    )
+
+
+def me(request: HttpRequest) -> HttpResponse:
+    own = (
+        Childminder.objects.filter(user=request.user).first()
+        if request.user.is_authenticated
+        else None
+    )
+    if own is None:
+        raise Http404
+    return redirect("childminding:childminder-detail", pk=own.pk)
