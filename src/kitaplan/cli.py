@@ -328,6 +328,49 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_payments(args: argparse.Namespace) -> int:
+    """Compute a month of childminder payments from files alone (no database)."""
+    from django.utils.translation import gettext as _
+
+    from kitaplan.exchange.childminding_payments import run_payments_cli
+    from kitaplan.web.imports.messages import describe_problem
+
+    run = run_payments_cli(
+        rates=[Path(p) for p in args.rates],
+        contracts=Path(args.contracts),
+        month=args.month,
+        out=Path(args.out),
+        insurance=Path(args.insurance) if args.insurance else None,
+        absences=Path(args.absences) if args.absences else None,
+        released=[Path(p) for p in args.released or ()],
+    )
+    if run.exit_code == EXIT_USAGE:
+        return _fail(_("Give --month as YYYY-MM and at least one --rates file."))
+    if run.exit_code != EXIT_OK or run.result is None:
+        print(_("The input was refused; nothing was written:"), file=sys.stderr)
+        for problem in run.problems:
+            print("  " + describe_problem(problem), file=sys.stderr)
+        return EXIT_PROBLEMS
+    result = run.result
+    corrections = sum(1 for line in result.lines if line.corrects_month)
+    total = f"{result.total_cents / 100:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    _say(
+        _(
+            "%(month)s: %(lines)s lines (%(corrections)s corrections) for %(people)s childminders, "
+            "total %(total)s EUR. Written: %(file)s"
+        )
+        % {
+            "month": result.month,
+            "lines": len(result.lines),
+            "corrections": corrections,
+            "people": len(result.totals_by_childminder()),
+            "total": total,
+            "file": args.out,
+        }
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kitaplan",
@@ -443,6 +486,26 @@ def build_parser() -> argparse.ArgumentParser:
         "lottery.csv of a run exported from the web application",
     )
     alloc.set_defaults(func=cmd_allocate)
+
+    pay = sub.add_parser(
+        "payments",
+        help="compute one month of childminder payments from rate tables and contracts",
+        description="Read dated rate tables (TOML) and care contracts (CSV), compute the monthly "
+        "payment (laufende Geldleistung) for the month and write one line per childminder, child "
+        "and component. Earlier released output files (--released) are recomputed; differences "
+        "become correction lines. Bad files are refused with file, row and field named (exit "
+        "code 1). See docs/domain/childminding-payments.md.",
+    )
+    pay.add_argument("--rates", action="append", required=True, help="rate table (repeatable)")
+    pay.add_argument("--contracts", required=True, help="contracts CSV file")
+    pay.add_argument("--month", required=True, help="month as YYYY-MM")
+    pay.add_argument("--out", required=True, help="output CSV file")
+    pay.add_argument("--insurance", help="insurance proofs CSV file")
+    pay.add_argument("--absences", help="absences CSV file")
+    pay.add_argument(
+        "--released", action="append", help="output of an earlier released run (repeatable)"
+    )
+    pay.set_defaults(func=cmd_payments)
     return parser
 
 

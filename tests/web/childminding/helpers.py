@@ -12,10 +12,12 @@ from tests.web.factories import SmallCity
 
 def childminder_objects(city: SmallCity, *, user=None) -> dict[str, int]:
     """A childminder the given adviser (service member) or childminder (own record) may see."""
-    service = AdvisoryService.objects.create(territory=city.territory, name="Fachberatung Test")
+    service = AdvisoryService.objects.create(
+        territory=city.territory, name=f"Fachberatung {AdvisoryService.objects.count() + 1}"
+    )
     cm = Childminder.objects.create(
         territory=city.territory,
-        number="TP-M",
+        number=f"TP-M{Childminder.objects.count() + 1}",
         name="Tagesmutter Matrix",
         care_location="own_home",
         area=city.areas[0],
