@@ -73,6 +73,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         create_demo_targets,
         load_demo,
     )
+    from kitaplan.web.payments.demo import create_demo_payments
+    from kitaplan.web.substitutes.demo import create_demo_wave, demo_wave_summary
 
     _say(_("Preparing the database …"))
     _migrate()
@@ -98,6 +100,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     pool_line = demo_pool_summary()
     if pool_line:
         _say(pool_line)
+    create_demo_payments()
+    create_demo_wave()
+    wave_line = demo_wave_summary()
+    if wave_line:
+        _say(wave_line)
     _say("")
     _say(_("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
     for account in accounts:

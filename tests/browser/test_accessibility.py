@@ -13,6 +13,7 @@ from tests.web.access_matrix import PAGES, Page
 from tests.web.allocation.helpers import allocation_objects
 from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
+from tests.web.payments.helpers import payment_objects
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,6 +92,7 @@ def test_every_page_is_accessible_for_every_role(live_server, page):
         provider = city.providers[0] if role == Role.FACILITY_MANAGER else None
         user = make_user(f"b-{role.value}", role, provider=provider)
         allocation = allocation_objects(city, parent=user if role == Role.PARENT else None)
+        allocation.update(payment_objects(city, user=user))
         allocation.update(childminder_objects(city, user=user))
         page.context.clear_cookies()
         log_in(page, live_server, f"b-{role.value}")
@@ -102,3 +104,41 @@ def test_every_page_is_accessible_for_every_role(live_server, page):
             assert_accessible(page, f"{page_spec.url_name}{page_spec.query} as {role.value}")
             checked += 1
     assert checked >= 20
+
+
+def test_the_childminding_pages_are_accessible_for_advisers_and_the_payment_office(
+    live_server, page
+):
+    """The Kindertagespflege pages (registry, substitutes, payments) with their forms, for the
+    roles that only appear there; the city-wide pages are checked above."""
+    city = make_city()
+    run = ImportRun.objects.create(
+        territory=city.territory,
+        kind="population",
+        mapping="kitaplan-population",
+        file_name="e.csv",
+        file_sha256="0" * 64,
+        status="refused",
+        actor_label="system",
+    )
+    prefixes = ("childminding:", "substitutes:", "payments:")
+    checked = 0
+    for role in (Role.CHILDMINDER_ADVISER, Role.PAYMENT_OFFICE):
+        user = make_user(f"c-{role.value}", role)
+        objects = allocation_objects(city)
+        objects.update(payment_objects(city, user=user))
+        objects.update(childminder_objects(city, user=user))
+        page.context.clear_cookies()
+        log_in(page, live_server, f"c-{role.value}")
+        for page_spec in PAGES:
+            if (
+                not page_spec.html
+                or role not in page_spec.allowed
+                or not page_spec.url_name.startswith(prefixes)
+            ):
+                continue
+            page.goto(live_server.url + url_for(page_spec, city, run, objects))
+            page.wait_for_load_state("networkidle")
+            assert_accessible(page, f"{page_spec.url_name}{page_spec.query} as {role.value}")
+            checked += 1
+    assert checked >= 15

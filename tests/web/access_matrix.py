@@ -26,7 +26,10 @@ OFFICE = frozenset({Role.ALLOCATION_OFFICE, Role.ADMIN})
 #: kwargs values resolved from tests.web.allocation.helpers.allocation_objects
 ALLOCATION_KEYS = frozenset({"round", "run", "application", "own_application"})
 #: kwargs values resolved from tests.web.childminding.helpers.childminder_objects
-CHILDMINDING_KEYS = frozenset({"childminder"})
+CHILDMINDING_KEYS = frozenset({"childminder", "absence"})
+#: kwargs values resolved from tests.web.payments.helpers.payment_objects
+PAYMENT_KEYS = frozenset({"payment_run", "payment_childminder", "rate_table"})
+PAYMENT_OFFICE = frozenset({Role.PAYMENT_OFFICE, Role.ADMIN})
 REGISTRY = frozenset({Role.ADMIN, Role.PAYMENT_OFFICE, Role.CHILDMINDER_ADVISER, Role.CHILDMINDER})
 REGISTRY_EDITORS = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
 
@@ -124,6 +127,37 @@ PAGES = [
     Page("childminding:due", REGISTRY, query="?format=csv", html=False),
     Page("childminding:childminder-detail", REGISTRY, kwargs={"pk": "childminder"}),
     Page("childminding:childminder-edit", REGISTRY_EDITORS, kwargs={"pk": "childminder"}),
+    Page("payments:overview", REGISTRY),
+    Page("payments:table-upload", PAYMENT_OFFICE),
+    Page("payments:table-upload", PAYMENT_OFFICE, query="?kind=fees"),
+    Page("payments:rate-table", PAYMENT_OFFICE, kwargs={"pk": "rate_table"}),
+    Page("payments:fees", REGISTRY),
+    Page("payments:run", PAYMENT_OFFICE, kwargs={"pk": "payment_run"}),
+    Page("payments:run-csv", PAYMENT_OFFICE, kwargs={"pk": "payment_run"}, html=False),
+    Page("payments:run-sepa", PAYMENT_OFFICE, kwargs={"pk": "payment_run"}, html=False),
+    Page(
+        "payments:statement",
+        REGISTRY,
+        kwargs={"pk": "payment_run", "childminder": "payment_childminder"},
+    ),
+    Page(
+        "payments:statement-pdf",
+        REGISTRY,
+        kwargs={"pk": "payment_run", "childminder": "payment_childminder"},
+        html=False,
+    ),
+    Page("substitutes:absence-list", REGISTRY_EDITORS | {Role.CHILDMINDER}),
+    Page(
+        "substitutes:absence-detail",
+        REGISTRY_EDITORS | {Role.CHILDMINDER},
+        kwargs={"pk": "absence"},
+    ),
+    Page(
+        "substitutes:contacts", REGISTRY_EDITORS | {Role.CHILDMINDER}, kwargs={"pk": "childminder"}
+    ),
+    Page("substitutes:report", REGISTRY_EDITORS),
+    Page("substitutes:report", REGISTRY_EDITORS, query="?format=csv", html=False),
+    Page("substitutes:notifications", REGISTRY_EDITORS | {Role.CHILDMINDER}),
     Page("imports:import-list", STEWARDS),
     Page("imports:import-new", STEWARDS),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),

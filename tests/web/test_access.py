@@ -8,10 +8,18 @@ from django.urls import get_resolver, reverse
 from kitaplan.web.core.access import SYSTEM, roles_of
 from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
-from tests.web.access_matrix import ALLOCATION_KEYS, CHILDMINDING_KEYS, NOT_PAGES, PAGES, Page
+from tests.web.access_matrix import (
+    ALLOCATION_KEYS,
+    CHILDMINDING_KEYS,
+    NOT_PAGES,
+    PAGES,
+    PAYMENT_KEYS,
+    Page,
+)
 from tests.web.allocation.helpers import allocation_objects
 from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
+from tests.web.payments.helpers import payment_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +32,13 @@ def city():
 def resolve(page: Page, city, user=None) -> str:
     kwargs = {}
     allocation = None
+    payments = None
     for key, value in page.kwargs.items():
-        if value in CHILDMINDING_KEYS:
+        if value in PAYMENT_KEYS:
+            if payments is None:
+                payments = payment_objects(city, user=user)
+            kwargs[key] = payments[value]
+        elif value in CHILDMINDING_KEYS:
             kwargs[key] = childminder_objects(city, user=user)[value]
         elif value in ALLOCATION_KEYS:
             if allocation is None:

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "kitaplan.web.budget",
     "kitaplan.web.allocation",
     "kitaplan.web.childminding",
+    "kitaplan.web.payments",
+    "kitaplan.web.substitutes",  # absences and substitute care
     "kitaplan.web.api",
 ]
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("budget/", include("kitaplan.web.budget.urls")),
     path("allocation/", include("kitaplan.web.allocation.urls")),
     path("childminding/", include("kitaplan.web.childminding.urls")),
+    path("payments/", include("kitaplan.web.payments.urls")),
+    path("substitutes/", include("kitaplan.web.substitutes.urls")),
     path("audit/", include("kitaplan.web.audit.urls")),
     path("api/", include("kitaplan.web.api.urls")),
     path("admin/", admin.site.urls),

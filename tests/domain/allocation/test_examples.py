@@ -147,3 +147,22 @@ def test_bad_input_is_refused():
     inst = make([("A", "u3", 1, 0, False)], [("x", "u3", False)], {"x": ["A"]})
     with pytest.raises(ValueError, match="lottery"):
         allocate(inst, lottery={})
+
+
+def test_the_iterative_mode_gives_the_facility_optimal_matching_in_a_cycle():
+    from kitaplan.domain.allocation import allocate, allocate_iterative
+
+    from .helpers import make
+
+    # a prefers A, b prefers B; but A ranks b first and B ranks a first.
+    instance = make(
+        [("A", "u3", 1, 0, False), ("B", "u3", 1, 0, False)],
+        [("a", "u3", False), ("b", "u3", False)],
+        {"a": ["A", "B"], "b": ["B", "A"]},
+        {("A", "b"): 0, ("A", "a"): 1, ("B", "a"): 0, ("B", "b"): 1},
+    )
+    lottery = {"a": 1, "b": 2}
+    assert allocate(instance, lottery=lottery).assignment == {"a": "A", "b": "B"}
+    iterative, log = allocate_iterative(instance, lottery=lottery)
+    assert iterative.assignment == {"a": "B", "b": "A"}
+    assert log[0] == (1, 2, 2)

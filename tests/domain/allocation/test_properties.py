@@ -171,3 +171,24 @@ def test_seat_types_follow_need():
     )
     result = run_allocation(inst, seed=3)
     assert result.seat_types == {"i": SeatType.INTEGRATION, "r": SeatType.REGULAR}
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances())
+def test_the_iterative_mode_is_stable_and_never_better_for_children(instance):
+    from kitaplan.domain.allocation import allocate_iterative
+
+    lottery = draw_lottery((c.child_id for c in instance.children), seed=3)
+    batch = allocate(instance, lottery=lottery)
+    iterative, log = allocate_iterative(instance, lottery=lottery)
+    assert not feasibility_problems(instance, iterative)
+    assert not blocking_pairs(instance, iterative)
+    # Lattice of stable matchings: the child-optimal one is weakly better for every child.
+    for child in instance.children:
+        wanted = list(instance.preferences.get(child.child_id, ()))
+        ranks = {f: k for k, f in enumerate(wanted)}
+        ranks[None] = len(wanted)
+        assert (
+            ranks[batch.assignment[child.child_id]] <= ranks[iterative.assignment[child.child_id]]
+        )
+    assert all(offers > 0 for _round, offers, _held in log)

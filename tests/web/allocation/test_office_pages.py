@@ -46,6 +46,7 @@ def test_the_office_sets_up_a_round_with_ordered_criteria(client, city):
             "response_days": "14",
             "max_choices": "5",
             "district_level": "district",
+            "mode": "batch",
             "criterion_sibling_at_facility": "2",
             "criterion_integration_need": "1",
             "criterion_age_at_start": "3",
@@ -76,6 +77,7 @@ def test_a_position_used_twice_is_refused_on_its_field(client, city):
             "offers_on": "2028-03-01",
             "response_days": "14",
             "max_choices": "5",
+            "mode": "batch",
             "criterion_sibling_at_facility": "1",
             "criterion_integration_need": "1",
         },
@@ -195,3 +197,46 @@ def test_statistics_count_unplaced_children_by_district(client, city):
     lines = response.content.decode().splitlines()
     assert lines[1].startswith("01;District 1;u3;3;1;1;0;2;1")
     assert client.get(reverse("allocation:application-list", args=[round_.pk])).status_code == 403
+
+
+def test_children_without_an_offer_show_in_the_planning_balance(client, city):
+    round_ = make_round(city)
+    for k in range(3):
+        apply(round_, city, f"K{k}", ["F1"])  # home area 0101 in district 01; one place at F1
+    publish_run(run=run_round(round_=round_, actor=SYSTEM), actor=SYSTEM, today=TODAY)
+    login(client, Role.PLANNER, city, name="planer")
+    response = client.get(reverse("planning:balance") + f"?territory={city.territory.code}")
+    text = response.content.decode()
+    assert "Ohne Angebot unter 3" in text and "Kita-Jahr 2027/28" in text
+    rows = {r.area.official_code: r for r in response.context["rows"]}
+    assert rows["01"].unplaced == {"u3": 2.0, "ue3": 0.0}
+    assert rows["02"].unplaced == {"u3": 0.0, "ue3": 0.0}
+    export = client.get(
+        reverse("planning:balance") + f"?territory={city.territory.code}&format=csv"
+    ).content.decode()
+    assert "Ohne Angebot unter 3 (Platzvergabe)" in export.splitlines()[0]
+
+
+def test_in_the_iterative_mode_a_facility_composes_its_group_by_its_own_order(client, city):
+    from kitaplan.web.allocation.models import AllocationRound
+    from kitaplan.web.allocation.services import reproduce
+
+    round_ = make_round(city, places={"F1": (2, 0), "F2": (0, 0), "F3": (0, 0)})
+    round_.mode = AllocationRound.ITERATIVE
+    round_.save()
+    kids = [apply(round_, city, f"K{k}", ["F1"]) for k in range(5)]
+    login(client, Role.FACILITY_MANAGER, city, name="kita")
+    url = reverse("allocation:facility-applicants", args=[round_.pk, city.facilities[0].pk])
+    page = client.get(url).content.decode()
+    assert "Ihre Reihenfolge" in page
+    # The Kita wants K4 and K2, in this order.
+    client.post(url, {"action": "order", f"order-{kids[4].pk}": "1", f"order-{kids[2].pk}": "2"})
+    run = run_round(round_=round_, actor=SYSTEM)
+    assigned = {ref for ref, f in run.result["assignment"].items() if f == "F1"}
+    assert assigned == {kids[4].reference, kids[2].reference}
+    assert run.check_problems == [] and reproduce(run)
+    assert run.result["rounds_log"][0][1] == 2  # two offers in the first round
+    office = login(client, Role.ALLOCATION_OFFICE, city, name="office2")
+    assert office
+    detail = client.get(reverse("allocation:run-detail", args=[run.pk])).content.decode()
+    assert "Angebotsrunden" in detail and "Nr. 2 in der eigenen Reihenfolge" in detail

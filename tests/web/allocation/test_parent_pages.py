@@ -68,8 +68,8 @@ def form_data(city, **overrides):
         "weekly_hours": "35",
         "home_area": str(city.areas[0].pk),
         "lives_in_municipality": "on",
-        "choice_1": str(facility(city, "F1").pk),
-        "choice_2": str(facility(city, "F2").pk),
+        "choice_1": f"f{facility(city, 'F1').pk}",
+        "choice_2": f"f{facility(city, 'F2').pk}",
         "choice_3": "",
     }
     data.update(overrides)
@@ -146,7 +146,7 @@ def test_only_parents_open_their_page_and_only_parents_or_office_register(client
 def test_a_facility_chosen_twice_is_refused_on_that_field(client, city, round_, parent):
     login(client, parent)
     url = reverse("allocation:application-new", kwargs={"round_pk": round_.pk})
-    f1 = str(facility(city, "F1").pk)
+    f1 = f"f{facility(city, 'F1').pk}"
     response = client.post(url, form_data(city, choice_2=f1))
     assert response.status_code == 200
     assert not Application.objects.exists()
@@ -235,8 +235,8 @@ def test_a_parent_changes_the_application_while_the_window_is_open(client, city,
     url = reverse("allocation:application-edit", kwargs={"pk": application.pk})
     page = client.get(url)
     assert page.status_code == 200
-    assert page.context["form"]["choice_2"].value() == facility(city, "F2").pk
-    f3 = str(facility(city, "F3").pk)
+    assert page.context["form"]["choice_2"].value() == f"f{facility(city, 'F2').pk}"
+    f3 = f"f{facility(city, 'F3').pk}"
     response = client.post(url, form_data(city, child_name="Anna", choice_2=f3))
     assert response.status_code == 302
     assert [c.facility.official_number for c in application.choices.order_by("rank")] == [
@@ -251,7 +251,7 @@ def test_editing_after_publication_is_refused_for_parents(client, city, round_, 
     login(client, parent)
     url = reverse("allocation:application-edit", kwargs={"pk": application.pk})
     assert client.get(url).status_code == 403
-    f2 = str(facility(city, "F2").pk)
+    f2 = f"f{facility(city, 'F2').pk}"
     assert client.post(url, form_data(city, choice_1=f2)).status_code == 403
     assert application.choices.get().facility.official_number == "F1"
     page = client.get(reverse("allocation:my-application", kwargs={"pk": application.pk}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kitaplan.web.allocation.models import AllocationRun, Offer
+from kitaplan.web.allocation.models import AllocationRun, Application, Offer
 from kitaplan.web.allocation.services import (
     AllocationError,
     answer_offer,
@@ -109,3 +109,51 @@ def test_a_child_too_old_for_the_round_is_refused(city):
     with pytest.raises(AllocationError) as refused:
         apply(round_, city, "Old", ["F1"], birth_date=dt.date(2020, 1, 1))
     assert refused.value.code == "age_outside_round"
+
+
+def test_a_childminder_takes_part_with_her_free_places(city):
+    import datetime as dt
+
+    from kitaplan.web.allocation.explanations import explain_child, facility_names
+    from kitaplan.web.allocation.models import RoundProgramme
+    from kitaplan.web.allocation.services import save_application
+    from kitaplan.web.allocation.statistics import round_statistics
+    from kitaplan.web.childminding.models import Childminder
+
+    round_ = make_round(city, places={"F1": (1, 0), "F2": (0, 0), "F3": (0, 0)})
+    cm = Childminder.objects.create(
+        territory=city.territory,
+        number="TP7",
+        name="Tagesmutter Sonne",
+        care_location="own_home",
+        area=city.areas[0],
+        lat=52.005,
+        lon=13.005,
+    )
+    RoundProgramme.objects.create(round=round_, childminder=cm, age_group="u3", capacity=1)
+    by_number = {f.official_number: f for f in city.facilities}
+    apps = []
+    for name in ("Ada", "Bo", "Cy"):
+        app = Application(
+            round=round_,
+            child_name=name,
+            birth_date=dt.date(2026, 1, 15),
+            desired_start=round_.care_start,
+            home_area=city.areas[0],
+            registered_on=dt.date(2026, 12, 1),
+        )
+        apps.append(
+            save_application(application=app, facilities=[by_number["F1"], cm], actor=SYSTEM)
+        )
+    run = run_round(round_=round_, actor=SYSTEM)
+    assignment = run.result["assignment"]
+    assert sorted(f or "" for f in assignment.values()) == ["", "F1", "KTP:TP7"]
+    assert publish_run(run=run, actor=SYSTEM, today=TODAY) == 2
+    offer = Offer.objects.get(childminder=cm)
+    assert offer.place == cm and offer.facility is None
+    at_cm = next(a for a in apps if assignment[a.reference] == "KTP:TP7")
+    explanation = explain_child(run, at_cm.reference, facility_names(run))
+    assert explanation.facility_name == "Tagespflegeperson Tagesmutter Sonne"
+    assert [r.facility_id for r in explanation.reasons] == ["F1"]
+    stats = round_statistics(round_)
+    assert stats.total.holding == 2 and stats.total.unplaced == 1

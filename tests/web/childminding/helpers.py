@@ -12,6 +12,17 @@ from tests.web.factories import SmallCity
 
 def childminder_objects(city: SmallCity, *, user=None) -> dict[str, int]:
     """A childminder the given adviser (service member) or childminder (own record) may see."""
+    existing = Childminder.objects.filter(user=user).first() if user is not None else None
+    if existing is not None:  # a childminder login has one record (another helper made it)
+        from kitaplan.web.substitutes.models import Absence
+
+        absent = Absence.objects.create(
+            childminder=existing,
+            start=dt.date(2026, 12, 7),
+            end=dt.date(2026, 12, 11),
+            kind="illness",
+        )
+        return {"childminder": existing.pk, "absence": absent.pk}
     service = AdvisoryService.objects.create(
         territory=city.territory, name=f"Fachberatung {AdvisoryService.objects.count() + 1}"
     )
@@ -31,4 +42,9 @@ def childminder_objects(city: SmallCity, *, user=None) -> dict[str, int]:
     if user is not None and Role.CHILDMINDER in roles_of(user):
         cm.user = user
         cm.save()
-    return {"childminder": cm.pk}
+    from kitaplan.web.substitutes.models import Absence
+
+    absent = Absence.objects.create(
+        childminder=cm, start=dt.date(2026, 12, 7), end=dt.date(2026, 12, 11), kind="illness"
+    )
+    return {"childminder": cm.pk, "absence": absent.pk}

@@ -10,8 +10,10 @@ from kitaplan.domain.allocation.chances import (
 )
 from kitaplan.domain.allocation.engine import (
     allocate,
+    allocate_iterative,
     deferred_acceptance,
     draw_lottery,
+    facility_proposing,
     run_allocation,
 )
 from kitaplan.domain.allocation.explain import (
@@ -65,6 +67,8 @@ __all__ = [
     "Reason",
     "SeatType",
     "allocate",
+    "allocate_iterative",
+    "facility_proposing",
     "blocking_pairs",
     "deferred_acceptance",
     "draw_lottery",

@@ -27,7 +27,7 @@ with indifferences" (AER 2009) on single tie-breaking; docs/domain/allocation.md
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from heapq import heappush, heapreplace
 
 import numpy as np
@@ -89,8 +89,78 @@ def deferred_acceptance(
     return assigned
 
 
-def allocate(instance: AllocationInstance, *, lottery: Mapping[str, int]) -> Allocation:
-    """Run both steps with the given lottery numbers (see the module docstring)."""
+def facility_proposing(
+    lists: Sequence[Sequence[int]],
+    keys: Sequence[Sequence[int]],
+    capacities: Sequence[int],
+    lottery: Sequence[int],
+    modulus: int,
+    log: list[tuple[int, int, int]] | None = None,
+) -> list[int]:
+    """The iterative mode (KitaMatch): facilities make offers round by round.
+
+    In every round each programme with free places offers them to its next applicants in its
+    order (smallest key first) that it has not offered yet; every child keeps the best offer it
+    holds (by its own list) and releases the others; released places are offered again in the
+    next round. It stops when no programme makes a new offer. This is facility-proposing
+    deferred acceptance: the result is stable and the best stable matching *for the facilities*
+    (it may differ from the child-optimal one of :func:`deferred_acceptance`; children can then
+    gain by leaving facilities off their list, which is why the batch mode is the default).
+    ``log`` receives ``(round, offers made, places held)`` per round. Same arguments and result
+    as :func:`deferred_acceptance`.
+    """
+    del lottery, modulus  # keys are already strict; kept for the common signature
+    applicants: list[list[tuple[int, int]]] = [[] for _ in capacities]
+    rank_of: list[dict[int, int]] = [{} for _ in lists]
+    for child, (entries, child_keys) in enumerate(zip(lists, keys, strict=True)):
+        for position, (programme, key) in enumerate(zip(entries, child_keys, strict=True)):
+            applicants[programme].append((key, child))
+            rank_of[child][programme] = position
+    for queue in applicants:
+        queue.sort()
+    pointer = [0] * len(capacities)
+    holders: list[set[int]] = [set() for _ in capacities]
+    assigned = [-1] * len(lists)
+    round_number = 0
+    while True:
+        offers: dict[int, list[int]] = {}
+        made = 0
+        for programme, capacity in enumerate(capacities):
+            free = capacity - len(holders[programme])
+            queue = applicants[programme]
+            while free > 0 and pointer[programme] < len(queue):
+                child = queue[pointer[programme]][1]
+                pointer[programme] += 1
+                offers.setdefault(child, []).append(programme)
+                free -= 1
+                made += 1
+        if not made:
+            break
+        round_number += 1
+        for child, programmes in offers.items():
+            current = assigned[child]
+            options = programmes + ([current] if current >= 0 else [])
+            best = min(options, key=rank_of[child].__getitem__)
+            if current >= 0 and current != best:
+                holders[current].discard(child)
+            assigned[child] = best
+            holders[best].add(child)
+        if log is not None:
+            log.append((round_number, made, sum(len(h) for h in holders)))
+    return assigned
+
+
+def allocate(
+    instance: AllocationInstance,
+    *,
+    lottery: Mapping[str, int],
+    solver: Callable[..., list[int]] = deferred_acceptance,
+) -> Allocation:
+    """Run both steps with the given lottery numbers (see the module docstring).
+
+    ``solver`` is :func:`deferred_acceptance` (batch mode, child-optimal) or
+    :func:`facility_proposing` (iterative mode, facility-optimal).
+    """
     programmes = instance.programmes
     index = {(p.facility_id, p.age_group): k for k, p in enumerate(programmes)}
     default = instance.default_class
@@ -130,7 +200,7 @@ def allocate(instance: AllocationInstance, *, lottery: Mapping[str, int]) -> All
     # Step 1: integration places.
     capacities_1 = [p.integration_places for p in programmes]
     lists, keys, numbers = market(need, age)
-    result_1 = deferred_acceptance(lists, keys, capacities_1, numbers, modulus)
+    result_1 = solver(lists, keys, capacities_1, numbers, modulus)
     held_1 = (
         np.bincount(
             np.asarray([k for k in result_1 if k >= 0], dtype=np.int64), minlength=len(programmes)
@@ -146,7 +216,7 @@ def allocate(instance: AllocationInstance, *, lottery: Mapping[str, int]) -> All
     ]
     capacities_2 = [p.regular_places + released[k] for k, p in enumerate(programmes)]
     lists, keys, numbers = market(other, age)
-    result_2 = deferred_acceptance(lists, keys, capacities_2, numbers, modulus)
+    result_2 = solver(lists, keys, capacities_2, numbers, modulus)
 
     assignment: dict[str, str | None] = {}
     seat_types: dict[str, SeatType] = {}
@@ -198,6 +268,24 @@ def allocate(instance: AllocationInstance, *, lottery: Mapping[str, int]) -> All
             if released[k]
         },
     )
+
+
+def allocate_iterative(
+    instance: AllocationInstance, *, lottery: Mapping[str, int]
+) -> tuple[Allocation, list[tuple[int, int, int]]]:
+    """Both steps in the iterative mode; also returns the log of offer rounds (both steps)."""
+    log: list[tuple[int, int, int]] = []
+
+    def solver(
+        lists: Sequence[Sequence[int]],
+        keys: Sequence[Sequence[int]],
+        capacities: Sequence[int],
+        numbers: Sequence[int],
+        modulus: int,
+    ) -> list[int]:
+        return facility_proposing(lists, keys, capacities, numbers, modulus, log=log)
+
+    return allocate(instance, lottery=lottery, solver=solver), log
 
 
 def run_allocation(instance: AllocationInstance, *, seed: int) -> Allocation:

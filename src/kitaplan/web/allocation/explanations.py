@@ -49,13 +49,22 @@ def criterion_text(criterion: Criterion, value: int) -> str:
     return f"{label}: {_('yes') if value == 0 else _('no')}"
 
 
-def class_text(run: AllocationRun, priority_class: int | None) -> str:
-    """What a priority class of this run stands for, in words."""
+def class_text(
+    run: AllocationRun, priority_class: int | None, facility_id: str | None = None
+) -> str:
+    """What a priority class of this run stands for, in words (at ``facility_id`` when the
+    facility ranked its applicants itself in the iterative mode)."""
     if priority_class is None:
         return "–"
     shift = run.inputs.get("class_shift", 0)
     if shift and priority_class == 0:
         return _("already holds a place here (guaranteed)")
+    order = run.inputs.get("own_orders", {}).get(facility_id or "")
+    if order:
+        position = priority_class - shift
+        if position < len(order):
+            return _("no. %(n)s in the facility's own order") % {"n": position + 1}
+        priority_class -= len(order)
     values = run.inputs["class_values"]
     index = priority_class - shift
     if not 0 <= index < len(values):
@@ -107,10 +116,10 @@ def reason_text(run: AllocationRun, item: Explanation, age_group: str) -> str:
     ) % {
         "seat": SEAT_TEXT[item.seat_type.value],
         "cut_class": item.cutoff_class,
-        "cut_text": class_text(run, item.cutoff_class),
+        "cut_text": class_text(run, item.cutoff_class, item.facility_id),
         "cut_lottery": item.cutoff_lottery,
         "own_class": item.child_class,
-        "own_text": class_text(run, item.child_class),
+        "own_text": class_text(run, item.child_class, item.facility_id),
         "own_lottery": item.child_lottery,
     }
 
@@ -192,19 +201,24 @@ def waiting_list(
         rows.append(((cls, allocation.lottery[child.child_id]), child.child_id, got))
     rows.sort()
     return [
-        WaitingEntry(k, ref, key[0], class_text(run, key[0]), key[1], got)
+        WaitingEntry(k, ref, key[0], class_text(run, key[0], facility_id), key[1], got)
         for k, (key, ref, got) in enumerate(rows, start=1)
     ]
 
 
 def facility_names(run: AllocationRun) -> dict[str, str]:
+    """Code in the run → name, for facilities and childminders ("Kindertagespflege …")."""
+    from kitaplan.web.childminding.models import Childminder
     from kitaplan.web.facilities.models import Facility
 
-    return dict(
+    names = dict(
         Facility.objects.filter(territory=run.round.territory).values_list(
             "official_number", "name"
         )
     )
+    for childminder in Childminder.objects.filter(territory=run.round.territory):
+        names[childminder.official_number] = _("Childminder %(name)s") % {"name": childminder.name}
+    return names
 
 
 def run_summary(run: AllocationRun) -> dict[str, Any]:

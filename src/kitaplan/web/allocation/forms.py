@@ -55,6 +55,46 @@ def home_areas(round_: AllocationRound, current: Area | None = None) -> QuerySet
     return Area.objects.filter(Q(territory=round_.territory) & scope).distinct().order_by("name")
 
 
+def round_places(round_: AllocationRound) -> list[tuple[str, Any]]:
+    """Facilities and childminders that released places in the round: ("f12" / "c7", object)."""
+    from kitaplan.web.childminding.models import Childminder
+
+    childminders = (
+        Childminder.objects.filter(round_programmes__round=round_)
+        .select_related("area")
+        .distinct()
+        .order_by("name", "number")
+    )
+    return [(f"f{f.pk}", f) for f in round_facilities(round_)] + [
+        (f"c{c.pk}", c) for c in childminders
+    ]
+
+
+def place_label(place: Any) -> str:
+    if isinstance(place, Facility):
+        address = place.address
+        return f"{place.name} – {address}" if address else place.name
+    area = f" ({place.area.name})" if place.area_id else ""
+    return gettext("Childminder %(name)s") % {"name": place.name} + area
+
+
+def place_code(place: Any) -> str:
+    return f"f{place.pk}" if isinstance(place, Facility) else f"c{place.pk}"
+
+
+class PlaceChoiceField(forms.ChoiceField):
+    """A Kita or a childminder of the round; cleans to the object (or ``None`` when empty)."""
+
+    def __init__(self, *, places: list[tuple[str, Any]], empty_label: str, **kwargs: Any) -> None:
+        self.places = dict(places)
+        choices = [("", empty_label)] + [(code, place_label(obj)) for code, obj in places]
+        super().__init__(choices=choices, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        code = super().clean(value)
+        return self.places.get(code) if code else None
+
+
 class FacilityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Facility) -> str:
         address = obj.address
@@ -139,10 +179,11 @@ class ApplicationForm(forms.Form):
                 "Choose the facilities that a brother or sister of the child attends "
                 "(several with the Ctrl key)."
             )
+        places = round_places(round_)
         for rank in range(1, round_.max_choices + 1):
-            self.fields[f"choice_{rank}"] = FacilityChoiceField(
+            self.fields[f"choice_{rank}"] = PlaceChoiceField(
                 label=choice_label(rank),
-                queryset=facilities,
+                places=places,
                 required=rank == 1,
                 empty_label=_("Please choose") if rank == 1 else _("– none –"),
             )
@@ -172,7 +213,7 @@ class ApplicationForm(forms.Form):
             "social_urgency": application.social_urgency,
         }
         for choice in application.choices.all():
-            initial[f"choice_{choice.rank}"] = choice.facility_id
+            initial[f"choice_{choice.rank}"] = place_code(choice.place)
         return initial
 
     @property
@@ -206,21 +247,24 @@ class ApplicationForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        seen: dict[int, int] = {}
+        seen: dict[str, int] = {}
         for rank in range(1, self.round.max_choices + 1):
             facility = data.get(f"choice_{rank}")
             if facility is None:
                 continue
-            if facility.pk in seen:
+            if place_code(facility) in seen:
                 self.add_error(
                     f"choice_{rank}",
                     gettext(
                         "%(facility)s is already your %(choice)s. Choose each facility only once."
                     )
-                    % {"facility": facility.name, "choice": choice_label(seen[facility.pk])},
+                    % {
+                        "facility": facility.name,
+                        "choice": choice_label(seen[place_code(facility)]),
+                    },
                 )
             else:
-                seen[facility.pk] = rank
+                seen[place_code(facility)] = rank
         name, birth = data.get("child_name"), data.get("birth_date")
         if self.duplicates is not None and name and birth:
             twins = self.duplicates.filter(

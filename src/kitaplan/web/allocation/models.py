@@ -9,6 +9,7 @@ are JSON snapshots, so a later rerun can reproduce it exactly.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -59,6 +60,19 @@ class AllocationRound(models.Model):
         blank=True,
         help_text=_("Area level code used by the criterion 'lives in the facility's district'."),
     )
+    BATCH = "batch"
+    ITERATIVE = "iterative"
+    MODE_CHOICES = [
+        (BATCH, _("batch: the child-optimal allocation in one run (recommended)")),
+        (
+            ITERATIVE,
+            _(
+                "iterative: facilities make offers round by round; facilities that compose "
+                "their groups rank their applicants themselves"
+            ),
+        ),
+    ]
+    mode = models.CharField(_("mode"), max_length=10, choices=MODE_CHOICES, default=BATCH)
     lottery_seed = models.BigIntegerField(_("lottery seed"), null=True, blank=True)
     seed_drawn_at = models.DateTimeField(_("seed drawn at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -125,12 +139,31 @@ class RoundProgramme(models.Model):
     facility = models.ForeignKey(
         Facility,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="round_programmes",
         verbose_name=_("facility"),
+    )
+    childminder = models.ForeignKey(
+        "childminding.Childminder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="round_programmes",
+        verbose_name=_("childminder"),
     )
     age_group = models.CharField(_("age group"), max_length=8, choices=AGE_GROUP_CHOICES)
     capacity = models.PositiveIntegerField(_("places"))
     integration_places = models.PositiveIntegerField(_("of which integration places"), default=0)
+    own_order = models.JSONField(
+        _("the facility's own order of applicants"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Iterative mode only: application references in the order the facility makes its "
+            "offers (it composes its group itself); applicants not listed follow by the criteria."
+        ),
+    )
     release_unused = models.BooleanField(
         _("release unused integration places"),
         default=False,
@@ -145,14 +178,28 @@ class RoundProgramme(models.Model):
             models.UniqueConstraint(
                 fields=["round", "facility", "age_group"], name="unique_round_programme"
             ),
+            models.UniqueConstraint(
+                fields=["round", "childminder", "age_group"],
+                name="unique_round_childminder_programme",
+            ),
             models.CheckConstraint(
                 name="integration_places_within_capacity",
                 condition=models.Q(integration_places__lte=models.F("capacity")),
             ),
+            models.CheckConstraint(
+                name="programme_has_one_place",
+                condition=models.Q(facility__isnull=False, childminder__isnull=True)
+                | models.Q(facility__isnull=True, childminder__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.facility} {self.get_age_group_display()}: {self.capacity}"
+        return f"{self.place} {self.get_age_group_display()}: {self.capacity}"
+
+    @property
+    def place(self) -> Any:
+        """The facility or the childminder whose places these are."""
+        return self.facility or self.childminder
 
 
 class FacilityCriterion(models.Model):
@@ -259,8 +306,18 @@ class ApplicationChoice(models.Model):
     facility = models.ForeignKey(
         Facility,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="application_choices",
         verbose_name=_("facility"),
+    )
+    childminder = models.ForeignKey(
+        "childminding.Childminder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="application_choices",
+        verbose_name=_("childminder"),
     )
     own_criteria_met = models.ManyToManyField(
         FacilityCriterion,
@@ -278,10 +335,22 @@ class ApplicationChoice(models.Model):
             models.UniqueConstraint(
                 fields=["application", "facility"], name="unique_choice_facility"
             ),
+            models.UniqueConstraint(
+                fields=["application", "childminder"], name="unique_choice_childminder"
+            ),
+            models.CheckConstraint(
+                name="choice_has_one_place",
+                condition=models.Q(facility__isnull=False, childminder__isnull=True)
+                | models.Q(facility__isnull=True, childminder__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} {self.rank}. {self.facility}"
+        return f"{self.application} {self.rank}. {self.place}"
+
+    @property
+    def place(self) -> Any:
+        return self.facility or self.childminder
 
 
 class AllocationRun(models.Model):
@@ -362,7 +431,20 @@ class Offer(models.Model):
         verbose_name=_("application"),
     )
     facility = models.ForeignKey(
-        Facility, on_delete=models.PROTECT, related_name="offers", verbose_name=_("facility")
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name=_("facility"),
+    )
+    childminder = models.ForeignKey(
+        "childminding.Childminder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name=_("childminder"),
     )
     age_group = models.CharField(_("age group"), max_length=8, choices=AGE_GROUP_CHOICES)
     seat_type = models.CharField(_("kind of place"), max_length=12)
@@ -384,4 +466,8 @@ class Offer(models.Model):
         ordering = ["application", "-run__number"]
 
     def __str__(self) -> str:
-        return f"{self.application} → {self.facility} ({self.status})"
+        return f"{self.application} → {self.place} ({self.status})"
+
+    @property
+    def place(self) -> Any:
+        return self.facility or self.childminder

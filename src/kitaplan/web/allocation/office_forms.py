@@ -30,6 +30,7 @@ class RoundForm(forms.ModelForm):
             "response_days",
             "max_choices",
             "district_level",
+            "mode",
         ]
         widgets = {
             "care_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -85,17 +86,39 @@ class RoundForm(forms.ModelForm):
 
 
 class ProgrammeForm(forms.ModelForm):
+    """Places of a facility or, for the office, of a childminder (free places in Kindertagespflege)."""
+
     class Meta:
         model = RoundProgramme
-        fields = ["facility", "age_group", "capacity", "integration_places", "release_unused"]
+        fields = [
+            "facility",
+            "childminder",
+            "age_group",
+            "capacity",
+            "integration_places",
+            "release_unused",
+        ]
 
-    def __init__(self, *args: Any, facilities: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, facilities: Any = None, childminders: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if facilities is not None:
             self.fields["facility"].queryset = facilities.order_by("name")
+        if childminders is None:
+            del self.fields["childminder"]
+        else:
+            self.fields["childminder"].queryset = childminders.order_by("name")
+            self.fields["childminder"].help_text = gettext_lazy(
+                "Instead of a facility: a childminder's free places in Kindertagespflege."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        has_facility = data.get("facility") is not None
+        has_childminder = data.get("childminder") is not None
+        if has_facility == has_childminder:
+            self.add_error("facility", _("Choose either a facility or a childminder."))
         capacity, integration = data.get("capacity"), data.get("integration_places")
         if capacity is not None and integration is not None and integration > capacity:
             self.add_error(

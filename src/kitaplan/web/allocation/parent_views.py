@@ -120,14 +120,14 @@ def current_offer(offers: list[Offer]) -> Offer | None:
 
 
 def status_of(application: Application, offers: list[Offer], published: bool) -> Status:
-    ranks = {c.facility_id: c.rank for c in application.choices.all()}
+    ranks = {c.place.official_number: c.rank for c in application.choices.all()}
     offer = current_offer(offers)
     if application.withdrawn:
         return Status("withdrawn", _("Withdrawn: the child no longer takes part in this round."))
     if offer is not None:
-        rank = ranks.get(offer.facility_id)
+        rank = ranks.get(offer.place.official_number)
         values = {
-            "facility": offer.facility.name,
+            "facility": offer.place.name,
             "rank": rank or "–",
             "day": formats.date_format(offer.respond_by, "SHORT_DATE_FORMAT"),
         }
@@ -173,8 +173,11 @@ def status_of(application: Application, offers: list[Offer], published: bool) ->
 
 def _with_details(applications: Any) -> Any:
     return applications.select_related("round__territory", "home_area").prefetch_related(
-        Prefetch("choices", ApplicationChoice.objects.select_related("facility").order_by("rank")),
-        Prefetch("offers", Offer.objects.select_related("facility", "run")),
+        Prefetch(
+            "choices",
+            ApplicationChoice.objects.select_related("facility", "childminder").order_by("rank"),
+        ),
+        Prefetch("offers", Offer.objects.select_related("facility", "childminder", "run")),
         "siblings_at",
     )
 
@@ -340,7 +343,11 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.withdraw_application(application=application, actor=request.user)
         messages.success(request, _("The application was withdrawn."))
         return _back_to(request, application)
-    holds = application.offers.filter(status__in=Offer.HOLDING).select_related("facility").first()
+    holds = (
+        application.offers.filter(status__in=Offer.HOLDING)
+        .select_related("facility", "childminder")
+        .first()
+    )
     return render(
         request,
         "allocation/parent_withdraw.html",
@@ -363,7 +370,9 @@ def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
         offers = Offer.objects.filter(application__in=selectors.own_applications(request.user))
     else:
         raise PermissionDenied
-    offer = get_object_or_404(offers.select_related("application__round", "facility", "run"), pk=pk)
+    offer = get_object_or_404(
+        offers.select_related("application__round", "facility", "childminder", "run"), pk=pk
+    )
     application = offer.application
     answer = request.POST.get("answer")
     if answer not in ("accept", "decline"):
@@ -390,11 +399,11 @@ def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if answer == "accept":
         messages.success(
             request,
-            _("The place at %(facility)s was accepted.") % {"facility": offer.facility.name},
+            _("The place at %(facility)s was accepted.") % {"facility": offer.place.name},
         )
     else:
         messages.success(
             request,
-            _("The place at %(facility)s was declined.") % {"facility": offer.facility.name},
+            _("The place at %(facility)s was declined.") % {"facility": offer.place.name},
         )
     return _back_to(request, application)

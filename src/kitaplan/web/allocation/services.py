@@ -39,6 +39,7 @@ from kitaplan.domain.allocation import (
     SeatType,
     age_group_at,
     allocate,
+    allocate_iterative,
     blocking_pairs,
     draw_lottery,
     draw_seed,
@@ -168,6 +169,29 @@ def save_facility_criteria(
     return kept
 
 
+def save_own_order(
+    *, round_: AllocationRound, facility: Facility, references: Sequence[str], actor: Any
+) -> None:
+    """Iterative mode: the order in which a facility makes its offers (it composes its group)."""
+    known = set(
+        ApplicationChoice.objects.filter(application__round=round_, facility=facility).values_list(
+            "application__reference", flat=True
+        )
+    )
+    order = [r for r in dict.fromkeys(references) if r in known]
+    with transaction.atomic():
+        programmes = RoundProgramme.objects.filter(round=round_, facility=facility)
+        before = [p.own_order for p in programmes]
+        programmes.update(own_order=order)
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.ALLOCATION_FACILITY_CRITERIA_SAVED,
+            target=facility,
+            before={"round": round_.pk, "own_order": before[0] if before else []},
+            after={"round": round_.pk, "own_order": order},
+        )
+
+
 def set_own_criteria_met(
     *, choice: ApplicationChoice, criteria: Iterable[FacilityCriterion], actor: Any
 ) -> None:
@@ -209,7 +233,7 @@ def save_application(
         raise AllocationError("no_choice")
     if len(facilities) > round_.max_choices:
         raise AllocationError("too_many_choices", str(round_.max_choices))
-    if len({f.pk for f in facilities}) != len(facilities):
+    if len({(place_is_childminder(f), f.pk) for f in facilities}) != len(facilities):
         raise AllocationError("facility_twice")
     if age_group_at(application.birth_date, round_.care_start) is None:
         raise AllocationError("age_outside_round")
@@ -223,12 +247,21 @@ def save_application(
         if created:
             application.reference = next_reference(round_)
         application.save()
-        kept = {c.facility_id: c for c in application.choices.all()}
-        application.choices.exclude(facility__in=facilities).delete()
+
+        def key(place: Any) -> tuple[str, int]:
+            return ("c" if place_is_childminder(place) else "f", place.pk)
+
+        wanted = {key(p) for p in facilities}
+        kept = {}
+        for choice in application.choices.all():
+            if key(choice.place) in wanted:
+                kept[key(choice.place)] = choice
+            else:
+                choice.delete()
         application.choices.update(rank=models_offset())
-        for rank, facility in enumerate(facilities, start=1):
-            choice = kept.get(facility.pk) or ApplicationChoice(
-                application=application, facility=facility
+        for rank, place in enumerate(facilities, start=1):
+            choice = kept.get(key(place)) or ApplicationChoice(
+                application=application, **place_fields(place)
             )
             choice.rank = rank
             choice.save()
@@ -243,6 +276,30 @@ def save_application(
     return application
 
 
+def place_is_childminder(place: Any) -> bool:
+    from kitaplan.web.childminding.models import Childminder
+
+    return isinstance(place, Childminder)
+
+
+def place_fields(place: Any) -> dict[str, Any]:
+    """``facility=`` or ``childminder=`` for a model row that points to either."""
+    return {"childminder": place} if place_is_childminder(place) else {"facility": place}
+
+
+def place_index(round_: AllocationRound) -> dict[str, Any]:
+    """Code in allocation instances → facility or childminder of the round's territory."""
+    from kitaplan.web.childminding.models import Childminder
+
+    index: dict[str, Any] = {
+        f.official_number: f for f in Facility.objects.filter(territory=round_.territory)
+    }
+    index.update(
+        {c.official_number: c for c in Childminder.objects.filter(territory=round_.territory)}
+    )
+    return index
+
+
 def models_offset() -> Any:
     """Move ranks out of the way (rank + 1000) before renumbering, for the unique constraint."""
     from django.db.models import F
@@ -253,7 +310,8 @@ def models_offset() -> Any:
 def _application_snapshot(application: Application) -> dict[str, Any]:
     data = snapshot(application)
     data["choices"] = list(
-        application.choices.order_by("rank").values_list("facility__official_number", flat=True)
+        c.place.official_number
+        for c in application.choices.order_by("rank").select_related("facility", "childminder")
     )
     data["siblings_at"] = sorted(application.siblings_at.values_list("official_number", flat=True))
     return data
@@ -304,13 +362,17 @@ class RoundData:
     instance: AllocationInstance
     table: PriorityTable
     applications: dict[str, Application]
+    #: Iterative mode: facility id → its own order of application references.
+    own_orders: dict[str, list[str]]
 
 
 def active_applications(round_: AllocationRound) -> list[Application]:
     return list(
         Application.objects.filter(round=round_, withdrawn=False)
         .select_related("home_area")
-        .prefetch_related("choices__facility", "choices__own_criteria_met", "siblings_at")
+        .prefetch_related(
+            "choices__facility", "choices__childminder", "choices__own_criteria_met", "siblings_at"
+        )
         .order_by("reference")
     )
 
@@ -320,15 +382,15 @@ def round_data(round_: AllocationRound, applications: list[Application] | None =
     districts = district_codes(round_)
     programmes = tuple(
         Programme(
-            facility_id=p.facility.official_number,
+            facility_id=p.place.official_number,
             age_group=p.age_group,
             capacity=p.capacity,
             integration_places=p.integration_places,
             release_unused=p.release_unused,
         )
         for p in RoundProgramme.objects.filter(round=round_)
-        .select_related("facility")
-        .order_by("facility__official_number", "age_group")
+        .select_related("facility", "childminder")
+        .order_by("facility__official_number", "childminder__number", "age_group")
     )
     own_counts: dict[str, int] = {}
     for number in FacilityCriterion.objects.filter(round=round_).values_list(
@@ -344,11 +406,11 @@ def round_data(round_: AllocationRound, applications: list[Application] | None =
         if age is None:
             continue
         choices = sorted(app.choices.all(), key=lambda c: c.rank)
-        listed = tuple(c.facility.official_number for c in choices)
+        listed = tuple(c.place.official_number for c in choices)
         for choice in choices:
-            number = choice.facility.official_number
+            number = choice.place.official_number
             if number not in facts:
-                area_id = choice.facility.area_id
+                area_id = choice.place.area_id
                 facts[number] = FacilityFacts(
                     number,
                     district=districts.get(area_id) if area_id else None,
@@ -358,7 +420,7 @@ def round_data(round_: AllocationRound, applications: list[Application] | None =
         for choice in choices:
             met = frozenset(c.position for c in choice.own_criteria_met.all())
             if met:
-                own[choice.facility.official_number] = met
+                own[choice.place.official_number] = met
         children.append(Child(app.reference, age.value, app.integration_need))
         preferences[app.reference] = listed
         applicants.append(
@@ -382,26 +444,40 @@ def round_data(round_: AllocationRound, applications: list[Application] | None =
         start=round_.care_start,
         reference=round_.applications_open,
     )
+    priorities = dict(table.classes)
+    own_orders: dict[str, list[str]] = {}
+    if round_.mode == AllocationRound.ITERATIVE:
+        for programme in RoundProgramme.objects.filter(round=round_).select_related(
+            "facility", "childminder"
+        ):
+            if programme.own_order:
+                own_orders[programme.place.official_number] = list(programme.own_order)
+        for facility_id, order in own_orders.items():
+            position = {ref: k for k, ref in enumerate(order)}
+            for (f, child_id), cls in list(priorities.items()):
+                if f == facility_id:
+                    priorities[(f, child_id)] = position.get(child_id, len(order) + cls)
     instance = AllocationInstance(
         programmes=programmes,
         children=tuple(children),
         preferences=preferences,
-        priorities=dict(table.classes),
+        priorities=priorities,
     )
-    return RoundData(instance, table, {a.reference: a for a in apps})
+    return RoundData(instance, table, {a.reference: a for a in apps}, own_orders)
 
 
 def holdings(round_: AllocationRound) -> tuple[dict[str, str], set[str]]:
     """Who holds which place (open or accepted offers) and who has left the round."""
     held: dict[str, str] = {}
     answered: set[str] = set()
-    for reference, status, facility in (
+    for offer in (
         Offer.objects.filter(application__round=round_)
+        .select_related("application", "facility", "childminder")
         .order_by("application__reference", "run__number")
-        .values_list("application__reference", "status", "facility__official_number")
     ):
+        reference, status = offer.application.reference, offer.status
         if status in Offer.HOLDING:
-            held[reference] = facility
+            held[reference] = offer.place.official_number
         elif status in (Offer.DECLINED, Offer.EXPIRED):
             answered.add(reference)
     leaving = {r for r in answered if r not in held}
@@ -544,7 +620,11 @@ def run_round(
                 leaving={c for c in leaving if c in data.applications},
             )
         lottery = {c.child_id: lottery[c.child_id] for c in instance.children}
-        result = allocate(instance, lottery=lottery)
+        rounds_log: list[tuple[int, int, int]] = []
+        if round_.mode == AllocationRound.ITERATIVE:
+            result, rounds_log = allocate_iterative(instance, lottery=lottery)
+        else:
+            result = allocate(instance, lottery=lottery)
         problems = feasibility_problems(instance, result) + [
             f"blocking pair: {p.child_id} at {p.facility_id}"
             for p in blocking_pairs(instance, result)
@@ -563,6 +643,8 @@ def run_round(
             "criteria": [c.value for c in data.table.criteria],
             "class_values": [list(v) for v in data.table.class_values],
             "class_shift": 1 if published else 0,
+            "mode": round_.mode,
+            "own_orders": data.own_orders,
             "care_start": round_.care_start.isoformat(),
         }
         number = (round_.runs.aggregate(m=Max("number"))["m"] or 0) + 1
@@ -574,7 +656,7 @@ def run_round(
             code_version=code_version(),
             inputs=inputs,
             inputs_sha256=_sha256(inputs),
-            result=allocation_to_json(result),
+            result={**allocation_to_json(result), "rounds_log": rounds_log},
             check_problems=problems,
             created_by=_user(actor),
         )
@@ -601,8 +683,14 @@ def run_round(
 def reproduce(run: AllocationRun) -> bool:
     """Rerun the stored inputs with the stored lottery: is the result identical?"""
     instance = instance_from_json(run.inputs["instance"])
-    result = allocate(instance, lottery=run.inputs["lottery"])
-    return allocation_to_json(result) == run.result
+    log: list[tuple[int, int, int]] = []
+    if run.inputs.get("mode") == AllocationRound.ITERATIVE:
+        result, log = allocate_iterative(instance, lottery=run.inputs["lottery"])
+    else:
+        result = allocate(instance, lottery=run.inputs["lottery"])
+    stored = {k: v for k, v in run.result.items() if k != "rounds_log"}
+    logged = [list(entry) for entry in run.result.get("rounds_log", [])]
+    return allocation_to_json(result) == stored and [list(e) for e in log] == logged
 
 
 def stored_allocation(run: AllocationRun) -> tuple[AllocationInstance, Allocation]:
@@ -646,9 +734,7 @@ def publish_run(*, run: AllocationRun, actor: Any, today: dt.date | None = None)
             a.reference: a
             for a in Application.objects.filter(round=round_, reference__in=references)
         }
-        facilities = {
-            f.official_number: f for f in Facility.objects.filter(territory=round_.territory)
-        }
+        places = place_index(round_)
         ages = {c[0]: c[1] for c in run.inputs["instance"]["children"]}
         made = 0
         for reference, facility_id in run.result["assignment"].items():
@@ -659,7 +745,7 @@ def publish_run(*, run: AllocationRun, actor: Any, today: dt.date | None = None)
             Offer.objects.create(
                 run=run,
                 application=application,
-                facility=facilities[facility_id],
+                **place_fields(places[facility_id]),
                 age_group=ages[reference],
                 seat_type=run.result["seat_types"][reference],
                 respond_by=respond_by,
@@ -694,7 +780,7 @@ def answer_offer(*, offer: Offer, accept: bool, actor: Any, today: dt.date | Non
             target=offer.application,
             after={
                 "offer": offer.pk,
-                "facility": offer.facility.official_number,
+                "facility": offer.place.official_number,
                 "status": offer.status,
             },
         )

@@ -73,7 +73,7 @@ def round_statistics(round_: AllocationRound) -> RoundStatistics:
     offers: dict[int, list[Offer]] = defaultdict(list)
     for offer in (
         Offer.objects.filter(application__round=round_)
-        .select_related("facility")
+        .select_related("facility", "childminder")
         .order_by("run__number", "pk")
     ):
         offers[offer.application_id].append(offer)
@@ -94,14 +94,12 @@ def round_statistics(round_: AllocationRound) -> RoundStatistics:
             if holding is not None:
                 target.holding += 1
                 target.accepted += holding.status == Offer.ACCEPTED
-                target.first_choice += (
-                    first is not None and first.facility_id == holding.facility_id
-                )
+                target.first_choice += first is not None and first.place == holding.place
                 lat = app.home_lat if app.home_lat is not None else area.centroid_lat
                 lon = app.home_lon if app.home_lon is not None else area.centroid_lon
-                if lat is not None and lon is not None:
+                if lat is not None and lon is not None and holding.place.lat is not None:
                     target.distances.append(
-                        haversine_km(lat, lon, holding.facility.lat, holding.facility.lon)
+                        haversine_km(lat, lon, holding.place.lat, holding.place.lon)
                     )
             elif history:
                 target.left += 1
@@ -110,3 +108,30 @@ def round_statistics(round_: AllocationRound) -> RoundStatistics:
                 target.integration_unplaced += app.integration_need
     ordered = sorted(rows.values(), key=lambda r: (r.name, r.age_group))
     return RoundStatistics(ordered, total, has_offers=bool(offers))
+
+
+def unplaced_by_area(round_: AllocationRound) -> dict[tuple[int, str], int]:
+    """Children without an offer (not withdrawn, never offered a place or still waiting) by home
+    area and age group: the demand the round's places did not meet (de: beobachteter Bedarf)."""
+    holding_or_left = set(
+        Offer.objects.filter(application__round=round_).values_list("application_id", flat=True)
+    )
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    for pk, area_id, birth in Application.objects.filter(round=round_, withdrawn=False).values_list(
+        "pk", "home_area_id", "birth_date"
+    ):
+        if pk in holding_or_left:
+            continue
+        age = age_group_at(birth, round_.care_start)
+        if age is not None:
+            counts[(area_id, age.value)] += 1
+    return dict(counts)
+
+
+def latest_round_with_offers(territory_id: int) -> AllocationRound | None:
+    return (
+        AllocationRound.objects.filter(territory_id=territory_id, runs__published_at__isnull=False)
+        .distinct()
+        .order_by("-care_start", "-pk")
+        .first()
+    )

@@ -113,7 +113,7 @@ def status_label(code: str, offer: Offer | None) -> str:
     if offer is not None and code in dict(Offer.STATUS_CHOICES):
         return _("offer %(status)s: %(facility)s") % {
             "status": offer.get_status_display(),
-            "facility": offer.facility.name,
+            "facility": offer.place.name,
         }
     return str(STATUS_TEXT.get(code, code))
 
@@ -163,7 +163,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     round_ = _round(request, pk)
     own_facilities = access.facilities_visible_to(user)
-    programmes = round_.programmes.select_related("facility")
+    programmes = round_.programmes.select_related("facility", "childminder")
     if not access.is_city_staff(user):
         programmes = programmes.filter(facility__in=own_facilities)
     totals = {"capacity": 0, "integration": 0}
@@ -172,7 +172,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         totals["integration"] += p.integration_places
     runs = list(round_.runs.order_by("-number")) if selectors.is_office(user) else []
     own = (
-        sorted({p.facility for p in programmes}, key=lambda f: f.name)
+        sorted({p.facility for p in programmes if p.facility}, key=lambda f: f.name)
         if not access.is_city_staff(user)
         else []
     )
@@ -203,10 +203,19 @@ def round_places(request: HttpRequest, pk: int) -> HttpResponse:
         editable = round_.territory.facilities.all()
     elif _is_manager(user):
         editable = access.facilities_visible_to(user).filter(territory=round_.territory)
-    programmes = round_.programmes.select_related("facility", "facility__provider")
+    programmes = round_.programmes.select_related("facility", "facility__provider", "childminder")
     if not access.is_city_staff(user):
         programmes = programmes.filter(facility__in=access.facilities_visible_to(user))
-    form = ProgrammeForm(facilities=editable) if editable is not None else None
+    childminders = None
+    if selectors.is_office(user):
+        from kitaplan.web.childminding.models import Childminder
+
+        childminders = Childminder.objects.filter(territory=round_.territory, status="active")
+    form = (
+        ProgrammeForm(facilities=editable, childminders=childminders)
+        if editable is not None
+        else None
+    )
     # Own criteria only make sense for facilities that take part in the round.
     taking_part = (
         editable.filter(round_programmes__round=round_).distinct() if editable is not None else None
@@ -231,15 +240,21 @@ def round_places(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             existing = None
             facility_id = request.POST.get("facility")
+            childminder_id = request.POST.get("childminder") if childminders is not None else None
             age_group = request.POST.get("age_group")
             if facility_id and age_group:
                 existing = RoundProgramme.objects.filter(
                     round=round_, facility_id=facility_id, age_group=age_group
                 ).first()
+            elif childminder_id and age_group:
+                existing = RoundProgramme.objects.filter(
+                    round=round_, childminder_id=childminder_id, age_group=age_group
+                ).first()
             form = ProgrammeForm(
                 request.POST,
                 instance=existing or RoundProgramme(round=round_),
                 facilities=editable,
+                childminders=childminders,
             )
             if form.is_valid():
                 services.save_programme(programme=form.save(commit=False), actor=user)
@@ -268,7 +283,7 @@ def _application_rows(round_: AllocationRound, applications: Any) -> list[dict[s
     offers: dict[int, list[Offer]] = {}
     for offer in (
         Offer.objects.filter(application__round=round_)
-        .select_related("facility")
+        .select_related("facility", "childminder")
         .order_by("run__number", "pk")
     ):
         offers.setdefault(offer.application_id, []).append(offer)
@@ -333,7 +348,7 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
             Column(
                 "facility",
                 _("Facility of the offer"),
-                lambda r: r["offer"].facility.official_number if r["offer"] else "",
+                lambda r: r["offer"].place.official_number if r["offer"] else "",
             ),
         ]
         return export_response(
@@ -367,14 +382,19 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(
         selectors.applications_visible_to(request.user).prefetch_related(
             Prefetch(
-                "choices", ApplicationChoice.objects.select_related("facility").order_by("rank")
+                "choices",
+                ApplicationChoice.objects.select_related("facility", "childminder").order_by(
+                    "rank"
+                ),
             ),
             "siblings_at",
         ),
         pk=pk,
     )
     round_ = app.round
-    offers = list(app.offers.select_related("facility", "run").order_by("run__number", "pk"))
+    offers = list(
+        app.offers.select_related("facility", "childminder", "run").order_by("run__number", "pk")
+    )
     code, offer = application_status(app, offers)
     run = None
     run_pk = request.GET.get("run")
@@ -467,7 +487,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "admitted": admitted,
                 "full": admitted >= capacity,
                 "priority_class": cls,
-                "class_text": class_text(run, cls) if admitted >= capacity else "",
+                "class_text": class_text(run, cls, f) if admitted >= capacity else "",
                 "lottery": lottery,
             }
         )
@@ -482,6 +502,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reproduced": services.reproduce(run),
             "cutoffs": cutoffs,
             "can_publish": not run.is_published and not later and not run.check_problems,
+            "rounds_log": run.result.get("rounds_log", []),
             "criteria": run.inputs["criteria"],
         },
     )
@@ -553,6 +574,20 @@ def facility_applicants(request: HttpRequest, pk: int, facility: int) -> HttpRes
         .order_by("application__reference")
     )
     own = list(FacilityCriterion.objects.filter(round=round_, facility=place).order_by("position"))
+    if request.method == "POST" and request.POST.get("action") == "order":
+        positions = []
+        for choice in choices:
+            raw = request.POST.get(f"order-{choice.application_id}", "").strip()
+            if raw.isdigit():
+                positions.append((int(raw), choice.application.reference))
+        services.save_own_order(
+            round_=round_,
+            facility=place,
+            references=[ref for _pos, ref in sorted(positions)],
+            actor=user,
+        )
+        messages.success(request, _("Your order of applicants was saved."))
+        return redirect("allocation:facility-applicants", pk=round_.pk, facility=place.pk)
     if request.method == "POST":
         if own:
             by_pk = {c.pk: c for c in own}
@@ -571,6 +606,11 @@ def facility_applicants(request: HttpRequest, pk: int, facility: int) -> HttpRes
         return redirect("allocation:facility-applicants", pk=round_.pk, facility=place.pk)
     run = round_.runs.filter(published_at__isnull=False).order_by("-number").first()
     names = {c.application.reference: c.application.child_name for c in choices}
+    first_programme = round_.programmes.filter(facility=place).first()
+    order_position = {
+        ref: k
+        for k, ref in enumerate(first_programme.own_order if first_programme else [], start=1)
+    }
     programmes = []
     for programme in round_.programmes.filter(facility=place).order_by("age_group"):
         lists = []
@@ -605,8 +645,14 @@ def facility_applicants(request: HttpRequest, pk: int, facility: int) -> HttpRes
             "holders": holders,
             "own": own,
             "choices": [
-                {"choice": c, "met": {m.pk for m in c.own_criteria_met.all()}} for c in choices
+                {
+                    "choice": c,
+                    "met": {m.pk for m in c.own_criteria_met.all()},
+                    "position": order_position.get(c.application.reference),
+                }
+                for c in choices
             ],
+            "iterative": round_.mode == AllocationRound.ITERATIVE,
         },
     )
 

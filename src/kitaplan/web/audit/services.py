@@ -39,6 +39,16 @@ class AuditAction(StrEnum):
     ALLOCATION_OFFERS_SENT = "allocation.offers_sent"
     ALLOCATION_OFFER_ANSWERED = "allocation.offer_answered"
     CHILDMINDING_CHANGED = "childminding.changed"
+    # payments (childminder payment runs)
+    PAYMENT_RUN_CREATED = "payment.run_created"
+    PAYMENT_RUN_RELEASED = "payment.run_released"
+    PAYMENT_RATES_SAVED = "payment.rates_saved"
+    # substitutes (Vertretung)
+    SUBSTITUTE_CONTACT_RECORDED = "substitutes.contact_recorded"
+    ABSENCE_REPORTED = "substitutes.absence_reported"
+    SUBSTITUTES_PROPOSED = "substitutes.proposed"
+    SUBSTITUTE_CONFIRMED = "substitutes.confirmed"
+    SUBSTITUTE_REJECTED = "substitutes.rejected"
 
 
 def to_jsonable(value: Any) -> Any:

@@ -263,6 +263,44 @@ def generate_pool(
     }
 
 
+def release_free_places(territory: Territory, today: dt.date, *, share: float = 0.25) -> int:
+    """Free places of some active childminders take part in the rounds still open for
+    applications (Kindertagespflege places in the Platzvergabe, issue item 3)."""
+    from kitaplan.domain.childminding.capacity import CareSchedule, free_places, parse_slots
+    from kitaplan.web.allocation.models import AllocationRound, RoundProgramme
+    from kitaplan.web.childminding.services import own_children
+
+    rounds = AllocationRound.objects.filter(territory=territory, applications_close__gte=today)
+    released = 0
+    rng = np.random.default_rng(SEED + 1)
+    for round_ in rounds:
+        # the first Monday of care: on a Sunday nobody is present and every place looks free
+        day = round_.care_start + dt.timedelta(days=(7 - round_.care_start.weekday()) % 7)
+        for cm in (
+            Childminder.objects.filter(territory=territory, status="active")
+            .prefetch_related("permits", "contracts")
+            .order_by("number")
+        ):
+            if rng.random() > share:
+                continue
+            permit = next((p for p in cm.permits.all() if p.valid_from <= day <= p.valid_to), None)
+            if permit is None:
+                continue
+            schedules = [
+                CareSchedule(
+                    str(c.pk), c.child_reference, c.valid_from, c.valid_to, parse_slots(c.slots)
+                )
+                for c in cm.contracts.all()
+            ]
+            free = free_places(schedules, permit.max_children, day, extra_present=own_children(cm))
+            if free > 0:
+                RoundProgramme.objects.create(
+                    round=round_, childminder=cm, age_group="u3", capacity=free
+                )
+                released += free
+    return released
+
+
 def district_mid_lat(areas: dict[int, Area]) -> float:
     lats = [a.centroid_lat for a in areas.values() if a.centroid_lat is not None]
     return float(np.median(lats)) if lats else 0.0
@@ -294,6 +332,7 @@ def create_demo_pool(*, today: dt.date | None = None) -> bool:
         if person is not None and own is not None:
             own.user = person
             own.save(update_fields=["user"])
+        counts["released_in_rounds"] = release_free_places(territory, today or timezone.localdate())
         record_audit_event(
             actor=SYSTEM,
             action=AuditAction.CHILDMINDING_CHANGED,

@@ -166,6 +166,24 @@ class Childminder(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
 
+    #: Prefix of a childminder's code in allocation instances, beside facility numbers.
+    PLACE_PREFIX = "KTP:"
+
+    @property
+    def official_number(self) -> str:
+        """The code of her places in an allocation round (facilities use their own number)."""
+        return f"{self.PLACE_PREFIX}{self.number}"
+
+    @property
+    def address(self) -> str:
+        town = " ".join(p for p in (self.postcode, self.city) if p)
+        return ", ".join(p for p in (self.street, town) if p)
+
+    @property
+    def provider(self) -> None:
+        """A childminder has no provider (the templates show places of both kinds alike)."""
+        return None
+
 
 class StatusChange(models.Model):
     """The history of a childminder's status (de: Tätigkeitsstatus)."""

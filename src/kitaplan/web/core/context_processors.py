@@ -49,6 +49,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
     if can_use_registry(user):
         entries.append(("childminding:childminder-list", _("Childminding")))
+    from kitaplan.web.payments.selectors import can_use_payments
+
+    if can_use_payments(user):
+        entries.append(("payments:overview", _("Payments")))
     if access.can_import_data(user):
         entries.append(("imports:import-list", _("Imports")))
     if access.can_view_audit(user):

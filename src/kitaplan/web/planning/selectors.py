@@ -117,6 +117,23 @@ def population_years(territory: Territory) -> list[int]:
     )
 
 
+def observed_unplaced(territory: Territory, areas: Any) -> tuple[Any, dict[str, dict[int, float]]]:
+    """Children without an offer in the territory's latest allocation round with offers, per
+    age group, rolled up over the area hierarchy (observed demand, issue item 1)."""
+    from kitaplan.domain.territory.hierarchy import roll_up
+    from kitaplan.web.allocation.statistics import latest_round_with_offers, unplaced_by_area
+
+    round_ = latest_round_with_offers(territory.pk)
+    if round_ is None:
+        return None, {}
+    parent_of = {a.pk: a.parent_id for a in areas}
+    by_group: dict[str, dict[int, float]] = {"u3": {}, "ue3": {}}
+    for (area_id, group), count in unplaced_by_area(round_).items():
+        if area_id in parent_of and group in by_group:
+            by_group[group][area_id] = by_group[group].get(area_id, 0.0) + count
+    return round_, {g: roll_up(values, parent_of) for g, values in by_group.items()}
+
+
 def childminder_places(territory: Territory, day: dt.date) -> dict[int, float]:
     """Kindertagespflege places per finest area on ``day``: the limit of every active
     childminder's valid permit (capacity, not vacancies)."""

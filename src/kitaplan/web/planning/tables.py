@@ -34,6 +34,16 @@ BALANCE_COLUMNS = [
     Column(
         "coverage_ue3", _("Coverage 3 to under 6 (places per child)"), _figure("ue3:coverage", 3)
     ),
+    Column(
+        "unplaced_u3",
+        _("Without an offer under 3 (allocation)"),
+        lambda r: r.unplaced.get("u3") if r.unplaced is not None else None,
+    ),
+    Column(
+        "unplaced_ue3",
+        _("Without an offer 3 to under 6 (allocation)"),
+        lambda r: r.unplaced.get("ue3") if r.unplaced is not None else None,
+    ),
     Column("integration_demand", _("Integration demand"), _figure("integration:demand", 1)),
     Column("integration_places", _("Integration places"), _figure("integration:places")),
     Column("integration_balance", _("Integration balance"), _figure("integration:balance", 1)),

@@ -30,6 +30,8 @@ class BalanceRow:
     area: Area
     balance: AreaBalance[int]
     year: int
+    #: Children without an offer in the latest allocation round, by age group (None: no round).
+    unplaced: dict[str, float] | None = None
 
 
 def _require_planning_access(request: HttpRequest) -> None:
@@ -59,6 +61,7 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
     if request.GET.get("parent"):
         parent = get_object_or_404(Area, pk=request.GET["parent"], territory=territory)
     rows: list[BalanceRow] = []
+    observed_round = None
     rates = None
     balances: dict[int, AreaBalance[int]] = {}
     level = data.get("level")
@@ -69,7 +72,20 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
         else:
             level = level or territory.levels.order_by("rank").first()
             chosen = [a for a in areas if a.level_id == level.pk]
-        rows = [BalanceRow(area=a, balance=balances[a.pk], year=year) for a in chosen]
+        observed_round, unplaced = selectors.observed_unplaced(territory, areas)
+        rows = [
+            BalanceRow(
+                area=a,
+                balance=balances[a.pk],
+                year=year,
+                unplaced=(
+                    {g: unplaced[g].get(a.pk, 0.0) for g in unplaced}
+                    if observed_round is not None
+                    else None
+                ),
+            )
+            for a in chosen
+        ]
     sort = request.GET.get("sort") or "code"
     key = sort.lstrip("-")
     if key == "code":
@@ -89,6 +105,7 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
         "territory": territory,
         "form": form,
         "rows": rows,
+        "observed_round": observed_round,
         "year": year,
         "years": years,
         "balances": balances,

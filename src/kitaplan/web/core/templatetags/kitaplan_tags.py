@@ -19,3 +19,13 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 def sum_values(values: Any) -> Any:
     """``{{ counts.values|sum_values }}``: the sum of an iterable of numbers."""
     return sum(values)
+
+
+@register.filter
+def has_any_role(user: Any, roles: str) -> bool:
+    """``{% if user|has_any_role:"admin,childminder_adviser" %}`` – for links only; every view
+    checks access itself."""
+    from kitaplan.web.core.access import has_any_role as check
+    from kitaplan.web.core.roles import Role
+
+    return check(user, {Role(r.strip()) for r in roles.split(",") if r.strip()})

@@ -1,0 +1,272 @@
+"""Monthly payment runs for childminders (de: laufende Geldleistung, § 23 SGB VIII) as stored
+data: the uploaded rate and parent-fee tables (TOML text as uploaded), insurance proofs, payee
+accounts, and the runs with one row per payment line.
+
+A released run is frozen: its row and its lines refuse every change (:class:`FrozenRunError`).
+A change to a past month never rewrites it: it shows up as a correction line of a later run
+(the engine recomputes every released month, see ``docs/domain/childminding-payments.md``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.territory.models import Territory
+
+INSURANCE_KINDS = [
+    ("accident", _("accident insurance")),
+    ("pension", _("pension insurance")),
+    ("health_care", _("health and care insurance")),
+]
+
+
+class FrozenRunError(Exception):
+    """A released run (or one of its lines) was to be changed or deleted."""
+
+
+class RateTableRecord(models.Model):
+    """One uploaded version of a Jugendamt's rate table (the TOML file kept as uploaded)."""
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="rate_tables", verbose_name=_("territory")
+    )
+    scheme = models.CharField(_("scheme"), max_length=80)
+    code = models.CharField(_("code"), max_length=80)
+    name = models.CharField(_("name"), max_length=255)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.TextField(_("source"))
+    file_name = models.CharField(_("file name"), max_length=255)
+    toml_text = models.TextField(_("table (TOML)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rate table")
+        verbose_name_plural = _("rate tables")
+        ordering = ["territory", "scheme", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "code"], name="unique_rate_table_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.valid_from}–{self.valid_to or ''})"
+
+
+class FeeTableRecord(models.Model):
+    """An uploaded parent-fee table (de: Kostenbeitrag), separate from the payment."""
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="fee_tables", verbose_name=_("territory")
+    )
+    code = models.CharField(_("code"), max_length=80)
+    name = models.CharField(_("name"), max_length=255)
+    basis = models.CharField(_("basis"), max_length=20)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.TextField(_("source"))
+    file_name = models.CharField(_("file name"), max_length=255)
+    toml_text = models.TextField(_("table (TOML)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("parent-fee table")
+        verbose_name_plural = _("parent-fee tables")
+        ordering = ["territory", "-valid_from", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "code"], name="unique_fee_table_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class InsuranceProofRecord(models.Model):
+    """A proven monthly insurance contribution of a childminder, valid for a period."""
+
+    childminder = models.ForeignKey(
+        Childminder,
+        on_delete=models.CASCADE,
+        related_name="insurance_proofs",
+        verbose_name=_("childminder"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=INSURANCE_KINDS)
+    monthly_amount_cents = models.PositiveIntegerField(_("monthly amount (cents)"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("insurance proof")
+        verbose_name_plural = _("insurance proofs")
+        ordering = ["childminder", "kind", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.childminder_id}: {self.kind} {self.monthly_amount_cents / 100:.2f} EUR"
+
+
+class PayeeAccount(models.Model):
+    """Where a childminder's payment goes (synthetic in tests and the demo)."""
+
+    childminder = models.OneToOneField(
+        Childminder,
+        on_delete=models.CASCADE,
+        related_name="payee_account",
+        verbose_name=_("childminder"),
+    )
+    iban = models.CharField(_("IBAN"), max_length=34)
+    holder = models.CharField(_("account holder"), max_length=70)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = _("payee account")
+        verbose_name_plural = _("payee accounts")
+
+    def __str__(self) -> str:
+        return f"{self.holder}: {self.iban}"
+
+
+class PaymentRun(models.Model):
+    """The payment of one month in one territory (versioned; frozen once released)."""
+
+    DRAFT = "draft"
+    RELEASED = "released"
+    STATUS_CHOICES = [(DRAFT, _("draft")), (RELEASED, _("released"))]
+
+    territory = models.ForeignKey(
+        Territory,
+        on_delete=models.PROTECT,
+        related_name="payment_runs",
+        verbose_name=_("territory"),
+    )
+    month = models.CharField(_("month"), max_length=7)
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=12, choices=STATUS_CHOICES, default=DRAFT)
+    #: {"tables": [codes], "released_runs": [ids], "contracts": [...], "insurance": [...]}
+    inputs = models.JSONField(_("inputs as the engine saw them"), default=dict)
+    #: [{"code", "contract_id", "field", "value", "expected", "childminder_id", "child"}, …]
+    issues = models.JSONField(_("contracts not paid"), default=list)
+    total_cents = models.BigIntegerField(_("total (cents)"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment run")
+        verbose_name_plural = _("payment runs")
+        ordering = ["territory", "-month", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "month", "version"], name="unique_payment_run_version"
+            ),
+            models.UniqueConstraint(
+                fields=["territory", "month"],
+                condition=models.Q(status="released"),
+                name="one_released_payment_run_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory} {self.month} v{self.version}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._stored_status() == self.RELEASED:
+            raise FrozenRunError(f"payment run {self.pk} is released")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._stored_status() == self.RELEASED:
+            raise FrozenRunError(f"payment run {self.pk} is released")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_released(self) -> bool:
+        return self.status == self.RELEASED
+
+    def _stored_status(self) -> str | None:
+        if self.pk is None:
+            return None
+        return PaymentRun.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+
+
+class PaymentLineRecord(models.Model):
+    """One line of a run: childminder, child, component, ``quantity × rate = amount``."""
+
+    run = models.ForeignKey(
+        PaymentRun, on_delete=models.CASCADE, related_name="lines", verbose_name=_("run")
+    )
+    position = models.PositiveIntegerField(_("position"))
+    childminder = models.ForeignKey(
+        Childminder,
+        on_delete=models.PROTECT,
+        related_name="payment_lines",
+        verbose_name=_("childminder"),
+    )
+    child_reference = models.CharField(_("child (reference)"), max_length=40, blank=True)
+    contract_id = models.CharField(_("contract"), max_length=40, blank=True)
+    component = models.CharField(_("component"), max_length=80)
+    quantity = models.CharField(_("quantity"), max_length=80)
+    rate = models.CharField(_("rate"), max_length=80)
+    unit = models.CharField(_("unit"), max_length=12)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    table_code = models.CharField(_("rate table"), max_length=80)
+    corrects_month = models.CharField(_("corrects month"), max_length=7, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("payment line")
+        verbose_name_plural = _("payment lines")
+        ordering = ["run", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.childminder_id} {self.component} {self.amount_cents / 100:.2f}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._frozen():
+            raise FrozenRunError(f"payment run {self.run_id} is released")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._frozen():
+            raise FrozenRunError(f"payment run {self.run_id} is released")
+        return super().delete(*args, **kwargs)
+
+    def _frozen(self) -> bool:
+        return PaymentRun.objects.filter(pk=self.run_id, status=PaymentRun.RELEASED).exists()
+
+    @property
+    def is_correction(self) -> bool:
+        return bool(self.corrects_month)

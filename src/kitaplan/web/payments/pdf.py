@@ -1,0 +1,182 @@
+"""One childminder's statement of a payment run as PDF (de: Abrechnung der laufenden
+Geldleistung), rendered with ReportLab like the planning report: every line with
+quantity × rate = amount, per child, the insurance lines, corrections of earlier months, the
+total, the payee account and the sources of the rates. It is a statement of the computation,
+not a formal notice (no information on legal remedies).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from kitaplan.web.planning.reports import _register_fonts
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def statement_pdf(data: dict[str, Any], *, compress: bool = True) -> bytes:
+    _register_fonts()
+    run, cm = data["run"], data["cm"]
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle(
+        "kp-body", parent=styles["BodyText"], fontName="Vera", fontSize=9.5, leading=13
+    )
+    heading = ParagraphStyle(
+        "kp-h1", parent=styles["Heading1"], fontName="VeraBd", fontSize=15, leading=19
+    )
+    subheading = ParagraphStyle(
+        "kp-h2", parent=styles["Heading2"], fontName="VeraBd", fontSize=11, leading=15
+    )
+    cell = ParagraphStyle("kp-cell", parent=body, fontSize=8, leading=10)
+    buffer = io.BytesIO()
+    title = _("Monthly payment %(month)s: %(name)s") % {"month": run.month, "name": cm.name}
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author="kitaplan",
+        pageCompression=1 if compress else 0,
+    )
+    status = _("released") if run.is_released else _("draft, not released")
+    address = ", ".join(p for p in (cm.street, f"{cm.postcode} {cm.city}".strip()) if p)
+    story: list[Any] = [
+        Paragraph(_escape(title), heading),
+        Paragraph(
+            _escape(
+                _(
+                    "%(name)s (no. %(number)s)%(address)s. Run %(territory)s %(month)s, version "
+                    "%(version)s (%(status)s). Created with kitaplan on %(day)s."
+                )
+                % {
+                    "name": cm.name,
+                    "number": cm.number,
+                    "address": f", {address}" if address else "",
+                    "territory": run.territory.name,
+                    "month": run.month,
+                    "version": run.version,
+                    "status": status,
+                    "day": formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT"),
+                }
+            ),
+            body,
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph(
+            _escape(
+                _(
+                    "Every line is quantity × rate = amount, rounded as the rate table says. "
+                    "Corrections settle earlier, released months again with today's data."
+                )
+            ),
+            body,
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    header = [_("Component"), _("Quantity"), _("Unit"), _("Rate"), _("Amount"), _("Table")]
+    widths = [58 * mm, 20 * mm, 18 * mm, 20 * mm, 24 * mm, 34 * mm]
+
+    def table_of(rows: list[dict[str, Any]], total_label: str, total: str, *, note: bool) -> Table:
+        data_rows: list[list[Any]] = [[Paragraph(_escape(h), cell) for h in header]]
+        for r in rows:
+            label = r["label"]
+            if note and r["line"].note:
+                label += f" – {r['line'].note}"
+            data_rows.append(
+                [
+                    Paragraph(_escape(label), cell),
+                    r["quantity"],
+                    r["unit"],
+                    r["rate"],
+                    r["amount"],
+                    Paragraph(_escape(r["line"].table_code), cell),
+                ]
+            )
+        data_rows.append([Paragraph(_escape(total_label), cell), "", "", "", total, ""])
+        table = Table(data_rows, repeatRows=1, colWidths=widths)
+        last = len(data_rows) - 1
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), "Vera"),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8),
+                    ("ALIGN", (1, 1), (4, -1), "RIGHT"),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                    ("LINEABOVE", (0, last), (-1, last), 0.8, colors.black),
+                    ("FONTNAME", (0, last), (-1, last), "VeraBd"),
+                ]
+            )
+        )
+        return table
+
+    for group in data["child_groups"]:
+        story.append(
+            Paragraph(_escape(_("Child %(child)s") % {"child": group["child"]}), subheading)
+        )
+        story += [table_of(group["rows"], _("Sum"), group["total"], note=True), Spacer(1, 3 * mm)]
+    if data["own_rows"]:
+        story.append(Paragraph(_escape(_("Insurance contributions")), subheading))
+        story += [
+            table_of(data["own_rows"], _("Sum"), data["own_total"], note=True),
+            Spacer(1, 3 * mm),
+        ]
+    if data["corrections"]:
+        story.append(Paragraph(_escape(_("Corrections of earlier months")), subheading))
+        story += [
+            table_of(data["corrections"], _("Sum"), data["correction_total"], note=True),
+            Spacer(1, 3 * mm),
+        ]
+    story.append(Paragraph(_escape(_("Total")), subheading))
+    story.append(
+        Paragraph(
+            _escape(
+                _("Current month %(regular)s, corrections %(corrections)s, total %(total)s.")
+                % {
+                    "regular": data["regular_total"],
+                    "corrections": data["correction_total"],
+                    "total": data["total"],
+                }
+            ),
+            body,
+        )
+    )
+    account = data["account"]
+    if account is not None:
+        story.append(
+            Paragraph(
+                _escape(
+                    _("Paid to %(holder)s, IBAN %(iban)s.")
+                    % {"holder": account.holder, "iban": account.iban}
+                ),
+                body,
+            )
+        )
+    story += [Spacer(1, 4 * mm), Paragraph(_escape(_("Sources of the rates")), subheading)]
+    for record in data["tables"]:
+        story.append(
+            Paragraph(
+                _escape(
+                    f"{record.code} – {record.name} ({record.valid_from:%d.%m.%Y}"
+                    f"{' – ' + format(record.valid_to, '%d.%m.%Y') if record.valid_to else ''}): "
+                    f"{record.source}"
+                ),
+                body,
+            )
+        )
+    doc.build(story)
+    return buffer.getvalue()

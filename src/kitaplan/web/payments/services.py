@@ -1,0 +1,464 @@
+"""Changing payment data: one transaction and one audit event each (upload a table, compute a
+month, release a run), plus the run's exports (payment-lines CSV, SEPA credit transfer XML).
+
+A month is computed from the registry as it is today; the lines of every earlier *released* run
+go to the engine as ``previous_lines``, so a change to a past month becomes correction lines of
+this run and never touches the released run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from kitaplan.domain.childminding.payments import (
+    MonthResult,
+    PaymentLine,
+    compute_month,
+    format_exact,
+    month_key,
+    parse_month,
+)
+from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.exchange.childminding_payments import (
+    read_fee_table,
+    read_rate_table,
+    read_rate_tables,
+    write_payment_lines,
+)
+from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.payments import selectors
+from kitaplan.web.payments.models import (
+    FeeTableRecord,
+    FrozenRunError,
+    PayeeAccount,
+    PaymentLineRecord,
+    PaymentRun,
+    RateTableRecord,
+)
+from kitaplan.web.territory.models import Territory
+
+#: The paying account of the SEPA file (override with settings.KITAPLAN_PAYMENTS_DEBTOR).
+#: The default is a synthetic test account of the demo, never a real one.
+DEFAULT_DEBTOR = {
+    "name": "Jugendamt (Demo)",
+    "IBAN": "DE50100000000000000001",
+    "BIC": "MARKDEF1100",
+}
+
+
+class PaymentError(Exception):
+    """A change that breaks a rule of the runs; ``code`` names it, ``params`` fill the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+@dataclass
+class UploadResult:
+    record: Any = None
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def _actor_user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def _require_office(actor: Any) -> None:
+    if not selectors.can_manage(actor):
+        raise PermissionDenied
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def save_rate_table(*, territory: Territory, text: str, file_name: str, actor: Any) -> UploadResult:
+    """Store an uploaded rate-table version, or return every problem and store nothing.
+
+    Beyond the file itself, the table must not reuse a code of the territory nor overlap another
+    version of its scheme (the exchange layer's checks across files, run on all stored tables).
+    """
+    _require_office(actor)
+    table, problems = selectors.parse_toml(text, file_name, read_rate_table)
+    if table is None:
+        return UploadResult(None, problems)
+    stored = list(RateTableRecord.objects.filter(territory=territory).order_by("pk"))
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for k, record in enumerate(stored):
+            folder = Path(tmp) / f"stored-{k}"
+            folder.mkdir()
+            path = folder / Path(record.file_name).name
+            path.write_text(record.toml_text, encoding="utf-8")
+            paths.append(path)
+        folder = Path(tmp) / "new"
+        folder.mkdir()
+        new_path = folder / (Path(file_name).name or "table.toml")
+        new_path.write_text(text, encoding="utf-8")
+        _tables, problems = read_rate_tables([*paths, new_path])
+    if problems:
+        return UploadResult(None, problems)
+    with transaction.atomic():
+        record = RateTableRecord.objects.create(
+            territory=territory,
+            scheme=table.scheme,
+            code=table.code,
+            name=table.name,
+            valid_from=table.valid_from,
+            valid_to=table.valid_to,
+            source=table.source,
+            file_name=Path(file_name).name,
+            toml_text=text,
+            created_by=_actor_user(actor),
+        )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.PAYMENT_RATES_SAVED,
+            target=record,
+            after={
+                "kind": "rate_table",
+                "territory": territory.code,
+                "scheme": table.scheme,
+                "code": table.code,
+                "valid_from": table.valid_from,
+                "valid_to": table.valid_to,
+                "source": table.source,
+                "file": record.file_name,
+            },
+        )
+    return UploadResult(record, [])
+
+
+def save_fee_table(*, territory: Territory, text: str, file_name: str, actor: Any) -> UploadResult:
+    """Store an uploaded parent-fee table, or return every problem and store nothing."""
+    _require_office(actor)
+    table, problems = selectors.parse_toml(text, file_name, read_fee_table)
+    if table is None:
+        return UploadResult(None, problems)
+    if FeeTableRecord.objects.filter(territory=territory, code=table.code).exists():
+        problems = [
+            ImportProblem(
+                ProblemCode.DUPLICATE_KEY,
+                Path(file_name).name,
+                0,
+                "code",
+                table.code,
+                "each table code once",
+            )
+        ]
+        return UploadResult(None, problems)
+    with transaction.atomic():
+        record = FeeTableRecord.objects.create(
+            territory=territory,
+            code=table.code,
+            name=table.name,
+            basis=table.basis.value,
+            valid_from=table.valid_from,
+            valid_to=table.valid_to,
+            source=table.source,
+            file_name=Path(file_name).name,
+            toml_text=text,
+            created_by=_actor_user(actor),
+        )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.PAYMENT_RATES_SAVED,
+            target=record,
+            after={
+                "kind": "fee_table",
+                "territory": territory.code,
+                "code": table.code,
+                "basis": table.basis.value,
+                "valid_from": table.valid_from,
+                "source": table.source,
+            },
+        )
+    return UploadResult(record, [])
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def compute(territory: Territory, month: str) -> tuple[MonthResult, dict[str, Any]]:
+    """The engine on today's registry, with the released runs before ``month`` as history."""
+    tables = [t for _r, t in selectors.rate_tables(territory)]
+    contracts = selectors.registry_contracts(territory)
+    proofs = selectors.insurance_proofs(territory)
+    released, previous = selectors.previous_lines(territory, month)
+    result = compute_month(tables, contracts, month, insurance=proofs, previous_lines=previous)
+    inputs = {
+        "tables": [t.code for t in tables],
+        "released_runs": released,
+        "contracts": [selectors.contract_json(c) for c in contracts],
+        "insurance": [
+            {
+                "childminder_id": p.childminder_id,
+                "kind": p.kind.value,
+                "monthly_amount": format_exact(p.monthly_amount),
+                "valid_from": p.valid_from.isoformat(),
+                "valid_to": p.valid_to.isoformat() if p.valid_to else None,
+            }
+            for p in proofs
+        ],
+    }
+    return result, inputs
+
+
+def _line_record(run: PaymentRun, position: int, line: PaymentLine) -> PaymentLineRecord:
+    return PaymentLineRecord(
+        run=run,
+        position=position,
+        childminder_id=int(line.childminder_id),
+        child_reference=line.child_id or "",
+        contract_id=line.contract_id or "",
+        component=line.component,
+        quantity=format_exact(line.quantity),
+        rate=format_exact(line.rate),
+        unit=line.unit.value,
+        amount_cents=line.amount_cents,
+        table_code=line.table,
+        corrects_month=line.corrects_month or "",
+        note=line.note[:500],
+    )
+
+
+@transaction.atomic(durable=True)
+def create_run(*, territory: Territory, month: str, actor: Any) -> PaymentRun:
+    """Compute ``month`` as a new draft version; refused for a month already released or
+    earlier than the latest released month (changes to those appear as corrections)."""
+    _require_office(actor)
+    try:
+        month = month_key(*parse_month(month))
+    except ValueError as error:
+        raise PaymentError("bad_month", month=month) from error
+    territory = Territory.objects.select_for_update().get(pk=territory.pk)
+    if not RateTableRecord.objects.filter(territory=territory).exists():
+        raise PaymentError("no_tables")
+    latest = PaymentRun.objects.filter(territory=territory, status=PaymentRun.RELEASED).aggregate(
+        m=Max("month")
+    )["m"]
+    if latest is not None and month <= latest:
+        raise PaymentError("month_released", month=month, latest=latest)
+    result, inputs = compute(territory, month)
+    version = (
+        PaymentRun.objects.filter(territory=territory, month=month).aggregate(v=Max("version"))["v"]
+        or 0
+    ) + 1
+    children = {c["contract_id"]: (c["childminder_id"], c["child_id"]) for c in inputs["contracts"]}
+    issues = [
+        {
+            "code": i.code.value,
+            "contract_id": i.contract_id,
+            "field": i.field,
+            "value": i.value,
+            "expected": i.expected,
+            "childminder_id": int(children[i.contract_id][0])
+            if i.contract_id in children
+            else None,
+            "child": children.get(i.contract_id, ("", ""))[1],
+        }
+        for i in result.issues
+    ]
+    run = PaymentRun.objects.create(
+        territory=territory,
+        month=month,
+        version=version,
+        inputs=inputs,
+        issues=issues,
+        total_cents=result.total_cents,
+        created_by=_actor_user(actor),
+    )
+    PaymentLineRecord.objects.bulk_create(
+        (_line_record(run, k, line) for k, line in enumerate(result.lines, start=1)),
+        batch_size=1000,
+    )
+    corrections = sum(1 for line in result.lines if line.corrects_month)
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.PAYMENT_RUN_CREATED,
+        target=run,
+        after={
+            "territory": territory.code,
+            "month": month,
+            "version": version,
+            "tables": inputs["tables"],
+            "released_runs": inputs["released_runs"],
+            "lines": len(result.lines),
+            "corrections": corrections,
+            "issues": len(issues),
+            "total_cents": result.total_cents,
+        },
+    )
+    return run
+
+
+def stale(run: PaymentRun) -> bool:
+    """True when runs were released since this draft was computed (its corrections are old)."""
+    current = [r.pk for r in selectors.released_runs_before(run.territory, run.month)]
+    return current != list(run.inputs.get("released_runs", []))
+
+
+@transaction.atomic(durable=True)
+def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
+    """Freeze the run: from now on neither it nor its lines can change."""
+    _require_office(actor)
+    Territory.objects.select_for_update().get(pk=run.territory_id)
+    run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if run.is_released:
+        raise FrozenRunError(f"payment run {run.pk} is released")
+    released = PaymentRun.objects.filter(territory=run.territory, status=PaymentRun.RELEASED)
+    if released.filter(month=run.month).exists():
+        raise PaymentError("month_released", month=run.month, latest=run.month)
+    later = released.filter(month__gt=run.month).aggregate(m=Max("month"))["m"]
+    if later is not None:
+        raise PaymentError("month_released", month=run.month, latest=later)
+    if stale(run):
+        raise PaymentError("stale", month=run.month)
+    run.status = PaymentRun.RELEASED
+    run.released_at = timezone.now()
+    run.released_by = _actor_user(actor)
+    run.save(update_fields=["status", "released_at", "released_by"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.PAYMENT_RUN_RELEASED,
+        target=run,
+        before={"status": PaymentRun.DRAFT},
+        after={
+            "status": PaymentRun.RELEASED,
+            "released_at": run.released_at,
+            "total_cents": run.total_cents,
+        },
+    )
+    return run
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def totals_by_childminder(run: PaymentRun) -> dict[int, int]:
+    totals: dict[int, int] = defaultdict(int)
+    for cm, cents in run.lines.values_list("childminder_id", "amount_cents"):
+        totals[cm] += cents
+    return dict(totals)
+
+
+def lines_csv(run: PaymentRun) -> bytes:
+    """The exchange writer's format (one line per childminder, child, component and table
+    version); ``childminder_id`` is the registry number of the childminder."""
+    numbers = dict(
+        Childminder.objects.filter(payment_lines__run=run).distinct().values_list("pk", "number")
+    )
+    lines = selectors.to_domain_lines(run.lines.order_by("position"), {run.pk: run.month})
+    named = [
+        PaymentLine(
+            **{
+                **{f: getattr(line, f) for f in PaymentLine.__slots__},
+                "childminder_id": numbers[int(line.childminder_id)],
+            }
+        )
+        for line in lines
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lines.csv"
+        write_payment_lines(path, named)
+        return path.read_bytes()
+
+
+@dataclass
+class Transfer:
+    childminder: Childminder
+    amount_cents: int
+    account: PayeeAccount | None
+
+
+def transfers(run: PaymentRun) -> tuple[list[Transfer], list[Transfer]]:
+    """(payable, not payable): a childminder's total > 0 with an account goes into the SEPA
+    file; a total ≤ 0 (corrections reclaiming money) or a missing account does not."""
+    totals = totals_by_childminder(run)
+    cms = Childminder.objects.in_bulk(list(totals))
+    accounts = {a.childminder_id: a for a in PayeeAccount.objects.filter(childminder_id__in=totals)}
+    payable, other = [], []
+    for pk in sorted(totals, key=lambda p: (cms[p].number, p)):
+        item = Transfer(cms[pk], totals[pk], accounts.get(pk))
+        (payable if item.amount_cents > 0 and item.account is not None else other).append(item)
+    return payable, other
+
+
+def execution_date(run: PaymentRun) -> dt.date:
+    """Paid in advance: the first day of the month, or today when that has passed."""
+    year, month = parse_month(run.month)
+    return max(dt.date(year, month, 1), timezone.localdate())
+
+
+def sepa_xml(run: PaymentRun) -> bytes:
+    """The run as a SEPA credit transfer (pain.001.001.03), validated against the schema.
+
+    Written with the ``sepaxml`` library (MIT, maintained; it validates the file against the
+    ISO 20022 XSD it ships, through ``xmlschema``). Released runs only.
+    """
+    from sepaxml import SepaTransfer
+
+    if not run.is_released:
+        raise PaymentError("not_released")
+    debtor = dict(getattr(settings, "KITAPLAN_PAYMENTS_DEBTOR", DEFAULT_DEBTOR))
+    config = {
+        "name": debtor["name"],
+        "IBAN": debtor["IBAN"],
+        "batch": True,
+        "currency": "EUR",
+    }
+    if debtor.get("BIC"):
+        config["BIC"] = debtor["BIC"]
+    transfer = SepaTransfer(config, clean=True)
+    payable, _other = transfers(run)
+    when = execution_date(run)
+    for item in payable:
+        assert item.account is not None
+        payment: dict[str, Any] = {
+            "name": item.account.holder,
+            "IBAN": item.account.iban.replace(" ", ""),
+            "amount": item.amount_cents,
+            "execution_date": when,
+            "description": f"Geldleistung Kindertagespflege {run.month} {item.childminder.number}",
+            "endtoend_id": f"KP{run.pk}-{run.month}-{item.childminder.pk}"[:35],
+        }
+        if item.account.bic:
+            payment["BIC"] = item.account.bic
+        transfer.add_payment(payment)
+    return transfer.export(validate=True)
+
+
+# --------------------------------------------------------------------------- IBAN
+
+
+def iban_check_digits(country: str, bban: str) -> str:
+    """ISO 13616 check digits (mod 97) for ``country`` and the basic bank account number."""
+    digits = "".join(str(int(ch, 36)) for ch in (bban + country + "00").upper())
+    return f"{98 - int(digits) % 97:02d}"
+
+
+def make_iban(bank_code: str, account: str) -> str:
+    """A German IBAN: DE + check digits + 8-digit bank code + 10-digit account number."""
+    bban = f"{int(bank_code):08d}{int(account):010d}"
+    return f"DE{iban_check_digits('DE', bban)}{bban}"
+
+
+def iban_valid(iban: str) -> bool:
+    text = iban.replace(" ", "").upper()
+    if len(text) < 15 or not text[:2].isalpha() or not text[2:].isalnum():
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in text[4:] + text[:4])
+    return int(digits) % 97 == 1

@@ -1,0 +1,85 @@
+"""Forms of the substitute pages: report an absence, record a contact visit, choose a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kitaplan.web.childminding.models import CareContract, Childminder
+from kitaplan.web.substitutes.models import ABSENCE_KINDS
+
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AbsenceForm(forms.Form):
+    childminder = forms.ModelChoiceField(
+        label=gettext_lazy("Childminder"), queryset=Childminder.objects.none()
+    )
+    start = forms.DateField(label=gettext_lazy("From"), widget=ISO_DATE)
+    end = forms.DateField(label=gettext_lazy("Until (inclusive)"), widget=ISO_DATE)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Reason"), choices=ABSENCE_KINDS, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, childminders: QuerySet[Childminder], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["childminder"].queryset = childminders.order_by("name", "number")
+        if childminders.count() == 1:
+            self.fields["childminder"].initial = childminders.first()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end lies before the start."))
+        return data
+
+
+class ContactForm(forms.Form):
+    contract = forms.ModelChoiceField(
+        label=gettext_lazy("Child (contract)"), queryset=CareContract.objects.none()
+    )
+    substitute = forms.ModelChoiceField(
+        label=gettext_lazy("Substitute"), queryset=Childminder.objects.none()
+    )
+    day = forms.DateField(label=gettext_lazy("Day of the visit"), widget=ISO_DATE)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=255, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        contracts: QuerySet[CareContract],
+        substitutes: QuerySet[Childminder],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = contracts
+        self.fields["contract"].label_from_instance = lambda c: c.child_reference
+        self.fields["substitute"].queryset = substitutes.order_by("name", "number")
+
+    def clean_day(self) -> dt.date:
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("A contact visit cannot lie in the future."))
+        return day
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), widget=ISO_DATE)
+    end = forms.DateField(label=gettext_lazy("Until (inclusive)"), widget=ISO_DATE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end lies before the start."))
+        if start and end and (end - start).days > 731:
+            self.add_error("end", _("Choose at most two years."))
+        return data

@@ -1,0 +1,262 @@
+"""Who sees which absences and substitutions (least privilege), built on the registry's scoping.
+
+- Administrators see every absence and may propose, confirm and reject.
+- Advisers (Fachberatung) see and decide the absences of the childminders of their advisory
+  services; they see the names of the substitutes proposed for them, whoever those are.
+- A childminder sees her own absences (and reports them) and the substitutions where she is the
+  substitute; she cannot decide.
+- Planners, the payment office and everybody else: no access (403).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from kitaplan.domain.childminding.substitutes import Absence as DomainAbsence
+from kitaplan.domain.childminding.substitutes import (
+    AffectedChild,
+    Assignment,
+    CoverageReport,
+    Item,
+    Proposal,
+    SubstituteModel,
+    SubstituteRole,
+    Uncovered,
+    UncoveredReason,
+    coverage_report,
+)
+from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.childminding.selectors import childminders_visible_to
+from kitaplan.web.core.access import has_any_role, roles_of
+from kitaplan.web.core.roles import Role
+from kitaplan.web.substitutes.models import Absence, Notification, SubstituteAssignment
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
+USERS = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER, Role.CHILDMINDER})
+DECIDERS = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
+
+
+def can_use_substitutes(user: AnyUser) -> bool:
+    return has_any_role(user, USERS)
+
+
+def can_decide(user: AnyUser) -> bool:
+    """Propose, confirm, reject and record contact visits."""
+    return has_any_role(user, DECIDERS)
+
+
+def managed_childminders(user: AnyUser) -> QuerySet[Childminder]:
+    """Childminders whose absences the user may see in full: all (admin), her services'
+    (adviser), herself (childminder). The payment office sees the registry but not this app."""
+    if not can_use_substitutes(user):
+        return Childminder.objects.none()
+    if has_any_role(user, {Role.ADMIN}):
+        return childminders_visible_to(user)
+    scope = Q(pk__in=[])
+    roles = roles_of(user)
+    if Role.CHILDMINDER_ADVISER in roles and getattr(user, "pk", None) is not None:
+        scope |= Q(service__advisers=user)
+    if Role.CHILDMINDER in roles and getattr(user, "pk", None) is not None:
+        scope |= Q(user=user)
+    ids = Childminder.objects.filter(scope).values("pk")
+    return childminders_visible_to(user).filter(pk__in=ids)
+
+
+def decidable_childminders(user: AnyUser) -> QuerySet[Childminder]:
+    """Childminders whose absences the user may propose for and decide."""
+    if not can_decide(user):
+        return Childminder.objects.none()
+    if has_any_role(user, {Role.ADMIN}):
+        return childminders_visible_to(user)
+    if getattr(user, "pk", None) is None:
+        return Childminder.objects.none()
+    ids = Childminder.objects.filter(service__advisers=user).values("pk")
+    return Childminder.objects.filter(pk__in=ids)
+
+
+def own_childminder(user: AnyUser) -> Childminder | None:
+    if getattr(user, "pk", None) is None or Role.CHILDMINDER not in roles_of(user):
+        return None
+    return Childminder.objects.filter(user=user).first()
+
+
+def absences_visible_to(user: AnyUser) -> QuerySet[Absence]:
+    """Absences of managed childminders, plus those where the user's childminder substitutes."""
+    if not can_use_substitutes(user):
+        return Absence.objects.none()
+    scope = Q(childminder__in=managed_childminders(user).values("pk"))
+    own = own_childminder(user)
+    if own is not None:
+        scope |= Q(assignments__substitute=own)
+    ids = Absence.objects.filter(scope).values("pk")
+    return Absence.objects.filter(pk__in=ids).select_related(
+        "childminder", "childminder__area", "childminder__territory"
+    )
+
+
+def assignments_visible_to(user: AnyUser, absence: Absence) -> QuerySet[SubstituteAssignment]:
+    """All rows of an absence the user manages; only her own rows for a substitute."""
+    rows = absence.assignments.select_related("contract", "substitute", "decided_by")
+    if managed_childminders(user).filter(pk=absence.childminder_id).exists():
+        return rows
+    own = own_childminder(user)
+    if own is None:
+        return rows.none()
+    return rows.filter(substitute=own)
+
+
+def notifications_visible_to(user: AnyUser) -> QuerySet[Notification]:
+    if not can_use_substitutes(user):
+        return Notification.objects.none()
+    scope = Q(assignment__absence__childminder__in=managed_childminders(user).values("pk"))
+    own = own_childminder(user)
+    if own is not None:
+        scope |= Q(audience="substitute", childminder=own)
+    return (
+        Notification.objects.filter(scope)
+        .select_related(
+            "childminder",
+            "assignment",
+            "assignment__absence",
+            "assignment__absence__childminder",
+            "assignment__contract",
+            "assignment__substitute",
+        )
+        .distinct()
+    )
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """Figures of one area (``area`` None: without area; ``total``: the whole period)."""
+
+    label: str
+    report: CoverageReport
+    total: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    start: dt.date
+    end: dt.date
+    total: CoverageReport
+    rows: list[ReportRow]
+    by_reason: dict[str, int]
+    day_rate: Decimal
+
+
+def _clipped(
+    absence: Absence, start: dt.date, end: dt.date
+) -> tuple[DomainAbsence, list[Item], list[Proposal], list[Uncovered], dict[str, int]]:
+    """One absence within the period as domain objects: children's care days, what confirmed
+    substitutions cover, and the rest (with the stored reason, for the web-side breakdown)."""
+    from kitaplan.web.substitutes.services import affected_contracts, profile_model
+
+    first, last = max(start, absence.start), min(end, absence.end)
+    clip = Absence(
+        pk=absence.pk, childminder=absence.childminder, start=first, end=last, kind=absence.kind
+    )
+    family = profile_model(absence.childminder) is SubstituteModel.FAMILY
+    rows = [r for r in absence.assignments.all() if r.status in ("confirmed", "uncovered")]
+    area = None if absence.childminder.area_id is None else str(absence.childminder.area_id)
+    children, own, proposals, uncovered = [], [], [], []
+    reasons: dict[str, int] = defaultdict(int)
+    for contract, days in affected_contracts(clip):
+        key = str(contract.pk)
+        children.append(AffectedChild(key, key, days, area_id=area))
+        ordered = tuple(sorted(days))
+        if family:
+            own.append(Item(str(absence.pk), key, key, ordered, area))
+            continue
+        covered: set[dt.date] = set()
+        reason = "not_decided"
+        for row in rows:
+            if row.contract_id != contract.pk:
+                continue
+            if row.status == "confirmed":
+                covered |= {dt.date.fromisoformat(d) for d in row.days} & days
+            elif row.reason:
+                reason = row.reason
+        if covered:
+            proposals.append(
+                Proposal(
+                    str(absence.pk),
+                    key,
+                    key,
+                    str(
+                        next(
+                            r.substitute_id
+                            for r in rows
+                            if r.status == "confirmed" and r.contract_id == contract.pk
+                        )
+                    ),
+                    SubstituteRole.OTHER,
+                    None,
+                    tuple(sorted(covered)),
+                    area,
+                )
+            )
+        rest = tuple(sorted(days - covered))
+        if rest:
+            # the domain needs one of its codes here; the web breakdown keeps the stored one
+            code = (
+                UncoveredReason(reason)
+                if reason in set(UncoveredReason)
+                else UncoveredReason.NO_CAPACITY
+            )
+            uncovered.append(Uncovered(str(absence.pk), key, key, code, rest, area))
+            reasons[reason] += len(rest)
+    dom = DomainAbsence(str(absence.pk), str(absence.childminder_id), first, last, tuple(children))
+    return dom, own, proposals, uncovered, dict(reasons)
+
+
+def period_report(
+    absences: QuerySet[Absence], *, start: dt.date, end: dt.date, day_rate: Decimal
+) -> PeriodReport:
+    """Absence days, covered days (confirmed substitutions), coverage rate, uncovered days by
+    area of the absent childminder, cost — for the absences overlapping ``start`` .. ``end``."""
+    rows = (
+        absences.filter(start__lte=end, end__gte=start)
+        .select_related("childminder__area", "childminder__substitute_profile")
+        .prefetch_related("childminder__contracts", "assignments")
+        .order_by("pk")
+    )
+    by_area: dict[int | None, list] = defaultdict(list)
+    names: dict[int | None, str] = {}
+    everything = []
+    reasons: dict[str, int] = defaultdict(int)
+    for absence in rows:
+        parts = _clipped(absence, start, end)
+        area = absence.childminder.area
+        key = None if area is None else area.pk
+        names[key] = "" if area is None else f"{area.official_code} {area.name}"
+        by_area[key].append(parts)
+        everything.append(parts)
+        for code, n in parts[4].items():
+            reasons[code] += n
+
+    def report(parts: list) -> CoverageReport:
+        assignment = Assignment(
+            tuple(p for part in parts for p in part[2]),
+            tuple(u for part in parts for u in part[3]),
+            tuple(i for part in parts for i in part[1]),
+            {},
+        )
+        return coverage_report([part[0] for part in parts], assignment, day_rate=day_rate)
+
+    table = [
+        ReportRow(names[key], report(parts))
+        for key, parts in sorted(by_area.items(), key=lambda kv: (kv[0] is None, names[kv[0]]))
+    ]
+    return PeriodReport(start, end, report(everything), table, dict(reasons), day_rate)

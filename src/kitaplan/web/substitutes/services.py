@@ -1,0 +1,619 @@
+"""Writes of the substitute app (one transaction and one audit event each) and the bridge from
+the registry to :mod:`kitaplan.domain.childminding.substitutes`.
+
+The registry stores only a weekly schedule per contract, so a child's care days within an
+absence come from :func:`capacity.care_days`, and a substitute's free places per day from
+:func:`capacity.free_places` over her own contracts plus her own young children, minus the
+children already confirmed to her for that day. Distances: the childminders' WGS84 coordinates
+projected to ETRS89 / UTM 33N (EPSG:25833, pyproj) in km; the child's point is the absent
+childminder's place (the registry has no family addresses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from pyproj import Transformer
+
+from kitaplan.domain.childminding import substitutes as domain
+from kitaplan.domain.childminding.capacity import (
+    CareSchedule,
+    care_days,
+    free_places,
+    parse_slots,
+)
+from kitaplan.domain.common.periods import ValidityPeriod
+from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.childminding.models import CareContract, Childminder
+from kitaplan.web.childminding.services import own_children
+from kitaplan.web.substitutes import selectors
+from kitaplan.web.substitutes.models import (
+    OPEN_STATUSES,
+    Absence,
+    ContactVisit,
+    Notification,
+    SubstituteAssignment,
+    SubstituteProfile,
+    SubstituteSettings,
+)
+from kitaplan.web.territory.models import Territory
+
+#: Web-level reason (beside the domain's four): every alternative was rejected or is full now.
+ALTERNATIVES_EXHAUSTED = "alternatives_exhausted"
+
+
+class SubstituteError(Exception):
+    """A change that breaks a rule; ``code`` names it, ``params`` fill the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _to_utm33() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", "EPSG:25833", always_xy=True)
+
+
+def point_km(cm: Childminder) -> domain.Point | None:
+    """The childminder's place in planar km (EPSG:25833 / 1000), or None without coordinates."""
+    if cm.lat is None or cm.lon is None:
+        return None
+    x, y = _to_utm33().transform(cm.lon, cm.lat)
+    return (x / 1000.0, y / 1000.0)
+
+
+def distance_km(a: Childminder, b: Childminder) -> float | None:
+    pa, pb = point_km(a), point_km(b)
+    if pa is None or pb is None:
+        return None
+    return round(((pa[0] - pb[0]) ** 2 + (pa[1] - pb[1]) ** 2) ** 0.5, 2)
+
+
+def schedule_of(contract: CareContract) -> CareSchedule:
+    return CareSchedule(
+        str(contract.pk),
+        str(contract.pk),
+        contract.valid_from,
+        contract.valid_to,
+        parse_slots(contract.slots),
+    )
+
+
+def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
+
+
+def profile_model(cm: Childminder) -> domain.SubstituteModel | None:
+    try:
+        profile = cm.substitute_profile
+    except SubstituteProfile.DoesNotExist:
+        return None
+    return domain.SubstituteModel(profile.model)
+
+
+def is_available(cm: Childminder) -> bool:
+    try:
+        return bool(cm.substitute_profile.available)
+    except SubstituteProfile.DoesNotExist:
+        return True
+
+
+def rules_for(territory: Territory) -> domain.SubstituteRules:
+    conf = SubstituteSettings.for_territory(territory)
+    return domain.SubstituteRules(
+        min_contacts=conf.min_contacts,
+        contact_months=conf.contact_months,
+        max_distance_km=conf.max_distance_km,
+    )
+
+
+def confirmed_load(
+    substitute_ids: Iterable[int], *, exclude: int | None = None, statuses: Sequence[str] = ()
+) -> dict[tuple[int, dt.date], int]:
+    """Children confirmed (and optionally in other statuses) per (substitute pk, day)."""
+    load: dict[tuple[int, dt.date], int] = defaultdict(int)
+    rows = SubstituteAssignment.objects.filter(
+        substitute_id__in=list(substitute_ids), status__in=["confirmed", *statuses]
+    )
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    for row in rows.values_list("substitute_id", "days"):
+        for iso in row[1]:
+            load[(row[0], dt.date.fromisoformat(iso))] += 1
+    return load
+
+
+def own_free_places(cm: Childminder, days: Iterable[dt.date]) -> dict[dt.date, int]:
+    """Permit limit − peak of her own contracts' children and own young children, per day."""
+    schedules = [schedule_of(c) for c in cm.contracts.all()]
+    extra = own_children(cm)
+    permits = list(cm.permits.all())
+    result: dict[dt.date, int] = {}
+    for day in days:
+        permit = next((p for p in permits if p.valid_from <= day <= p.valid_to), None)
+        limit = permit.max_children if permit is not None and cm.status == "active" else 0
+        result[day] = free_places(schedules, limit, day, extra_present=extra)
+    return result
+
+
+def affected_contracts(absence: Absence) -> list[tuple[CareContract, frozenset[dt.date]]]:
+    """Contracts of the absent childminder with care days within the absence."""
+    found = []
+    for contract in absence.childminder.contracts.all():
+        days = care_days(schedule_of(contract), absence.start, absence.end)
+        if days:
+            found.append((contract, days))
+    return found
+
+
+def role_for(contract: CareContract, substitute_pk: int) -> str:
+    if contract.primary_substitute_id == substitute_pk:
+        return "primary"
+    if contract.secondary_substitute_id == substitute_pk:
+        return "secondary"
+    return "other"
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- absences ------------------------------------------------------------------------------------
+
+
+def report_absence(
+    *,
+    childminder: Childminder,
+    start: dt.date,
+    end: dt.date,
+    kind: str,
+    actor: Any,
+    note: str = "",
+) -> Absence:
+    """A childminder reports her own absence; advisers those of their services; admins all."""
+    _require(selectors.managed_childminders(actor).filter(pk=childminder.pk).exists())
+    if end < start:
+        raise SubstituteError("dates_reversed")
+    overlapping = Absence.objects.filter(
+        childminder=childminder, status__in=OPEN_STATUSES, start__lte=end, end__gte=start
+    )
+    if overlapping.exists():
+        raise SubstituteError("overlaps", start=overlapping.first().start)  # type: ignore[union-attr]
+    with transaction.atomic():
+        absence = Absence.objects.create(
+            childminder=childminder,
+            start=start,
+            end=end,
+            kind=kind,
+            status="planned" if kind in ("holiday", "training") else "reported",
+            note=note,
+            reported_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.ABSENCE_REPORTED,
+            target=absence,
+            after=snapshot(absence),
+        )
+    return absence
+
+
+def close_absence(*, absence: Absence, actor: Any) -> Absence:
+    _require(selectors.decidable_childminders(actor).filter(pk=absence.childminder_id).exists())
+    with transaction.atomic():
+        before = snapshot(absence)
+        absence.status = "closed"
+        absence.save(update_fields=["status"])
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.ABSENCE_REPORTED,
+            target=absence,
+            before=before,
+            after=snapshot(absence),
+            details={"closed": True},
+        )
+    return absence
+
+
+def wave_of(absences: Iterable[Absence]) -> dict[int, list[Absence]]:
+    """All open absences of the same territory overlapping the given ones, transitively (the
+    flu wave is assigned together), per territory pk."""
+    waves: dict[int, list[Absence]] = {}
+    by_territory: dict[int, list[Absence]] = defaultdict(list)
+    for absence in absences:
+        by_territory[absence.childminder.territory_id].append(absence)
+    for territory_id, given in by_territory.items():
+        start = min(a.start for a in given)
+        end = max(a.end for a in given)
+        while True:
+            members = list(
+                Absence.objects.filter(
+                    childminder__territory_id=territory_id,
+                    status__in=OPEN_STATUSES,
+                    start__lte=end,
+                    end__gte=start,
+                )
+            )
+            members = members or given
+            new_start = min(a.start for a in members)
+            new_end = max(a.end for a in members)
+            if (new_start, new_end) == (start, end):
+                break
+            start, end = new_start, new_end
+        ids = {a.pk for a in members} | {a.pk for a in given}
+        waves[territory_id] = list(
+            Absence.objects.filter(pk__in=ids)
+            .select_related("childminder", "childminder__substitute_profile")
+            .prefetch_related("childminder__contracts")
+            .order_by("pk")
+        )
+    return waves
+
+
+def propose(absences: Iterable[Absence], *, actor: Any) -> dict[str, int]:
+    """Propose substitutes for every affected child of the absences' waves at once.
+
+    Earlier unconfirmed proposals (proposed / uncovered / own arrangement) of those absences are
+    replaced; confirmed ones stay, and their children take places from the substitutes' free
+    places. A substitute rejected for a child is not proposed for it again.
+    """
+    _require(selectors.can_decide(actor))
+    given = list(absences)
+    decidable = selectors.decidable_childminders(actor)
+    _require(all(decidable.filter(pk=a.childminder_id).exists() for a in given))
+    totals = {"absences": 0, "proposed": 0, "uncovered": 0, "own_arrangement": 0}
+    with transaction.atomic():
+        for territory_id, wave in wave_of(given).items():
+            counts = _propose_wave(Territory.objects.get(pk=territory_id), wave)
+            for key, value in counts.items():
+                totals[key] += value
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.SUBSTITUTES_PROPOSED,
+                target=Territory.objects.get(pk=territory_id),
+                details={**counts, "absence_ids": [a.pk for a in wave]},
+            )
+    return totals
+
+
+def propose_open(territory: Territory, *, actor: Any, today: dt.date | None = None) -> dict:
+    """The "flu wave" button: every open absence of the territory that has not ended yet."""
+    today = today or timezone.localdate()
+    open_ = Absence.objects.filter(
+        childminder__territory=territory, status__in=OPEN_STATUSES, end__gte=today
+    ).select_related("childminder")
+    if not open_.exists():
+        return {"absences": 0, "proposed": 0, "uncovered": 0, "own_arrangement": 0}
+    return propose(list(open_), actor=actor)
+
+
+def _propose_wave(territory: Territory, wave: list[Absence]) -> dict[str, int]:
+    rules = rules_for(territory)
+    ids = [a.pk for a in wave]
+    existing = SubstituteAssignment.objects.filter(absence_id__in=ids)
+    confirmed = set(existing.filter(status="confirmed").values_list("absence_id", "contract_id"))
+    rejected = set(existing.filter(status="rejected").values_list("contract_id", "substitute_id"))
+    existing.filter(status__in=["proposed", "uncovered", "own_arrangement"]).delete()
+
+    contracts: dict[int, CareContract] = {}
+    domain_absences: list[domain.Absence] = []
+    all_days: set[dt.date] = set()
+    for absence in wave:
+        cm = absence.childminder
+        model = profile_model(cm)
+        point = point_km(cm)
+        children = []
+        for contract, days in affected_contracts(absence):
+            if (absence.pk, contract.pk) in confirmed:
+                continue
+            contracts[contract.pk] = contract
+            all_days |= days
+            children.append(
+                domain.AffectedChild(
+                    child_id=str(contract.pk),
+                    contract_id=str(contract.pk),
+                    days=days,
+                    primary_substitute_id=_sid(contract.primary_substitute_id),
+                    secondary_substitute_id=_sid(contract.secondary_substitute_id),
+                    model=model,
+                    area_id=_sid(cm.area_id),
+                    point=point,
+                )
+            )
+        domain_absences.append(
+            domain.Absence(str(absence.pk), str(cm.pk), absence.start, absence.end, tuple(children))
+        )
+
+    # Only childminders who can know an affected child are candidates (the domain ignores the
+    # rest anyway): those with contact visits, and with min_contacts = 0 the declared ones.
+    visits = [
+        v
+        for v in ContactVisit.objects.filter(contract_id__in=list(contracts)).values_list(
+            "substitute_id", "contract_id", "day"
+        )
+        if (v[1], v[0]) not in rejected
+    ]
+    candidate_ids = {v[0] for v in visits}
+    if rules.min_contacts == 0:
+        for c in contracts.values():
+            candidate_ids |= {c.primary_substitute_id, c.secondary_substitute_id} - {None}
+    pool = (
+        Childminder.objects.filter(pk__in=candidate_ids, territory=territory, status="active")
+        .select_related("substitute_profile")
+        .prefetch_related("permits", "contracts")
+    )
+    days = sorted(all_days)
+    load = confirmed_load([cm.pk for cm in pool])
+    substitutes = []
+    for cm in pool:
+        if not is_available(cm):
+            continue
+        free = own_free_places(cm, days)
+        substitutes.append(
+            domain.Substitute(
+                substitute_id=str(cm.pk),
+                model=profile_model(cm) or domain.SubstituteModel.TANDEM,
+                permits=tuple(ValidityPeriod(p.valid_from, p.valid_to) for p in cm.permits.all()),
+                free_places={d: max(0, free[d] - load.get((cm.pk, d), 0)) for d in days},
+                point=point_km(cm),
+            )
+        )
+    contacts = [domain.ContactVisit(str(s), str(c), d) for s, c, d in visits]
+    result = domain.assign_substitutes(domain_absences, substitutes, contacts, rules=rules)
+
+    rows: list[SubstituteAssignment] = []
+    for p in result.proposals:
+        rows.append(
+            SubstituteAssignment(
+                absence_id=int(p.absence_id),
+                contract_id=int(p.contract_id),
+                substitute_id=int(p.substitute_id),
+                role=p.role.value,
+                days=[d.isoformat() for d in p.days],
+                status="proposed",
+                distance_km=None if p.distance_km is None else round(p.distance_km, 2),
+                alternatives=[
+                    int(s) for s in result.alternatives.get((p.absence_id, p.child_id), ())
+                ],
+            )
+        )
+    for u in result.uncovered:
+        rows.append(
+            SubstituteAssignment(
+                absence_id=int(u.absence_id),
+                contract_id=int(u.contract_id),
+                days=[d.isoformat() for d in u.days],
+                status="uncovered",
+                reason=u.reason.value,
+                alternatives=[
+                    int(s) for s in result.alternatives.get((u.absence_id, u.child_id), ())
+                ],
+            )
+        )
+    for item in result.own_arrangement:
+        rows.append(
+            SubstituteAssignment(
+                absence_id=int(item.absence_id),
+                contract_id=int(item.contract_id),
+                days=[d.isoformat() for d in item.days],
+                status="own_arrangement",
+            )
+        )
+    SubstituteAssignment.objects.bulk_create(rows)
+    return {
+        "absences": len(wave),
+        "proposed": len(result.proposals),
+        "uncovered": len(result.uncovered),
+        "own_arrangement": len(result.own_arrangement),
+    }
+
+
+def _sid(pk: int | None) -> str | None:
+    return None if pk is None else str(pk)
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+def _has_place(
+    substitute: Childminder, days: list[dt.date], *, exclude: int | None, with_proposed: bool
+) -> bool:
+    free = own_free_places(substitute, days)
+    load = confirmed_load(
+        [substitute.pk], exclude=exclude, statuses=("proposed",) if with_proposed else ()
+    )
+    absent = Absence.objects.filter(
+        childminder=substitute,
+        status__in=OPEN_STATUSES,
+        start__lte=max(days),
+        end__gte=min(days),
+    ).exists()
+    return not absent and all(free[d] - load.get((substitute.pk, d), 0) >= 1 for d in days)
+
+
+def _decidable(actor: Any, assignment: SubstituteAssignment) -> None:
+    _require(
+        selectors.decidable_childminders(actor)
+        .filter(pk=assignment.absence.childminder_id)
+        .exists()
+    )
+
+
+def confirm(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssignment:
+    """Confirm a proposal; the substitute gets an in-app notice, the parents a log entry."""
+    _decidable(actor, assignment)
+    with transaction.atomic():
+        row = SubstituteAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if row.status != "proposed" or row.substitute is None:
+            raise SubstituteError("not_proposed")
+        Childminder.objects.select_for_update().get(pk=row.substitute_id)
+        days = [dt.date.fromisoformat(d) for d in row.days]
+        if days and not _has_place(row.substitute, days, exclude=row.pk, with_proposed=False):
+            raise SubstituteError("no_place_now")
+        before = snapshot(row)
+        now = timezone.now()
+        row.status = "confirmed"
+        row.decided_by = actor if getattr(actor, "pk", None) else None
+        row.decided_at = now
+        row.notified_at = now
+        row.save()
+        Notification.objects.create(
+            audience="substitute", childminder=row.substitute, assignment=row
+        )
+        Notification.objects.create(audience="parents", assignment=row)
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.SUBSTITUTE_CONFIRMED,
+            target=row,
+            before=before,
+            after=snapshot(row),
+        )
+    return row
+
+
+def reject(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssignment:
+    """Reject a proposal and propose the next alternative that still has a place (or record
+    the child as uncovered with ``alternatives_exhausted``). Returns the new row."""
+    _decidable(actor, assignment)
+    with transaction.atomic():
+        row = SubstituteAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if row.status != "proposed":
+            raise SubstituteError("not_proposed")
+        before = snapshot(row)
+        row.status = "rejected"
+        row.decided_by = actor if getattr(actor, "pk", None) else None
+        row.decided_at = timezone.now()
+        row.save()
+        refused = set(
+            SubstituteAssignment.objects.filter(
+                absence_id=row.absence_id, contract_id=row.contract_id, status="rejected"
+            ).values_list("substitute_id", flat=True)
+        )
+        days = [dt.date.fromisoformat(d) for d in row.days]
+        absent_cm = row.absence.childminder
+        chosen: Childminder | None = None
+        for pk in row.alternatives:
+            if pk in refused or pk == absent_cm.pk:
+                continue
+            cm = (
+                Childminder.objects.filter(pk=pk, status="active")
+                .prefetch_related("permits", "contracts")
+                .first()
+            )
+            if cm is None or not is_available(cm):
+                continue
+            permits = list(cm.permits.all())
+            if not all(any(p.valid_from <= d <= p.valid_to for p in permits) for d in days):
+                continue
+            if _has_place(cm, days, exclude=None, with_proposed=True):
+                chosen = cm
+                break
+        if chosen is not None:
+            new = SubstituteAssignment.objects.create(
+                absence_id=row.absence_id,
+                contract=row.contract,
+                substitute=chosen,
+                role=role_for(row.contract, chosen.pk),
+                days=row.days,
+                status="proposed",
+                distance_km=distance_km(absent_cm, chosen),
+                alternatives=row.alternatives,
+            )
+        else:
+            new = SubstituteAssignment.objects.create(
+                absence_id=row.absence_id,
+                contract=row.contract,
+                days=row.days,
+                status="uncovered",
+                reason=ALTERNATIVES_EXHAUSTED,
+                alternatives=row.alternatives,
+            )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.SUBSTITUTE_REJECTED,
+            target=row,
+            before=before,
+            after=snapshot(row),
+            details={"next": new.pk, "next_substitute": new.substitute_id},
+        )
+    return new
+
+
+# --- contact visits ------------------------------------------------------------------------------
+
+
+def record_contact(
+    *,
+    substitute: Childminder,
+    contract: CareContract,
+    day: dt.date,
+    actor: Any,
+    note: str = "",
+) -> ContactVisit:
+    decidable = selectors.decidable_childminders(actor)
+    _require(decidable.filter(pk=contract.childminder_id).exists())
+    if substitute.pk == contract.childminder_id:
+        raise SubstituteError("own_child")
+    if substitute.territory_id != contract.childminder.territory_id:
+        raise SubstituteError("other_territory")
+    if day > timezone.localdate():
+        raise SubstituteError("in_future")
+    with transaction.atomic():
+        visit = ContactVisit.objects.create(
+            substitute=substitute,
+            contract=contract,
+            day=day,
+            note=note,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.SUBSTITUTE_CONTACT_RECORDED,
+            target=visit,
+            after=snapshot(visit),
+        )
+    return visit
+
+
+def known_substitutes(
+    contract: CareContract, on: dt.date, rules: domain.SubstituteRules
+) -> set[int]:
+    """Substitute pks who know the child on ``on`` by the territory's rule."""
+    per: dict[int, list[dt.date]] = defaultdict(list)
+    for sid, day in ContactVisit.objects.filter(contract=contract).values_list(
+        "substitute_id", "day"
+    ):
+        per[sid].append(day)
+    return {
+        sid
+        for sid, visit_days in per.items()
+        if domain.knows_child(
+            visit_days, on, min_contacts=rules.min_contacts, months=rules.contact_months
+        )
+    }
+
+
+__all__ = [
+    "ALTERNATIVES_EXHAUSTED",
+    "SubstituteError",
+    "close_absence",
+    "confirm",
+    "propose",
+    "propose_open",
+    "record_contact",
+    "reject",
+    "report_absence",
+]

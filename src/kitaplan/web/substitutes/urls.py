@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kitaplan.web.substitutes import views
+
+app_name = "substitutes"
+urlpatterns = [
+    path("", views.absence_list, name="absence-list"),
+    path("<int:pk>/", views.absence_detail, name="absence-detail"),
+    path("contacts/<int:pk>/", views.contacts, name="contacts"),
+    path("report/", views.report, name="report"),
+    path("notifications/", views.notifications, name="notifications"),
+]
