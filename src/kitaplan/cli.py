@@ -73,7 +73,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         create_demo_targets,
         load_demo,
     )
+    from kitaplan.web.measures.demo import create_demo_plan
     from kitaplan.web.payments.demo import create_demo_payments
+    from kitaplan.web.qualification.demo import create_demo_qualification
     from kitaplan.web.substitutes.demo import create_demo_wave, demo_wave_summary
 
     _say(_("Preparing the database …"))
@@ -101,7 +103,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if pool_line:
         _say(pool_line)
     create_demo_payments()
+    create_demo_qualification()
     create_demo_wave()
+    create_demo_plan()
     wave_line = demo_wave_summary()
     if wave_line:
         _say(wave_line)

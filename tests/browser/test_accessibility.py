@@ -13,7 +13,9 @@ from tests.web.access_matrix import PAGES, Page
 from tests.web.allocation.helpers import allocation_objects
 from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
+from tests.web.measures.helpers import measure_objects
 from tests.web.payments.helpers import payment_objects
+from tests.web.qualification.helpers import qualification_objects
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,6 +96,8 @@ def test_every_page_is_accessible_for_every_role(live_server, page):
         allocation = allocation_objects(city, parent=user if role == Role.PARENT else None)
         allocation.update(payment_objects(city, user=user))
         allocation.update(childminder_objects(city, user=user))
+        allocation.update(qualification_objects(city, user=user))
+        allocation.update(measure_objects(city))
         page.context.clear_cookies()
         log_in(page, live_server, f"b-{role.value}")
         for page_spec in PAGES:
@@ -121,13 +125,14 @@ def test_the_childminding_pages_are_accessible_for_advisers_and_the_payment_offi
         status="refused",
         actor_label="system",
     )
-    prefixes = ("childminding:", "substitutes:", "payments:")
+    prefixes = ("childminding:", "substitutes:", "payments:", "qualification:")
     checked = 0
     for role in (Role.CHILDMINDER_ADVISER, Role.PAYMENT_OFFICE):
         user = make_user(f"c-{role.value}", role)
         objects = allocation_objects(city)
         objects.update(payment_objects(city, user=user))
         objects.update(childminder_objects(city, user=user))
+        objects.update(qualification_objects(city, user=user))
         page.context.clear_cookies()
         log_in(page, live_server, f"c-{role.value}")
         for page_spec in PAGES:

@@ -71,3 +71,25 @@ def test_a_broken_import_is_refused_with_row_and_column_in_german(live_server, p
     assert "Zeile 3" in text and "count" in text and "zwölf" in text
     assert PopulationCount.objects.count() == before
     assert_accessible(page, "import refused")
+
+
+def test_a_planner_sets_a_new_facility_by_clicking_the_map(live_server, page):
+    from kitaplan.web.planning import scenario_services
+
+    city = make_city()
+    planner = make_user("planer", Role.PLANNER)
+    scenario = scenario_services.create_scenario(
+        territory=city.territory, actor=planner, name="Neue Kita", shared=False
+    )
+    log_in(page, live_server, "planer")
+    page.goto(live_server.url + reverse("planning:scenario-detail") + f"?scenario={scenario.pk}")
+    page.wait_for_function(
+        "document.querySelectorAll('#kp-pick-map path.leaflet-interactive').length >= 2"
+    )
+    box = page.locator("#kp-pick-map").bounding_box()
+    page.locator("#kp-pick-map").click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.5})
+    lat = float(page.input_value("#id_open-lat"))
+    lon = float(page.input_value("#id_open-lon"))
+    assert 51.99 < lat < 52.03 and 12.99 < lon < 13.05  # inside the test city
+    assert "Standort gewählt" in page.locator("#kp-pick-map-picked").inner_text()
+    assert_accessible(page, "scenario with the location map")

@@ -27,6 +27,10 @@ OFFICE = frozenset({Role.ALLOCATION_OFFICE, Role.ADMIN})
 ALLOCATION_KEYS = frozenset({"round", "run", "application", "own_application"})
 #: kwargs values resolved from tests.web.childminding.helpers.childminder_objects
 CHILDMINDING_KEYS = frozenset({"childminder", "absence"})
+#: kwargs values resolved from tests.web.qualification.helpers.qualification_objects
+QUALIFICATION_KEYS = frozenset({"course", "qual_childminder"})
+#: kwargs values resolved from tests.web.measures.helpers.measure_objects
+MEASURE_KEYS = frozenset({"plan", "measure", "document"})
 #: kwargs values resolved from tests.web.payments.helpers.payment_objects
 PAYMENT_KEYS = frozenset({"payment_run", "payment_childminder", "rate_table"})
 PAYMENT_OFFICE = frozenset({Role.PAYMENT_OFFICE, Role.ADMIN})
@@ -78,6 +82,12 @@ PAGES = [
     Page("monitoring:index", STAFF, query="?index=dynamics&sort=-index"),
     Page("monitoring:index", STAFF, query="?format=csv", html=False),
     Page("monitoring:index-geojson", STAFF, html=False),
+    Page("monitoring:indicators", STAFF),
+    Page("monitoring:indicators", STAFF, query="?format=csv", html=False),
+    Page("monitoring:indicators-geojson", STAFF, html=False),
+    Page("monitoring:area-series", STAFF, kwargs={"pk": "area"}),
+    Page("monitoring:alerts", STAFF),
+    Page("monitoring:report-pdf", STAFF, html=False),
     Page("budget:overview", STAFF),
     Page("budget:run", CITY_STAFF),
     Page("budget:shares", STAFF),
@@ -158,6 +168,24 @@ PAGES = [
     Page("substitutes:report", REGISTRY_EDITORS),
     Page("substitutes:report", REGISTRY_EDITORS, query="?format=csv", html=False),
     Page("substitutes:notifications", REGISTRY_EDITORS | {Role.CHILDMINDER}),
+    Page("childminding:report", REGISTRY - {Role.CHILDMINDER}),
+    Page("childminding:report-pdf", REGISTRY - {Role.CHILDMINDER}, html=False),
+    Page("childminding:report-xlsx", REGISTRY - {Role.CHILDMINDER}, html=False),
+    Page("childminding:transition", REGISTRY_EDITORS),
+    Page("qualification:programme-list", REGISTRY),
+    Page("qualification:course-detail", REGISTRY, kwargs={"pk": "course"}),
+    Page("qualification:childminder", REGISTRY, kwargs={"pk": "qual_childminder"}),
+    Page("qualification:behind", REGISTRY - {Role.CHILDMINDER}),
+    Page("qualification:behind", REGISTRY - {Role.CHILDMINDER}, query="?format=xlsx", html=False),
+    Page("qualification:planning", REGISTRY - {Role.CHILDMINDER}),
+    Page("measures:plan-list", STAFF),
+    Page("measures:plan-detail", STAFF, kwargs={"pk": "plan"}),
+    Page("measures:report", STAFF, kwargs={"pk": "plan"}),
+    Page("measures:report-pdf", STAFF, kwargs={"pk": "plan"}, html=False),
+    Page("measures:report-xlsx", STAFF, kwargs={"pk": "plan"}, html=False),
+    Page("measures:measure-detail", STAFF, kwargs={"pk": "measure"}),
+    Page("measures:document", STAFF, kwargs={"pk": "document"}, html=False),
+    Page("measures:organisation-list", STAFF),
     Page("imports:import-list", STEWARDS),
     Page("imports:import-new", STEWARDS),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
@@ -174,5 +202,7 @@ NOT_PAGES = {
     "allocation:round-run",
     "allocation:run-publish",
     "allocation:offer-answer",
+    "childminding:transition-enter",  # POST only
+    "qualification:me",  # redirects to the childminder's own page
     "childminding:me",  # redirects to the childminder's own page (tested in its app)
 }

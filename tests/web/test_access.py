@@ -11,15 +11,19 @@ from kitaplan.web.imports.models import ImportRun
 from tests.web.access_matrix import (
     ALLOCATION_KEYS,
     CHILDMINDING_KEYS,
+    MEASURE_KEYS,
     NOT_PAGES,
     PAGES,
     PAYMENT_KEYS,
+    QUALIFICATION_KEYS,
     Page,
 )
 from tests.web.allocation.helpers import allocation_objects
 from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
+from tests.web.measures.helpers import measure_objects
 from tests.web.payments.helpers import payment_objects
+from tests.web.qualification.helpers import qualification_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +37,15 @@ def resolve(page: Page, city, user=None) -> str:
     kwargs = {}
     allocation = None
     payments = None
+    qualification = None
     for key, value in page.kwargs.items():
-        if value in PAYMENT_KEYS:
+        if value in MEASURE_KEYS:
+            kwargs[key] = measure_objects(city)[value]
+        elif value in QUALIFICATION_KEYS:
+            if qualification is None:
+                qualification = qualification_objects(city, user=user)
+            kwargs[key] = qualification[value]
+        elif value in PAYMENT_KEYS:
             if payments is None:
                 payments = payment_objects(city, user=user)
             kwargs[key] = payments[value]

@@ -47,8 +47,10 @@ INSTALLED_APPS = [
     "kitaplan.web.budget",
     "kitaplan.web.allocation",
     "kitaplan.web.childminding",
+    "kitaplan.web.qualification",  # QHB courses and further training
     "kitaplan.web.payments",
     "kitaplan.web.substitutes",  # absences and substitute care
+    "kitaplan.web.measures",  # strategic action plan (Maßnahmenplan)
     "kitaplan.web.api",
 ]
 

@@ -102,3 +102,36 @@ def test_the_committee_report_is_a_pdf_with_the_districts_and_the_total(planner)
     assert response.content.startswith(b"%PDF")
     assert len(response.content) > 2000
     assert b"Bedarfsplanung" in response.content  # document title in the info dictionary
+
+
+def test_care_rates_for_an_area_class_change_only_that_class(planner):
+    from kitaplan.web.territory.models import IndicatorDefinition, IndicatorValue
+
+    status = IndicatorDefinition.objects.create(code="status_class", name="Statusklasse")
+    areas = planner.city.areas  # 0101, 0102 in district 01; 0201, 0202 in district 02
+    for area, value in zip(areas, (4, 1, 1, 1), strict=True):
+        IndicatorValue.objects.create(indicator=status, area=area, year=2024, value=value)
+    url = reverse("planning:care-rates") + "?territory=testcity"
+    form = {
+        "valid_from_year": 2024,
+        "rate_0": "0",
+        "rate_1": "0",
+        "rate_2": "0",
+        "rate_3": "100",
+        "rate_4": "100",
+        "rate_5": "100",
+        "integration_rate": "0",
+        "source": "Test: Klasse 4",
+        "class_indicator": status.pk,
+        "class_value": "4",
+    }
+    assert planner.post(url, form).status_code == 302
+    stored = CareRateSet.objects.get()
+    assert stored.class_indicator == status and stored.class_value == 4
+    response = planner.get(reverse("planning:balance") + "?level=area&sort=code")
+    u3 = {r.area.official_code: r.balance.groups["u3"].demand for r in response.context["rows"]}
+    assert u3["0101"] == 0  # class 4: no demand under 3 under these rates
+    assert u3["0102"] == pytest.approx(demand({0: 10, 1: 11, 2: 12}, (0, 1, 2)))
+    # a class without a value is refused on the field
+    bad = planner.post(url, {**form, "class_value": ""})
+    assert "class_value" in bad.context["form"].errors

@@ -122,11 +122,13 @@ def compute_balance(
     supply: Mapping[Key, AreaSupply],
     rates: CareRates,
     parent_of: Mapping[Key, Key | None],
+    area_rates: Mapping[Key, CareRates] | None = None,
 ) -> dict[Key, AreaBalance[Key]]:
     """Children, demand and places per age group for every area of ``parent_of``.
 
     ``children_by_age`` and ``supply`` are given at the finest level; every area in
-    ``parent_of`` (all levels) gets the sums of its descendants.
+    ``parent_of`` (all levels) gets the sums of its descendants. ``area_rates`` overrides
+    ``rates`` for single finest areas (care rates per area class).
     """
     columns: dict[str, dict[Key, float]] = {}
 
@@ -134,24 +136,25 @@ def compute_balance(
         columns.setdefault(name, {})[key] = columns.get(name, {}).get(key, 0.0) + value
 
     for key, ages in children_by_age.items():
+        rates_here = (area_rates or {}).get(key, rates)
         for group, group_ages in AGES_OF_GROUP.items():
             children = sum(float(ages.get(a, 0.0)) for a in group_ages)
             put(f"{group}:children", key, children)
             put(
                 f"{group}:demand",
                 key,
-                sum(float(ages.get(a, 0.0)) * rates.rate(a) for a in group_ages),
+                sum(float(ages.get(a, 0.0)) * rates_here.rate(a) for a in group_ages),
             )
             put(
                 "integration:demand",
                 key,
-                sum(float(ages.get(a, 0.0)) * rates.rate(a) for a in group_ages)
-                * rates.integration_rate,
+                sum(float(ages.get(a, 0.0)) * rates_here.rate(a) for a in group_ages)
+                * rates_here.integration_rate,
             )
         put(
             "integration:children",
             key,
-            sum(float(v) for a, v in ages.items() if a < 6) * rates.integration_rate,
+            sum(float(v) for a, v in ages.items() if a < 6) * rates_here.integration_rate,
         )
     for key, area_supply in supply.items():
         for group in AGES_OF_GROUP:

@@ -39,6 +39,7 @@ class AuditAction(StrEnum):
     ALLOCATION_OFFERS_SENT = "allocation.offers_sent"
     ALLOCATION_OFFER_ANSWERED = "allocation.offer_answered"
     CHILDMINDING_CHANGED = "childminding.changed"
+    QUALIFICATION_CHANGED = "qualification.changed"
     # payments (childminder payment runs)
     PAYMENT_RUN_CREATED = "payment.run_created"
     PAYMENT_RUN_RELEASED = "payment.run_released"
@@ -49,6 +50,8 @@ class AuditAction(StrEnum):
     SUBSTITUTES_PROPOSED = "substitutes.proposed"
     SUBSTITUTE_CONFIRMED = "substitutes.confirmed"
     SUBSTITUTE_REJECTED = "substitutes.rejected"
+    # measures (strategic action plan, Maßnahmenplan)
+    MEASURE_PLAN_CHANGED = "measures.changed"
 
 
 def to_jsonable(value: Any) -> Any:

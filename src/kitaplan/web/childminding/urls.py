@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kitaplan.web.childminding import views
+from kitaplan.web.childminding.report_urls import urlpatterns as report_urlpatterns
 
 app_name = "childminding"
 urlpatterns = [
@@ -10,4 +11,5 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("<int:pk>/", views.childminder_detail, name="childminder-detail"),
     path("<int:pk>/edit/", views.childminder_edit, name="childminder-edit"),
+    *report_urlpatterns,
 ]

@@ -41,6 +41,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         entries.append(("monitoring:index", _("Social monitoring")))
     if access.is_staff_user(user):
         entries.append(("budget:overview", _("Area budget")))
+    if access.is_city_staff(user):
+        entries.append(("measures:plan-list", _("Action plan")))
     if access.is_staff_user(user):
         entries.append(("allocation:round-list", _("Allocation of places")))
     elif Role.PARENT in access.roles_of(user):

@@ -1,9 +1,14 @@
 from django.urls import path
 
-from kitaplan.web.monitoring import views
+from kitaplan.web.monitoring import trend_views, views
 
 app_name = "monitoring"
 urlpatterns = [
     path("", views.index, name="index"),
     path("map.geojson", views.index_geojson, name="index-geojson"),
+    path("indicators/", trend_views.indicators, name="indicators"),
+    path("indicators/map.geojson", trend_views.indicators_geojson, name="indicators-geojson"),
+    path("areas/<int:pk>/", trend_views.area_series, name="area-series"),
+    path("alerts/", trend_views.alerts, name="alerts"),
+    path("report.pdf", trend_views.report_pdf, name="report-pdf"),
 ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -66,3 +68,31 @@ class CareRatesForm(forms.Form):
         label=_("Children with integration need (%)"), min_value=0, max_value=100, decimal_places=1
     )
     source = forms.CharField(label=_("Source"), max_length=255, required=False)
+    class_indicator = forms.ModelChoiceField(
+        label=_("Only for areas of a class: indicator"),
+        queryset=None,  # set in __init__
+        required=False,
+        empty_label=_("– all areas –"),
+        help_text=_(
+            "Optional: these rates apply only to areas whose value of this indicator (e.g. the "
+            "MSS status class) equals the class value below."
+        ),
+    )
+    class_value = forms.FloatField(label=_("Class value"), required=False)
+
+    def __init__(self, *args: Any, territory: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from kitaplan.web.territory.models import IndicatorDefinition
+
+        indicators = IndicatorDefinition.objects.order_by("name")
+        if territory is not None:
+            indicators = indicators.filter(values__area__territory=territory).distinct()
+        self.fields["class_indicator"].queryset = indicators
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("class_indicator") is None) != (data.get("class_value") is None):
+            self.add_error(
+                "class_value", _("Give both the indicator and the class value, or neither.")
+            )
+        return data

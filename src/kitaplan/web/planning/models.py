@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,17 @@ class CareRateSet(models.Model):
     )
     integration_rate = models.FloatField(_("integration rate"), default=0.0)
     source = models.CharField(_("source"), max_length=255, blank=True)
+    #: Empty: the rates of all areas. Set: only for areas whose value of this indicator (e.g. the
+    #: MSS status class) equals ``class_value`` (de: Bedarfsquoten je Gebietsklasse).
+    class_indicator = models.ForeignKey(
+        "territory.IndicatorDefinition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area class indicator"),
+    )
+    class_value = models.FloatField(_("area class value"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("care rates")
@@ -33,12 +46,35 @@ class CareRateSet(models.Model):
         ordering = ["territory", "-valid_from_year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["territory", "valid_from_year"], name="unique_care_rates_per_year"
+                fields=["territory", "valid_from_year"],
+                condition=models.Q(class_indicator__isnull=True),
+                name="unique_care_rates_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["territory", "valid_from_year", "class_indicator", "class_value"],
+                condition=models.Q(class_indicator__isnull=False),
+                name="unique_class_care_rates_per_year",
+            ),
+            models.CheckConstraint(
+                name="class_value_with_indicator",
+                condition=models.Q(class_indicator__isnull=True, class_value__isnull=True)
+                | models.Q(class_indicator__isnull=False, class_value__isnull=False),
             ),
         ]
 
     def __str__(self) -> str:
+        if self.class_indicator_id:
+            return f"{self.territory} {self.valid_from_year} ({self.class_indicator_id}={self.class_value})"
         return f"{self.territory} {self.valid_from_year}"
+
+    def to_rates(self) -> Any:
+        from kitaplan.domain.planning.demand import CareRates
+
+        return CareRates(
+            by_age={int(k): float(v) for k, v in self.rates.items()},
+            integration_rate=self.integration_rate,
+            source=self.source,
+        )
 
 
 class TargetRule(models.Model):

@@ -314,7 +314,13 @@ def outcome(
     parent_of = {a.pk: a.parent_id for a in areas}
     rates, _stored = selectors.care_rates_for(territory, year)
     balances = compute_balance(
-        children_by_age=children, supply=supply_by_area(records), rates=rates, parent_of=parent_of
+        children_by_age=children,
+        supply=selectors.with_childminder_places(
+            supply_by_area(records), territory, timezone.localdate()
+        ),
+        rates=rates,
+        parent_of=parent_of,
+        area_rates=selectors.class_rates_for(territory, year),
     )
     features = features_by_area(records)
     metrics = selectors.target_metrics(

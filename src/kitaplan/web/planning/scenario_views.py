@@ -276,6 +276,12 @@ def scenario_detail(request: HttpRequest) -> HttpResponse:
         "changes": list(scenario.changes.select_related("facility", "area")),
         "can_change": can_change,
         "forms": [(kind, label, forms[kind]) for kind, label in ScenarioChange.KIND_CHOICES],
+        "pick_map_url": (
+            reverse("territory:area-geojson")
+            + f"?territory={scenario.territory.code}&level={levels[0].code}"
+            if levels
+            else ""
+        ),
         "levels": levels,
         "level": level,
         "year": year,

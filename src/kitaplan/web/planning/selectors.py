@@ -29,13 +29,13 @@ from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning.forecasting import forecast_for
 from kitaplan.web.planning.models import CareRateSet
 from kitaplan.web.planning.models import TargetRule as TargetRuleModel
-from kitaplan.web.territory.models import Area, PopulationCount, Territory
+from kitaplan.web.territory.models import Area, IndicatorValue, PopulationCount, Territory
 
 
 def care_rates_for(territory: Territory, year: int) -> tuple[CareRates, CareRateSet | None]:
     """The rates that apply to a planning year (the domain defaults when none are set)."""
     stored = (
-        territory.care_rate_sets.filter(valid_from_year__lte=year)
+        territory.care_rate_sets.filter(valid_from_year__lte=year, class_indicator__isnull=True)
         .order_by("-valid_from_year")
         .first()
     )
@@ -49,6 +49,48 @@ def care_rates_for(territory: Territory, year: int) -> tuple[CareRates, CareRate
         ),
         stored,
     )
+
+
+def class_rates_for(territory: Territory, year: int) -> dict[int, CareRates]:
+    """Care rates of single finest areas from the sets per area class valid in ``year``: an area
+    whose latest value (up to ``year``) of the set's indicator equals the set's class value gets
+    that set's rates; others keep the territory's rates."""
+    latest: dict[tuple[int, float], CareRateSet] = {}
+    for rate_set in territory.care_rate_sets.filter(
+        valid_from_year__lte=year, class_indicator__isnull=False
+    ).order_by("valid_from_year"):
+        latest[(rate_set.class_indicator_id, rate_set.class_value)] = rate_set  # type: ignore[index]
+    if not latest:
+        return {}
+    result: dict[int, CareRates] = {}
+    indicators = {indicator for indicator, _value in latest}
+    values: dict[tuple[int, int], tuple[int, float]] = {}
+    for area_id, indicator_id, value_year, value in IndicatorValue.objects.filter(
+        indicator_id__in=indicators, area__territory=territory, year__lte=year
+    ).values_list("area_id", "indicator_id", "year", "value"):
+        known = values.get((area_id, indicator_id))
+        if known is None or value_year > known[0]:
+            values[(area_id, indicator_id)] = (value_year, value)
+    for (area_id, indicator_id), (_year, value) in values.items():
+        rate_set = latest.get((indicator_id, float(value)))
+        if rate_set is not None:
+            result[area_id] = rate_set.to_rates()
+    return result
+
+
+def with_childminder_places(
+    supply: dict[int, AreaSupply], territory: Territory, day: dt.date
+) -> dict[int, AreaSupply]:
+    """``supply`` plus the Kindertagespflege places of the day (see :func:`childminder_places`)."""
+    merged = dict(supply)
+    for area_id, places in childminder_places(territory, day).items():
+        current = merged.get(area_id) or AreaSupply(places={})
+        merged[area_id] = AreaSupply(
+            places=current.places,
+            integration_places=current.integration_places,
+            childminder_places=places,
+        )
+    return merged
 
 
 def balance_for(
@@ -86,16 +128,14 @@ def balance_for(
             places={AgeGroup.U3: row["u3"] or 0, AgeGroup.UE3: row["ue3"] or 0},
             integration_places=row["integ"] or 0,
         )
-    for area_id, places in childminder_places(territory, day).items():
-        current = supply.get(area_id) or AreaSupply(places={})
-        supply[area_id] = AreaSupply(
-            places=current.places,
-            integration_places=current.integration_places,
-            childminder_places=places,
-        )
+    supply = with_childminder_places(supply, territory, day)
     rates, _stored = care_rates_for(territory, year)
     result = compute_balance(
-        children_by_age=children, supply=supply, rates=rates, parent_of=parent_of
+        children_by_age=children,
+        supply=supply,
+        rates=rates,
+        parent_of=parent_of,
+        area_rates=class_rates_for(territory, year),
     )
     return result, areas, rates
 

@@ -16,18 +16,37 @@ from kitaplan.web.territory.models import Territory
 
 @transaction.atomic(durable=True)
 def save_care_rates(
-    *, territory: Territory, actor: Any, valid_from_year: int, rates: CareRates
+    *,
+    territory: Territory,
+    actor: Any,
+    valid_from_year: int,
+    rates: CareRates,
+    class_indicator: Any = None,
+    class_value: float | None = None,
 ) -> CareRateSet:
-    """Create or replace the care rates of a territory from a planning year on."""
+    """Create or replace the care rates of a territory from a planning year on, for all areas
+    or (with ``class_indicator`` and ``class_value``) for the areas of one class."""
     if not access.can_import_data(actor):
         raise PermissionDenied
+    if (class_indicator is None) != (class_value is None):
+        raise ValueError("an area class needs both an indicator and a value")
     stored = (
         CareRateSet.objects.select_for_update()
-        .filter(territory=territory, valid_from_year=valid_from_year)
+        .filter(
+            territory=territory,
+            valid_from_year=valid_from_year,
+            class_indicator=class_indicator,
+            class_value=class_value,
+        )
         .first()
     )
     before = snapshot(stored) if stored else None
-    stored = stored or CareRateSet(territory=territory, valid_from_year=valid_from_year)
+    stored = stored or CareRateSet(
+        territory=territory,
+        valid_from_year=valid_from_year,
+        class_indicator=class_indicator,
+        class_value=class_value,
+    )
     stored.rates = {str(age): rate for age, rate in sorted(rates.by_age.items())}
     stored.integration_rate = rates.integration_rate
     stored.source = rates.source

@@ -214,7 +214,7 @@ def care_rates(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        form = CareRatesForm(request.POST)
+        form = CareRatesForm(request.POST, territory=territory)
         if form.is_valid():
             d = form.cleaned_data
             rates = CareRates(
@@ -227,6 +227,8 @@ def care_rates(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 valid_from_year=d["valid_from_year"],
                 rates=rates,
+                class_indicator=d.get("class_indicator"),
+                class_value=d.get("class_value"),
             )
             messages.success(request, _("The care rates were saved."))
             return redirect(
@@ -239,7 +241,7 @@ def care_rates(request: HttpRequest) -> HttpResponse:
             source=current.source,
             valid_from_year=stored.valid_from_year if stored else (years[-1] if years else None),
         )
-        form = CareRatesForm(initial=initial)
+        form = CareRatesForm(initial=initial, territory=territory)
     return render(
         request,
         "planning/care_rates.html",

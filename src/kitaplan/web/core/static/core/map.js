@@ -291,9 +291,14 @@
             map.closeTooltip(tooltip);
           });
         }
-        featureLayer.bindPopup(function () {
-          return popupContent(el, feature, valueOf(feature), format);
-        });
+        if (el.kpPick) {
+          /* In location-picking mode a click on an area sets the location (no popup). */
+          featureLayer.on("click", function (event) { el.kpPick(event.latlng); });
+        } else {
+          featureLayer.bindPopup(function () {
+            return popupContent(el, feature, valueOf(feature), format);
+          });
+        }
         if (isHighlighted(feature)) {
           highlighted.push(featureLayer);
         }
@@ -369,6 +374,30 @@
 
     if (window.ResizeObserver) {
       new ResizeObserver(function () { map.invalidateSize(); }).observe(el);
+    }
+
+    /* Location picking: a click fills the given latitude/longitude inputs. */
+    if (el.dataset.pickLat && el.dataset.pickLon) {
+      var marker = null;
+      el.kpPick = function (latlng) {
+        var lat = document.getElementById(el.dataset.pickLat);
+        var lon = document.getElementById(el.dataset.pickLon);
+        if (!lat || !lon) {
+          return;
+        }
+        lat.value = latlng.lat.toFixed(6);
+        lon.value = latlng.lng.toFixed(6);
+        if (marker) {
+          marker.setLatLng(latlng);
+        } else {
+          marker = L.circleMarker(latlng, { radius: 7, weight: 3, interactive: false }).addTo(map);
+        }
+        var status = document.getElementById(el.id + "-picked");
+        if (status) {
+          status.textContent = (el.dataset.msgPicked || "Location chosen:") + " " + lat.value + " / " + lon.value;
+        }
+      };
+      map.on("click", function (event) { el.kpPick(event.latlng); });
     }
 
     fetch(el.dataset.geojsonUrl, {

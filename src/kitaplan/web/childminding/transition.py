@@ -1,0 +1,218 @@
+"""The move to a Kita: children in Kindertagespflege who turn three soon, and entering them into
+the next allocation round on the family's behalf.
+
+A child turns three on its third birthday (born on 29 February: on 1 March). The list shows the
+children of running contracts whose third birthday lies within the horizon. Entering a child
+creates an :class:`~kitaplan.web.allocation.models.Application` through
+:func:`kitaplan.web.allocation.services.save_application` (which audits it):
+
+- the child's name is synthetic, "Kind <reference>" (contracts hold no names);
+- the desired start is the round's care start, the weekly hours those of the contract;
+- the home area is the childminder's area — a stand-in until family addresses are stored;
+- the choices are the (up to) three facilities nearest to the childminder (straight line from her
+  coordinates, else her area's centroid) that release places for children over three (``ue3``)
+  in the round.
+
+It is refused when the round is closed or of another territory, when the child is already entered
+(same name and birth date, application not withdrawn), when the child is not in the over-three
+age group at the round's care start, or when no place or area is known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from kitaplan.domain.allocation import age_group_at
+from kitaplan.domain.common.vocabulary import AgeGroup
+from kitaplan.web.allocation.models import AllocationRound, Application, RoundProgramme
+from kitaplan.web.childminding.models import CareContract, Childminder
+from kitaplan.web.facilities.models import Facility
+
+DEFAULT_HORIZON_MONTHS = 9
+MAX_HORIZON_MONTHS = 36
+CHOICES = 3
+EARTH_RADIUS_KM = 6371.0088
+
+
+class TransitionError(Exception):
+    """An entry that cannot be made; ``code`` names why (the view words it)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def third_birthday(birth: dt.date) -> dt.date:
+    try:
+        return birth.replace(year=birth.year + 3)
+    except ValueError:  # born on 29 February
+        return dt.date(birth.year + 3, 3, 1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+def child_name(contract: CareContract) -> str:
+    return f"Kind {contract.child_reference}"
+
+
+@dataclass(frozen=True)
+class Transition:
+    contract: CareContract
+    turns_three: dt.date
+
+    @property
+    def childminder(self) -> Childminder:
+        cm: Childminder = self.contract.childminder
+        return cm
+
+    @property
+    def child_name(self) -> str:
+        return child_name(self.contract)
+
+
+def children_turning_three(
+    childminders: QuerySet[Childminder], *, today: dt.date, horizon_months: int
+) -> list[Transition]:
+    """Children in contracts running today (of these childminders) whose third birthday lies in
+    ``today`` .. ``today + horizon_months``, soonest first."""
+    limit = add_months(today, horizon_months)
+    contracts = (
+        CareContract.objects.filter(
+            childminder__in=childminders.values("pk"),
+            valid_from__lte=today,
+        )
+        .exclude(valid_to__lt=today)
+        .select_related("childminder", "childminder__area", "childminder__territory")
+    )
+    found = [
+        Transition(c, third)
+        for c in contracts
+        if today <= (third := third_birthday(c.child_birth_date)) <= limit
+    ]
+    return sorted(
+        found, key=lambda t: (t.turns_three, t.childminder.name, t.contract.child_reference)
+    )
+
+
+def open_rounds(territory_ids: Any, *, today: dt.date) -> QuerySet[AllocationRound]:
+    """Rounds of these territories still open for applications, earliest care start first."""
+    return (
+        AllocationRound.objects.filter(territory__in=territory_ids, applications_close__gte=today)
+        .select_related("territory")
+        .order_by("care_start", "name", "pk")
+    )
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def origin(childminder: Childminder) -> tuple[float, float] | None:
+    if childminder.lat is not None and childminder.lon is not None:
+        return childminder.lat, childminder.lon
+    area = childminder.area
+    if area is not None and area.centroid_lat is not None and area.centroid_lon is not None:
+        return area.centroid_lat, area.centroid_lon
+    return None
+
+
+def ue3_programmes(round_: AllocationRound) -> list[RoundProgramme]:
+    """Facilities' released places for children over three (``ue3``) in the round."""
+    return list(
+        RoundProgramme.objects.filter(
+            round=round_, age_group="ue3", facility__isnull=False, capacity__gt=0
+        ).select_related("facility")
+    )
+
+
+def nearest_facilities(
+    round_: AllocationRound,
+    childminder: Childminder,
+    *,
+    count: int = CHOICES,
+    programmes: list[RoundProgramme] | None = None,
+) -> list[tuple[Facility, float]]:
+    """The facilities releasing ``ue3`` places in the round, nearest to the childminder first
+    (facilities without coordinates are left out)."""
+    start = origin(childminder)
+    if start is None:
+        return []
+    if programmes is None:
+        programmes = ue3_programmes(round_)
+    ranked = sorted(
+        (
+            (p.facility, haversine_km(start[0], start[1], p.facility.lat, p.facility.lon))
+            for p in programmes
+            if p.facility is not None and p.facility.lat is not None and p.facility.lon is not None
+        ),
+        key=lambda pair: (pair[1], pair[0].official_number),
+    )
+    return ranked[: min(count, round_.max_choices)]
+
+
+def entered(round_: AllocationRound, contract: CareContract) -> Application | None:
+    found: Application | None = (
+        Application.objects.filter(
+            round=round_,
+            child_name=child_name(contract),
+            birth_date=contract.child_birth_date,
+            withdrawn=False,
+        )
+        .order_by("pk")
+        .first()
+    )
+    return found
+
+
+def enter_into_round(
+    *, contract: CareContract, round_: AllocationRound, actor: Any, today: dt.date
+) -> Application:
+    """Register the child for the round on the family's behalf (see the module's text)."""
+    from kitaplan.web.allocation.services import save_application
+
+    cm = contract.childminder
+    if round_.territory_id != cm.territory_id:
+        raise TransitionError("other_territory")
+    if round_.applications_close < today:
+        raise TransitionError("round_closed")
+    if age_group_at(contract.child_birth_date, round_.care_start) is not AgeGroup.UE3:
+        raise TransitionError("not_ue3")
+    if cm.area is None:
+        raise TransitionError("no_area")
+    choices = nearest_facilities(round_, cm)
+    if not choices:
+        raise TransitionError("no_places")
+    with transaction.atomic():
+        AllocationRound.objects.select_for_update().get(pk=round_.pk)
+        if entered(round_, contract) is not None:
+            raise TransitionError("already_entered")
+        application = Application(
+            round=round_,
+            child_name=child_name(contract),
+            birth_date=contract.child_birth_date,
+            desired_start=round_.care_start,
+            weekly_hours=max(1, round(contract.weekly_hours)),
+            home_area=cm.area,
+            registered_on=today,
+        )
+        return save_application(
+            application=application, facilities=[f for f, _km in choices], actor=actor
+        )

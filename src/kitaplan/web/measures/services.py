@@ -1,0 +1,252 @@
+"""Changing the action plan: one transaction and one audit event (``measures.changed``) each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.measures import selectors
+from kitaplan.web.measures.models import (
+    ActionField,
+    Comment,
+    Document,
+    Measure,
+    Objective,
+    Organisation,
+    Plan,
+    ReportSnapshot,
+    StatusChange,
+    StrategicGoal,
+)
+from kitaplan.web.measures.periods import parse_period
+from kitaplan.web.territory.models import Territory
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def _require_edit(actor: Any) -> None:
+    if not selectors.can_edit(actor):
+        raise PermissionDenied
+
+
+@transaction.atomic(durable=True)
+def change_status(
+    *,
+    measure: Measure,
+    actor: Any,
+    status: str,
+    date: dt.date | None = None,
+    comment: str = "",
+    recorded_at: dt.datetime | None = None,
+) -> StatusChange:
+    """Set a measure's status and add it to its history (a comment says why)."""
+    _require_edit(actor)
+    if status not in dict(Measure.STATUS_CHOICES):
+        raise ValueError(f"unknown status {status!r}")
+    measure = Measure.objects.select_for_update().get(pk=measure.pk)
+    previous = measure.status
+    change = StatusChange.objects.create(
+        measure=measure,
+        status=status,
+        previous_status=previous,
+        date=date or timezone.localdate(),
+        comment=comment,
+        changed_by=_user(actor),
+        recorded_at=recorded_at or timezone.now(),
+    )
+    measure.status = status
+    measure.save(update_fields=["status"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.MEASURE_PLAN_CHANGED,
+        target=measure,
+        before={"status": previous},
+        after={"status": status, "date": change.date, "comment": comment},
+        details={"change": "status"},
+    )
+    return change
+
+
+@transaction.atomic(durable=True)
+def add_comment(*, measure: Measure, actor: Any, text: str) -> Comment:
+    _require_edit(actor)
+    comment = Comment.objects.create(measure=measure, text=text, author=_user(actor))
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.MEASURE_PLAN_CHANGED,
+        target=measure,
+        after={"comment": text},
+        details={"change": "comment", "comment_id": comment.pk},
+    )
+    return comment
+
+
+@transaction.atomic(durable=True)
+def add_document(*, measure: Measure, actor: Any, title: str, file: UploadedFile) -> Document:
+    _require_edit(actor)
+    document = Document.objects.create(
+        measure=measure, title=title, file=file, uploaded_by=_user(actor)
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.MEASURE_PLAN_CHANGED,
+        target=measure,
+        after={"document": title, "file": document.file.name},
+        details={"change": "document", "document_id": document.pk},
+    )
+    return document
+
+
+@transaction.atomic(durable=True)
+def link_target(*, objective: Objective, actor: Any, target_rule: Any) -> Objective:
+    """Link an objective to a target rule of its plan's territory (or unlink with ``None``)."""
+    _require_edit(actor)
+    objective = Objective.objects.select_related("field__plan").get(pk=objective.pk)
+    if target_rule is not None and target_rule.territory_id != objective.field.plan.territory_id:
+        raise ValueError("the target rule belongs to another territory")
+    before = objective.target_rule_id
+    objective.target_rule = target_rule
+    objective.save(update_fields=["target_rule"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.MEASURE_PLAN_CHANGED,
+        target=objective,
+        before={"target_rule": before},
+        after={"target_rule": objective.target_rule_id},
+        details={"change": "target_link"},
+    )
+    return objective
+
+
+@transaction.atomic(durable=True)
+def issue_report(
+    *,
+    plan: Plan,
+    actor: Any,
+    label: str,
+    start: dt.date,
+    end: dt.date,
+    issued_at: dt.datetime | None = None,
+) -> ReportSnapshot:
+    """Store what the report states now, so the next report can say what changed since."""
+    _require_edit(actor)
+    report = selectors.progress_report(plan, label=label, start=start, end=end)
+    snapshot = ReportSnapshot.objects.create(
+        plan=plan,
+        period_label=label,
+        period_start=start,
+        period_end=end,
+        issued_at=issued_at or timezone.now(),
+        issued_by=_user(actor),
+        statuses={str(m.pk): m.status for m in report.measures},
+        lights={str(r["objective"].pk): r["light"].light for r in report.lights},
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.MEASURE_PLAN_CHANGED,
+        target=snapshot,
+        after={"period": label, "measures": len(snapshot.statuses), "totals": report.totals},
+        details={"change": "report_issued"},
+    )
+    return snapshot
+
+
+@transaction.atomic(durable=True)
+def load_plan(
+    *,
+    territory: Territory,
+    actor: Any,
+    title: str,
+    first_year: int,
+    last_year: int,
+    rows: list[dict[str, str]],
+    council_decision: str = "",
+    source: str = "",
+) -> Plan:
+    """Create a plan from rows of a plan file (levels organisation, field, goal, objective,
+    measure; see ``kitaplan/demo/data/dresden/massnahmenplan-2020-2027.csv``)."""
+    _require_edit(actor)
+    plan = Plan.objects.create(
+        territory=territory,
+        title=title,
+        first_year=first_year,
+        last_year=last_year,
+        council_decision=council_decision,
+        source=source,
+    )
+    orgs: dict[str, Organisation] = {}
+    fields: dict[str, ActionField] = {}
+    objectives: dict[str, Objective] = {}
+    positions: dict[str, int] = {}
+
+    def position(key: str) -> int:
+        positions[key] = positions.get(key, 0) + 1
+        return positions[key]
+
+    for row in rows:
+        level = row["level"]
+        if level == "organisation":
+            orgs[row["code"]], _new = Organisation.objects.get_or_create(
+                territory=territory,
+                short_name=row["code"],
+                defaults={"name": row["text"], "kind": row.get("kind") or Organisation.OTHER},
+            )
+        elif level == "field":
+            fields[row["code"]] = ActionField.objects.create(
+                plan=plan, code=row["code"], title=row["text"], position=position("field")
+            )
+        elif level == "goal":
+            StrategicGoal.objects.create(
+                field=fields[row["parent"]],
+                code=row["code"],
+                text=row["text"],
+                position=position("goal" + row["parent"]),
+            )
+        elif level == "objective":
+            objectives[row["code"]] = Objective.objects.create(
+                field=fields[row["parent"]],
+                code=row["code"],
+                text=row["text"],
+                position=position("objective" + row["parent"]),
+            )
+        elif level == "measure":
+            first, *others = row["parent"].split(";")
+            names = [n for n in row.get("organisations", "").split("|") if n]
+            start, end = parse_period(row.get("period", ""))
+            measure = Measure.objects.create(
+                objective=objectives[first],
+                code=row["code"],
+                position=position("measure" + first),
+                text=row["text"],
+                period_text=row.get("period", ""),
+                start=start,
+                end=end,
+                participants_text=row.get("participants", ""),
+                lead=orgs[names[0]] if names else None,
+            )
+            measure.participants.set([orgs[n] for n in names])
+            if others:
+                measure.also_objectives.set([objectives[o] for o in others])
+        else:
+            raise ValueError(f"unknown level {level!r}")
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.MEASURE_PLAN_CHANGED,
+        target=plan,
+        after={
+            "title": title,
+            "fields": len(fields),
+            "objectives": len(objectives),
+            "measures": Measure.objects.filter(objective__field__plan=plan).count(),
+        },
+        details={"change": "plan_loaded"},
+    )
+    return plan

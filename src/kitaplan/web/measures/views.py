@@ -1,0 +1,269 @@
+"""Pages of the action plan: plans, one plan as a tree, one measure (status, comments,
+documents), the directory of organisations, and the progress report (page, PDF, XLSX)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from kitaplan.web.measures import report as report_module
+from kitaplan.web.measures import selectors, services
+from kitaplan.web.measures.forms import (
+    CommentForm,
+    DocumentForm,
+    ReportPeriodForm,
+    StatusForm,
+    TargetLinkForm,
+)
+from kitaplan.web.measures.models import Document, Objective, Plan
+from kitaplan.web.measures.periods import report_period
+from kitaplan.web.planning.models import TargetRule
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not selectors.can_view(request.user):
+        raise PermissionDenied
+
+
+def _plan(request: HttpRequest, pk: int) -> Plan:
+    return get_object_or_404(
+        selectors.plans_visible_to(request.user).select_related("territory"), pk=pk
+    )
+
+
+def plan_list(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    plans = selectors.plans_visible_to(request.user).select_related("territory")
+    return render(request, "measures/plan_list.html", {"plans": plans})
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_view(request)
+    plan = _plan(request, pk)
+    can_edit = selectors.can_edit(request.user)
+    link_form = None
+    if can_edit:
+        link_form = TargetLinkForm(
+            request.POST or None,
+            objectives=Objective.objects.filter(field__plan=plan).order_by(
+                "field__position", "position"
+            ),
+            rules=TargetRule.objects.filter(territory=plan.territory).order_by("code"),
+        )
+    if request.method == "POST":
+        if not can_edit or link_form is None:
+            raise PermissionDenied
+        if link_form.is_valid():
+            services.link_target(
+                objective=link_form.cleaned_data["objective"],
+                actor=request.user,
+                target_rule=link_form.cleaned_data["target_rule"],
+            )
+            messages.success(request, _("The objective's target was saved."))
+            return redirect("measures:plan-detail", pk=plan.pk)
+    tree = selectors.plan_tree(plan)
+    objectives = [o for f in tree for o in f.objectives.all()]
+    lights = selectors.objective_lights(objectives)
+    today = timezone.localdate()
+    fields = []
+    for f in tree:
+        fields.append(
+            {
+                "field": f,
+                "objectives": [
+                    {
+                        "objective": o,
+                        "light": lights.get(o.pk),
+                        "measures": [
+                            {"measure": m, "overdue": m.is_overdue(today)} for m in o.measures.all()
+                        ],
+                        "shared": list(o.shared_measures.all()),
+                    }
+                    for o in f.objectives.all()
+                ],
+            }
+        )
+    return render(
+        request,
+        "measures/plan_detail.html",
+        {
+            "plan": plan,
+            "fields": fields,
+            "light_labels": report_module.LIGHT_LABELS,
+            "can_edit": can_edit,
+            "link_form": link_form,
+        },
+    )
+
+
+def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_view(request)
+    measure = get_object_or_404(
+        selectors.measures_visible_to(request.user).select_related(
+            "objective", "objective__field", "objective__field__plan", "lead"
+        ),
+        pk=pk,
+    )
+    can_edit = selectors.can_edit(request.user)
+    action = request.POST.get("action")
+    status_form = StatusForm(
+        request.POST if action == "status" else None, initial={"status": measure.status}
+    )
+    comment_form = CommentForm(request.POST if action == "comment" else None)
+    document_form = DocumentForm(
+        request.POST if action == "document" else None,
+        request.FILES if action == "document" else None,
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        done = False
+        if action == "status" and status_form.is_valid():
+            d = status_form.cleaned_data
+            services.change_status(
+                measure=measure,
+                actor=request.user,
+                status=d["status"],
+                date=d["date"],
+                comment=d["comment"],
+            )
+            messages.success(request, _("The status was changed."))
+            done = True
+        elif action == "comment" and comment_form.is_valid():
+            services.add_comment(
+                measure=measure, actor=request.user, text=comment_form.cleaned_data["text"]
+            )
+            messages.success(request, _("The comment was added."))
+            done = True
+        elif action == "document" and document_form.is_valid():
+            services.add_document(
+                measure=measure,
+                actor=request.user,
+                title=document_form.cleaned_data["title"],
+                file=document_form.cleaned_data["file"],
+            )
+            messages.success(request, _("The document was stored."))
+            done = True
+        elif action not in ("status", "comment", "document"):
+            raise Http404
+        if done:
+            return redirect("measures:measure-detail", pk=measure.pk)
+    return render(
+        request,
+        "measures/measure_detail.html",
+        {
+            "measure": measure,
+            "plan": measure.objective.field.plan,
+            "overdue": measure.is_overdue(timezone.localdate()),
+            "participants": measure.participants.order_by("name"),
+            "also": measure.also_objectives.order_by("position"),
+            "history": measure.status_changes.select_related("changed_by").order_by(
+                "-recorded_at", "-pk"
+            ),
+            "comments": measure.comments.select_related("author").order_by("created_at"),
+            "documents": measure.documents.order_by("uploaded_at"),
+            "can_edit": can_edit,
+            "status_form": status_form,
+            "comment_form": comment_form,
+            "document_form": document_form,
+        },
+    )
+
+
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    _require_view(request)
+    document = get_object_or_404(
+        Document.objects.filter(measure__in=selectors.measures_visible_to(request.user)), pk=pk
+    )
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(handle, as_attachment=True, filename=document.file.name.rsplit("/")[-1])
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    organisations = selectors.organisations_visible_to(request.user).select_related("territory")
+    rows = [
+        {"organisation": o, "lead": o.n_lead, "takes_part": o.n_part}
+        for o in organisations.annotate(
+            n_lead=Count("led_measures", distinct=True), n_part=Count("measures", distinct=True)
+        ).order_by("territory__name", "kind", "name")
+    ]
+    return render(request, "measures/organisation_list.html", {"rows": rows})
+
+
+def _period(request: HttpRequest) -> tuple[ReportPeriodForm, str, Any, Any]:
+    today = timezone.localdate()
+    data = request.GET if "year" in request.GET else None
+    form = ReportPeriodForm(data, initial={"year": today.year, "half": ""})
+    year, half = today.year, None
+    if form.is_valid():
+        year = form.cleaned_data["year"]
+        half = int(form.cleaned_data["half"]) if form.cleaned_data["half"] else None
+    label, start, end = report_period(year, half)
+    return form, label, start, end
+
+
+def _report(request: HttpRequest, pk: int) -> tuple[Plan, Any, ReportPeriodForm]:
+    _require_view(request)
+    plan = _plan(request, pk)
+    form, label, start, end = _period(request)
+    return plan, selectors.progress_report(plan, label=label, start=start, end=end), form
+
+
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    plan, report, form = _report(request, pk)
+    can_edit = selectors.can_edit(request.user)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        services.issue_report(
+            plan=plan, actor=request.user, label=report.label, start=report.start, end=report.end
+        )
+        messages.success(request, _("The report was issued; the next report compares with it."))
+        return redirect(reverse("measures:report", kwargs={"pk": plan.pk}) + _query(request))
+    return render(
+        request,
+        "measures/report.html",
+        {
+            "plan": plan,
+            "report": report,
+            "form": form,
+            "summary": report_module.summary(report),
+            "status_labels": report_module.STATUS_LABELS,
+            "light_labels": report_module.LIGHT_LABELS,
+            "can_edit": can_edit,
+            "query": _query(request),
+            "snapshots": plan.snapshots.select_related("issued_by").order_by("-issued_at")[:10],
+        },
+    )
+
+
+def _query(request: HttpRequest) -> str:
+    params = {k: request.GET[k] for k in ("year", "half") if request.GET.get(k)}
+    return "?" + urlencode(params) if params else ""
+
+
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    plan, report, _form = _report(request, pk)
+    response = HttpResponse(report_module.report_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="massnahmenplan-{plan.pk}-{report.label}.pdf"'
+    )
+    return response
+
+
+def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    _plan_, report, _form = _report(request, pk)
+    return report_module.xlsx_response(report)

@@ -1,0 +1,358 @@
+"""The development report of one district as PDF (de: Entwicklungsbericht Sozialraum).
+
+Text and tables only: the district's indicators beside the city, the changes since the
+comparison period, the alert sentences, a short generated summary and the data sources.
+Rendered with ReportLab and the Bitstream Vera fonts shipped with it (umlauts, −, „“).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import reportlab
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from kitaplan.domain.indicators.trends import (
+    Assessment,
+    Change,
+    ChangeBasis,
+    assess,
+    find_alerts,
+    reference_mean,
+    summarise,
+)
+from kitaplan.web.monitoring import timeseries, wording
+from kitaplan.web.territory.models import Area, IndicatorValue, Territory
+
+_FONTS = Path(reportlab.__file__).parent / "fonts"
+#: at most this many alert sentences per indicator (the largest changes).
+ALERTS_PER_INDICATOR = 5
+
+
+@dataclass
+class IndicatorLine:
+    name: str
+    unit: str
+    level: str
+    before: str
+    after: str
+    change: str
+    city: str
+    to_city: str
+    assessment: Assessment
+
+
+@dataclass
+class ReportData:
+    territory: Territory
+    district: Area
+    period: int | None
+    compare: int | None
+    basis: ChangeBasis
+    threshold: float
+    lines: list[IndicatorLine] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    alerts_left_out: int = 0
+    developments: list[str] = field(default_factory=list)
+    summary: str = ""
+    method: str = ""
+    sources: list[str] = field(default_factory=list)
+
+
+def district_report(
+    *,
+    territory: Territory,
+    district: Area,
+    period: int | None,
+    compare: int | None,
+    basis: ChangeBasis,
+    threshold: float,
+) -> ReportData:
+    """Collect the report's figures and sentences for ``district`` (an area of the top level)."""
+    indicators = timeseries.indicators_of(territory)
+    all_periods = sorted(
+        set(
+            IndicatorValue.objects.filter(area__territory=territory)
+            .values_list("year", flat=True)
+            .distinct()
+        )
+    )
+    period, compare = timeseries.resolve_periods(all_periods, period, compare)
+    data = ReportData(territory, district, period, compare, basis, threshold)
+    if period is None:
+        return data
+    worse = better = 0
+    methods: set[str] = set()
+    weights_cache: dict[tuple[int, int], tuple[dict[str, float], int | None]] = {}
+    for indicator in indicators:
+        periods = [p for p in timeseries.periods_of(territory, indicator) if p in (period, compare)]
+        if period not in periods:
+            continue
+        levels = timeseries.levels_with_values(territory, indicator)
+        level = levels[-1]
+        if level.rank == 1:
+            continue  # values of whole districts only: nothing to compare within the district
+        source = timeseries.source_of(indicator)
+        table = timeseries.indicator_table(
+            territory=territory,
+            source=source,
+            level=level,
+            periods=periods,
+            period=period,
+            compare=compare if compare in periods else None,
+            weighted=True,
+            weights_cache=weights_cache,
+        )
+        rows = [r for r in table.rows if r.district is not None and r.district.pk == district.pk]
+        if not rows:
+            continue
+        methods.add(wording.mean_method_text(table.mean_method, table.weights_year))
+        keys = [str(r.area.pk) for r in rows]
+        after = reference_mean(
+            {k: table.changes[k].after for k in keys}, table.weights_after or None
+        )
+        before = (
+            reference_mean({k: table.changes[k].before for k in keys}, table.weights_before or None)
+            if table.compare is not None
+            else None
+        )
+        mean_change = Change(
+            district.name, before.mean if before else None, after.mean if after else None
+        )
+        unit = indicator.unit
+        digits = max(1, wording.digits_for(unit, *[r.value for r in rows]))
+        city = table.territory_mean.mean if table.territory_mean else None
+        assessment = assess(mean_change.absolute, source.direction)
+        worse += assessment == Assessment.WORSENED
+        better += assessment == Assessment.IMPROVED
+        data.lines.append(
+            IndicatorLine(
+                name=indicator.name,
+                unit=unit,
+                level=level.name,
+                before=wording.value_text(mean_change.before, unit, digits),
+                after=wording.value_text(mean_change.after, unit, digits),
+                change=wording.delta_text(mean_change, unit, digits)
+                if mean_change.absolute is not None
+                else "–",
+                city=wording.value_text(city, unit, digits),
+                to_city=wording.signed(
+                    None if city is None or after is None else after.mean - city, digits
+                ),
+                assessment=assessment,
+            )
+        )
+        if indicator.source:
+            data.sources.append(f"{indicator.name}: {indicator.source}")
+        if table.compare is None:
+            continue
+        summary = summarise(
+            [table.changes[k] for k in keys],
+            source.direction,
+            table.weights_before or None,
+            table.weights_after or None,
+        )
+        sentences = wording.summary_sentences(
+            place=district.name,
+            indicator=indicator.name,
+            unit=unit,
+            direction=source.direction,
+            summary=summary,
+            compare=table.compare,
+            period=period,
+            city_mean=city,
+        )
+        if sentences:
+            data.developments.append(" ".join(sentences))
+        alerts = find_alerts(
+            [table.changes[k] for k in keys],
+            threshold=threshold,
+            direction=source.direction,
+            basis=basis,
+        )
+        names = {str(r.area.pk): r.area.name for r in rows}
+        for alert in alerts[:ALERTS_PER_INDICATOR]:
+            data.alerts.append(
+                wording.alert_sentence(
+                    place=names[alert.area], indicator=indicator.name, unit=unit, alert=alert
+                )
+            )
+        data.alerts_left_out += max(0, len(alerts) - ALERTS_PER_INDICATOR)
+    data.method = " ".join(sorted(methods))
+    if compare is None:
+        data.summary = _(
+            "Only one period is available (%(period)s); the report shows the values without "
+            "changes."
+        ) % {"period": period}
+    else:
+        data.summary = _(
+            "From %(compare)s to %(period)s, the mean of %(district)s developed less favourably "
+            "for %(worse)s and more favourably for %(better)s of %(total)s indicators; the other "
+            "indicators are neutral or unchanged. %(alerts)s changes of single areas reached the "
+            "threshold."
+        ) % {
+            "compare": compare,
+            "period": period,
+            "district": district.name,
+            "worse": worse,
+            "better": better,
+            "total": len(data.lines),
+            "alerts": len(data.alerts) + data.alerts_left_out,
+        }
+    return data
+
+
+def _register_fonts() -> None:
+    if "Vera" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("Vera", str(_FONTS / "Vera.ttf")))
+        pdfmetrics.registerFont(TTFont("VeraBd", str(_FONTS / "VeraBd.ttf")))
+
+
+def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
+    """A portrait A4 PDF of ``data``."""
+    _register_fonts()
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle(
+        "kp-body", parent=styles["BodyText"], fontName="Vera", fontSize=9.5, leading=13
+    )
+    heading = ParagraphStyle(
+        "kp-h1", parent=styles["Heading1"], fontName="VeraBd", fontSize=16, leading=20
+    )
+    subheading = ParagraphStyle(
+        "kp-h2", parent=styles["Heading2"], fontName="VeraBd", fontSize=12, leading=16
+    )
+    cell = ParagraphStyle("kp-cell", parent=body, fontSize=8, leading=10)
+    title = _("Development report %(district)s") % {"district": data.district.name}
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=title,
+        author="kitaplan",
+        pageCompression=1 if compress else 0,
+    )
+
+    def p(text: str, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(escape(text), style)
+
+    periods = (
+        _("%(period)s compared with %(compare)s") % {"period": data.period, "compare": data.compare}
+        if data.compare is not None
+        else str(data.period or "–")
+    )
+    story: list[Any] = [
+        p(title, heading),
+        p(
+            _(
+                "%(territory)s, district %(district)s; period %(periods)s. Created with kitaplan on %(day)s."
+            )
+            % {
+                "territory": data.territory.name,
+                "district": f"{data.district.official_code} {data.district.name}",
+                "periods": periods,
+                "day": formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT"),
+            }
+        ),
+        Spacer(1, 4 * mm),
+        p(_("Summary"), subheading),
+        p(data.summary),
+        Spacer(1, 3 * mm),
+    ]
+    if not data.lines:
+        story.append(p(_("There are no indicator values for the areas of this district.")))
+    else:
+        story.append(p(_("Indicators of the district and the city"), subheading))
+        if data.method:
+            story.append(p(data.method))
+        header = [
+            _("Indicator"),
+            _("District %(period)s") % {"period": data.compare or "–"},
+            _("District %(period)s") % {"period": data.period},
+            _("Change"),
+            _("City %(period)s") % {"period": data.period},
+            _("District − city"),
+            _("Assessment"),
+        ]
+        rows: list[list[Any]] = [[p(h, cell) for h in header]]
+        for line in data.lines:
+            rows.append(
+                [
+                    p(f"{line.name} ({line.level})", cell),
+                    p(line.before, cell),
+                    p(line.after, cell),
+                    p(line.change, cell),
+                    p(line.city, cell),
+                    p(line.to_city, cell),
+                    p(str(wording.ASSESSMENT_LABELS[line.assessment]), cell),
+                ]
+            )
+        table = Table(
+            rows,
+            repeatRows=1,
+            colWidths=[52 * mm, 20 * mm, 20 * mm, 28 * mm, 20 * mm, 20 * mm, 20 * mm],
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), "Vera"),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                    (
+                        "ROWBACKGROUNDS",
+                        (0, 1),
+                        (-1, -1),
+                        [colors.white, colors.Color(0.95, 0.96, 0.98)],
+                    ),
+                ]
+            )
+        )
+        story += [table, Spacer(1, 5 * mm)]
+    if data.compare is not None:
+        story.append(p(_("Notable changes in single areas"), subheading))
+        rule = (
+            _("Changes of at least %(threshold)s percentage points or units")
+            if data.basis == ChangeBasis.ABSOLUTE
+            else _("Changes of at least %(threshold)s %% of the earlier value")
+        ) % {"threshold": wording.number(data.threshold, 1)}
+        story.append(p(rule + "."))
+        if data.alerts:
+            for sentence in data.alerts:
+                story.append(p("• " + sentence))
+            if data.alerts_left_out:
+                story.append(
+                    p(
+                        _("%(n)s further changes reached the threshold (see the alerts page).")
+                        % {"n": data.alerts_left_out}
+                    )
+                )
+        else:
+            story.append(p(_("No area reached the threshold.")))
+        story.append(Spacer(1, 3 * mm))
+        if data.developments:
+            story.append(p(_("Developments by indicator"), subheading))
+            for text in data.developments:
+                story.append(p(text))
+            story.append(Spacer(1, 3 * mm))
+    story.append(p(_("Sources"), subheading))
+    for source in data.sources:
+        story.append(p(source))
+    if data.territory.attribution:
+        story.append(p(data.territory.attribution))
+    doc.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,198 @@
+"""Changes to courses, enrolments, attendance, further training and the yearly minimum: one
+transaction and one audit event (``qualification.changed``) each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.qualification.models import (
+    Attendance,
+    Course,
+    Enrolment,
+    FurtherTraining,
+    Module,
+    ProgrammePart,
+    TrainingMinimum,
+)
+from kitaplan.web.territory.models import Territory
+
+
+class QualificationError(Exception):
+    """A change that breaks a rule; ``code`` names it, ``params`` fill the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+def _before(model: type, pk: int | None) -> dict[str, Any] | None:
+    old = model.objects.filter(pk=pk).first() if pk else None  # type: ignore[attr-defined]
+    return snapshot(old) if old is not None else None
+
+
+def save_course(*, course: Course, actor: Any) -> Course:
+    if course.end < course.start:
+        raise QualificationError("dates_reversed")
+    if course.provider.territory_id != course.programme.territory_id:
+        raise QualificationError("other_territory")
+    with transaction.atomic():
+        before = _before(Course, course.pk)
+        course.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.QUALIFICATION_CHANGED,
+            target=course,
+            before=before,
+            after=snapshot(course),
+        )
+    return course
+
+
+def save_module(*, module: Module, actor: Any) -> Module:
+    if module.end is not None and module.end < module.start:
+        raise QualificationError("dates_reversed")
+    if module.part.programme_id != module.course.programme_id:
+        raise QualificationError("part_of_other_programme")
+    with transaction.atomic():
+        before = _before(Module, module.pk)
+        module.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.QUALIFICATION_CHANGED,
+            target=module.course,
+            before={"module": before} if before else None,
+            after={"module": snapshot(module)},
+        )
+    return module
+
+
+def save_enrolment(
+    *, enrolment: Enrolment, actor: Any, tests_passed: Iterable[ProgrammePart] | None = None
+) -> Enrolment:
+    """Enrol a participant or change status, internships, tests passed (per part), result and
+    certificate. ``tests_passed`` None keeps the stored ones."""
+    if (enrolment.childminder_id is None) == (enrolment.facility_id is None) or (
+        enrolment.facility_id is not None and not enrolment.participant_name.strip()
+    ):
+        raise QualificationError("participant")
+    if enrolment.childminder_id is not None:
+        cm = enrolment.childminder
+        if cm.territory_id != enrolment.course.programme.territory_id:  # type: ignore[union-attr]
+            raise QualificationError("other_territory")
+        twin = Enrolment.objects.filter(course=enrolment.course, childminder=cm).exclude(
+            pk=enrolment.pk
+        )
+        if twin.exists():
+            raise QualificationError("enrolled_already")
+    if enrolment.status == "completed" and enrolment.result != "passed":
+        raise QualificationError("completed_without_pass")
+    parts = None if tests_passed is None else sorted({p.pk for p in tests_passed})
+    if (
+        parts
+        and ProgrammePart.objects.filter(pk__in=parts)
+        .exclude(programme_id=enrolment.course.programme_id)
+        .exists()
+    ):
+        raise QualificationError("part_of_other_programme")
+    with transaction.atomic():
+        before = _before(Enrolment, enrolment.pk)
+        if before is not None:
+            before["tests_passed"] = sorted(enrolment.tests_passed.values_list("pk", flat=True))
+        enrolment.save()
+        if parts is not None:
+            enrolment.tests_passed.set(parts)
+        after = snapshot(enrolment)
+        after["tests_passed"] = sorted(enrolment.tests_passed.values_list("pk", flat=True))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.QUALIFICATION_CHANGED,
+            target=enrolment,
+            target_label=f"{enrolment.course.title}: {enrolment.participant_label}",
+            before=before,
+            after=after,
+        )
+    return enrolment
+
+
+def record_attendance(*, module: Module, units: dict[int, int | None], actor: Any) -> int:
+    """Store the units attended per enrolment (pk → units; None removes the entry) in one
+    module; returns how many entries changed. Units lie between 0 and the module's units."""
+    enrolments = {e.pk: e for e in Enrolment.objects.filter(course_id=module.course_id)}
+    for pk, value in units.items():
+        if pk not in enrolments:
+            raise QualificationError("not_enrolled")
+        if value is not None and not 0 <= value <= module.units:
+            raise QualificationError("units_out_of_range", limit=module.units)
+    changes: dict[str, Any] = {}
+    with transaction.atomic():
+        existing = {a.enrolment_id: a for a in Attendance.objects.filter(module=module)}
+        for pk, value in sorted(units.items()):
+            old = existing.get(pk)
+            if value is None:
+                if old is not None:
+                    old.delete()
+                    changes[str(pk)] = [old.units, None]
+            elif old is None:
+                Attendance.objects.create(enrolment_id=pk, module=module, units=value)
+                changes[str(pk)] = [None, value]
+            elif old.units != value:
+                changes[str(pk)] = [old.units, value]
+                old.units = value
+                old.save(update_fields=["units"])
+        if changes:
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.QUALIFICATION_CHANGED,
+                target=module.course,
+                details={"attendance": {"module": module.pk, "changes": changes}},
+            )
+    return len(changes)
+
+
+def save_further_training(*, training: FurtherTraining, actor: Any) -> FurtherTraining:
+    if training.hours is None or training.hours <= 0:
+        raise QualificationError("hours_positive")
+    with transaction.atomic():
+        before = _before(FurtherTraining, training.pk)
+        training.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.QUALIFICATION_CHANGED,
+            target=training.childminder,
+            before={"further_training": before} if before else None,
+            after={"further_training": snapshot(training)},
+        )
+    return training
+
+
+def set_training_minimum(
+    *, territory: Territory, year: int | None, hours: Decimal, actor: Any
+) -> TrainingMinimum:
+    """The minimum of further-training hours for a year (None: the territory's default)."""
+    if hours < 0:
+        raise QualificationError("hours_positive")
+    with transaction.atomic():
+        row = (
+            TrainingMinimum.objects.select_for_update()
+            .filter(territory=territory, year=year)
+            .first()
+        )
+        before = snapshot(row) if row is not None else None
+        if row is None:
+            row = TrainingMinimum(territory=territory, year=year, hours=hours)
+        row.hours = hours
+        row.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.QUALIFICATION_CHANGED,
+            target=row,
+            before=before,
+            after=snapshot(row),
+        )
+    return row
