@@ -73,7 +73,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         create_demo_targets,
         load_demo,
     )
+    from kitaplan.web.inclusion.demo import create_demo_inclusion
     from kitaplan.web.measures.demo import create_demo_plan
+    from kitaplan.web.networks.demo import create_demo_network
     from kitaplan.web.payments.demo import create_demo_payments
     from kitaplan.web.qualification.demo import create_demo_qualification
     from kitaplan.web.substitutes.demo import create_demo_wave, demo_wave_summary
@@ -104,8 +106,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(pool_line)
     create_demo_payments()
     create_demo_qualification()
+    create_demo_inclusion()
     create_demo_wave()
     create_demo_plan()
+    create_demo_network()
     wave_line = demo_wave_summary()
     if wave_line:
         _say(wave_line)

@@ -11,9 +11,12 @@ from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
 from tests.web.access_matrix import PAGES, Page
 from tests.web.allocation.helpers import allocation_objects
+from tests.web.budget.helpers import budget_objects
 from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
+from tests.web.inclusion.helpers import inclusion_objects
 from tests.web.measures.helpers import measure_objects
+from tests.web.networks.helpers import network_objects
 from tests.web.payments.helpers import payment_objects
 from tests.web.qualification.helpers import qualification_objects
 
@@ -98,6 +101,9 @@ def test_every_page_is_accessible_for_every_role(live_server, page):
         allocation.update(childminder_objects(city, user=user))
         allocation.update(qualification_objects(city, user=user))
         allocation.update(measure_objects(city))
+        allocation.update(network_objects(city))
+        allocation.update(inclusion_objects(city, user=user))
+        allocation.update(budget_objects(city, user=user))
         page.context.clear_cookies()
         log_in(page, live_server, f"b-{role.value}")
         for page_spec in PAGES:

@@ -93,3 +93,20 @@ def test_a_planner_sets_a_new_facility_by_clicking_the_map(live_server, page):
     assert 51.99 < lat < 52.03 and 12.99 < lon < 13.05  # inside the test city
     assert "Standort gewählt" in page.locator("#kp-pick-map-picked").inner_text()
     assert_accessible(page, "scenario with the location map")
+
+
+def test_the_kita_finder_works_on_a_phone_without_a_login(live_server, browser):
+    make_city()
+    context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        for path in (reverse("finder:search") + "?age_group=u3", reverse("finder:easy-language")):
+            page.goto(live_server.url + path)
+            assert "/login/" not in page.url
+            no_sideways = page.evaluate(
+                "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
+            )
+            assert no_sideways, path
+            assert_accessible(page, f"{path} at 360 px")
+    finally:
+        context.close()

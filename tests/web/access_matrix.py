@@ -31,6 +31,12 @@ CHILDMINDING_KEYS = frozenset({"childminder", "absence"})
 QUALIFICATION_KEYS = frozenset({"course", "qual_childminder"})
 #: kwargs values resolved from tests.web.measures.helpers.measure_objects
 MEASURE_KEYS = frozenset({"plan", "measure", "document"})
+#: kwargs values resolved from tests.web.networks.helpers.network_objects
+NETWORK_KEYS = frozenset({"network", "meeting", "member"})
+#: kwargs values resolved from tests.web.budget.helpers.budget_objects
+BUDGET_KEYS = frozenset({"budget_run", "budget_provider"})
+#: kwargs values resolved from tests.web.inclusion.helpers.inclusion_objects
+INCLUSION_KEYS = frozenset({"checklist_facility", "checklist_item", "pool_item"})
 #: kwargs values resolved from tests.web.payments.helpers.payment_objects
 PAYMENT_KEYS = frozenset({"payment_run", "payment_childminder", "rate_table"})
 PAYMENT_OFFICE = frozenset({Role.PAYMENT_OFFICE, Role.ADMIN})
@@ -51,6 +57,9 @@ class Page:
 PAGES = [
     Page("login", EVERYONE, anonymous=True),
     Page("core:about", EVERYONE, anonymous=True),
+    Page("finder:search", EVERYONE, anonymous=True),
+    Page("finder:search", EVERYONE, query="?age_group=u3&integration=on", anonymous=True),
+    Page("finder:easy-language", EVERYONE, anonymous=True),
     Page("core:home", EVERYONE),
     Page("territory:area-list", STAFF),
     Page("territory:area-list", STAFF, query="?level=district"),
@@ -92,6 +101,20 @@ PAGES = [
     Page("budget:run", CITY_STAFF),
     Page("budget:shares", STAFF),
     Page("budget:shares", STAFF, query="?format=csv", html=False),
+    Page(
+        "budget:provider-letter",
+        STAFF,
+        kwargs={"run": "budget_run", "provider": "budget_provider"},
+        html=False,
+    ),
+    Page(
+        "budget:provider-xlsx",
+        STAFF,
+        kwargs={"run": "budget_run", "provider": "budget_provider"},
+        html=False,
+    ),
+    Page("budget:evaluation", CITY_STAFF),
+    Page("budget:evaluation", CITY_STAFF, query="?format=csv", html=False),
     Page("allocation:round-list", STAFF),
     Page("allocation:round-new", OFFICE),
     Page("allocation:round-detail", STAFF, kwargs={"pk": "round"}),
@@ -186,6 +209,24 @@ PAGES = [
     Page("measures:measure-detail", STAFF, kwargs={"pk": "measure"}),
     Page("measures:document", STAFF, kwargs={"pk": "document"}, html=False),
     Page("measures:organisation-list", STAFF),
+    Page("networks:network-list", STAFF),
+    Page("networks:network-detail", STAFF, kwargs={"pk": "network"}),
+    Page("networks:member-add", STEWARDS, kwargs={"pk": "network"}),
+    Page("networks:member-export-csv", STEWARDS, kwargs={"pk": "network"}, html=False),
+    Page("networks:member-export-xlsx", STEWARDS, kwargs={"pk": "network"}, html=False),
+    Page("networks:meeting-list", STAFF, kwargs={"pk": "network"}),
+    Page("networks:member-erase", STEWARDS, kwargs={"pk": "member"}),
+    Page("networks:meeting-detail", STAFF, kwargs={"pk": "meeting"}),
+    Page("networks:meeting-invite", STEWARDS, kwargs={"pk": "meeting"}),
+    Page("networks:meeting-ics", STAFF, kwargs={"pk": "meeting"}, html=False),
+    Page("inclusion:overview", STAFF),
+    Page("inclusion:facility", STAFF, kwargs={"pk": "checklist_facility"}),
+    Page("inclusion:checklist", STEWARDS),
+    Page("inclusion:checklist-item", STEWARDS, kwargs={"pk": "checklist_item"}),
+    Page("inclusion:staff", STAFF),
+    Page("inclusion:pool", STAFF),
+    Page("inclusion:pool-item", STAFF, kwargs={"pk": "pool_item"}),
+    Page("inclusion:pool-use", STAFF),
     Page("imports:import-list", STEWARDS),
     Page("imports:import-new", STEWARDS),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),

@@ -10,8 +10,11 @@ from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
 from tests.web.access_matrix import (
     ALLOCATION_KEYS,
+    BUDGET_KEYS,
     CHILDMINDING_KEYS,
+    INCLUSION_KEYS,
     MEASURE_KEYS,
+    NETWORK_KEYS,
     NOT_PAGES,
     PAGES,
     PAYMENT_KEYS,
@@ -19,9 +22,12 @@ from tests.web.access_matrix import (
     Page,
 )
 from tests.web.allocation.helpers import allocation_objects
+from tests.web.budget.helpers import budget_objects
 from tests.web.childminding.helpers import childminder_objects
 from tests.web.factories import PASSWORD, make_city, make_user
+from tests.web.inclusion.helpers import inclusion_objects
 from tests.web.measures.helpers import measure_objects
+from tests.web.networks.helpers import network_objects
 from tests.web.payments.helpers import payment_objects
 from tests.web.qualification.helpers import qualification_objects
 
@@ -38,8 +44,17 @@ def resolve(page: Page, city, user=None) -> str:
     allocation = None
     payments = None
     qualification = None
+    budget = None
     for key, value in page.kwargs.items():
-        if value in MEASURE_KEYS:
+        if value in INCLUSION_KEYS:
+            kwargs[key] = inclusion_objects(city, user=user)[value]
+        elif value in BUDGET_KEYS:
+            if budget is None:
+                budget = budget_objects(city, user=user)
+            kwargs[key] = budget[value]
+        elif value in NETWORK_KEYS:
+            kwargs[key] = network_objects(city)[value]
+        elif value in MEASURE_KEYS:
             kwargs[key] = measure_objects(city)[value]
         elif value in QUALIFICATION_KEYS:
             if qualification is None:

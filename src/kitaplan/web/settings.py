@@ -48,9 +48,12 @@ INSTALLED_APPS = [
     "kitaplan.web.allocation",
     "kitaplan.web.childminding",
     "kitaplan.web.qualification",  # QHB courses and further training
+    "kitaplan.web.inclusion",  # inclusion checklist, Kita staff qualification, resource pool
     "kitaplan.web.payments",
     "kitaplan.web.substitutes",  # absences and substitute care
     "kitaplan.web.measures",  # strategic action plan (Maßnahmenplan)
+    "kitaplan.web.networks",  # networks: members, meetings, invitations
+    "kitaplan.web.finder",  # the parents' public Kita-Finder
     "kitaplan.web.api",
 ]
 
@@ -107,7 +110,7 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "de"
-LANGUAGES = [("de", _("German")), ("en", _("English"))]
+LANGUAGES = [("de", _("German")), ("en", _("English")), ("uk", _("Ukrainian"))]
 LOCALE_PATHS = [PACKAGE_DIR / "web" / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True

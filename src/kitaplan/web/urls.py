@@ -23,9 +23,12 @@ urlpatterns = [
     path("allocation/", include("kitaplan.web.allocation.urls")),
     path("childminding/", include("kitaplan.web.childminding.urls")),
     path("qualification/", include("kitaplan.web.qualification.urls")),
+    path("inclusion/", include("kitaplan.web.inclusion.urls")),
     path("payments/", include("kitaplan.web.payments.urls")),
     path("substitutes/", include("kitaplan.web.substitutes.urls")),
     path("measures/", include("kitaplan.web.measures.urls")),
+    path("networks/", include("kitaplan.web.networks.urls")),
+    path("finder/", include("kitaplan.web.finder.urls")),  # public: views are login_not_required
     path("audit/", include("kitaplan.web.audit.urls")),
     path("api/", include("kitaplan.web.api.urls")),
     path("admin/", admin.site.urls),

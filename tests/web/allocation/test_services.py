@@ -157,3 +157,20 @@ def test_a_childminder_takes_part_with_her_free_places(city):
     assert [r.facility_id for r in explanation.reasons] == ["F1"]
     stats = round_statistics(round_)
     assert stats.total.holding == 2 and stats.total.unplaced == 1
+
+
+def test_the_home_area_is_read_from_a_street_on_which_a_kita_lies(city):
+    from kitaplan.web.allocation.forms import area_from_address
+
+    round_ = make_round(city)
+    f1 = city.facilities[0]
+    f1.street = "Klosterstraße"
+    f1.save()
+    assert area_from_address(round_, "Klosterstraße 12a") == f1.area
+    assert area_from_address(round_, "Klosterstr. 3") == f1.area
+    assert area_from_address(round_, "Unbekannter Weg 1") is None
+    # a street with Kitas in two areas is ambiguous
+    f3 = city.facilities[2]
+    f3.street = "Klosterstraße"
+    f3.save()
+    assert area_from_address(round_, "Klosterstraße 12") is None

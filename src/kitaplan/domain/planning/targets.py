@@ -25,6 +25,8 @@ class TargetMetric(StrEnum):
     """What a target rule measures in an area (stable codes)."""
 
     FACILITIES_WITH_INCLUSION_PROFILE = "facilities_with_inclusion_profile"
+    #: facilities meeting every active item of the inclusion checklist ("Kita für alle")
+    FACILITIES_ABLE_TO_CARE_FOR_ALL = "facilities_able_to_care_for_all"
     BARRIER_FREE_FACILITIES = "barrier_free_facilities"
     BARRIER_FREE_PLACES_PER_DEMAND = "barrier_free_places_per_demand"
     INTEGRATION_PLACES_PER_DEMAND = "integration_places_per_demand"

@@ -8,6 +8,7 @@ urgency).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -70,6 +71,34 @@ def round_places(round_: AllocationRound) -> list[tuple[str, Any]]:
     ]
 
 
+STREET = re.compile(r"^\s*(.*?[^\d\s])\s*\d+\s*[a-zA-Z]?\s*$")
+
+
+def area_from_address(round_: AllocationRound, address: str) -> Area | None:
+    """The finest area of the street in ``address`` when every Kita on that street lies in one
+    area; ``None`` otherwise. Kita addresses are the only street index kitaplan has offline
+    (no geocoder), so this is a convenience, not a guarantee: the form shows the area found."""
+    match = STREET.match(address or "")
+    street = (match.group(1) if match else address or "").strip(" ,")
+    if not street:
+        return None
+    variants = {
+        street.lower(),
+        street.lower().replace("straße", "str."),
+        street.lower().replace("str.", "straße"),
+    }
+    areas = {
+        area_id
+        for area_id, name in Facility.objects.filter(
+            territory=round_.territory, area__isnull=False
+        ).values_list("area_id", "street")
+        if name and name.lower() in variants
+    }
+    if len(areas) != 1:
+        return None
+    return Area.objects.filter(pk=areas.pop()).first()
+
+
 def place_label(place: Any) -> str:
     if isinstance(place, Facility):
         address = place.address
@@ -130,9 +159,19 @@ class ApplicationForm(forms.Form):
         initial=35,
         help_text=_("Hours per week you need care for, e.g. 35."),
     )
+    home_address = forms.CharField(
+        label=_("Home address (street and house number)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "If you leave the area below empty, it is taken from the street where a Kita lies "
+            "in the same street; otherwise please choose the area."
+        ),
+    )
     home_area = AreaChoiceField(
         label=_("Home area"),
         queryset=Area.objects.none(),
+        required=False,
         empty_label=_("Please choose"),
         help_text=_("The area of the municipality the child lives in."),
     )
@@ -206,6 +245,7 @@ class ApplicationForm(forms.Form):
             "birth_date": application.birth_date,
             "desired_start": application.desired_start,
             "weekly_hours": application.weekly_hours,
+            "home_address": application.home_address,
             "home_area": application.home_area_id,
             "lives_in_municipality": application.lives_in_municipality,
             "siblings_at": [f.pk for f in application.siblings_at.all()],
@@ -223,7 +263,8 @@ class ApplicationForm(forms.Form):
     @property
     def detail_fields(self) -> list[forms.BoundField]:
         """The fields about the child and the family (not the ranked list, not the office's)."""
-        names = ["child_name", "birth_date", "desired_start", "weekly_hours", "home_area"]
+        names = ["child_name", "birth_date", "desired_start", "weekly_hours", "home_address"]
+        names += ["home_area"]
         names += ["lives_in_municipality", "siblings_at"]
         return [self[n] for n in names]
 
@@ -232,6 +273,9 @@ class ApplicationForm(forms.Form):
         if not self.office:
             return []
         return [self["integration_need"], self["social_urgency"]]
+
+    def clean_home_address(self) -> str:
+        return " ".join(self.cleaned_data.get("home_address", "").split())
 
     def clean_child_name(self) -> str:
         return " ".join(self.cleaned_data["child_name"].split())
@@ -265,6 +309,18 @@ class ApplicationForm(forms.Form):
                 )
             else:
                 seen[place_code(facility)] = rank
+        if data.get("home_area") is None and not self.has_error("home_area"):
+            area = area_from_address(self.round, data.get("home_address", ""))
+            if area is None:
+                self.add_error(
+                    "home_area",
+                    gettext(
+                        "Please choose the area: it could not be read from the address (only "
+                        "streets on which a Kita lies are known)."
+                    ),
+                )
+            else:
+                data["home_area"] = area
         name, birth = data.get("child_name"), data.get("birth_date")
         if self.duplicates is not None and name and birth:
             twins = self.duplicates.filter(
@@ -296,6 +352,7 @@ class ApplicationForm(forms.Form):
         application.birth_date = d["birth_date"]
         application.desired_start = d["desired_start"]
         application.weekly_hours = d["weekly_hours"]
+        application.home_address = d.get("home_address", "")
         application.home_area = d["home_area"]
         application.lives_in_municipality = d["lives_in_municipality"]
         if self.office:

@@ -252,6 +252,7 @@ class Application(models.Model):
     birth_date = models.DateField(_("date of birth"))
     desired_start = models.DateField(_("desired start"))
     weekly_hours = models.PositiveSmallIntegerField(_("weekly hours"), default=35)
+    home_address = models.CharField(_("home address"), max_length=200, blank=True)
     home_area = models.ForeignKey(
         Area,
         on_delete=models.PROTECT,

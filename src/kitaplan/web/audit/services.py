@@ -40,6 +40,7 @@ class AuditAction(StrEnum):
     ALLOCATION_OFFER_ANSWERED = "allocation.offer_answered"
     CHILDMINDING_CHANGED = "childminding.changed"
     QUALIFICATION_CHANGED = "qualification.changed"
+    INCLUSION_CHANGED = "inclusion.changed"  # checklist, confirmations, resource pool
     # payments (childminder payment runs)
     PAYMENT_RUN_CREATED = "payment.run_created"
     PAYMENT_RUN_RELEASED = "payment.run_released"
@@ -52,6 +53,8 @@ class AuditAction(StrEnum):
     SUBSTITUTE_REJECTED = "substitutes.rejected"
     # measures (strategic action plan, Maßnahmenplan)
     MEASURE_PLAN_CHANGED = "measures.changed"
+    # networks (Netzwerke: members, meetings, invitations)
+    NETWORK_CHANGED = "networks.changed"
 
 
 def to_jsonable(value: Any) -> Any:

@@ -37,6 +37,17 @@ class RuleForm(forms.Form):
             "MSS status class of the facility's area: 1 high … 4 very low status. None ticked: every facility."
         ),
     )
+    min_index = forms.DecimalField(
+        label=_("Minimum status index"),
+        required=False,
+        max_digits=8,
+        decimal_places=3,
+        help_text=_(
+            "Only facilities whose area has an MSS status index at least this high (higher means "
+            "more need). Empty: no threshold. Facilities without an index value are then not "
+            "eligible."
+        ),
+    )
     base_euros = forms.DecimalField(label=_("Base amount per facility (EUR)"), initial=0, **EURO)
     weight_1 = forms.DecimalField(
         label=_("Weight per child, class 1"),
@@ -119,7 +130,7 @@ class RuleForm(forms.Form):
             rounding = {"mode": "money", "unit_cents": cents(d["unit_euros"])}
         return {
             "need_classes": sorted(d["need_classes"]) or None,
-            "min_index": None,
+            "min_index": float(d["min_index"]) if d.get("min_index") is not None else None,
             "base_cents": cents(d["base_euros"]) or 0,
             "class_weights": weights,
             "default_weight": "1",
@@ -136,6 +147,9 @@ class RuleForm(forms.Form):
         rounding = rule.get("rounding") or {}
         initial: dict[str, Any] = {
             "need_classes": rule.get("need_classes") or [],
+            "min_index": (
+                Decimal(str(rule["min_index"])) if rule.get("min_index") is not None else None
+            ),
             "base_euros": eur(rule.get("base_cents") or 0),
             "floor_euros": eur(rule.get("floor_cents")),
             "cap_euros": eur(rule.get("cap_cents")),

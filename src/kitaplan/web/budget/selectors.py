@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kitaplan.domain.budget.distribution import EligibleFacility
@@ -153,3 +153,47 @@ def can_report_use(user: Any, share: BudgetShareRecord) -> bool:
         Role.FACILITY_MANAGER in access.roles_of(user)
         and access.facilities_visible_to(user).filter(pk=share.facility_id).exists()
     )
+
+
+# --------------------------------------------------------------------------- current version
+
+
+def current_versions(budget_ids: Any) -> dict[int, int]:
+    """The valid version of each budget: its latest published run (de: gültige Fassung)."""
+    current: dict[int, int] = {}
+    for budget_id, version in BudgetRun.objects.filter(
+        budget_id__in=budget_ids, status=BudgetRun.PUBLISHED
+    ).values_list("budget_id", "version"):
+        current[budget_id] = max(version, current.get(budget_id, 0))
+    return current
+
+
+def current_runs() -> QuerySet[BudgetRun]:
+    """The latest published run of every budget."""
+    published = BudgetRun.objects.filter(status=BudgetRun.PUBLISHED)
+    later = published.filter(budget_id=OuterRef("budget_id"), version__gt=OuterRef("version"))
+    return published.exclude(Exists(later))
+
+
+def version_marks(runs: list[BudgetRun]) -> dict[int, dict[str, Any]]:
+    """Per run id: ``current`` (the valid version) and ``superseded_by`` (the version published
+    next after it, for an older published run; else ``None``)."""
+    published: dict[int, list[int]] = {}
+    for budget_id, version in (
+        BudgetRun.objects.filter(
+            budget_id__in={r.budget_id for r in runs}, status=BudgetRun.PUBLISHED
+        )
+        .order_by("version")
+        .values_list("budget_id", "version")
+    ):
+        published.setdefault(budget_id, []).append(version)
+    marks: dict[int, dict[str, Any]] = {}
+    for run in runs:
+        versions = published.get(run.budget_id, [])
+        later = [v for v in versions if v > run.version]
+        is_published = run.version in versions
+        marks[run.pk] = {
+            "current": is_published and not later,
+            "superseded_by": later[0] if is_published and later else None,
+        }
+    return marks

@@ -18,7 +18,9 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,12 +32,14 @@ from kitaplan.domain.budget.distribution import (
     IneligibleFacility,
     compare,
 )
-from kitaplan.web.budget import selectors, services
+from kitaplan.web.budget import evaluation, letters, selectors, services
 from kitaplan.web.budget.forms import BudgetForm, RuleForm, UseReportForm, cents
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
 from kitaplan.web.budget.rules import describe, euros, fraction_text
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
+from kitaplan.web.facilities.models import Provider
+from kitaplan.web.monitoring import timeseries
 from kitaplan.web.territory.models import Territory
 
 TERM_LABELS = {
@@ -87,6 +91,15 @@ def _int(value: str | None) -> int | None:
 
 def _run_url(run: BudgetRun, **extra: Any) -> str:
     return reverse("budget:run") + "?" + urlencode({"run": run.pk, **extra})
+
+
+def _mark_versions(runs: list[BudgetRun]) -> None:
+    """Set ``is_current`` (the valid version: the latest published run of its budget) and
+    ``superseded_by`` (the version published next, for an older published run) on each run."""
+    marks = selectors.version_marks(runs)
+    for run in runs:
+        run.is_current = marks[run.pk]["current"]  # type: ignore[attr-defined]
+        run.superseded_by = marks[run.pk]["superseded_by"]  # type: ignore[attr-defined]
 
 
 def _term_detail(term: dict[str, Any]) -> str:
@@ -261,7 +274,9 @@ def overview(request: HttpRequest) -> HttpResponse:
                 return redirect(_run_url(run))
     runs = selectors.runs_visible_to(request.user).filter(budget__in=budgets)
     by_budget: dict[int, list[BudgetRun]] = defaultdict(list)
-    for run in runs.select_related("created_by").order_by("-version"):
+    run_list = list(runs.select_related("created_by").order_by("-version"))
+    _mark_versions(run_list)
+    for run in run_list:
         by_budget[run.budget_id].append(run)
     return render(
         request,
@@ -396,6 +411,27 @@ def run_page(request: HttpRequest) -> HttpResponse:
         if can_manage
         else None
     )
+    other_runs = list(runs.filter(budget=run.budget).exclude(pk=run.pk).order_by("-version"))
+    _mark_versions([run, *other_runs])
+    providers: dict[int, dict[str, Any]] = {}
+    for s in shares:
+        provider = s.facility.provider
+        if provider is None:
+            continue
+        entry = providers.setdefault(
+            provider.pk, {"provider": provider, "facilities": 0, "cents": 0}
+        )
+        entry["facilities"] += 1
+        entry["cents"] += s.amount_cents
+    provider_rows = [
+        {
+            **p,
+            "amount": euros(p["cents"]),
+            "letter": reverse("budget:provider-letter", args=[run.pk, pk]),
+            "xlsx": reverse("budget:provider-xlsx", args=[run.pk, pk]),
+        }
+        for pk, p in sorted(providers.items(), key=lambda item: item[1]["provider"].name)
+    ]
     try:
         reproduced = services.reproduce(run)
     except BudgetRuleError:
@@ -418,7 +454,8 @@ def run_page(request: HttpRequest) -> HttpResponse:
             "ineligible_reasons": sorted(reasons.items()),
             "ineligible_count": len(run.ineligible),
             "reproduced": reproduced,
-            "other_runs": runs.filter(budget=run.budget).exclude(pk=run.pk).order_by("-version"),
+            "other_runs": other_runs,
+            "provider_rows": provider_rows if run.is_published else [],
             "other": other,
             "comparison": comparison,
             "can_manage": can_manage,
@@ -439,6 +476,7 @@ def shares_page(request: HttpRequest) -> HttpResponse:
         share = get_object_or_404(
             visible.select_related("run", "run__budget", "facility"), pk=share_id
         )
+        _mark_versions([share.run])
         form = UseReportForm(request.POST or None)
         allowed = selectors.can_report_use(request.user, share)
         if request.method == "POST":
@@ -470,12 +508,31 @@ def shares_page(request: HttpRequest) -> HttpResponse:
             },
         )
     run_id = _int(request.GET.get("run"))
+    all_versions = request.GET.get("versions") == "all"
     if run_id is not None:
         visible = visible.filter(run_id=run_id)
+    elif not all_versions:
+        visible = visible.filter(run__in=selectors.current_runs())
     shares = _shares(visible)
     rows: list[dict[str, Any]] = []
     for s in shares:
         rows += _share_rows(s.run, [s])
+    runs_shown = list({s.run_id: s.run for s in shares}.values())
+    _mark_versions(runs_shown)
+    letters: dict[tuple[int, int], dict[str, Any]] = {}
+    for s in shares:
+        provider = s.facility.provider
+        if provider is None or not s.run.is_published:
+            continue
+        letters.setdefault(
+            (s.run_id, provider.pk),
+            {
+                "run": s.run,
+                "provider": provider,
+                "letter": reverse("budget:provider-letter", args=[s.run_id, provider.pk]),
+                "xlsx": reverse("budget:provider-xlsx", args=[s.run_id, provider.pk]),
+            },
+        )
     export_format = request.GET.get("format")
     if export_format in ("csv", "xlsx"):
         return export_response(
@@ -497,5 +554,212 @@ def shares_page(request: HttpRequest) -> HttpResponse:
             "export_csv": prefix + "format=csv",
             "export_xlsx": prefix + "format=xlsx",
             "is_city_staff": access.is_city_staff(request.user),
+            "all_versions": all_versions or run_id is not None,
+            "letters": list(letters.values()),
         },
     )
+
+
+# --------------------------------------------------------------------------- per provider
+
+
+def _provider_shares(
+    request: HttpRequest, run_id: int, provider_id: int
+) -> tuple[BudgetRun, Provider, list[BudgetShareRecord]]:
+    """A published run and one provider's shares in it, as far as the user may see them: city
+    staff any provider, a facility manager only the own one (404 otherwise)."""
+    if not access.is_staff_user(request.user):
+        raise PermissionDenied
+    run = get_object_or_404(
+        selectors.runs_visible_to(request.user)
+        .filter(status=BudgetRun.PUBLISHED)
+        .select_related("budget", "budget__territory"),
+        pk=run_id,
+    )
+    provider = get_object_or_404(access.providers_visible_to(request.user), pk=provider_id)
+    shares = _shares(
+        selectors.shares_visible_to(request.user).filter(run=run, facility__provider=provider)
+    )
+    if not shares:
+        raise Http404
+    return run, provider, shares
+
+
+def _base_name(run: BudgetRun, provider: Provider) -> str:
+    return (
+        f"sozialraumbudget-{run.budget.territory.code}-{run.budget.year}-v{run.version}"
+        f"-traeger-{slugify(provider.official_number or str(provider.pk))}"
+    )
+
+
+def provider_letter(request: HttpRequest, run: int, provider: int) -> HttpResponse:
+    """The letter to a provider about its facilities' shares of a published run (PDF)."""
+    run_obj, provider_obj, shares = _provider_shares(request, run, provider)
+    _mark_versions([run_obj])
+    rows = _share_rows(run_obj, shares)
+    facilities = [
+        letters.LetterFacility(
+            number=r["share"].facility.official_number,
+            name=r["share"].facility.name,
+            area=" ".join(
+                x for x in (r["record"].get("area_code"), r["record"].get("area_name")) if x
+            ),
+            need_class=r["record"].get("need_class") or "",
+            children=r["record"].get("children", "–"),
+            amount=r["amount"],
+            terms=[
+                (
+                    str(TERM_LABELS.get(t["code"], t["code"])),
+                    _term_detail(t),
+                    str(letters.TERM_EXPLANATIONS.get(t["code"], "")),
+                    euros(t["cents"]),
+                )
+                for t in r["share"].terms
+            ],
+            staff_positions=r["staff_positions"],
+        )
+        for r in rows
+    ]
+    letter = letters.Letter(
+        territory=run_obj.budget.territory.name,
+        provider=provider_obj.name,
+        provider_number=provider_obj.official_number,
+        year=run_obj.budget.year,
+        version=run_obj.version,
+        published_at=run_obj.published_at,
+        budget_total=euros(run_obj.budget.total_cents),
+        budget_source=run_obj.budget.source,
+        total=euros(sum(s.amount_cents for s in shares)),
+        facilities=facilities,
+        rule_lines=describe(run_obj.rule),
+        deadline=letters.use_report_deadline(run_obj.budget.year),
+        superseded_by=run_obj.superseded_by,
+        attribution=run_obj.budget.territory.attribution,
+        indicator_note=_(
+            "Need class: MSS status class (Monitoring Soziale Stadtentwicklung; 1 high … 4 very "
+            "low status) of the planning area the facility lies in. Children: the facility's "
+            "places under 3 and from 3."
+        ),
+    )
+    content = letters.render_letter(letter, compress=request.GET.get("compress") != "0")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_base_name(run_obj, provider_obj)}.pdf"'
+    )
+    return response
+
+
+def provider_xlsx(request: HttpRequest, run: int, provider: int) -> HttpResponse:
+    """A provider's facilities in a published run with every term and amount (Excel)."""
+    run_obj, provider_obj, shares = _provider_shares(request, run, provider)
+    return export_response(
+        export_format="xlsx",
+        columns=export_columns(),
+        objects=_share_rows(run_obj, shares),
+        base_name=_base_name(run_obj, provider_obj),
+    )
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    return str(formats.number_format(round(value, digits), decimal_pos=digits, use_l10n=True))
+
+
+EVALUATION_GROUPS = {
+    evaluation.FUNDED: gettext_lazy("funded"),
+    evaluation.UNFUNDED: gettext_lazy("not funded"),
+}
+EVALUATION_PERIODS = {
+    evaluation.BEFORE: gettext_lazy("before"),
+    evaluation.AFTER: gettext_lazy("after"),
+}
+
+
+def evaluation_columns() -> list[Column]:
+    return [
+        Column(
+            "year",
+            _("Year"),
+            lambda r: _("all years") if r["pooled"] else r["cell"].year,
+        ),
+        Column("period", _("Period"), lambda r: str(EVALUATION_PERIODS[r["cell"].period])),
+        Column("group", _("Group"), lambda r: str(EVALUATION_GROUPS[r["cell"].group])),
+        Column("values", _("Values (facility-years)"), lambda r: r["cell"].count),
+        Column("facilities", _("Facilities with a value"), lambda r: r["cell"].facilities),
+        Column("mean", _("Mean"), lambda r: r["cell"].mean),
+        Column("median", _("Median"), lambda r: r["cell"].median),
+    ]
+
+
+def evaluation_page(request: HttpRequest) -> HttpResponse:
+    """Funded and unfunded facilities on one indicator before and after the budget year."""
+    if not selectors.can_view_runs(request.user):
+        raise PermissionDenied
+    budgets = list(
+        selectors.budgets_visible_to(request.user)
+        .filter(runs__status=BudgetRun.PUBLISHED)
+        .distinct()
+        .select_related("territory")
+        .order_by("territory__name", "-year", "pk")
+    )
+    budget_id = _int(request.GET.get("budget"))
+    budget = next((b for b in budgets if b.pk == budget_id), None)
+    if budget_id is not None and budget is None:
+        raise Http404
+    budget = budget or (budgets[0] if budgets else None)
+    context: dict[str, Any] = {"budgets": budgets, "budget": budget, "result": None}
+    if budget is None:
+        return render(request, "budget/evaluation.html", context)
+    run = selectors.current_runs().filter(budget=budget).select_related("budget").get()
+    indicators = timeseries.indicators_of(budget.territory)
+    code = request.GET.get("indicator")
+    indicator = next((i for i in indicators if i.code == code), None)
+    if code and indicator is None:
+        raise Http404
+    default = next((i for i in indicators if i.code == selectors.INDEX_CODE), None)
+    indicator = indicator or default or (indicators[0] if indicators else None)
+    context.update({"run": run, "indicators": indicators, "indicator": indicator})
+    if indicator is None:
+        return render(request, "budget/evaluation.html", context)
+    result = evaluation.read(run, indicator)
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx"):
+        return export_response(
+            export_format=export_format,
+            columns=evaluation_columns(),
+            objects=evaluation.rows(result),
+            base_name=f"sozialraumbudget-auswertung-{budget.territory.code}-{budget.year}-"
+            f"{slugify(indicator.code)}",
+        )
+
+    def show(cell: evaluation.Cell) -> dict[str, Any]:
+        return {
+            "cell": cell,
+            "group": EVALUATION_GROUPS[cell.group],
+            "period": EVALUATION_PERIODS[cell.period],
+            "mean": _number(cell.mean),
+            "median": _number(cell.median),
+        }
+
+    query = {"budget": budget.pk, "indicator": indicator.code}
+    prefix = reverse("budget:evaluation") + "?" + urlencode(query) + "&format="
+    context.update(
+        {
+            "result": result,
+            "by_year": [show(c) for c in result.by_year],
+            "by_period": [show(c) for c in result.by_period],
+            "change": [
+                {"group": EVALUATION_GROUPS[g], "value": _number(v)}
+                for g, v in result.change.items()
+            ],
+            "before_years": [y for y in result.years if y < budget.year],
+            "after_years": [y for y in result.years if y >= budget.year],
+            "export_csv": prefix + "csv",
+            "export_xlsx": prefix + "xlsx",
+        }
+    )
+    return render(request, "budget/evaluation.html", context)

@@ -63,7 +63,7 @@ def source_of(indicator: IndicatorDefinition) -> Source:
         code=indicator.code,
         name=indicator.name,
         unit=indicator.unit,
-        direction=IndicatorDirection(indicator.direction),
+        direction=IndicatorDirection(indicator.direction or IndicatorDirection.NEUTRAL),
         source=indicator.source,
         description=indicator.description,
         indicator=indicator,

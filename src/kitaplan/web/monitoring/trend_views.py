@@ -398,7 +398,10 @@ def area_series(request: HttpRequest, pk: int) -> HttpResponse:
                 indicator=indicator.name,
                 unit=unit,
                 item=last_change,
-                assessment=assess(last_change.absolute, IndicatorDirection(indicator.direction)),
+                assessment=assess(
+                    last_change.absolute,
+                    IndicatorDirection(indicator.direction or IndicatorDirection.NEUTRAL),
+                ),
             )
         district_key = district_of.get(str(area.pk))
         district = districts.get(district_key) if district_key else None
@@ -415,7 +418,9 @@ def area_series(request: HttpRequest, pk: int) -> HttpResponse:
             "overview": overview,
             "period_rows": periods_rows,
             "sentence": sentence,
-            "direction_label": wording.DIRECTION_LABELS.get(IndicatorDirection(indicator.direction))
+            "direction_label": wording.DIRECTION_LABELS.get(
+                IndicatorDirection(indicator.direction or IndicatorDirection.NEUTRAL)
+            )
             if indicator
             else "",
         },

@@ -82,6 +82,10 @@ class TargetRule(models.Model):
 
     METRIC_CHOICES = [
         ("facilities_with_inclusion_profile", _("facilities with inclusion profile (count)")),
+        (
+            "facilities_able_to_care_for_all",
+            _("facilities able to care for all children (count)"),
+        ),
         ("barrier_free_facilities", _("barrier-free facilities (count)")),
         ("barrier_free_places_per_demand", _("places in barrier-free facilities per place needed")),
         ("integration_places_per_demand", _("integration places per integration place needed")),

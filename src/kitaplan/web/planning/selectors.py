@@ -238,8 +238,18 @@ def area_metrics(
         inclusive=roll_up(inclusive, parent_of),
         barrier_free=roll_up(barrier_free, parent_of),
         barrier_free_places=roll_up(barrier_free_places, parent_of),
+        able_for_all=facilities_able_for_all(territory, day, parent_of),
     )
     return metrics, {a.pk: a for a in areas}
+
+
+def facilities_able_for_all(
+    territory: Territory | int, day: dt.date, parent_of: dict[int, int | None]
+) -> dict[int, float]:
+    """Facilities open on the day meeting the inclusion checklist, rolled up to every area."""
+    from kitaplan.web.inclusion.selectors import able_for_all_by_area
+
+    return roll_up(able_for_all_by_area(territory, day), parent_of)
 
 
 def target_metrics(
@@ -249,8 +259,21 @@ def target_metrics(
     inclusive: dict[int, float],
     barrier_free: dict[int, float],
     barrier_free_places: dict[int, float],
+    able_for_all: dict[int, float] | None = None,
 ) -> dict[int, dict[TargetMetric, float | None]]:
-    """The target metrics of every area from its balance and rolled-up facility features."""
+    """The target metrics of every area from its balance and rolled-up facility features.
+
+    ``able_for_all`` (facilities meeting the inclusion checklist, rolled up) defaults to today's
+    real facilities: a scenario changes places and features, not checklist confirmations.
+    """
+    if able_for_all is None:
+        able_for_all = (
+            facilities_able_for_all(
+                areas[0].territory_id, timezone.localdate(), {a.pk: a.parent_id for a in areas}
+            )
+            if areas
+            else {}
+        )
 
     def ratio(numerator: float, denominator: float) -> float | None:
         return numerator / denominator if denominator else None
@@ -260,6 +283,7 @@ def target_metrics(
         b = balances[area.pk]
         metrics[area.pk] = {
             TargetMetric.FACILITIES_WITH_INCLUSION_PROFILE: inclusive.get(area.pk, 0.0),
+            TargetMetric.FACILITIES_ABLE_TO_CARE_FOR_ALL: able_for_all.get(area.pk, 0.0),
             TargetMetric.BARRIER_FREE_FACILITIES: barrier_free.get(area.pk, 0.0),
             TargetMetric.BARRIER_FREE_PLACES_PER_DEMAND: ratio(
                 barrier_free_places.get(area.pk, 0.0), b.total.demand

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kitaplan.web.networks.models import ActionItem, Attendance, Member
+
+CONSENT_TEXT = _(
+    "The member agrees that the city stores their name, e-mail address, organisation and role "
+    "to organise the network, and knows that they can have them deleted at any time."
+)
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=255)
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Member.ROLE_CHOICES)
+    programme = forms.ChoiceField(
+        label=_("Programme"), choices=Member.PROGRAMME_CHOICES, required=False
+    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=None, required=False)
+    consent = forms.BooleanField(
+        label=CONSENT_TEXT,
+        required=True,
+        error_messages={"required": _("Without the member's consent nothing is stored.")},
+    )
+
+    def __init__(self, *args: Any, organisations: Any, facilities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["facility"].queryset = facilities
+
+
+class MinutesForm(forms.Form):
+    agenda = forms.CharField(
+        label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    minutes = forms.CharField(
+        label=_("Minutes of the meeting"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+
+class AttendanceForm(forms.Form):
+    """One choice per invited member (``member_<id>``)."""
+
+    def __init__(self, *args: Any, rows: list[Attendance], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for row in rows:
+            self.fields[f"member_{row.member_id}"] = forms.ChoiceField(
+                label=row.member.display_name,
+                choices=Attendance.STATUS_CHOICES,
+                initial=row.status,
+                required=False,
+            )
+
+    def statuses(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("member_")): value
+            for name, value in self.cleaned_data.items()
+            if value
+        }
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(label=_("Action item"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.ModelChoiceField(label=_("Responsible"), queryset=None, required=False)
+    due = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    measure = forms.ModelChoiceField(label=_("Action-plan measure"), queryset=None, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ActionItem.STATUS_CHOICES, initial=ActionItem.OPEN
+    )
+
+    def __init__(self, *args: Any, members: Any, measures: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+        self.fields["owner"].label_from_instance = lambda m: m.display_name
+        self.fields["measure"].queryset = measures
+        self.fields["measure"].label_from_instance = lambda m: f"{m.code} {m.text[:80]}"

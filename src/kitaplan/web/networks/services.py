@@ -1,0 +1,423 @@
+"""Changing networks: one transaction and one audit event (``networks.changed``) each.
+
+Members' names and e-mail addresses never go into the audit trail: events about a member name
+it only by its number, so that erasing the member on request leaves no personal data behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from email.mime.text import MIMEText
+from typing import Any
+
+from django.conf import global_settings, settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.facilities.models import Facility
+from kitaplan.web.measures.models import Measure, Organisation
+from kitaplan.web.networks import ical, selectors
+from kitaplan.web.networks.models import (
+    ActionItem,
+    Attendance,
+    Meeting,
+    Member,
+    Network,
+    WorkingGroup,
+)
+from kitaplan.web.territory.models import Territory
+
+#: The version of the consent text shown on the member form (change it when the text changes).
+CONSENT_TEXT_VERSION = "2025-01"
+
+
+class EmailNotConfigured(Exception):
+    """No e-mail backend is configured: offer the .ics as a download instead."""
+
+
+def _require_manage(actor: Any) -> None:
+    if not selectors.can_manage(actor):
+        raise PermissionDenied
+
+
+def _member_label(member: Member) -> str:
+    return f"member {member.pk}"
+
+
+def _member_facts(member: Member) -> dict[str, Any]:
+    """What the audit trail may keep of a member: no name, no e-mail address."""
+    return {
+        "network": member.network_id,
+        "role": member.role,
+        "programme": member.programme,
+        "organisation": member.organisation_id,
+        "facility": member.facility_id,
+        "consent_given_at": member.consent_given_at,
+        "consent_text_version": member.consent_text_version,
+    }
+
+
+def email_configured() -> bool:
+    """Whether e-mail is set up: a backend other than Django's SMTP default, or SMTP with a
+    host named in the settings (Django's default, SMTP on localhost, is not assumed to work)."""
+    if settings.EMAIL_BACKEND != global_settings.EMAIL_BACKEND:
+        return True
+    return settings.is_overridden("EMAIL_HOST") or (
+        settings.EMAIL_HOST != global_settings.EMAIL_HOST
+    )
+
+
+@transaction.atomic(durable=True)
+def create_network(
+    *,
+    territory: Territory,
+    actor: Any,
+    name: str,
+    description: str = "",
+    organiser_name: str = "",
+    organiser_email: str = "",
+    source: str = "",
+) -> Network:
+    _require_manage(actor)
+    network = Network.objects.create(
+        territory=territory,
+        name=name,
+        description=description,
+        organiser_name=organiser_name,
+        organiser_email=organiser_email,
+        source=source,
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=network,
+        after={"name": name, "territory": territory.pk},
+        details={"change": "network_created"},
+    )
+    return network
+
+
+@transaction.atomic(durable=True)
+def add_member(
+    *,
+    network: Network,
+    actor: Any,
+    name: str,
+    email: str,
+    consent_given: bool,
+    role: str = Member.OTHER,
+    programme: str = "",
+    organisation: Organisation | None = None,
+    facility: Facility | None = None,
+    consent_text_version: str = CONSENT_TEXT_VERSION,
+    consent_given_at: dt.datetime | None = None,
+) -> Member:
+    """Add a member; refused without the member's consent to store their personal data."""
+    _require_manage(actor)
+    if not consent_given:
+        raise ValidationError(
+            _("Personal data of a member can only be stored with the member's consent."),
+            code="consent",
+        )
+    if role not in dict(Member.ROLE_CHOICES) or programme not in dict(Member.PROGRAMME_CHOICES):
+        raise ValueError(f"unknown role {role!r} or programme {programme!r}")
+    for other in (organisation, facility):
+        if other is not None and other.territory_id != network.territory_id:
+            raise ValueError("organisation and facility must belong to the network's territory")
+    member = Member.objects.create(
+        network=network,
+        name=name.strip(),
+        email=email.strip(),
+        role=role,
+        programme=programme,
+        organisation=organisation,
+        facility=facility,
+        consent_given_at=consent_given_at or timezone.now(),
+        consent_text_version=consent_text_version,
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=member,
+        target_label=_member_label(member),
+        after=_member_facts(member),
+        details={"change": "member_added"},
+    )
+    return member
+
+
+@transaction.atomic(durable=True)
+def erase_member(*, member: Member, actor: Any, requested_on: dt.date | None = None) -> Member:
+    """Delete a member's personal data on request: name, e-mail address, organisation and
+    facility are cleared, the member leaves its working groups; attendance and action items stay,
+    shown as "deleted member". The audit event names neither the person nor the address."""
+    _require_manage(actor)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.is_erased:
+        return member
+    before = _member_facts(member)
+    member.name = ""
+    member.email = ""
+    member.organisation = None
+    member.facility = None
+    member.consent_given_at = None
+    member.erased_at = timezone.now()
+    member.save()
+    member.working_groups.clear()
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=member,
+        target_label=_member_label(member),
+        before=before,
+        after={"erased_at": member.erased_at},
+        details={
+            "change": "member_erased_on_request",
+            "requested_on": requested_on or timezone.localdate(),
+        },
+    )
+    return member
+
+
+@transaction.atomic(durable=True)
+def create_working_group(
+    *,
+    network: Network,
+    actor: Any,
+    name: str,
+    description: str = "",
+    members: Iterable[Member] = (),
+) -> WorkingGroup:
+    _require_manage(actor)
+    group = WorkingGroup.objects.create(network=network, name=name, description=description)
+    chosen = [m for m in members if m.network_id == network.pk and not m.is_erased]
+    group.members.set(chosen)
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=group,
+        after={"name": name, "members": sorted(m.pk for m in chosen)},
+        details={"change": "working_group_created"},
+    )
+    return group
+
+
+@transaction.atomic(durable=True)
+def create_meeting(
+    *,
+    network: Network,
+    actor: Any,
+    title: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    venue: str = "",
+    agenda: str = "",
+    working_group: WorkingGroup | None = None,
+) -> Meeting:
+    """Schedule a meeting; the network's members (or the working group's) are invited."""
+    _require_manage(actor)
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValueError("meeting times must be timezone-aware")
+    if end <= start:
+        raise ValidationError(_("The meeting must end after it starts."), code="end")
+    meeting = Meeting.objects.create(
+        network=network,
+        working_group=working_group,
+        title=title,
+        start=start,
+        end=end,
+        venue=venue,
+        agenda=agenda,
+    )
+    invited = (
+        working_group.members.filter(erased_at__isnull=True)
+        if working_group is not None
+        else network.members.filter(erased_at__isnull=True)
+    )
+    Attendance.objects.bulk_create(
+        [Attendance(meeting=meeting, member=m, status=Attendance.INVITED) for m in invited]
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=meeting,
+        after={"title": title, "start": start, "end": end, "venue": venue},
+        details={"change": "meeting_created"},
+    )
+    return meeting
+
+
+@transaction.atomic(durable=True)
+def save_minutes(*, meeting: Meeting, actor: Any, agenda: str, minutes: str) -> Meeting:
+    _require_manage(actor)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    before = {"agenda": meeting.agenda, "minutes": meeting.minutes}
+    meeting.agenda, meeting.minutes = agenda, minutes
+    meeting.save(update_fields=["agenda", "minutes"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=meeting,
+        before=before,
+        after={"agenda": agenda, "minutes": minutes},
+        details={"change": "minutes_saved"},
+    )
+    return meeting
+
+
+@transaction.atomic(durable=True)
+def record_attendance(*, meeting: Meeting, actor: Any, statuses: dict[int, str]) -> int:
+    """Set each listed member's attendance (``{member id: status}``); returns how many changed."""
+    _require_manage(actor)
+    valid = dict(Attendance.STATUS_CHOICES)
+    members = {m.pk: m for m in meeting.network.members.filter(pk__in=list(statuses))}
+    current = {a.member_id: a for a in meeting.attendance.filter(member_id__in=list(members))}
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
+    for member_id, status in statuses.items():
+        if status not in valid:
+            raise ValueError(f"unknown attendance status {status!r}")
+        if member_id not in members:
+            continue
+        row = current.get(member_id)
+        if row is None:
+            Attendance.objects.create(meeting=meeting, member_id=member_id, status=status)
+        elif row.status != status:
+            before[str(member_id)] = row.status
+            row.status = status
+            row.save(update_fields=["status"])
+        else:
+            continue
+        after[str(member_id)] = status
+    if after:
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.NETWORK_CHANGED,
+            target=meeting,
+            before={"attendance": before},
+            after={"attendance": after},
+            details={"change": "attendance_recorded"},
+        )
+    return len(after)
+
+
+@transaction.atomic(durable=True)
+def add_action_item(
+    *,
+    meeting: Meeting,
+    actor: Any,
+    text: str,
+    owner: Member | None = None,
+    due: dt.date | None = None,
+    measure: Measure | None = None,
+    status: str = ActionItem.OPEN,
+) -> ActionItem:
+    _require_manage(actor)
+    if owner is not None and owner.network_id != meeting.network_id:
+        raise ValueError("the owner must be a member of the meeting's network")
+    if measure is not None and measure.objective.field.plan.territory_id != (
+        meeting.network.territory_id
+    ):
+        raise ValueError("the measure must belong to a plan of the network's territory")
+    item = ActionItem.objects.create(
+        meeting=meeting, text=text, owner=owner, due=due, measure=measure, status=status
+    )
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=item,
+        after={
+            "meeting": meeting.pk,
+            "text": text,
+            "owner": owner.pk if owner else None,
+            "due": due,
+            "measure": measure.pk if measure else None,
+            "status": status,
+        },
+        details={"change": "action_item_added"},
+    )
+    return item
+
+
+@transaction.atomic(durable=True)
+def set_action_item_status(*, item: ActionItem, actor: Any, status: str) -> ActionItem:
+    _require_manage(actor)
+    if status not in dict(ActionItem.STATUS_CHOICES):
+        raise ValueError(f"unknown status {status!r}")
+    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    before = item.status
+    item.status = status
+    item.save(update_fields=["status"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=item,
+        before={"status": before},
+        after={"status": status},
+        details={"change": "action_item_status"},
+    )
+    return item
+
+
+def invitees(meeting: Meeting) -> list[Member]:
+    """The invited members with an e-mail address (erased members have none)."""
+    return list(
+        Member.objects.filter(
+            attendance__meeting=meeting, erased_at__isnull=True, email__gt=""
+        ).order_by("name", "pk")
+    )
+
+
+def invitation_message(meeting: Meeting, member: Member, connection: Any = None) -> EmailMessage:
+    """One member's invitation: a short text and the .ics (``text/calendar; method=REQUEST``)
+    naming only this member as attendee, so that no one sees the others' addresses."""
+    local = timezone.localtime(meeting.start)
+    invitation = _(
+        "You are invited to the meeting “%(title)s” of the network “%(network)s” on %(date)s "
+        "at %(time)s, venue: %(venue)s."
+    ) % {
+        "title": meeting.title,
+        "network": meeting.network.name,
+        "date": f"{local:%d.%m.%Y}",
+        "time": f"{local:%H:%M}",
+        "venue": meeting.venue or "–",
+    }
+    body = f"{invitation}\n\n{_('Agenda')}:\n{meeting.agenda or '–'}\n"
+    message = EmailMessage(
+        subject=_("Invitation: %(title)s") % {"title": meeting.title},
+        body=body,
+        from_email=ical.organiser_address(meeting),
+        to=[member.email],
+        connection=connection,
+    )
+    part = MIMEText(ical.meeting_calendar(meeting, [member]).decode("utf-8"), "calendar", "utf-8")
+    part.set_param("method", "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename=ical.file_name(meeting))
+    message.attach(part)
+    return message
+
+
+def send_invitation(*, meeting: Meeting, actor: Any) -> int:
+    """E-mail the invitation to every invited member with an address; returns how many were
+    sent. Raises :class:`EmailNotConfigured` when the settings name no e-mail backend."""
+    _require_manage(actor)
+    if not email_configured():
+        raise EmailNotConfigured
+    members = invitees(meeting)
+    connection = get_connection()
+    sent = connection.send_messages([invitation_message(meeting, m, connection) for m in members])
+    with transaction.atomic(durable=True):
+        Meeting.objects.filter(pk=meeting.pk).update(invited_at=timezone.now())
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.NETWORK_CHANGED,
+            target=meeting,
+            after={"invitations_sent": sent or 0, "members": [m.pk for m in members]},
+            details={"change": "invitation_sent"},
+        )
+    return sent or 0

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from kitaplan.web.networks import views
+
+app_name = "networks"
+urlpatterns = [
+    path("", views.network_list, name="network-list"),
+    path("network/<int:pk>/", views.network_detail, name="network-detail"),
+    path("network/<int:pk>/members/add/", views.member_add, name="member-add"),
+    path("network/<int:pk>/members.csv", views.member_export_csv, name="member-export-csv"),
+    path("network/<int:pk>/members.xlsx", views.member_export_xlsx, name="member-export-xlsx"),
+    path("network/<int:pk>/meetings/", views.meeting_list, name="meeting-list"),
+    path("member/<int:pk>/erase/", views.member_erase, name="member-erase"),
+    path("meeting/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path("meeting/<int:pk>/invite/", views.meeting_invite, name="meeting-invite"),
+    path("meeting/<int:pk>/invitation.ics", views.meeting_ics, name="meeting-ics"),
+]

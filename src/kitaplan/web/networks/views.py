@@ -1,0 +1,286 @@
+"""Pages of the networks: list, one network (members or, without the right to see personal
+data, counts), adding a member with consent, erasing one on request, the member list export,
+meetings (agenda, minutes, attendance, action items) and the invitation (.ics, e-mail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from kitaplan.web.core.exports import Column, export_response
+from kitaplan.web.facilities.models import Facility
+from kitaplan.web.measures.models import Measure, Organisation
+from kitaplan.web.networks import ical, selectors, services
+from kitaplan.web.networks.forms import (
+    ActionItemForm,
+    AttendanceForm,
+    MemberForm,
+    MinutesForm,
+)
+from kitaplan.web.networks.models import Meeting, Member, Network
+
+MEMBER_COLUMNS = [
+    Column("name", gettext_lazy("Name"), lambda m: m.name),
+    Column("email", gettext_lazy("E-mail address"), lambda m: m.email),
+    Column("role", gettext_lazy("Role"), lambda m: m.get_role_display()),
+    Column("programme", gettext_lazy("Programme"), lambda m: m.get_programme_display()),
+    Column(
+        "organisation",
+        gettext_lazy("Organisation"),
+        lambda m: m.organisation.name if m.organisation else "",
+    ),
+    Column("facility", gettext_lazy("Facility"), lambda m: m.facility.name if m.facility else ""),
+    Column(
+        "working_groups",
+        gettext_lazy("Working groups"),
+        lambda m: ", ".join(g.name for g in m.working_groups.all()),
+    ),
+    Column("consent_given_at", gettext_lazy("Consent given at"), lambda m: m.consent_given_at),
+    Column(
+        "consent_text_version",
+        gettext_lazy("Version of the consent text"),
+        lambda m: m.consent_text_version,
+    ),
+]
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not selectors.can_view(request.user):
+        raise PermissionDenied
+
+
+def _require_manage(request: HttpRequest) -> None:
+    if not selectors.can_manage(request.user):
+        raise PermissionDenied
+
+
+def _network(request: HttpRequest, pk: int) -> Network:
+    _require_view(request)
+    return get_object_or_404(
+        selectors.networks_visible_to(request.user).select_related("territory"), pk=pk
+    )
+
+
+def _meeting(request: HttpRequest, pk: int) -> Meeting:
+    _require_view(request)
+    return get_object_or_404(
+        selectors.meetings_visible_to(request.user).select_related(
+            "network", "network__territory", "working_group"
+        ),
+        pk=pk,
+    )
+
+
+def network_list(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    return render(
+        request, "networks/network_list.html", {"networks": selectors.network_list(request.user)}
+    )
+
+
+def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    network = _network(request, pk)
+    can_manage = selectors.can_manage(request.user)
+    return render(
+        request,
+        "networks/network_detail.html",
+        {
+            "network": network,
+            "can_manage": can_manage,
+            "members": selectors.active_members(network) if can_manage else None,
+            "counts": selectors.member_counts(network),
+            "n_members": network.members.filter(erased_at__isnull=True).count(),
+            "working_groups": network.working_groups.order_by("name").prefetch_related("members"),
+            "meetings": network.meetings.order_by("start"),
+        },
+    )
+
+
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    network = _network(request, pk)
+    _require_manage(request)
+    form = MemberForm(
+        request.POST or None,
+        organisations=Organisation.objects.filter(territory=network.territory).order_by("name"),
+        facilities=Facility.objects.filter(territory=network.territory).order_by("name"),
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.add_member(
+                network=network,
+                actor=request.user,
+                name=d["name"],
+                email=d["email"],
+                role=d["role"],
+                programme=d["programme"] or "",
+                organisation=d["organisation"],
+                facility=d["facility"],
+                consent_given=d["consent"],
+            )
+        except ValidationError as error:
+            form.add_error("consent", error)
+        else:
+            messages.success(request, _("The member was added."))
+            return redirect("networks:network-detail", pk=network.pk)
+    return render(
+        request,
+        "networks/member_form.html",
+        {
+            "network": network,
+            "form": form,
+            "consent_version": services.CONSENT_TEXT_VERSION,
+        },
+    )
+
+
+def member_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_manage(request)
+    member = get_object_or_404(
+        selectors.members_visible_to(request.user)
+        .filter(erased_at__isnull=True)
+        .select_related("network"),
+        pk=pk,
+    )
+    if request.method == "POST":
+        services.erase_member(member=member, actor=request.user)
+        messages.success(request, _("The member's personal data were deleted."))
+        return redirect("networks:network-detail", pk=member.network_id)
+    return render(
+        request, "networks/member_erase.html", {"member": member, "network": member.network}
+    )
+
+
+def _member_export(request: HttpRequest, pk: int, export_format: str) -> HttpResponse:
+    network = _network(request, pk)
+    _require_manage(request)
+    return export_response(
+        export_format=export_format,
+        columns=MEMBER_COLUMNS,
+        objects=selectors.active_members(network),
+        base_name=f"netzwerk-{network.pk}-mitglieder",
+    )
+
+
+def member_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_export(request, pk, "csv")
+
+
+def member_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_export(request, pk, "xlsx")
+
+
+def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
+    network = _network(request, pk)
+    meetings = network.meetings.select_related("working_group").order_by("start")
+    return render(request, "networks/meeting_list.html", {"network": network, "meetings": meetings})
+
+
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    network = meeting.network
+    can_manage = selectors.can_manage(request.user)
+    action = request.POST.get("action")
+    rows = list(meeting.attendance.select_related("member").order_by("member__name", "pk"))
+    forms: dict[str, Any] = {}
+    if can_manage:
+        forms = {
+            "minutes_form": MinutesForm(
+                request.POST if action == "minutes" else None,
+                initial={"agenda": meeting.agenda, "minutes": meeting.minutes},
+            ),
+            "attendance_form": AttendanceForm(
+                request.POST if action == "attendance" else None, rows=rows
+            ),
+            "item_form": ActionItemForm(
+                request.POST if action == "item" else None,
+                members=network.members.filter(erased_at__isnull=True).order_by("name"),
+                measures=Measure.objects.filter(
+                    objective__field__plan__territory=network.territory
+                ).order_by("objective__field__plan", "objective__position", "position"),
+            ),
+        }
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        done = False
+        if action == "minutes" and forms["minutes_form"].is_valid():
+            services.save_minutes(
+                meeting=meeting, actor=request.user, **forms["minutes_form"].cleaned_data
+            )
+            messages.success(request, _("Agenda and minutes were saved."))
+            done = True
+        elif action == "attendance" and forms["attendance_form"].is_valid():
+            services.record_attendance(
+                meeting=meeting, actor=request.user, statuses=forms["attendance_form"].statuses()
+            )
+            messages.success(request, _("The attendance was saved."))
+            done = True
+        elif action == "item" and forms["item_form"].is_valid():
+            services.add_action_item(
+                meeting=meeting, actor=request.user, **forms["item_form"].cleaned_data
+            )
+            messages.success(request, _("The action item was added."))
+            done = True
+        elif action not in ("minutes", "attendance", "item"):
+            raise Http404
+        if done:
+            return redirect("networks:meeting-detail", pk=meeting.pk)
+    return render(
+        request,
+        "networks/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "network": network,
+            "can_manage": can_manage,
+            "rows": rows if can_manage else None,
+            "attendance_counts": selectors.attendance_counts(meeting),
+            "items": meeting.action_items.select_related("owner", "measure").order_by("due", "pk"),
+            **forms,
+        },
+    )
+
+
+def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    _require_manage(request)
+    configured = services.email_configured()
+    if request.method == "POST":
+        try:
+            sent = services.send_invitation(meeting=meeting, actor=request.user)
+        except services.EmailNotConfigured:
+            messages.warning(
+                request, _("E-mail is not configured: download the calendar file instead.")
+            )
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d invitation was sent.", "%(count)d invitations were sent.", sent)
+                % {"count": sent},
+            )
+            return redirect("networks:meeting-detail", pk=meeting.pk)
+    return render(
+        request,
+        "networks/meeting_invite.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "email_configured": configured,
+            "invitees": len(services.invitees(meeting)),
+        },
+    )
+
+
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting as .ics; attendees (personal data) only for those who may see them."""
+    meeting = _meeting(request, pk)
+    members: list[Member] = services.invitees(meeting) if selectors.can_manage(request.user) else []
+    response = HttpResponse(ical.meeting_calendar(meeting, members), content_type=ical.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{ical.file_name(meeting)}"'
+    return response
