@@ -243,3 +243,52 @@ def test_attendance_and_action_items_on_the_meeting_page(client, city, objects):
 def test_meeting_times_are_timezone_aware(city, objects):
     meeting = Meeting.objects.get(pk=objects["meeting"])
     assert meeting.start.astimezone(BERLIN).hour == 9
+
+
+def test_a_planner_schedules_a_meeting_and_sets_an_action_items_status(client, city, objects):
+    import datetime as dt
+
+    from kitaplan.web.networks.models import ActionItem, Meeting
+    from kitaplan.web.networks.services import add_action_item
+
+    login(client, Role.PLANNER, city)
+    network = objects["network"]
+    response = client.post(
+        reverse("networks:meeting-list", args=[network]),
+        {
+            "title": "5. Netzwerktreffen",
+            "day": "2027-02-12",
+            "start": "09:00",
+            "end": "12:00",
+            "venue": "Rathaus",
+            "agenda": "Berichte",
+        },
+    )
+    meeting = Meeting.objects.get(title="5. Netzwerktreffen")
+    assert response["Location"] == reverse("networks:meeting-detail", args=[meeting.pk])
+    assert meeting.start.astimezone(dt.UTC).hour == 8  # 09:00 in Berlin in winter
+    refused = client.post(
+        reverse("networks:meeting-list", args=[network]),
+        {"title": "Falsch", "day": "2027-02-12", "start": "12:00", "end": "09:00"},
+    )
+    assert refused.status_code == 200 and not Meeting.objects.filter(title="Falsch").exists()
+
+    from kitaplan.web.core.access import SYSTEM
+
+    item = add_action_item(meeting=meeting, actor=SYSTEM, text="Flyer übersetzen")
+    client.post(
+        reverse("networks:meeting-detail", args=[meeting.pk]),
+        {"action": "item_status", "item": item.pk, "status": ActionItem.DONE},
+    )
+    item.refresh_from_db()
+    assert item.status == ActionItem.DONE
+    make_user("kita2", Role.ALLOCATION_OFFICE)
+    client.logout()
+    client.login(username="kita2", password=PASSWORD)
+    assert (
+        client.post(
+            reverse("networks:meeting-detail", args=[meeting.pk]),
+            {"action": "item_status", "item": item.pk, "status": ActionItem.OPEN},
+        ).status_code
+        == 403
+    )

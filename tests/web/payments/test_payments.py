@@ -371,3 +371,27 @@ def test_the_demo(city):
     assert november.lines.filter(corrects_month="2026-10", component="insurance_pension").exists()
     assert all(services.iban_valid(t.account.iban) for t in services.transfers(october)[0])
     assert services.sepa_xml(october).startswith(b"<?xml")
+
+
+def test_absences_reported_in_the_substitutes_app_count_against_the_quota(city):
+    """A table that stops pay beyond a quota of 0 days: a reported absence in the month lowers
+    the amount by the absent working days (pro rata by calendar days)."""
+    import datetime as dt
+
+    from kitaplan.web.payments import services
+    from kitaplan.web.substitutes.models import Absence
+    from tests.web.payments.helpers import TABLE, make_childminder, make_contract, upload_table
+
+    upload_table(city, TABLE + '\n[absence]\nquota_days = 0\nbeyond = "stops"\n')
+    cm = make_childminder(city, "TP-A")
+    make_contract(cm, "KA1")
+    before, inputs = services.compute(city.territory, "2026-10")
+    assert inputs["absences"] == []
+    Absence.objects.create(
+        childminder=cm, start=dt.date(2026, 10, 12), end=dt.date(2026, 10, 16), kind="illness"
+    )
+    after, inputs = services.compute(city.territory, "2026-10")
+    assert inputs["absences"] == [
+        {"childminder_id": str(cm.pk), "start": "2026-10-12", "end": "2026-10-16"}
+    ]
+    assert after.total_cents < before.total_cents

@@ -81,3 +81,23 @@ class ActionItemForm(forms.Form):
         self.fields["owner"].label_from_instance = lambda m: m.display_name
         self.fields["measure"].queryset = measures
         self.fields["measure"].label_from_instance = lambda m: f"{m.code} {m.text[:80]}"
+
+
+class MeetingForm(forms.Form):
+    """A new meeting of the network (times in the city's time zone)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
+    agenda = forms.CharField(
+        label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    working_group = forms.ModelChoiceField(
+        label=_("Working group"), queryset=None, required=False, empty_label=_("whole network")
+    )
+
+    def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["working_group"].queryset = network.working_groups.order_by("name")

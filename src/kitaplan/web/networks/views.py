@@ -4,12 +4,14 @@ meetings (agenda, minutes, attendance, action items) and the invitation (.ics, e
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -20,10 +22,11 @@ from kitaplan.web.networks import ical, selectors, services
 from kitaplan.web.networks.forms import (
     ActionItemForm,
     AttendanceForm,
+    MeetingForm,
     MemberForm,
     MinutesForm,
 )
-from kitaplan.web.networks.models import Meeting, Member, Network
+from kitaplan.web.networks.models import ActionItem, Meeting, Member, Network
 
 MEMBER_COLUMNS = [
     Column("name", gettext_lazy("Name"), lambda m: m.name),
@@ -178,8 +181,36 @@ def member_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
     network = _network(request, pk)
+    can_manage = selectors.can_manage(request.user)
+    form = MeetingForm(request.POST or None, network=network) if can_manage else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            tz = timezone.get_current_timezone()
+            try:
+                meeting = services.create_meeting(
+                    network=network,
+                    actor=request.user,
+                    title=d["title"],
+                    start=dt.datetime.combine(d["day"], d["start"], tzinfo=tz),
+                    end=dt.datetime.combine(d["day"], d["end"], tzinfo=tz),
+                    venue=d["venue"],
+                    agenda=d["agenda"],
+                    working_group=d["working_group"],
+                )
+            except ValidationError as error:
+                form.add_error("end", error)
+            else:
+                messages.success(request, _("The meeting was scheduled."))
+                return redirect("networks:meeting-detail", pk=meeting.pk)
     meetings = network.meetings.select_related("working_group").order_by("start")
-    return render(request, "networks/meeting_list.html", {"network": network, "meetings": meetings})
+    return render(
+        request,
+        "networks/meeting_list.html",
+        {"network": network, "meetings": meetings, "form": form},
+    )
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -228,6 +259,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("The action item was added."))
             done = True
+        elif action == "item_status":
+            item = get_object_or_404(meeting.action_items, pk=request.POST.get("item") or 0)
+            status = request.POST.get("status", "")
+            if status not in dict(ActionItem.STATUS_CHOICES):
+                raise Http404
+            services.set_action_item_status(item=item, actor=request.user, status=status)
+            messages.success(request, _("The status of the action item was saved."))
+            done = True
         elif action not in ("minutes", "attendance", "item"):
             raise Http404
         if done:
@@ -242,6 +281,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows if can_manage else None,
             "attendance_counts": selectors.attendance_counts(meeting),
             "items": meeting.action_items.select_related("owner", "measure").order_by("due", "pk"),
+            "item_statuses": ActionItem.STATUS_CHOICES,
             **forms,
         },
     )

@@ -27,6 +27,7 @@ from django.db.models import QuerySet
 
 from kitaplan.domain.childminding.capacity import parse_slots
 from kitaplan.domain.childminding.payments import (
+    Absence,
     Contract,
     InsuranceKind,
     InsuranceProof,
@@ -265,3 +266,20 @@ def contract_json(c: Contract) -> dict[str, Any]:
         "settling_in_to": text(c.settling_in_to),
         "funded": c.funded,
     }
+
+
+def registry_absences(territory: Territory, month: str) -> tuple[Absence, ...]:
+    """The childminders' absences reported in the substitutes app, from 1 January of the month's
+    year to its last day: they count against the yearly quota of the rate table (what happens
+    beyond it is the table's rule)."""
+    from kitaplan.web.substitutes.models import Absence as AbsenceRecord
+
+    year, number = (int(part) for part in month.split("-"))
+    first = dt.date(year, 1, 1)
+    last = (dt.date(year + number // 12, number % 12 + 1, 1)) - dt.timedelta(days=1)
+    rows = AbsenceRecord.objects.filter(
+        childminder__territory=territory, start__lte=last, end__gte=first
+    ).order_by("start", "pk")
+    return tuple(
+        Absence(str(row.childminder_id), max(row.start, first), min(row.end, last)) for row in rows
+    )

@@ -198,7 +198,15 @@ def compute(territory: Territory, month: str) -> tuple[MonthResult, dict[str, An
     contracts = selectors.registry_contracts(territory)
     proofs = selectors.insurance_proofs(territory)
     released, previous = selectors.previous_lines(territory, month)
-    result = compute_month(tables, contracts, month, insurance=proofs, previous_lines=previous)
+    absences = selectors.registry_absences(territory, month)
+    result = compute_month(
+        tables,
+        contracts,
+        month,
+        insurance=proofs,
+        absences=absences,
+        previous_lines=previous,
+    )
     inputs = {
         "tables": [t.code for t in tables],
         "released_runs": released,
@@ -212,6 +220,14 @@ def compute(territory: Territory, month: str) -> tuple[MonthResult, dict[str, An
                 "valid_to": p.valid_to.isoformat() if p.valid_to else None,
             }
             for p in proofs
+        ],
+        "absences": [
+            {
+                "childminder_id": a.childminder_id,
+                "start": a.start.isoformat(),
+                "end": a.end.isoformat(),
+            }
+            for a in absences
         ],
     }
     return result, inputs
