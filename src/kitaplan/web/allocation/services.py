@@ -57,7 +57,7 @@ from kitaplan.web.allocation.models import (
     RoundCriterion,
     RoundProgramme,
 )
-from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import Area
 
@@ -69,10 +69,6 @@ class AllocationError(Exception):
         super().__init__(code if not detail else f"{code}: {detail}")
         self.code = code
         self.detail = detail
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def code_version() -> str:
@@ -105,7 +101,7 @@ def save_round(
         before = None if created else snapshot(AllocationRound.objects.get(pk=round_.pk))
         old = [] if created else [c.value for c in round_.criteria]
         if created and round_.created_by is None:
-            round_.created_by = _user(actor)
+            round_.created_by = actor_user(actor)
         round_.save()
         round_.criterion_rows.all().delete()
         RoundCriterion.objects.bulk_create(
@@ -322,7 +318,7 @@ def withdraw_application(*, application: Application, actor: Any) -> None:
         application.withdrawn = True
         application.save(update_fields=["withdrawn"])
         application.offers.filter(status__in=Offer.HOLDING).update(
-            status=Offer.DECLINED, answered_at=timezone.now(), answered_by=_user(actor)
+            status=Offer.DECLINED, answered_at=timezone.now(), answered_by=actor_user(actor)
         )
         record_audit_event(
             actor=actor,
@@ -658,7 +654,7 @@ def run_round(
             inputs_sha256=_sha256(inputs),
             result={**allocation_to_json(result), "rounds_log": rounds_log},
             check_problems=problems,
-            created_by=_user(actor),
+            created_by=actor_user(actor),
         )
         placed = sum(1 for f in result.assignment.values() if f is not None)
         record_audit_event(
@@ -772,7 +768,7 @@ def answer_offer(*, offer: Offer, accept: bool, actor: Any, today: dt.date | Non
             raise AllocationError("offer_expired")
         offer.status = Offer.ACCEPTED if accept else Offer.DECLINED
         offer.answered_at = timezone.now()
-        offer.answered_by = _user(actor)
+        offer.answered_by = actor_user(actor)
         offer.save(update_fields=["status", "answered_at", "answered_by"])
         record_audit_event(
             actor=actor,

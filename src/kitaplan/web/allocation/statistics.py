@@ -8,25 +8,15 @@ of the home area where no point was given, to the facility.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import median
 
 from kitaplan.domain.allocation import age_group_at
+from kitaplan.domain.territory.geometry import haversine_km
 from kitaplan.web.allocation.models import AllocationRound, Application, Offer
 from kitaplan.web.allocation.services import district_codes
 from kitaplan.web.territory.models import Area
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance; written out because it is four lines and needs no library."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 @dataclass

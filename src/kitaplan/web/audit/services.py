@@ -57,6 +57,12 @@ class AuditAction(StrEnum):
     NETWORK_CHANGED = "networks.changed"
 
 
+def actor_user(actor: Any) -> Any:
+    """The user to store in a ``created_by``-style field: ``None`` for the command line's
+    system actor (it has no database row)."""
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
 def to_jsonable(value: Any) -> Any:
     """Make model field values JSON-serialisable for before/after snapshots."""
     if isinstance(value, dt.datetime | dt.date | dt.time):

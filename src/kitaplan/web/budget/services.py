@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from kitaplan.domain.budget.distribution import BudgetDistribution, distribute_budget
-from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
 from kitaplan.web.budget import selectors
 from kitaplan.web.budget.models import (
     AreaBudget,
@@ -22,10 +22,6 @@ from kitaplan.web.budget.models import (
 )
 from kitaplan.web.budget.rules import to_rule
 from kitaplan.web.territory.models import Territory
-
-
-def _actor_user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def compute(
@@ -88,7 +84,7 @@ def create_run(*, budget: AreaBudget, rule: dict[str, Any], actor: Any) -> Budge
         budget=budget,
         version=version,
         rule=rule,
-        created_by=_actor_user(actor),
+        created_by=actor_user(actor),
         inputs=records,
         unallocated_cents=result.unallocated_cents,
         factor=str(result.factor),
@@ -169,7 +165,7 @@ def report_use(
         raise ValueError("amount_spent_cents must not be negative")
     report = UseReport.objects.create(
         share=share,
-        reported_by=_actor_user(actor),
+        reported_by=actor_user(actor),
         amount_spent_cents=amount_spent_cents,
         purpose=purpose,
         staff=staff,

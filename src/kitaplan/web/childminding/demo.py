@@ -266,9 +266,8 @@ def generate_pool(
 def release_free_places(territory: Territory, today: dt.date, *, share: float = 0.25) -> int:
     """Free places of some active childminders take part in the rounds still open for
     applications (Kindertagespflege places in the Platzvergabe, issue item 3)."""
-    from kitaplan.domain.childminding.capacity import CareSchedule, free_places, parse_slots
     from kitaplan.web.allocation.models import AllocationRound, RoundProgramme
-    from kitaplan.web.childminding.services import own_children
+    from kitaplan.web.childminding.services import free_places_on
 
     rounds = AllocationRound.objects.filter(territory=territory, applications_close__gte=today)
     released = 0
@@ -283,16 +282,7 @@ def release_free_places(territory: Territory, today: dt.date, *, share: float = 
         ):
             if rng.random() > share:
                 continue
-            permit = next((p for p in cm.permits.all() if p.valid_from <= day <= p.valid_to), None)
-            if permit is None:
-                continue
-            schedules = [
-                CareSchedule(
-                    str(c.pk), c.child_reference, c.valid_from, c.valid_to, parse_slots(c.slots)
-                )
-                for c in cm.contracts.all()
-            ]
-            free = free_places(schedules, permit.max_children, day, extra_present=own_children(cm))
+            free = free_places_on(cm, day) or 0
             if free > 0:
                 RoundProgramme.objects.create(
                     round=round_, childminder=cm, age_group="u3", capacity=free

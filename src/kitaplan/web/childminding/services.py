@@ -16,6 +16,7 @@ from django.utils import timezone
 from kitaplan.domain.childminding.capacity import (
     CareSchedule,
     capacity_violations,
+    free_places,
     parse_slots,
 )
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
@@ -40,7 +41,8 @@ class RegistryError(Exception):
         self.params = params
 
 
-def _schedule(contract: CareContract) -> CareSchedule:
+def contract_schedule(contract: CareContract) -> CareSchedule:
+    """A contract as the capacity checker sees it (one place to build it)."""
     return CareSchedule(
         contract_id=str(contract.pk or "new"),
         child_id=contract.child_reference,
@@ -63,17 +65,30 @@ def own_children(childminder: Childminder) -> list[CareSchedule]:
     ]
 
 
+def free_places_on(childminder: Childminder, day: dt.date) -> int | None:
+    """Free places of a childminder on ``day`` (permit limit − the day's peak of children present,
+    own young children included); ``None`` without a valid permit. On a weekend nobody is
+    present, so the next Monday counts."""
+    permit = next((p for p in childminder.permits.all() if p.valid_from <= day <= p.valid_to), None)
+    if permit is None:
+        return None
+    if day.weekday() >= 5:
+        day += dt.timedelta(days=7 - day.weekday())
+    schedules = [contract_schedule(c) for c in childminder.contracts.all()]
+    return free_places(schedules, permit.max_children, day, extra_present=own_children(childminder))
+
+
 def check_capacity(contract: CareContract) -> None:
     """Raise :class:`RegistryError` when the contract would break a permit or practice limit."""
     cm = contract.childminder
     start = contract.valid_from
     end = contract.valid_to or start + dt.timedelta(days=OPEN_END_DAYS)
     others = [
-        _schedule(c)
+        contract_schedule(c)
         for c in cm.contracts.exclude(pk=contract.pk)
         if c.valid_to is None or c.valid_to >= start
     ]
-    schedules = [*others, _schedule(contract)]
+    schedules = [*others, contract_schedule(contract)]
     permits = sorted(
         (p for p in cm.permits.all() if p.valid_to >= start and p.valid_from <= end),
         key=lambda p: p.valid_from,
@@ -105,9 +120,9 @@ def check_capacity(contract: CareContract) -> None:
         members = CareContract.objects.filter(childminder__group_practice=practice).exclude(
             pk=contract.pk
         )
-        combined = [_schedule(c) for c in members if c.valid_to is None or c.valid_to >= start] + [
-            _schedule(contract)
-        ]
+        combined = [
+            contract_schedule(c) for c in members if c.valid_to is None or c.valid_to >= start
+        ] + [contract_schedule(contract)]
         violations = capacity_violations(
             combined, limit=practice.max_children, period_start=start, period_end=end
         )

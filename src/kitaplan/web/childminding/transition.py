@@ -21,7 +21,6 @@ age group at the round's care start, or when no place or area is known.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from django.db.models import QuerySet
 
 from kitaplan.domain.allocation import age_group_at
 from kitaplan.domain.common.vocabulary import AgeGroup
+from kitaplan.domain.territory.geometry import haversine_km
 from kitaplan.web.allocation.models import AllocationRound, Application, RoundProgramme
 from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.facilities.models import Facility
@@ -37,7 +37,6 @@ from kitaplan.web.facilities.models import Facility
 DEFAULT_HORIZON_MONTHS = 9
 MAX_HORIZON_MONTHS = 36
 CHOICES = 3
-EARTH_RADIUS_KM = 6371.0088
 
 
 class TransitionError(Exception):
@@ -116,13 +115,6 @@ def open_rounds(territory_ids: Any, *, today: dt.date) -> QuerySet[AllocationRou
         .select_related("territory")
         .order_by("care_start", "name", "pk")
     )
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 def origin(childminder: Childminder) -> tuple[float, float] | None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kitaplan.domain.childminding.capacity import CareSchedule, free_places, parse_slots
+from kitaplan.domain.childminding.capacity import CareSchedule
 from kitaplan.web.childminding import selectors, services
 from kitaplan.web.childminding.forms import (
     ChildminderForm,
@@ -84,17 +84,13 @@ def _childminder(request: HttpRequest, pk: int) -> Childminder:
 
 
 def schedules_of(cm: Childminder) -> list[CareSchedule]:
-    return [
-        CareSchedule(str(c.pk), c.child_reference, c.valid_from, c.valid_to, parse_slots(c.slots))
-        for c in cm.contracts.all()
-    ]
+    return [services.contract_schedule(c) for c in cm.contracts.all()]
 
 
 def free_today(cm: Childminder, today: dt.date) -> int | None:
-    permit = selectors.valid_permit(cm, today)
-    if permit is None or cm.status != "active":
+    if cm.status != "active":
         return None
-    return free_places([*schedules_of(cm), *services.own_children(cm)], permit.max_children, today)
+    return services.free_places_on(cm, today)
 
 
 def childminder_list(request: HttpRequest) -> HttpResponse:

@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from kitaplan.domain.childminding.capacity import CareSchedule, free_places, parse_slots
 from kitaplan.domain.territory.geometry import summarise_geometry
 from kitaplan.web.allocation.models import AllocationRound, RoundProgramme
 from kitaplan.web.childminding.models import Childminder
-from kitaplan.web.childminding.services import own_children
+from kitaplan.web.childminding.services import free_places_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.territory.models import Area, Territory
 
@@ -212,16 +211,7 @@ def childminder_free_places(childminder: Childminder, day: dt.date) -> int | Non
     working day (a Saturday or Sunday counts as the next Monday)."""
     if childminder.status != "active":
         return None
-    permit = next((p for p in childminder.permits.all() if p.valid_from <= day <= p.valid_to), None)
-    if permit is None:
-        return None
-    if day.weekday() >= 5:  # nobody is present at the weekend: count on the next Monday
-        day += dt.timedelta(days=7 - day.weekday())
-    schedules = [
-        CareSchedule(str(c.pk), c.child_reference, c.valid_from, c.valid_to, parse_slots(c.slots))
-        for c in childminder.contracts.all()
-    ]
-    return free_places([*schedules, *own_children(childminder)], permit.max_children, day)
+    return free_places_on(childminder, day)
 
 
 def _childminders(criteria: Criteria, tokens: list[str]) -> list[Result]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.inclusion.models import (
     HOLDING_STATUSES,
@@ -36,10 +36,6 @@ class InclusionError(Exception):
         super().__init__(f"{code}: {params}")
         self.code = code
         self.params = params
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def save_checklist_item(*, item: ChecklistItem, actor: Any) -> ChecklistItem:
@@ -95,7 +91,7 @@ def confirm_item(
             item=item,
             confirmed=confirmed,
             date=date,
-            confirmed_by=_user(actor),
+            confirmed_by=actor_user(actor),
             note=note,
         )
         record_audit_event(
@@ -160,7 +156,7 @@ def book(
             facility=facility,
             start=start,
             end=end,
-            booked_by=_user(actor),
+            booked_by=actor_user(actor),
             note=note,
         )
         record_audit_event(

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
 from kitaplan.web.measures import selectors
 from kitaplan.web.measures.models import (
     ActionField,
@@ -26,10 +26,6 @@ from kitaplan.web.measures.models import (
 )
 from kitaplan.web.measures.periods import parse_period
 from kitaplan.web.territory.models import Territory
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _require_edit(actor: Any) -> None:
@@ -59,7 +55,7 @@ def change_status(
         previous_status=previous,
         date=date or timezone.localdate(),
         comment=comment,
-        changed_by=_user(actor),
+        changed_by=actor_user(actor),
         recorded_at=recorded_at or timezone.now(),
     )
     measure.status = status
@@ -78,7 +74,7 @@ def change_status(
 @transaction.atomic(durable=True)
 def add_comment(*, measure: Measure, actor: Any, text: str) -> Comment:
     _require_edit(actor)
-    comment = Comment.objects.create(measure=measure, text=text, author=_user(actor))
+    comment = Comment.objects.create(measure=measure, text=text, author=actor_user(actor))
     record_audit_event(
         actor=actor,
         action=AuditAction.MEASURE_PLAN_CHANGED,
@@ -93,7 +89,7 @@ def add_comment(*, measure: Measure, actor: Any, text: str) -> Comment:
 def add_document(*, measure: Measure, actor: Any, title: str, file: UploadedFile) -> Document:
     _require_edit(actor)
     document = Document.objects.create(
-        measure=measure, title=title, file=file, uploaded_by=_user(actor)
+        measure=measure, title=title, file=file, uploaded_by=actor_user(actor)
     )
     record_audit_event(
         actor=actor,
@@ -145,7 +141,7 @@ def issue_report(
         period_start=start,
         period_end=end,
         issued_at=issued_at or timezone.now(),
-        issued_by=_user(actor),
+        issued_by=actor_user(actor),
         statuses={str(m.pk): m.status for m in report.measures},
         lights={str(r["objective"].pk): r["light"].light for r in report.lights},
     )

@@ -36,7 +36,7 @@ from kitaplan.exchange.childminding_payments import (
     read_rate_tables,
     write_payment_lines,
 )
-from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.payments import selectors
 from kitaplan.web.payments.models import (
@@ -71,10 +71,6 @@ class PaymentError(Exception):
 class UploadResult:
     record: Any = None
     problems: list[ImportProblem] = field(default_factory=list)
-
-
-def _actor_user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _require_office(actor: Any) -> None:
@@ -122,7 +118,7 @@ def save_rate_table(*, territory: Territory, text: str, file_name: str, actor: A
             source=table.source,
             file_name=Path(file_name).name,
             toml_text=text,
-            created_by=_actor_user(actor),
+            created_by=actor_user(actor),
         )
         record_audit_event(
             actor=actor,
@@ -171,7 +167,7 @@ def save_fee_table(*, territory: Territory, text: str, file_name: str, actor: An
             source=table.source,
             file_name=Path(file_name).name,
             toml_text=text,
-            created_by=_actor_user(actor),
+            created_by=actor_user(actor),
         )
         record_audit_event(
             actor=actor,
@@ -295,7 +291,7 @@ def create_run(*, territory: Territory, month: str, actor: Any) -> PaymentRun:
         inputs=inputs,
         issues=issues,
         total_cents=result.total_cents,
-        created_by=_actor_user(actor),
+        created_by=actor_user(actor),
     )
     PaymentLineRecord.objects.bulk_create(
         (_line_record(run, k, line) for k, line in enumerate(result.lines, start=1)),
@@ -345,7 +341,7 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
         raise PaymentError("stale", month=run.month)
     run.status = PaymentRun.RELEASED
     run.released_at = timezone.now()
-    run.released_by = _actor_user(actor)
+    run.released_by = actor_user(actor)
     run.save(update_fields=["status", "released_at", "released_by"])
     record_audit_event(
         actor=actor,

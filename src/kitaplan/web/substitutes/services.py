@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -27,12 +28,11 @@ from kitaplan.domain.childminding.capacity import (
     CareSchedule,
     care_days,
     free_places,
-    parse_slots,
 )
 from kitaplan.domain.common.periods import ValidityPeriod
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
 from kitaplan.web.childminding.models import CareContract, Childminder
-from kitaplan.web.childminding.services import own_children
+from kitaplan.web.childminding.services import contract_schedule, own_children
 from kitaplan.web.substitutes import selectors
 from kitaplan.web.substitutes.models import (
     OPEN_STATUSES,
@@ -82,13 +82,8 @@ def distance_km(a: Childminder, b: Childminder) -> float | None:
 
 
 def schedule_of(contract: CareContract) -> CareSchedule:
-    return CareSchedule(
-        str(contract.pk),
-        str(contract.pk),
-        contract.valid_from,
-        contract.valid_to,
-        parse_slots(contract.slots),
-    )
+    """The registry's schedule with the contract id as the child id (one child per contract)."""
+    return replace(contract_schedule(contract), child_id=str(contract.pk))
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
