@@ -35,6 +35,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -804,6 +805,13 @@ class Indicator:
 
 _S = "higher_is_worse"
 _N = "neutral"
+#: The earlier period of the status indicators: 31.12.2018 (stored as year 2018), derived from
+#: the MSS 2021 itself: S(2018) = S(2020) − D, D = the published change 31.12.2018–31.12.2020
+#: in percentage points (exact decimal subtraction of the published five-decimal values).
+MSS_DERIVED_2018 = (("mss_s1", "S1", "D1"), ("mss_s3", "S3", "D3"), ("mss_s4", "S4", "D4"))
+DERIVED_2018_NOTE = (
+    "Werte für 31.12.2018 (Jahr 2018) abgeleitet als %s − %s (Veränderung 2018–2020 laut MSS 2021)."
+)
 MSS_INDICATORS: list[Indicator] = [
     Indicator(
         "mss_s1",
@@ -812,7 +820,7 @@ MSS_INDICATORS: list[Indicator] = [
         _S,
         SRC_MSS,
         "Anteil der Arbeitslosen (SGB II und SGB III) an den Einwohnerinnen und Einwohnern "
-        "im Alter von 15 bis unter 65 Jahren, 31.12.2020.",
+        "im Alter von 15 bis unter 65 Jahren, 31.12.2020. " + DERIVED_2018_NOTE % ("S1", "D1"),
         "S1",
     ),
     Indicator(
@@ -822,7 +830,9 @@ MSS_INDICATORS: list[Indicator] = [
         _S,
         SRC_MSS,
         "Anteil der nicht arbeitslosen Empfängerinnen und Empfänger von Transferleistungen "
-        "(SGB II und SGB XII) an den Einwohnerinnen und Einwohnern, 31.12.2020.",
+        "(SGB II und SGB XII) an den Einwohnerinnen und Einwohnern, 31.12.2020. "
+        + DERIVED_2018_NOTE
+        % ("S3", "D3"),
         "S3",
     ),
     Indicator(
@@ -832,7 +842,9 @@ MSS_INDICATORS: list[Indicator] = [
         _S,
         SRC_MSS,
         "Anteil der Kinder und Jugendlichen unter 15 Jahren in Bedarfsgemeinschaften nach "
-        "SGB II an allen Einwohnerinnen und Einwohnern unter 15 Jahren, 31.12.2020.",
+        "SGB II an allen Einwohnerinnen und Einwohnern unter 15 Jahren, 31.12.2020. "
+        + DERIVED_2018_NOTE
+        % ("S4", "D4"),
         "S4",
     ),
     Indicator(
@@ -1155,10 +1167,23 @@ def derive_berlin_indicators(
                     skipped.add(plr)
                     continue
                 values.append((ind.code, plr, 2020, text))
+    derived = 0
+    for code, status_column, change_column in MSS_DERIVED_2018:
+        for plr, raw, raw_change in zip(
+            mss.PLR_ID, mss[status_column], mss[change_column], strict=True
+        ):
+            now, change = numeric_text(raw), numeric_text(raw_change)
+            if now is None or change is None:
+                continue
+            earlier = Decimal(now) - Decimal(change)
+            assert earlier >= 0, (code, plr, now, change)
+            values.append((code, plr, 2018, format(earlier, "f")))
+            derived += 1
     values.sort()
     indicators = MSS_INDICATORS + MSS_Z_INDICATORS
     summary.add(
-        f"  MSS: {len(indicators)} indicators, {len(values)} values, PLR without values: {sorted(skipped)}"
+        f"  MSS: {len(indicators)} indicators, {len(values)} values ({derived} of them 2018, "
+        f"derived as S − D), PLR without values: {sorted(skipped)}"
     )
     return indicators, values
 
@@ -1779,6 +1804,11 @@ redistributing outside this project.
   `Sprint_2/data/demographie/mss_2021_index-indikatoren_z-werte_plr.csv` (report table 3).
 - Taken over unchanged (values as published); Planungsräume without published values
   (fewer than 300 residents) are left out.
+- Derived: an **earlier period 31.12.2018** (stored as year 2018) of the status indicators
+  S1, S3, S4, computed from the MSS 2021 itself as S(2018) = S(2020) − D (D1, D3, D4 = the
+  published changes 31.12.2018–31.12.2020 in percentage points; exact decimal subtraction).
+  These are the MSS 2021's own 2018 values on the LOR 2021 Planungsräume, not the values
+  published in the MSS 2019 (old LOR); the 2018 status index is computed by kitaplan.
 
 ### Providers and facilities – `providers.csv`, `facilities.csv`
 - **Kindertagesstätten (WFS)**, Land Berlin, Senatsverwaltung für Bildung, Jugend und
@@ -1824,6 +1854,19 @@ redistributing outside this project.
   Stadträume) are summed. Totals: births {dd_births}, single-parent households
   {dd_single_parent_households}, persons in them {dd_single_parent_persons}.
 - Dresden has no population and no facilities in the demo dataset.
+
+## Kindertagespflege rate tables (`childminding/`)
+
+Example rate tables and contracts reproducing published cases; each TOML file names its source in
+its comments:
+- `nrw-2014.toml`: a city in North Rhine-Westphalia, 2014, 5-hour bands (BVerwG 5 C 18/16,
+  OVG NRW 12 A 599/15);
+- `bw-landkreis-2009.toml`: a Landkreis in Baden-Württemberg, 2009 (VGH Baden-Württemberg
+  12 S 352/12), with an insurance proof (the issue's total of 343.22 EUR; the parts in our notes
+  add up to 343.28 EUR – to be checked against the decision);
+- `dresden-2022.toml`: Landeshauptstadt Dresden, rates from 1 July 2022 (9-hour class only);
+- `munich-parent-fees-2020.toml`: parent fees, Munich 2020.
+Amounts are public figures; contracts and persons are invented.
 """
 
 

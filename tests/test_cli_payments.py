@@ -61,3 +61,38 @@ def test_a_broken_contract_file_is_refused_in_german(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "contracts.csv, Zeile 2, Spalte „weekly_hours“: „viele“" in err
     assert not out.exists()
+
+
+def test_actual_hours_settle_a_released_month(tmp_path, capsys):
+    rates = str(EXAMPLES / "bw-landkreis-2009.toml")
+    contracts = str(EXAMPLES / "bw-landkreis-2009-contracts.csv")
+    september = tmp_path / "2009-09.csv"
+    base = ["payments", "--rates", rates, "--contracts", contracts]
+    assert cli.main([*base, "--month", "2009-09", "--out", str(september)]) == cli.EXIT_OK
+    hours = tmp_path / "hours.csv"
+    hours.write_text("contract_id,month,hours\nbw-1,2009-09,120.5\n", encoding="utf-8")
+    october = tmp_path / "2009-10.csv"
+    code = cli.main(
+        [
+            *base,
+            "--month",
+            "2009-10",
+            "--out",
+            str(october),
+            "--released",
+            str(september),
+            "--actual-hours",
+            str(hours),
+        ]
+    )
+    assert code == cli.EXIT_OK
+    # 540.80 paid in advance for September; 120.5 h × 3.90 = 469.95 due: -70.85.
+    assert total(october) == Decimal("540.80") - Decimal("70.85")
+    hours.write_text("contract_id,month,hours\nbw-1,2009-09,viel\n", encoding="utf-8")
+    refused = tmp_path / "refused.csv"
+    code = cli.main(
+        [*base, "--month", "2009-10", "--out", str(refused), "--actual-hours", str(hours)]
+    )
+    assert code == cli.EXIT_PROBLEMS
+    assert "hours.csv, Zeile 2, Spalte „hours“: „viel“" in capsys.readouterr().err
+    assert not refused.exists()

@@ -69,6 +69,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         DEMO_PASSWORD,
         create_demo_accounts,
         create_demo_budget,
+        create_demo_population_grid,
         create_demo_scenario,
         create_demo_targets,
         load_demo,
@@ -92,6 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             EXIT_PROBLEMS,
         )
     create_demo_targets()
+    create_demo_population_grid()
     create_demo_scenario()
     create_demo_budget()
     accounts = create_demo_accounts()
@@ -358,6 +360,7 @@ def cmd_payments(args: argparse.Namespace) -> int:
         insurance=Path(args.insurance) if args.insurance else None,
         absences=Path(args.absences) if args.absences else None,
         released=[Path(p) for p in args.released or ()],
+        actual_hours=Path(args.actual_hours) if args.actual_hours else None,
     )
     if run.exit_code == EXIT_USAGE:
         return _fail(_("Give --month as YYYY-MM and at least one --rates file."))
@@ -425,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import a file (areas, population, indicators, providers, facilities)",
+        help="import a file (areas, population, indicators, providers, facilities, population grid)",
         description="Check a file completely and import it in one step: either every "
         "row is stored or nothing. See docs/data-formats.md.",
     )
@@ -441,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
             "indicator_values",
             "providers",
             "facilities",
+            "population_grid",
         ],
         help="what the file contains",
     )
@@ -519,6 +523,11 @@ def build_parser() -> argparse.ArgumentParser:
     pay.add_argument("--absences", help="absences CSV file")
     pay.add_argument(
         "--released", action="append", help="output of an earlier released run (repeatable)"
+    )
+    pay.add_argument(
+        "--actual-hours",
+        help="CSV file contract_id,month,hours: hours actually cared in a month (settlement "
+        "on actual hours; a released month's difference becomes correction lines)",
     )
     pay.set_defaults(func=cmd_payments)
     return parser

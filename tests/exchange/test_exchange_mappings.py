@@ -32,9 +32,11 @@ def test_registry_names() -> None:
         "kitaplan-indicator-values",
         "kitaplan-providers",
         "kitaplan-facilities",
+        "kitaplan-population-grid",
         "berlin-kita-wfs",
         "berlin-kita-wfs-providers",
         "berlin-lor-plr-2021",
+        "zensus-2022-grid-100m",
     ]
     assert get_mapping("berlin-kita-wfs").kind_of_import is ImportKind.FACILITIES
     with pytest.raises(KeyError, match="kitaplan-areas"):

@@ -30,15 +30,15 @@ CHILDMINDING_KEYS = frozenset({"childminder", "absence"})
 #: kwargs values resolved from tests.web.qualification.helpers.qualification_objects
 QUALIFICATION_KEYS = frozenset({"course", "qual_childminder"})
 #: kwargs values resolved from tests.web.measures.helpers.measure_objects
-MEASURE_KEYS = frozenset({"plan", "measure", "document"})
+MEASURE_KEYS = frozenset({"plan", "measure", "document", "organisation"})
 #: kwargs values resolved from tests.web.networks.helpers.network_objects
-NETWORK_KEYS = frozenset({"network", "meeting", "member"})
+NETWORK_KEYS = frozenset({"network", "meeting", "member", "working_group"})
 #: kwargs values resolved from tests.web.budget.helpers.budget_objects
 BUDGET_KEYS = frozenset({"budget_run", "budget_provider"})
 #: kwargs values resolved from tests.web.inclusion.helpers.inclusion_objects
 INCLUSION_KEYS = frozenset({"checklist_facility", "checklist_item", "pool_item"})
 #: kwargs values resolved from tests.web.payments.helpers.payment_objects
-PAYMENT_KEYS = frozenset({"payment_run", "payment_childminder", "rate_table"})
+PAYMENT_KEYS = frozenset({"payment_run", "payment_childminder", "rate_table", "payment_contract"})
 PAYMENT_OFFICE = frozenset({Role.PAYMENT_OFFICE, Role.ADMIN})
 REGISTRY = frozenset({Role.ADMIN, Role.PAYMENT_OFFICE, Role.CHILDMINDER_ADVISER, Role.CHILDMINDER})
 REGISTRY_EDITORS = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
@@ -96,6 +96,9 @@ PAGES = [
     Page("monitoring:indicators-geojson", STAFF, html=False),
     Page("monitoring:area-series", STAFF, kwargs={"pk": "area"}),
     Page("monitoring:alerts", STAFF),
+    Page("monitoring:facility-index", STAFF),
+    Page("monitoring:facility-index", STAFF, query="?basis=own_area&sort=-known"),
+    Page("monitoring:facility-index", STAFF, query="?format=csv", html=False),
     Page("monitoring:report-pdf", STAFF, html=False),
     Page("budget:overview", STAFF),
     Page("budget:run", CITY_STAFF),
@@ -165,6 +168,10 @@ PAGES = [
     Page("payments:table-upload", PAYMENT_OFFICE, query="?kind=fees"),
     Page("payments:rate-table", PAYMENT_OFFICE, kwargs={"pk": "rate_table"}),
     Page("payments:fees", REGISTRY),
+    Page("payments:hours", REGISTRY),
+    Page("payments:contract", REGISTRY, kwargs={"pk": "payment_contract"}),
+    Page("payments:childminders", REGISTRY),
+    Page("payments:childminder", REGISTRY, kwargs={"pk": "payment_childminder"}),
     Page("payments:run", PAYMENT_OFFICE, kwargs={"pk": "payment_run"}),
     Page("payments:run-csv", PAYMENT_OFFICE, kwargs={"pk": "payment_run"}, html=False),
     Page("payments:run-sepa", PAYMENT_OFFICE, kwargs={"pk": "payment_run"}, html=False),
@@ -191,6 +198,7 @@ PAGES = [
     Page("substitutes:report", REGISTRY_EDITORS),
     Page("substitutes:report", REGISTRY_EDITORS, query="?format=csv", html=False),
     Page("substitutes:notifications", REGISTRY_EDITORS | {Role.CHILDMINDER}),
+    Page("substitutes:parent-contacts", REGISTRY_EDITORS, kwargs={"pk": "childminder"}),
     Page("childminding:report", REGISTRY - {Role.CHILDMINDER}),
     Page("childminding:report-pdf", REGISTRY - {Role.CHILDMINDER}, html=False),
     Page("childminding:report-xlsx", REGISTRY - {Role.CHILDMINDER}, html=False),
@@ -209,8 +217,15 @@ PAGES = [
     Page("measures:measure-detail", STAFF, kwargs={"pk": "measure"}),
     Page("measures:document", STAFF, kwargs={"pk": "document"}, html=False),
     Page("measures:organisation-list", STAFF),
+    Page("measures:organisation-create", STEWARDS),
+    Page("measures:organisation-edit", STEWARDS, kwargs={"pk": "organisation"}),
     Page("networks:network-list", STAFF),
+    Page("networks:network-create", STEWARDS),
     Page("networks:network-detail", STAFF, kwargs={"pk": "network"}),
+    Page("networks:network-edit", STEWARDS, kwargs={"pk": "network"}),
+    Page("networks:working-group-create", STEWARDS, kwargs={"pk": "network"}),
+    Page("networks:working-group-edit", STEWARDS, kwargs={"pk": "working_group"}),
+    Page("networks:working-group-delete", STEWARDS, kwargs={"pk": "working_group"}),
     Page("networks:member-add", STEWARDS, kwargs={"pk": "network"}),
     Page("networks:member-export-csv", STEWARDS, kwargs={"pk": "network"}, html=False),
     Page("networks:member-export-xlsx", STEWARDS, kwargs={"pk": "network"}, html=False),

@@ -11,6 +11,8 @@ Formats (documented with examples in ``docs/domain/childminding-payments.md``):
   extra columns ``scheme,training_units,supplements``; more columns are ignored).
 * **insurance** CSV: ``childminder_id,kind,monthly_amount,valid_from,valid_to``.
 * **absences** CSV: ``childminder_id,from,to``.
+* **actual hours** CSV: ``contract_id,month,hours`` (the hours actually cared in a month under a
+  contract; settlement on actual hours).
 * **payment lines** CSV (output; also read back as the released lines of earlier runs):
   ``month,childminder_id,child_id,component,quantity,unit,rate,amount,table,note,
   corrects_month,contract_id``; ``amount`` in euros with 2 decimals and a dot; ``quantity`` and
@@ -88,6 +90,7 @@ __all__ = [
     "PaymentsRun",
     "format_exact",
     "read_absences",
+    "read_actual_hours",
     "read_contracts",
     "read_fee_table",
     "read_insurance",
@@ -120,6 +123,9 @@ _CONTRACT_REQUIRED: tuple[str, ...] = ("contract_id", "childminder_id", "child_i
 _CONTRACT_REQUIRED += ("weekly_hours", "care_location")
 _INSURANCE_REQUIRED = ("childminder_id", "kind", "monthly_amount", "valid_from")
 _ABSENCE_REQUIRED = ("childminder_id", "from", "to")
+_ACTUAL_HOURS_REQUIRED = ("contract_id", "month", "hours")
+#: The most hours a month can have (31 days × 24 hours).
+_MAX_MONTH_HOURS = Fraction(31 * 24)
 LINE_COLUMNS = (
     "month",
     "childminder_id",
@@ -882,6 +888,58 @@ def read_absences(path: Path) -> tuple[tuple[Absence, ...] | None, list[ImportPr
     return tuple(absences), []
 
 
+def read_actual_hours(
+    path: Path, contracts: Sequence[Contract] | None = None
+) -> tuple[dict[tuple[str, str], Fraction] | None, list[ImportProblem]]:
+    """``contract_id,month,hours``: the hours actually cared in a month (``YYYY-MM``) under a
+    contract, ≥ 0 and ≤ 744; each contract and month once. With ``contracts``, the contract must
+    be one of them. Returns ``{(contract_id, month): hours}``, the engine's ``actual_hours``."""
+    path = Path(path)
+    check = _Rows(path.name)
+    table = check.open(path, _ACTUAL_HOURS_REQUIRED)
+    if table is None:
+        return None, check.problems
+    known = None if contracts is None else {c.contract_id for c in contracts}
+    result: dict[tuple[str, str], Fraction] = {}
+    rows: dict[tuple[str, str], int] = {}
+    for row in table.rows:
+        before = len(check.problems)
+        contract_id = check.text(row, "contract_id")
+        if contract_id is not None and known is not None and contract_id not in known:
+            check.add(
+                ProblemCode.UNKNOWN_CHOICE,
+                row.number,
+                "contract_id",
+                contract_id,
+                "the contract_id of a contract in the contracts file",
+            )
+        month = check.text(row, "month")
+        if month is not None:
+            try:
+                month = "{:04d}-{:02d}".format(*parse_month(month))
+            except ValueError:
+                check.add(ProblemCode.NOT_A_DATE, row.number, "month", month, "a month YYYY-MM")
+        hours = check.number(row, "hours", at_most=_MAX_MONTH_HOURS)
+        if len(check.problems) > before:
+            continue
+        assert contract_id is not None and month is not None and hours is not None
+        key = (contract_id, month)
+        if key in rows:
+            check.add(
+                ProblemCode.DUPLICATE_KEY,
+                row.number,
+                "month",
+                month,
+                f"each contract_id and month once (already in row {rows[key]})",
+            )
+            continue
+        rows[key] = row.number
+        result[key] = hours
+    if check.problems:
+        return None, check.problems
+    return result, []
+
+
 def read_payment_lines(path: Path) -> tuple[tuple[PaymentLine, ...] | None, list[ImportProblem]]:
     """Read an output file back (the released lines of an earlier run)."""
     path = Path(path)
@@ -1035,12 +1093,15 @@ def run_payments_cli(
     insurance: Path | None = None,
     absences: Path | None = None,
     released: Sequence[Path] = (),
+    actual_hours: Path | None = None,
 ) -> PaymentsRun:
     """``kitaplan payments``: read everything, refuse on any problem, else compute and write.
 
     ``released`` are output files of earlier, released runs: their months are recomputed and
-    every difference becomes a correction line of this run. Nothing is written when there is
-    a problem.
+    every difference becomes a correction line of this run. ``actual_hours`` is a CSV of the
+    hours actually cared (``contract_id,month,hours``): a released month is recomputed with
+    them (settlement as correction lines), the run's own month is paid on them. Nothing is
+    written when there is a problem.
     """
     try:
         parse_month(month)
@@ -1061,6 +1122,10 @@ def run_payments_cli(
     if absences is not None:
         absence_list, found = read_absences(absences)
         problems += found
+    hours: dict[tuple[str, str], Fraction] | None = {}
+    if actual_hours is not None:
+        hours, found = read_actual_hours(actual_hours, contract_list)
+        problems += found
     previous: list[PaymentLine] = []
     for path in released:
         lines, found = read_payment_lines(path)
@@ -1068,7 +1133,7 @@ def run_payments_cli(
         previous.extend(lines or ())
     if problems or tables is None or contract_list is None or proofs is None:
         return PaymentsRun(1, ["input refused; nothing was written"], problems)
-    assert absence_list is not None
+    assert absence_list is not None and hours is not None
     result = compute_month(
         tables,
         contract_list,
@@ -1076,6 +1141,7 @@ def run_payments_cli(
         insurance=proofs,
         absences=absence_list,
         previous_lines=previous,
+        actual_hours=hours,
     )
     if result.issues:
         problems = issue_problems(result.issues, Path(contracts).name, rows)

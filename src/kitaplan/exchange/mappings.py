@@ -64,6 +64,7 @@ class ImportKind(StrEnum):
     INDICATOR_VALUES = "indicator_values"
     PROVIDERS = "providers"
     FACILITIES = "facilities"
+    POPULATION_GRID = "population_grid"
 
 
 #: A per-field transformation of the raw cell text, applied before type coercion.
@@ -318,6 +319,14 @@ IMPORT_KINDS: Mapping[ImportKind, ImportKindSpec] = MappingProxyType(
             required=("official_number", "name"),
             one_of=(("places_u3", "places_ue3"), ("places_total",)),
         ),
+        ImportKind.POPULATION_GRID: ImportKindSpec(
+            ImportKind.POPULATION_GRID,
+            targets=("cell_id", "lat", "lon", "x", "y", "crs", "population", "year", "source"),
+            key=("cell_id",),
+            # Zensus tables print "–" for "no residents", so population may default to 0.
+            required=("cell_id",),
+            one_of=(("lat", "lon"), ("x", "y")),
+        ),
     }
 )
 
@@ -548,6 +557,106 @@ BERLIN_LOR_PLR_2021 = ColumnMapping(
     ),
 )
 
+
+def no_value_dash(text: str) -> str | None:
+    """Zensus tables print "–" (or "-") where a cell has no value; that is no residents."""
+    stripped = text.strip()
+    return None if stripped in {"", "-", "–", "—"} else stripped
+
+
+KITAPLAN_POPULATION_GRID = ColumnMapping(
+    name="kitaplan-population-grid",
+    kind_of_import=ImportKind.POPULATION_GRID,
+    key=("cell_id",),
+    fields=(
+        _text("cell_id", required=True),
+        FieldSpec(
+            "lat",
+            "lat",
+            FieldKind.DECIMAL,
+            required=True,
+            minimum=-90,
+            maximum=90,
+            expected="the WGS84 latitude of the cell centre (Germany: about 47 to 55)",
+        ),
+        FieldSpec(
+            "lon",
+            "lon",
+            FieldKind.DECIMAL,
+            required=True,
+            minimum=-180,
+            maximum=180,
+            expected="the WGS84 longitude of the cell centre (Germany: about 5 to 16)",
+        ),
+        FieldSpec(
+            "population",
+            "population",
+            FieldKind.DECIMAL,
+            required=True,
+            minimum=0,
+            expected="the residents of the cell (a number ≥ 0)",
+        ),
+        FieldSpec("year", "year", FieldKind.INTEGER, minimum=_YEAR_MIN, maximum=_YEAR_MAX),
+        _text("source"),
+    ),
+    description=(
+        "A fine population grid: residents per cell centre, used to spread each area's "
+        "children over the area for the close-to-home analysis."
+    ),
+    source_note=_STANDARD_NOTE,
+)
+
+ZENSUS_2022_GRID_100M = ColumnMapping(
+    name="zensus-2022-grid-100m",
+    kind_of_import=ImportKind.POPULATION_GRID,
+    key=("cell_id",),
+    fields=(
+        FieldSpec("cell_id", "GITTER_ID_100m", FieldKind.TEXT, required=True),
+        FieldSpec(
+            "x",
+            "x_mp_100m",
+            FieldKind.DECIMAL,
+            required=True,
+            expected="the easting of the cell centre in ETRS89-LAEA (EPSG:3035), in metres",
+        ),
+        FieldSpec(
+            "y",
+            "y_mp_100m",
+            FieldKind.DECIMAL,
+            required=True,
+            expected="the northing of the cell centre in ETRS89-LAEA (EPSG:3035), in metres",
+        ),
+        FieldSpec("crs", None, FieldKind.TEXT, default="EPSG:3035"),
+        FieldSpec(
+            "population",
+            "Einwohner",
+            FieldKind.DECIMAL,
+            minimum=0,
+            default=Decimal(0),
+            derive=no_value_dash,
+            expected="the residents of the cell (a number ≥ 0, or – for none)",
+        ),
+        FieldSpec("year", None, FieldKind.INTEGER, default=2022),
+        FieldSpec(
+            "source",
+            None,
+            FieldKind.TEXT,
+            default="Statistische Ämter des Bundes und der Länder, Zensus 2022, "
+            "Bevölkerungszahl im 100-m-Gitter (dl-de/by-2-0)",
+        ),
+    ),
+    description=(
+        "Zensus 2022 population in the 100 m grid (Bevölkerungszahl, semicolon-separated CSV "
+        "with GITTER_ID_100m, x_mp_100m, y_mp_100m, Einwohner in EPSG:3035); clip it to the "
+        "territory first or let the import leave out the cells outside it."
+    ),
+    source_note=(
+        "Statistische Ämter des Bundes und der Länder: Zensus 2022, Ergebnisse im "
+        "Gitterzellenformat (https://www.zensus2022.de), Datenlizenz Deutschland – "
+        "Namensnennung – Version 2.0."
+    ),
+)
+
 # --------------------------------------------------------------------------- registry
 
 _ALL: tuple[ColumnMapping, ...] = (
@@ -557,9 +666,11 @@ _ALL: tuple[ColumnMapping, ...] = (
     KITAPLAN_INDICATOR_VALUES,
     KITAPLAN_PROVIDERS,
     KITAPLAN_FACILITIES,
+    KITAPLAN_POPULATION_GRID,
     BERLIN_KITA_WFS,
     BERLIN_KITA_WFS_PROVIDERS,
     BERLIN_LOR_PLR_2021,
+    ZENSUS_2022_GRID_100M,
 )
 
 #: All declared mappings by name; the standard ``kitaplan-*`` ones come first.

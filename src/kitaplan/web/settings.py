@@ -136,6 +136,30 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 KITAPLAN_MAP_TILE_URL = env.str("KITAPLAN_MAP_TILE_URL", default="")
 KITAPLAN_MAP_TILE_ATTRIBUTION = env.str("KITAPLAN_MAP_TILE_ATTRIBUTION", default="")
 
+#: E-mail (substitute notices, network invitations). ``KITAPLAN_EMAIL_BACKEND``: ``console``,
+#: ``smtp``, ``file``, ``locmem``, ``dummy`` or a dotted path. With the demo's secret key the
+#: default is the console (messages are printed, nothing leaves the machine); otherwise Django's
+#: SMTP backend, which counts as configured only once ``KITAPLAN_EMAIL_HOST`` names a server.
+_EMAIL_BACKENDS = {
+    name: f"django.core.mail.backends.{name}.EmailBackend"
+    for name in ("console", "smtp", "filebased", "locmem", "dummy")
+}
+_EMAIL_BACKENDS["file"] = _EMAIL_BACKENDS["filebased"]
+_email_backend = env.str(
+    "KITAPLAN_EMAIL_BACKEND", default="console" if SECRET_KEY == DEMO_SECRET_KEY else "smtp"
+)
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+if env.str("KITAPLAN_EMAIL_HOST", default=""):
+    EMAIL_HOST = env.str("KITAPLAN_EMAIL_HOST")
+    EMAIL_PORT = env.int("KITAPLAN_EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("KITAPLAN_EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("KITAPLAN_EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("KITAPLAN_EMAIL_USE_TLS", default=True)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_TIMEOUT = 20
+#: The sender of kitaplan's e-mails (a network's own organiser address wins for invitations).
+DEFAULT_FROM_EMAIL = env.str("KITAPLAN_DEFAULT_FROM_EMAIL", default="kitaplan@example.org")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -193,6 +193,7 @@ def test_the_figures_match_independent_counts_for_both_reference_dates(registry)
         "ue160": 1,  # C2
         "pedagogical": 0,  # C3 left
         "other": 1,  # C6
+        "in_qualification": 0,  # no enrolments in kitaplan: the recorded text counts
         "none": 1,  # C4 (paused, still registered)
     }
     assert before.qualification["pedagogical"] == 1

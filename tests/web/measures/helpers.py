@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.measures import services
-from kitaplan.web.measures.models import Document, Measure, Objective, Plan
+from kitaplan.web.measures.models import Document, Measure, Objective, Organisation, Plan
 from tests.web.factories import SmallCity
 
 ROWS = [
@@ -84,4 +84,8 @@ def measure_objects(city: SmallCity) -> dict[str, int]:
         "measure": measure.pk,
         "document": document.pk,
         "objective": Objective.objects.get(field__plan=plan, code="1.7").pk,
+        "organisation": Organisation.objects.filter(territory=city.territory)
+        .order_by("pk")
+        .first()
+        .pk,
     }

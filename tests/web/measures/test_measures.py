@@ -172,3 +172,121 @@ def test_comments_and_documents_are_stored_and_audited(client, city, objects):
     assert AuditEvent.objects.filter(action="measures.changed").count() >= 2
     content = client.get(reverse("measures:organisation-list")).content.decode()
     assert "parents&#x27; body" in content or "parents' body" in content
+
+
+def test_lead_and_participants_are_chosen_from_the_directory(client, city, objects):
+    from kitaplan.web.measures.models import Organisation
+
+    measure = Measure.objects.get(pk=objects["measure"])
+    amt, eltern = (
+        Organisation.objects.get(territory=city.territory, short_name=s)
+        for s in ("Amt 58", "Stadtelternrat")
+    )
+    gesundheit = Organisation.objects.create(
+        territory=city.territory, short_name="Amt 53", name="Gesundheitsamt", kind="city_unit"
+    )
+    elsewhere = make_city("elsewhere")
+    foreign = Organisation.objects.create(
+        territory=elsewhere.territory, short_name="Amt X", name="Fremdes Amt"
+    )
+    login(client, Role.PLANNER, city)
+    url = reverse("measures:measure-detail", args=[measure.pk])
+    page = client.get(url)
+    offered = set(page.context["organisations_form"].fields["participants"].queryset)
+    assert offered == {amt, eltern, gesundheit}  # the directory of the plan's territory
+    response = client.post(
+        url, {"action": "organisations", "lead": foreign.pk, "participants": [amt.pk]}
+    )
+    assert response.status_code == 200
+    assert "lead" in response.context["organisations_form"].errors
+    assert 'id="id_lead_error"' in response.content.decode()
+    response = client.post(
+        url, {"action": "organisations", "lead": gesundheit.pk, "participants": [eltern.pk]}
+    )
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert measure.lead == gesundheit
+    assert set(measure.participants.all()) == {gesundheit, eltern}  # the lead takes part
+    event = AuditEvent.objects.get(action="measures.changed", details__change="organisations")
+    assert event.before == {"lead": amt.pk, "participants": sorted([amt.pk, eltern.pk])}
+    assert event.after == {
+        "lead": gesundheit.pk,
+        "participants": sorted([gesundheit.pk, eltern.pk]),
+    }
+    content = client.get(url).content.decode()
+    assert "Gesundheitsamt" in content
+    plan = client.get(reverse("measures:plan-detail", args=[objects["plan"]])).content.decode()
+    assert "Amt 53" in plan
+    client.logout()
+    login(client, Role.FACILITY_MANAGER, city)
+    assert client.get(url).context["organisations_form"] is None
+    response = client.post(url, {"action": "organisations", "lead": amt.pk})
+    assert response.status_code == 403
+    assert Measure.objects.get(pk=measure.pk).lead == gesundheit
+
+
+def test_planners_add_and_change_directory_entries_and_each_change_is_audited(
+    client, city, objects
+):
+    from kitaplan.web.measures.models import Organisation
+
+    login(client, Role.PLANNER, city)
+    create = reverse("measures:organisation-create")
+    response = client.post(
+        create,
+        {
+            "territory": city.territory.pk,
+            "short_name": " Amt 53 ",
+            "name": "Gesundheitsamt",
+            "kind": "city_unit",
+        },
+    )
+    assert response.status_code == 302
+    entry = Organisation.objects.get(territory=city.territory, short_name="Amt 53")
+    assert (entry.name, entry.kind) == ("Gesundheitsamt", "city_unit")
+    # the short name is the key within the territory, whatever the case
+    again = client.post(
+        create,
+        {"territory": city.territory.pk, "short_name": "amt 53", "name": "X", "kind": "other"},
+    )
+    assert again.status_code == 200
+    assert 'id="id_short_name_error"' in again.content.decode()
+    assert Organisation.objects.filter(short_name__iexact="amt 53").count() == 1
+
+    edit = reverse("measures:organisation-edit", args=[entry.pk])
+    assert client.get(edit).context["form"].initial["name"] == "Gesundheitsamt"
+    elsewhere = make_city("elsewhere")
+    response = client.post(
+        edit,
+        {
+            "territory": elsewhere.territory.pk,  # disabled: entries stay in their territory
+            "short_name": "Amt 53",
+            "name": "Gesundheitsamt Dresden",
+            "kind": "city_unit",
+        },
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.name, entry.territory) == ("Gesundheitsamt Dresden", city.territory)
+    events = AuditEvent.objects.filter(action="measures.changed", target_id=str(entry.pk))
+    assert sorted(e.details["change"] for e in events) == [
+        "organisation_changed",
+        "organisation_created",
+    ]
+    changed = events.get(details__change="organisation_changed")
+    assert changed.before["name"] == "Gesundheitsamt"
+    assert changed.after["name"] == "Gesundheitsamt Dresden"
+    listing = client.get(reverse("measures:organisation-list")).content.decode()
+    assert "Gesundheitsamt Dresden" in listing and edit in listing
+
+
+def test_other_staff_see_the_directory_but_cannot_change_it(client, city, objects):
+    login(client, Role.ALLOCATION_OFFICE, city)
+    listing = client.get(reverse("measures:organisation-list"))
+    assert listing.status_code == 200
+    assert reverse("measures:organisation-create") not in listing.content.decode()
+    response = client.post(
+        reverse("measures:organisation-create"),
+        {"territory": city.territory.pk, "short_name": "X", "name": "X", "kind": "other"},
+    )
+    assert response.status_code == 403

@@ -24,3 +24,16 @@ def test_demo_berlin_status_and_dynamics_classes_agree_with_the_publication(clie
         assert agreement.compared == 536
         assert agreement.identical == 536
         assert response.context["differences"] == []
+    # the demo has a second, derived period (2018) of S1, S3, S4: the status index and its
+    # components have changes and alerts
+    response = client.get(
+        reverse("monitoring:alerts"), {"territory": "berlin", "indicator": "index:status"}
+    )
+    assert response.status_code == 200
+    assert (response.context["period"], response.context["compare"]) == (2020, 2018)
+    indicators = client.get(
+        reverse("monitoring:indicators"), {"territory": "berlin", "indicator": "mss_s4"}
+    )
+    table = indicators.context["table"]
+    assert (table.period, table.compare) == (2020, 2018)
+    assert not table.only_one_period

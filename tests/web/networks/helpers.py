@@ -1,5 +1,5 @@
 """Network objects for tests and the access matrix: one network on a test city with two
-members (consent given), one meeting and one action item."""
+members (consent given), one working group, one meeting and one action item."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.networks import services
-from kitaplan.web.networks.models import Meeting, Member, Network
+from kitaplan.web.networks.models import Meeting, Member, Network, WorkingGroup
 from tests.web.factories import SmallCity
 
 NETWORK_NAME = "Testnetzwerk"
+GROUP_NAME = "AG Test"
 
 
 def make_network(city: SmallCity) -> Network:
@@ -53,7 +54,8 @@ def make_network(city: SmallCity) -> Network:
 
 
 def network_objects(city: SmallCity) -> dict[str, int]:
-    """Primary keys the network routes need: ``network``, ``meeting``, ``member``."""
+    """Primary keys the network routes need: ``network``, ``meeting``, ``member``,
+    ``working_group``."""
     network = Network.objects.filter(
         territory=city.territory, name=NETWORK_NAME
     ).first() or make_network(city)
@@ -67,5 +69,15 @@ def network_objects(city: SmallCity) -> dict[str, int]:
             email="neu@example.org",
             consent_given=True,
         )
+    group = WorkingGroup.objects.filter(network=network, name=GROUP_NAME).first()
+    if group is None:
+        group = services.create_working_group(
+            network=network, actor=SYSTEM, name=GROUP_NAME, members=[member]
+        )
     assert meeting is not None
-    return {"network": network.pk, "meeting": meeting.pk, "member": member.pk}
+    return {
+        "network": network.pk,
+        "meeting": meeting.pk,
+        "member": member.pk,
+        "working_group": group.pk,
+    }

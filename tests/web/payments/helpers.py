@@ -84,7 +84,8 @@ def make_contract(cm, ref, *, hours=30, start=dt.date(2026, 9, 1), end=None):
 def payment_objects(city: SmallCity, *, user=None) -> dict[str, int]:
     """A released run with one childminder whose statement the given adviser (service member)
     or childminder (own record) may see. Keys (distinct from the allocation and registry keys
-    of the access matrix): ``payment_run``, ``payment_childminder``, ``rate_table``."""
+    of the access matrix): ``payment_run``, ``payment_childminder``, ``rate_table``,
+    ``payment_contract`` (a contract of that childminder)."""
     service = AdvisoryService.objects.create(
         territory=city.territory, name=f"Fachberatung P{AdvisoryService.objects.count() + 1}"
     )
@@ -111,4 +112,11 @@ def payment_objects(city: SmallCity, *, user=None) -> dict[str, int]:
         cm.save()
     table = RateTableRecord.objects.filter(territory=city.territory).first()
     assert table is not None
-    return {"payment_run": run.pk, "payment_childminder": cm.pk, "rate_table": table.pk}
+    contract = cm.contracts.order_by("pk").first()
+    assert contract is not None
+    return {
+        "payment_run": run.pk,
+        "payment_childminder": cm.pk,
+        "rate_table": table.pk,
+        "payment_contract": contract.pk,
+    }

@@ -22,6 +22,7 @@ from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.roles import Role
 from kitaplan.web.payments import selectors, services
 from kitaplan.web.payments.models import (
+    ActualHours,
     FeeTableRecord,
     FrozenRunError,
     PaymentLineRecord,
@@ -369,6 +370,25 @@ def test_the_demo(city):
     assert october.is_released and not november.is_released
     assert not october.issues and october.total_cents > 0
     assert november.lines.filter(corrects_month="2026-10", component="insurance_pension").exists()
+    # A few contracts carry the inclusion supplement (50 % of the Förderleistung) …
+    marked = CareContract.objects.filter(childminder__territory=berlin.territory).exclude(
+        supplements=[]
+    )
+    assert marked.exists()
+    inclusion = october.lines.filter(component="inclusion")
+    assert {line.contract_id for line in inclusion} == {str(c.pk) for c in marked}
+    for line in inclusion:
+        base = october.lines.get(contract_id=line.contract_id, component="foerderleistung")
+        assert line.quantity == f"{base.amount_cents / 100:g}" and line.rate == "0.5"
+        assert line.amount_cents == (base.amount_cents + 1) // 2  # half up
+    # … and October's actual hours are settled as corrections in November's draft.
+    reported = ActualHours.objects.filter(month="2026-10")
+    assert reported.count() == 4 and not reported.filter(settled_in__isnull=False).exists()
+    settled = {str(h.contract_id) for h in reported}
+    assert {h["contract_id"] for h in november.inputs["actual_hours"]} == settled
+    children = {str(h.contract.child_reference) for h in reported}
+    corrections = november.lines.filter(corrects_month="2026-10", component="foerderleistung")
+    assert children <= {line.child_reference for line in corrections}
     assert all(services.iban_valid(t.account.iban) for t in services.transfers(october)[0])
     assert services.sepa_xml(october).startswith(b"<?xml")
 

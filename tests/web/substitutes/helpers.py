@@ -15,11 +15,11 @@ FULL_WEEK = [[d, "08:00", "15:00"] for d in range(5)]
 
 
 def childminder(city, number, *, lat=52.0, lon=13.0, limit=5, service=None, area=None, **fields):
+    fields.setdefault("care_location", "own_home")
     cm = Childminder.objects.create(
         territory=city.territory,
         number=number,
         name=f"TP {number}",
-        care_location="own_home",
         area=area or city.areas[0],
         service=service,
         lat=lat,

@@ -13,7 +13,14 @@ from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.childminding.services import own_children
 from kitaplan.web.childminding.views import schedules_of
 from kitaplan.web.substitutes.demo import create_demo_wave, wave_monday
-from kitaplan.web.substitutes.models import Absence, ContactVisit, SubstituteAssignment
+from kitaplan.web.substitutes.models import (
+    Absence,
+    ContactVisit,
+    Notification,
+    ParentContact,
+    SubstituteAssignment,
+    SubstituteProfile,
+)
 from tests.web.factories import make_city
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +46,18 @@ def test_demo_wave_needs_the_pool_and_is_idempotent():
     rows = SubstituteAssignment.objects.all()
     assert rows.filter(status="confirmed").exists()
     assert rows.filter(status="proposed").exists()
+    # synthetic addresses only, parents with consent; the demo's confirmations are logged as sent
+    addresses = [*ParentContact.objects.values_list("email", flat=True)]
+    addresses += SubstituteProfile.objects.values_list("email", flat=True)
+    assert addresses and all(a.endswith("example.org") for a in addresses)
+    assert all(ParentContact.objects.values_list("consent", flat=True))
+    confirmed = rows.filter(status="confirmed")
+    assert Notification.objects.filter(assignment__in=confirmed, audience="substitute").count() == (
+        confirmed.count()
+    )
+    assert Notification.objects.filter(status="sent").exists()
+    assert not Notification.objects.filter(status="failed").exists()
+    assert confirmed.filter(notified_at__isnull=False).exists()
     # every substitute stays within her permit on every day of the wave
     for cm in Childminder.objects.filter(substitutions__status="confirmed").distinct():
         for k in range(5):

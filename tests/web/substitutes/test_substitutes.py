@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -19,6 +20,7 @@ from kitaplan.web.substitutes import selectors, services
 from kitaplan.web.substitutes.models import (
     Absence,
     Notification,
+    ParentContact,
     SubstituteAssignment,
     SubstituteProfile,
     SubstituteSettings,
@@ -214,14 +216,17 @@ def test_reject_offers_the_next_alternative_and_confirm_notifies(city, admin, cl
     second = SubstituteAssignment.objects.get(status="proposed")
     assert (second.substitute, second.role) == (s2, "secondary")
     assert second.distance_km is not None and second.distance_km > 2
+    SubstituteProfile.objects.create(childminder=s2, email="s2@example.org")
+    ParentContact.objects.create(contract=c, email="eltern-k1@example.org", consent=True)
     assert client.post(url, {"action": "confirm", "assignment": second.pk}).status_code == 302
     second.refresh_from_db()
     assert second.status == "confirmed" and second.notified_at is not None
     assert second.decided_by == admin
-    assert set(Notification.objects.values_list("audience", "childminder_id")) == {
-        ("substitute", s2.pk),
-        ("parents", None),
+    assert set(Notification.objects.values_list("audience", "childminder_id", "status")) == {
+        ("substitute", s2.pk, "sent"),
+        ("parents", None, "sent"),
     }
+    assert sorted(m.to[0] for m in mail.outbox) == ["eltern-k1@example.org", "s2@example.org"]
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert AuditAction.SUBSTITUTE_REJECTED.value in actions
     assert AuditAction.SUBSTITUTE_CONFIRMED.value in actions

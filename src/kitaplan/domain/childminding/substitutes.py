@@ -9,17 +9,22 @@ For every child affected by an absence, :func:`assign_substitutes` proposes one 
 * has a **free place on every care day** of the child within the absence, after all other
   children proposed to her that day (free places per day are an input; see
   :func:`kitaplan.domain.childminding.capacity.free_places_by_day`). A substitute who is absent
-  herself has no free place on her absence days.
+  herself has no free place on her absence days;
+* and, for a colleague in a **group practice** (Großtagespflege), a free place of the whole
+  practice on every such day: the children proposed to all members of the practice that day
+  stay within the practice's free places (:class:`PracticeLimit`, the Land's limit for the
+  practice less the children of its members present).
 
 All absences passed together (a flu wave) are assigned at once by an exact integer program
 (``scipy.optimize.milp`` with HiGHS): binary ``x[child, substitute]`` over the allowed pairs,
-at most one substitute per child, and per substitute and day the assigned children needing that
-day ≤ free places. The objective is lexicographic: first the number of covered children, then
+at most one substitute per child, per substitute and day the assigned children needing that
+day ≤ free places, and per group practice and day the children assigned to its members ≤ the
+practice's free places. The objective is lexicographic: first the number of covered children, then
 the smallest total *preference cost* (distance + penalty for a secondary / other substitute +
 penalty for a substitute of another model than the declared one, in km, resolved to 100 m),
 then lower substitute ids. The weights make sure a cost saving can never cost a covered child.
 
-The pair graph (children ↔ substitutes) is split into connected components
+The pair graph (children ↔ substitutes ↔ group practices) is split into connected components
 (``scipy.sparse.csgraph.connected_components``); a component where no capacity can bind takes
 each child's cheapest option; the other components are solved exactly, together in one HiGHS
 call with one lexicographic term per component (or one call each). The number of covered
@@ -96,9 +101,23 @@ class Substitute:
     permits: tuple[ValidityPeriod, ...]
     free_places: Mapping[date, int]
     point: Point | None = None
+    practice_id: str | None = None
+    """The group practice (Großtagespflege) she works in; its :class:`PracticeLimit` must be
+    passed too. ``None``: only her own ``free_places`` limit her."""
 
     def permit_valid_on(self, day: date) -> bool:
         return any(period.contains(day) for period in self.permits)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PracticeLimit:
+    """The places of a group practice (Großtagespflege) free that whole day, for all members
+    together: the Land's limit for the practice − the children of its members present (members
+    absent that day do not bring their children) − children already confirmed to its members.
+    A day missing means 0. Each member keeps her own ``free_places`` besides."""
+
+    practice_id: str
+    free_places: Mapping[date, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +237,9 @@ class Candidates:
     ``items`` are sorted by (absence_id, child_id); ``options`` by (item, cost). ``capacity``
     holds the free places of (substitute index, day) for every day an option needs.
     ``excluded`` gives the reason for items without any option; ``own_arrangement`` the items
-    whose family covers absences itself.
+    whose family covers absences itself. ``practice_of`` gives, per substitute index, the index
+    into ``practice_ids`` of her group practice (or None); ``practice_capacity`` the free places
+    of (practice index, day) for every day an option of a member needs.
     """
 
     items: tuple[Item, ...]
@@ -227,6 +248,13 @@ class Candidates:
     capacity: Mapping[tuple[int, date], int]
     excluded: Mapping[int, UncoveredReason]
     own_arrangement: tuple[Item, ...]
+    practice_ids: tuple[str, ...] = ()
+    practice_of: tuple[int | None, ...] = ()
+    practice_capacity: Mapping[tuple[int, date], int] = field(default_factory=dict)
+
+    def practice(self, substitute: int) -> int | None:
+        """The practice index of a substitute index (None: not in a group practice)."""
+        return self.practice_of[substitute] if self.practice_of else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,8 +356,10 @@ def build_candidates(
     contacts: Iterable[ContactVisit],
     *,
     rules: SubstituteRules | None = None,
+    practices: Iterable[PracticeLimit] = (),
 ) -> Candidates:
-    """Filter the pairs (knows the child → permit → distance → a free place every day)."""
+    """Filter the pairs (knows the child → permit → distance → a free place every day, her own
+    and, in a group practice, the practice's)."""
     rules = rules or SubstituteRules()
     absence_list = sorted(absences, key=lambda a: a.absence_id)
     if len({a.absence_id for a in absence_list}) != len(absence_list):
@@ -339,6 +369,19 @@ def build_candidates(
     if len(set(substitute_ids)) != len(substitute_ids):
         raise ValueError("a substitute_id occurs more than once")
     index_of = {sid: i for i, sid in enumerate(substitute_ids)}
+    practice_list = sorted(practices, key=lambda p: p.practice_id)
+    practice_ids = tuple(p.practice_id for p in practice_list)
+    if len(set(practice_ids)) != len(practice_ids):
+        raise ValueError("a practice_id occurs more than once")
+    practice_index = {pid: i for i, pid in enumerate(practice_ids)}
+    unknown = sorted(
+        {s.practice_id for s in pool if s.practice_id is not None} - set(practice_index)
+    )
+    if unknown:
+        raise ValueError(f"practice {unknown[0]} of a substitute has no PracticeLimit")
+    practice_of = tuple(
+        None if s.practice_id is None else practice_index[s.practice_id] for s in pool
+    )
 
     affected_ids = {c.child_id for a in absence_list for c in a.children}
     visits: dict[str, dict[str, set[date]]] = {}
@@ -357,11 +400,21 @@ def build_candidates(
             return 0
         return max(0, pool[substitute].free_places.get(day, 0))
 
+    def practice_free(practice: int, day: date) -> int:
+        return max(0, practice_list[practice].free_places.get(day, 0))
+
+    def has_place(substitute: int, day: date) -> bool:
+        practice = practice_of[substitute]
+        return free(substitute, day) >= 1 and (
+            practice is None or practice_free(practice, day) >= 1
+        )
+
     items: list[Item] = []
     own: list[Item] = []
     raw: list[list[tuple[float, int, SubstituteRole, float | None]]] = []
     excluded: dict[int, UncoveredReason] = {}
     capacity: dict[tuple[int, date], int] = {}
+    practice_capacity: dict[tuple[int, date], int] = {}
     for absence in absence_list:
         for child in sorted(absence.children, key=lambda c: c.child_id):
             if not child.days:
@@ -400,7 +453,7 @@ def build_candidates(
                 or (dist := distances[s]) is None
                 or dist <= rules.max_distance_km
             ]
-            placeable = [s for s in near if all(free(s, d) >= 1 for d in item.days)]
+            placeable = [s for s in near if all(has_place(s, d) for d in item.days)]
             position = len(items)
             items.append(item)
             if not placeable:
@@ -433,8 +486,11 @@ def build_candidates(
                 if child.model is not None and pool[s].model is not child.model:
                     km += rules.model_mismatch_penalty_km
                 entries.append((km, s, role, dist))
+                practice = practice_of[s]
                 for d in item.days:
                     capacity[(s, d)] = free(s, d)
+                    if practice is not None:
+                        practice_capacity[(practice, d)] = practice_free(practice, d)
             raw.append(entries)
 
     # integer cost: 100 m resolution × spread + rank of the substitute id (ties → lower id)
@@ -447,21 +503,52 @@ def build_candidates(
             for rank, (km, s, role, dist) in enumerate(ranked)
         ]
         options.extend(sorted(made, key=lambda o: o.cost))
-    return Candidates(tuple(items), substitute_ids, tuple(options), capacity, excluded, tuple(own))
+    return Candidates(
+        tuple(items),
+        substitute_ids,
+        tuple(options),
+        capacity,
+        excluded,
+        tuple(own),
+        practice_ids,
+        practice_of,
+        practice_capacity,
+    )
 
 
 # --- solving -------------------------------------------------------------------------------------
 
 
-def _binding(
-    options: Sequence[Option], candidates: Candidates
-) -> dict[tuple[int, date], list[int]]:
-    """(substitute, day) rows that can run out, with the positions of the options using them."""
-    load: dict[tuple[int, date], list[int]] = {}
+RowKey = tuple[int, int, date]
+"""A capacity row: ``(0, substitute index, day)`` or ``(1, practice index, day)``."""
+
+
+def _row_keys(option: Option, candidates: Candidates) -> list[RowKey]:
+    """The capacity rows an option uses: its substitute's and her practice's, per care day."""
+    practice = candidates.practice(option.substitute)
+    keys: list[RowKey] = []
+    for d in candidates.items[option.item].days:
+        keys.append((0, option.substitute, d))
+        if practice is not None:
+            keys.append((1, practice, d))
+    return keys
+
+
+def _row_limit(key: RowKey, candidates: Candidates) -> int:
+    kind, index, day = key
+    if kind == 0:
+        return candidates.capacity[(index, day)]
+    return candidates.practice_capacity[(index, day)]
+
+
+def _binding(options: Sequence[Option], candidates: Candidates) -> dict[RowKey, list[int]]:
+    """Capacity rows (substitute or practice, day) that can run out, with the positions of the
+    options using them."""
+    load: dict[RowKey, list[int]] = {}
     for k, option in enumerate(options):
-        for d in candidates.items[option.item].days:
-            load.setdefault((option.substitute, d), []).append(k)
-    return {key: ks for key, ks in load.items() if len(ks) > candidates.capacity[key]}
+        for key in _row_keys(option, candidates):
+            load.setdefault(key, []).append(k)
+    return {key: ks for key, ks in load.items() if len(ks) > _row_limit(key, candidates)}
 
 
 def _cheapest(options: Sequence[Option]) -> list[Option]:
@@ -473,7 +560,7 @@ def _cheapest(options: Sequence[Option]) -> list[Option]:
 
 
 def _solve_milp(
-    groups: Sequence[tuple[Sequence[Option], dict[tuple[int, date], list[int]]]],
+    groups: Sequence[tuple[Sequence[Option], dict[RowKey, list[int]]]],
     candidates: Candidates,
 ) -> list[Option]:
     """One HiGHS call for independent components: the objective is a sum of one lexicographic
@@ -503,7 +590,7 @@ def _solve_milp(
             worst[option.item] = max(worst.get(option.item, 0), cost)
         for key in sorted(binding):
             row = len(upper)
-            upper.append(float(candidates.capacity[key]))
+            upper.append(float(_row_limit(key, candidates)))
             rows.extend([row] * len(binding[key]))
             cols.extend(base + k for k in binding[key])
         weight = sum(worst.values()) + 1
@@ -533,16 +620,30 @@ def solve_candidates(candidates: Candidates, *, batch: bool = True) -> Assignmen
     component (``batch=False``); both give the same optimum.
     """
     n_items, n_subs = len(candidates.items), len(candidates.substitute_ids)
+    n_practices = len(candidates.practice_ids)
     options = candidates.options
     chosen: list[Option] = []
-    hard: list[tuple[Sequence[Option], dict[tuple[int, date], list[int]]]] = []
+    hard: list[tuple[Sequence[Option], dict[RowKey, list[int]]]] = []
     n_components = 0
     if options:
         item_index = np.fromiter((o.item for o in options), dtype=np.int64, count=len(options))
         sub_index = np.fromiter((o.substitute for o in options), dtype=np.int64, count=len(options))
+        # members of a group practice share its row: link each to the practice's node
+        members = sorted(
+            {o.substitute for o in options if candidates.practice(o.substitute) is not None}
+        )
+        member_index = np.array(members, dtype=np.int64)
+        practice_index = np.array([candidates.practice(s) for s in members], dtype=np.int64)
+        n_nodes = n_items + n_subs + n_practices
         graph = coo_matrix(
-            (np.ones(len(options)), (item_index, n_items + sub_index)),
-            shape=(n_items + n_subs, n_items + n_subs),
+            (
+                np.ones(len(options) + len(members)),
+                (
+                    np.concatenate([item_index, n_items + member_index]),
+                    np.concatenate([n_items + sub_index, n_items + n_subs + practice_index]),
+                ),
+            ),
+            shape=(n_nodes, n_nodes),
         )
         _, labels = connected_components(graph, directed=False)
         groups: dict[int, list[Option]] = {}
@@ -618,20 +719,24 @@ def assign_substitutes(
     contacts: Iterable[ContactVisit],
     *,
     rules: SubstituteRules | None = None,
+    practices: Iterable[PracticeLimit] = (),
 ) -> Assignment:
     """Propose substitutes for all children of all ``absences`` at once (optimal, deterministic).
 
     Already confirmed substitutions of earlier absences must be taken out of the substitutes'
-    ``free_places`` by the caller.
+    ``free_places`` (and of their practices' ``free_places``) by the caller.
     """
-    return solve_candidates(build_candidates(absences, substitutes, contacts, rules=rules))
+    return solve_candidates(
+        build_candidates(absences, substitutes, contacts, rules=rules, practices=practices)
+    )
 
 
 def max_covered_single_milp(candidates: Candidates) -> int:
     """Reference: the most children coverable, from ONE integer program over the whole wave.
 
     Maximises only the number of covered children (no cost, no decomposition, every capacity row
-    kept); used by tests and the benchmark to check :func:`solve_candidates`.
+    kept, the group practices' too); used by tests and the benchmark to check
+    :func:`solve_candidates`.
     """
     options = candidates.options
     if not options:
@@ -640,15 +745,14 @@ def max_covered_single_milp(candidates: Candidates) -> int:
     rows: list[int] = []
     cols: list[int] = []
     upper: list[float] = [1.0] * n_items
-    capacity_rows: dict[tuple[int, date], int] = {}
+    capacity_rows: dict[RowKey, int] = {}
     for k, option in enumerate(options):
         rows.append(option.item)
         cols.append(k)
-        for d in candidates.items[option.item].days:
-            key = (option.substitute, d)
+        for key in _row_keys(option, candidates):
             if key not in capacity_rows:
                 capacity_rows[key] = len(upper)
-                upper.append(float(candidates.capacity[key]))
+                upper.append(float(_row_limit(key, candidates)))
             rows.append(capacity_rows[key])
             cols.append(k)
     matrix = csr_matrix(

@@ -77,6 +77,14 @@ class QueryMixin:
     def query_serializer_for_action(self) -> type[Serializer] | None:
         return self.query_serializer_class
 
+    def filter_by_query(self, qs: QuerySet[Any], lookups: dict[str, str]) -> QuerySet[Any]:
+        """Filter by each given query parameter: parameter name → ORM lookup."""
+        q = self.query()
+        for name, lookup in lookups.items():
+            if q.get(name) not in (None, ""):
+                qs = qs.filter(**{lookup: q[name]})
+        return qs
+
 
 class ReadViewSet(QueryMixin, viewsets.GenericViewSet):
     permission_classes = [CanViewAreas]
@@ -139,15 +147,16 @@ class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ReadViewSet)
         )
         if not q.get("geometry"):
             qs = qs.defer("geometry")
-        if q.get("territory"):
-            qs = qs.filter(territory__code=q["territory"])
-        if q.get("level"):
-            qs = qs.filter(level__code=q["level"])
-        if q.get("parent"):
-            qs = qs.filter(parent__official_code=q["parent"])
         if q.get("current"):
             qs = qs.filter(valid_to__isnull=True)
-        return qs
+        return self.filter_by_query(
+            qs,
+            {
+                "territory": "territory__code",
+                "level": "level__code",
+                "parent": "parent__official_code",
+            },
+        )
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -228,7 +237,6 @@ class PopulationViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet)
     query_serializer_class = s.PopulationQuerySerializer
 
     def get_queryset(self) -> QuerySet[PopulationCount]:
-        q = self.query() if self.action == "list" else {}
         qs = (
             PopulationCount.objects.select_related("area")
             .only(
@@ -236,13 +244,12 @@ class PopulationViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet)
             )
             .order_by("area_id", "year", "age")
         )
-        if q.get("territory"):
-            qs = qs.filter(area__territory__code=q["territory"])
-        if q.get("area"):
-            qs = qs.filter(area__official_code=q["area"])
-        if q.get("year") is not None:
-            qs = qs.filter(year=q["year"])
-        return qs
+        if self.action != "list":
+            return qs
+        return self.filter_by_query(
+            qs,
+            {"territory": "area__territory__code", "area": "area__official_code", "year": "year"},
+        )
 
     @_bulk_schema(
         gettext_lazy("Insert or update population counts in bulk"), s.PopulationRowSerializer
@@ -289,7 +296,6 @@ class IndicatorValueViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadView
     query_serializer_class = s.IndicatorValueQuerySerializer
 
     def get_queryset(self) -> QuerySet[IndicatorValue]:
-        q = self.query() if self.action == "list" else {}
         qs = (
             IndicatorValue.objects.select_related("indicator", "area")
             .only(
@@ -303,15 +309,17 @@ class IndicatorValueViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadView
             )
             .order_by("indicator_id", "area_id", "year")
         )
-        if q.get("territory"):
-            qs = qs.filter(area__territory__code=q["territory"])
-        if q.get("indicator"):
-            qs = qs.filter(indicator__code=q["indicator"])
-        if q.get("area"):
-            qs = qs.filter(area__official_code=q["area"])
-        if q.get("year") is not None:
-            qs = qs.filter(year=q["year"])
-        return qs
+        if self.action != "list":
+            return qs
+        return self.filter_by_query(
+            qs,
+            {
+                "territory": "area__territory__code",
+                "indicator": "indicator__code",
+                "area": "area__official_code",
+                "year": "year",
+            },
+        )
 
     @_bulk_schema(
         gettext_lazy("Insert or update indicator values in bulk"), s.IndicatorValueRowSerializer

@@ -45,12 +45,16 @@ class AuditAction(StrEnum):
     PAYMENT_RUN_CREATED = "payment.run_created"
     PAYMENT_RUN_RELEASED = "payment.run_released"
     PAYMENT_RATES_SAVED = "payment.rates_saved"
+    PAYMENT_HOURS_REPORTED = "payment.hours_reported"  # actual hours of a month (settlement)
+    PAYMENT_MASTER_DATA_CHANGED = "payment.master_data_changed"  # insurance proofs, payee account
     # substitutes (Vertretung)
     SUBSTITUTE_CONTACT_RECORDED = "substitutes.contact_recorded"
     ABSENCE_REPORTED = "substitutes.absence_reported"
     SUBSTITUTES_PROPOSED = "substitutes.proposed"
     SUBSTITUTE_CONFIRMED = "substitutes.confirmed"
     SUBSTITUTE_REJECTED = "substitutes.rejected"
+    SUBSTITUTE_NOTIFIED = "substitutes.notified"  # e-mails about a confirmed substitute
+    PARENT_CONTACT_SAVED = "substitutes.parent_contact_saved"
     # measures (strategic action plan, Maßnahmenplan)
     MEASURE_PLAN_CHANGED = "measures.changed"
     # networks (Netzwerke: members, meetings, invitations)

@@ -9,8 +9,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.web.budget.models import AreaBudget
-from kitaplan.web.budget.rules import NEED_CLASSES
+from kitaplan.web.budget.rules import NEED_BASIS_CHOICES, NEED_CLASSES
 
 EURO = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
 
@@ -28,6 +29,27 @@ class BudgetForm(forms.Form):
 
 class RuleForm(forms.Form):
     budget = forms.ModelChoiceField(label=_("Budget"), queryset=AreaBudget.objects.none())
+    need_basis = forms.ChoiceField(
+        label=_("Need level from"),
+        choices=NEED_BASIS_CHOICES,
+        initial=NeedBasis.OWN_AREA.value,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_(
+            "The children's home areas: the mean MSS status index of the home areas of the "
+            "children holding an accepted place at the facility (weighted by children) and the "
+            "class of that mean. Below the least number of such children the facility's own area "
+            "is used."
+        ),
+    )
+    min_children = forms.IntegerField(
+        label=_("Least number of children with a known home area"),
+        initial=DEFAULT_MIN_CHILDREN,
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text=_("Only used with the children's home areas. Empty: 10."),
+    )
     need_classes = forms.MultipleChoiceField(
         label=_("Eligible need classes"),
         choices=[(c, c) for c in NEED_CLASSES],
@@ -129,6 +151,8 @@ class RuleForm(forms.Form):
         else:
             rounding = {"mode": "money", "unit_cents": cents(d["unit_euros"])}
         return {
+            "need_basis": d.get("need_basis") or NeedBasis.OWN_AREA.value,
+            "min_children": d.get("min_children") or DEFAULT_MIN_CHILDREN,
             "need_classes": sorted(d["need_classes"]) or None,
             "min_index": float(d["min_index"]) if d.get("min_index") is not None else None,
             "base_cents": cents(d["base_euros"]) or 0,
@@ -146,6 +170,8 @@ class RuleForm(forms.Form):
 
         rounding = rule.get("rounding") or {}
         initial: dict[str, Any] = {
+            "need_basis": rule.get("need_basis") or NeedBasis.OWN_AREA.value,
+            "min_children": rule.get("min_children") or DEFAULT_MIN_CHILDREN,
             "need_classes": rule.get("need_classes") or [],
             "min_index": (
                 Decimal(str(rule["min_index"])) if rule.get("min_index") is not None else None

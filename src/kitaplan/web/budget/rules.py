@@ -2,7 +2,8 @@
 
 Stored form (``BudgetRun.rule``), every part as the planner composed it::
 
-    {"need_classes": ["3", "4"] | null, "min_index": null,
+    {"need_basis": "own_area" | "home_areas", "min_children": 10,
+     "need_classes": ["3", "4"] | null, "min_index": null,
      "base_cents": 500000, "class_weights": {"3": "1", "4": "3/2"}, "default_weight": "1",
      "floor_cents": null, "cap_cents": 4000000,
      "rounding": {"mode": "money", "unit_cents": 100}
@@ -17,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.budget.distribution import (
     BaseAmount,
@@ -26,9 +28,33 @@ from kitaplan.domain.budget.distribution import (
     MoneyRounding,
     StaffPositionRounding,
 )
+from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, BasisUsed, NeedBasis
 
 #: The MSS status classes (1 high status … 4 very low status = highest need).
 NEED_CLASSES = ("1", "2", "3", "4")
+#: Where the rule takes a facility's need level from (``rule["need_basis"]``).
+NEED_BASIS_CHOICES = [
+    (NeedBasis.OWN_AREA.value, gettext_lazy("the facility's area")),
+    (
+        NeedBasis.HOME_AREAS.value,
+        gettext_lazy("the children's home areas (fallback: the facility's area)"),
+    ),
+]
+#: What a facility's need level was taken from (``record["need_basis"]`` of a run's input).
+BASIS_USED_LABELS = {
+    BasisUsed.OWN_AREA.value: gettext_lazy("the facility's area"),
+    BasisUsed.HOME_AREAS.value: gettext_lazy("the children's home areas"),
+    BasisUsed.OWN_AREA_FALLBACK.value: gettext_lazy(
+        "the facility's area (too few children with a known home area)"
+    ),
+    BasisUsed.NONE.value: gettext_lazy("none (no index value)"),
+}
+
+
+def basis_used_label(record: dict[str, Any]) -> str:
+    """The basis of a run's facility record in words (records before the choice: own area)."""
+    code = record.get("need_basis") or BasisUsed.OWN_AREA.value
+    return str(BASIS_USED_LABELS.get(code, code))
 
 
 def to_rule(data: dict[str, Any]) -> DistributionRule:
@@ -86,9 +112,32 @@ def fraction_text(value: str | Fraction) -> str:
 def describe(data: dict[str, Any]) -> list[str]:
     """The rule in words, one sentence per part."""
     lines: list[str] = []
+    home = data.get("need_basis") == NeedBasis.HOME_AREAS.value
+    if home:
+        lines.append(
+            _(
+                "Need level from the children's home areas: the mean MSS status index of the home "
+                "areas of the children holding an accepted place at the facility, weighted by "
+                "children, and the class of that mean, where at least %(n)s such children live in "
+                "areas with an index value; otherwise the facility's area."
+            )
+            % {"n": data.get("min_children") or DEFAULT_MIN_CHILDREN}
+        )
+    else:
+        lines.append(
+            _(
+                "Need level from the facility's area: the MSS status class and index of the "
+                "planning area it lies in."
+            )
+        )
     need = data.get("need_classes")
     if need is None:
         lines.append(_("Eligible: every facility."))
+    elif home:
+        lines.append(
+            _("Eligible: facilities whose need class is %(c)s.")
+            % {"c": ", ".join(sorted(need)) or "–"}
+        )
     else:
         lines.append(
             _("Eligible: facilities whose need class (MSS status class of their area) is %(c)s.")

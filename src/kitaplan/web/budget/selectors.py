@@ -1,12 +1,20 @@
 """Reading what a budget run needs: each facility's children and need level, and the runs and
 shares a user may see.
 
-**Need level (issue 5, item 4).** A facility's need class is the MSS status class
-(indicator ``mss_status_class``, latest year with a value) of the Planungsraum it lies in; its
-index value is that area's ``mss_status_index``. Where enrolment data exists the need level would
-come from the areas its children *live* in; kitaplan has no enrolment data yet, so the
-facility's own area stands in. **Children** are the facility's current places (under 3 plus
-from 3) as the proxy for enrolled children.
+**Need level (issue 5, item 4).** The rule chooses where a facility's need level comes from
+(``rule["need_basis"]``):
+
+* ``own_area`` (default): the MSS status class (indicator ``mss_status_class``, latest year with
+  a value) and status index (``mss_status_index``) of the Planungsraum the facility lies in;
+* ``home_areas``: the child-weighted mean status index of the home areas of the children holding
+  an accepted place offer at the facility and the class of that mean, when at least
+  ``rule["min_children"]`` (default 10) such children live in areas with an index value; else
+  the facility's own area (fallback). See :mod:`kitaplan.web.monitoring.facility_index` and
+  ``docs/domain/social-index.md``.
+
+Every record names the basis used (``need_basis``), so the run's pages can say it.
+**Children** are the facility's current places (under 3 plus from 3) as the proxy for enrolled
+children.
 """
 
 from __future__ import annotations
@@ -18,25 +26,38 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kitaplan.domain.budget.distribution import EligibleFacility
+from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord
 from kitaplan.web.core import access
 from kitaplan.web.core.roles import Role
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
-from kitaplan.web.territory.models import Area, IndicatorValue, Territory
+from kitaplan.web.monitoring import facility_index
+from kitaplan.web.territory.models import Area, Territory
 
-CLASS_CODE = "mss_status_class"
-INDEX_CODE = "mss_status_index"
-
-
-def _latest(codes_area: list[tuple[int, int, float]]) -> dict[int, float]:
-    best: dict[int, tuple[int, float]] = {}
-    for area_id, year, value in codes_area:
-        if area_id not in best or year > best[area_id][0]:
-            best[area_id] = (year, value)
-    return {k: v for k, (_y, v) in best.items()}
+CLASS_CODE = facility_index.CLASS_CODE
+INDEX_CODE = facility_index.INDEX_CODE
 
 
-def facility_records(territory: Territory, on: dt.date | None = None) -> list[dict[str, Any]]:
+def need_basis_of(rule: dict[str, Any]) -> tuple[NeedBasis, int]:
+    """The rule's need basis and least number of known children (defaults: own area, 10)."""
+    try:
+        basis = NeedBasis(rule.get("need_basis") or NeedBasis.OWN_AREA)
+    except ValueError:
+        basis = NeedBasis.OWN_AREA
+    try:
+        minimum = max(1, int(rule.get("min_children") or DEFAULT_MIN_CHILDREN))
+    except (TypeError, ValueError):
+        minimum = DEFAULT_MIN_CHILDREN
+    return basis, minimum
+
+
+def facility_records(
+    territory: Territory,
+    on: dt.date | None = None,
+    *,
+    need_basis: NeedBasis = NeedBasis.OWN_AREA,
+    min_children: int = DEFAULT_MIN_CHILDREN,
+) -> list[dict[str, Any]]:
     """The facility records a run uses (JSON-ready; stored on the run as its input snapshot)."""
     on = on or timezone.localdate()
     facilities = list(
@@ -66,19 +87,17 @@ def facility_records(territory: Territory, on: dt.date | None = None) -> list[di
             seen += 1
         return areas.get(area_id) if area_id is not None else None
 
-    area_ids = {f.area_id for f in facilities if f.area_id}
-    values = IndicatorValue.objects.filter(area_id__in=area_ids)
-    classes = _latest(
-        list(values.filter(indicator__code=CLASS_CODE).values_list("area_id", "year", "value"))
-    )
-    indexes = _latest(
-        list(values.filter(indicator__code=INDEX_CODE).values_list("area_id", "year", "value"))
-    )
+    needs = facility_index.needs_of(
+        territory,
+        [(f.pk, f.area_id) for f in facilities],
+        basis=need_basis,
+        min_children=min_children,
+    ).needs
     records = []
     for f in facilities:
         top = district(f.area_id)
         own = areas.get(f.area_id) if f.area_id else None
-        need = classes.get(f.area_id) if f.area_id else None
+        need = needs[f.pk]
         records.append(
             {
                 "facility_id": f.pk,
@@ -89,8 +108,14 @@ def facility_records(territory: Territory, on: dt.date | None = None) -> list[di
                 "district_id": top["pk"] if top else None,
                 "district_name": top["name"] if top else "",
                 "children": places.get(f.pk, 0),
-                "need_class": str(int(need)) if need is not None else None,
-                "index_value": indexes.get(f.area_id) if f.area_id else None,
+                "need_class": str(need.need_class) if need.need_class is not None else None,
+                "index_value": need.index,
+                "need_basis": need.basis.value,
+                "own_need_class": str(need.own_class) if need.own_class is not None else None,
+                "own_index_value": need.own_index,
+                "enrolled_known": need.known,
+                "home_index": need.home_index,
+                "high_need_share": need.high_need_share,
             }
         )
     return records

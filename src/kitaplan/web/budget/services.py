@@ -76,7 +76,10 @@ def create_run(*, budget: AreaBudget, rule: dict[str, Any], actor: Any) -> Budge
     """Distribute ``budget`` by ``rule`` over today's facility records; store every term."""
     if not selectors.can_manage(actor):
         raise PermissionDenied
-    records = selectors.facility_records(budget.territory)
+    need_basis, min_children = selectors.need_basis_of(rule)
+    records = selectors.facility_records(
+        budget.territory, need_basis=need_basis, min_children=min_children
+    )
     result = compute(budget, rule, records)  # raises before anything is written
     budget = AreaBudget.objects.select_for_update().get(pk=budget.pk)
     version = (budget.runs.aggregate(v=Max("version"))["v"] or 0) + 1

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from fractions import Fraction
+from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +37,7 @@ from kitaplan.domain.budget.distribution import (
 from kitaplan.web.budget import evaluation, letters, selectors, services
 from kitaplan.web.budget.forms import BudgetForm, RuleForm, UseReportForm, cents
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
-from kitaplan.web.budget.rules import describe, euros, fraction_text
+from kitaplan.web.budget.rules import basis_used_label, describe, euros, fraction_text
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.facilities.models import Provider
@@ -133,8 +135,50 @@ def _term_detail(term: dict[str, Any]) -> str:
     return ""
 
 
-def _share_rows(run: BudgetRun, shares: list[BudgetShareRecord]) -> list[dict[str, Any]]:
-    inputs = {r["facility_id"]: r for r in run.inputs}
+def _need_details(record: dict[str, Any]) -> str:
+    """How a facility's need level was found, in numbers (children, mean index, own area)."""
+    if not record:
+        return ""
+    parts = []
+    known = record.get("enrolled_known")
+    if known:
+        parts.append(
+            _(
+                "%(n)s children with an accepted place live in areas with an index value; their "
+                "mean index is %(i)s"
+            )
+            % {"n": known, "i": _number(record.get("home_index"))}
+        )
+        if record.get("high_need_share") is not None:
+            parts.append(
+                _("%(p)s %% of them come from areas of status class 3 or 4")
+                % {"p": _number(record["high_need_share"] * 100, 1)}
+            )
+    own_class = record.get("own_need_class", record.get("need_class"))
+    own_index = record.get("own_index_value", record.get("index_value"))
+    if record.get("need_basis") in ("home_areas", "own_area_fallback"):
+        parts.append(
+            _("the facility's own area: class %(c)s, index %(i)s")
+            % {"c": own_class or "–", "i": _number(own_index)}
+        )
+    return "; ".join(parts)
+
+
+def _need_text(record: dict[str, Any]) -> str:
+    """The need class with its basis, e.g. "3 (basis: the children's home areas)"."""
+    return _("%(c)s (basis: %(b)s)") % {
+        "c": record.get("need_class") or "–",
+        "b": basis_used_label(record),
+    }
+
+
+def _share_rows(
+    run: BudgetRun,
+    shares: list[BudgetShareRecord],
+    run_inputs: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of ``shares`` (all of ``run``); ``run_inputs`` spares reading ``run.inputs``."""
+    inputs = {r["facility_id"]: r for r in (run.inputs if run_inputs is None else run_inputs)}
     rows = []
     for s in shares:
         record = inputs.get(s.facility_id, {})
@@ -143,6 +187,8 @@ def _share_rows(run: BudgetRun, shares: list[BudgetShareRecord]) -> list[dict[st
             {
                 "share": s,
                 "record": record,
+                "basis": basis_used_label(record),
+                "need_details": _need_details(record),
                 "amount": euros(s.amount_cents),
                 "terms": [
                     {
@@ -163,8 +209,11 @@ def _share_rows(run: BudgetRun, shares: list[BudgetShareRecord]) -> list[dict[st
 
 
 def _shares(run_filter: Any) -> list[BudgetShareRecord]:
+    # The run's inputs (one record per facility of the territory) are read once per run by the
+    # callers, never once per share.
     return list(
         run_filter.select_related("facility", "facility__provider", "run", "run__budget")
+        .defer("run__inputs", "run__ineligible")
         .prefetch_related(
             Prefetch("use_reports", queryset=UseReport.objects.order_by("reported_at"))
         )
@@ -209,6 +258,7 @@ def export_columns() -> list[Column]:
         Column("district", _("District"), lambda r: r["record"].get("district_name", "")),
         Column("area_code", _("Area code"), lambda r: r["record"].get("area_code", "")),
         Column("need_class", _("Need class"), lambda r: r["record"].get("need_class") or ""),
+        Column("need_basis", _("Need level from"), lambda r: r["basis"]),
         Column("children", _("Children (places)"), lambda r: r["record"].get("children")),
         Column("amount_eur", _("Amount (EUR)"), lambda r: r["share"].amount_cents / 100),
     ]
@@ -466,6 +516,10 @@ def run_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: Shares per page of the list (the exports hold all of them).
+SHARES_PER_PAGE = 100
+
+
 def shares_page(request: HttpRequest) -> HttpResponse:
     """Shares the user may see: a facility manager's own, with the use-report form."""
     if not access.is_staff_user(request.user):
@@ -514,9 +568,14 @@ def shares_page(request: HttpRequest) -> HttpResponse:
     elif not all_versions:
         visible = visible.filter(run__in=selectors.current_runs())
     shares = _shares(visible)
+    inputs_of_run = dict(
+        BudgetRun.objects.filter(pk__in={s.run_id for s in shares}).values_list("pk", "inputs")
+    )
     rows: list[dict[str, Any]] = []
-    for s in shares:
-        rows += _share_rows(s.run, [s])
+    # _shares orders by run, so each run's shares are consecutive: one inputs table per run.
+    for run_id, run_shares in groupby(shares, key=lambda share: share.run_id):
+        group = list(run_shares)
+        rows += _share_rows(group[0].run, group, inputs_of_run[run_id])
     runs_shown = list({s.run_id: s.run for s in shares}.values())
     _mark_versions(runs_shown)
     letters: dict[tuple[int, int], dict[str, Any]] = {}
@@ -543,12 +602,16 @@ def shares_page(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("format", None)
+    query.pop("page", None)
     prefix = reverse("budget:shares") + "?" + (query.urlencode() + "&" if query else "")
+    page = Paginator(rows, SHARES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "budget/shares.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
             "allocated": euros(sum(s.amount_cents for s in shares)),
             "reported": euros(sum(r["reported_cents"] for r in rows)),
             "export_csv": prefix + "format=csv",
@@ -604,7 +667,7 @@ def provider_letter(request: HttpRequest, run: int, provider: int) -> HttpRespon
             area=" ".join(
                 x for x in (r["record"].get("area_code"), r["record"].get("area_name")) if x
             ),
-            need_class=r["record"].get("need_class") or "",
+            need_class=_need_text(r["record"]),
             children=r["record"].get("children", "–"),
             amount=r["amount"],
             terms=[
@@ -639,6 +702,14 @@ def provider_letter(request: HttpRequest, run: int, provider: int) -> HttpRespon
             "Need class: MSS status class (Monitoring Soziale Stadtentwicklung; 1 high … 4 very "
             "low status) of the planning area the facility lies in. Children: the facility's "
             "places under 3 and from 3."
+        )
+        if run_obj.rule.get("need_basis") != "home_areas"
+        else _(
+            "Need class: class of the mean MSS status index (Monitoring Soziale "
+            "Stadtentwicklung; 1 high … 4 very low status) of the planning areas the children "
+            "with an accepted place live in, weighted by children; the class of the planning "
+            "area the facility lies in where too few such children are known. Children: the "
+            "facility's places under 3 and from 3."
         ),
     )
     content = letters.render_letter(letter, compress=request.GET.get("compress") != "0")

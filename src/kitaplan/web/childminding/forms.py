@@ -10,7 +10,13 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kitaplan.web.childminding.models import CareContract, Childminder, Permit, Proof
+from kitaplan.web.childminding.models import (
+    SUPPLEMENTS,
+    CareContract,
+    Childminder,
+    Permit,
+    Proof,
+)
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 WEEKDAYS = {
@@ -130,11 +136,39 @@ class ProofForm(forms.ModelForm):
         widgets = {"issued_on": ISO_DATE, "valid_until": ISO_DATE}
 
 
+class SupplementsField(forms.MultipleChoiceField):
+    """The supplements of a contract as check boxes; stored as a sorted list of codes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", gettext_lazy("Supplements"))
+        kwargs.setdefault(
+            "help_text",
+            gettext_lazy("Paid only where the rate table has a component for the supplement."),
+        )
+        super().__init__(
+            choices=SUPPLEMENTS, required=False, widget=forms.CheckboxSelectMultiple, **kwargs
+        )
+
+    def clean(self, value: Any) -> list[str]:
+        return sorted(set(super().clean(value)))
+
+
+def clean_rate_scheme(value: str) -> str:
+    """A scheme code as rate tables write it: no spaces inside."""
+    text = (value or "").strip()
+    if any(ch.isspace() for ch in text):
+        raise forms.ValidationError(
+            _("A scheme is a code without spaces, e.g. “berlin-demo”."), code="invalid"
+        )
+    return text
+
+
 class ContractForm(forms.ModelForm):
     schedule = forms.CharField(
         label=gettext_lazy("Weekly schedule"),
         help_text=gettext_lazy("Weekdays with times, e.g. “Mo 08:00-15:00, Di 08:00-15:00”."),
     )
+    supplements = SupplementsField()
 
     class Meta:
         model = CareContract
@@ -147,6 +181,8 @@ class ContractForm(forms.ModelForm):
             "settling_in_from",
             "settling_in_to",
             "funded",
+            "rate_scheme",
+            "supplements",
             "primary_substitute",
             "secondary_substitute",
         ]
@@ -167,3 +203,6 @@ class ContractForm(forms.ModelForm):
 
     def clean_schedule(self) -> list[list[Any]]:
         return parse_schedule_text(self.cleaned_data["schedule"])
+
+    def clean_rate_scheme(self) -> str:
+        return clean_rate_scheme(self.cleaned_data.get("rate_scheme", ""))

@@ -30,6 +30,10 @@ PROOF_KINDS = [
 ]
 #: Proofs every active childminder needs (measles protection has no expiry).
 REQUIRED_PROOFS = ("first_aid", "police_certificate", "measles")
+#: Marks of a contract that a rate-table component may require (``requires = "inclusion"``).
+SUPPLEMENTS = [
+    ("inclusion", _("Supplement for the care of a child with special support needs")),
+]
 
 
 class AdvisoryService(models.Model):
@@ -289,6 +293,17 @@ class CareContract(models.Model):
     settling_in_from = models.DateField(_("settling-in from"), null=True, blank=True)
     settling_in_to = models.DateField(_("settling-in until"), null=True, blank=True)
     funded = models.BooleanField(_("funded by this Jugendamt"), default=True)
+    rate_scheme = models.CharField(
+        _("rate scheme"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "The rate-table series that pays this contract. Leave empty when the territory has "
+            "only one scheme."
+        ),
+    )
+    #: codes of :data:`SUPPLEMENTS`, sorted (e.g. ``["inclusion"]``)
+    supplements = models.JSONField(_("supplements"), default=list, blank=True)
     primary_substitute = models.ForeignKey(
         Childminder,
         on_delete=models.SET_NULL,
@@ -313,3 +328,9 @@ class CareContract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_reference} @ {self.childminder.name}"
+
+    @property
+    def supplement_labels(self) -> list[str]:
+        """The marked supplements in words (unknown codes as they are stored)."""
+        labels = dict(SUPPLEMENTS)
+        return [str(labels.get(code, code)) for code in self.supplements or []]

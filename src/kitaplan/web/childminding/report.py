@@ -10,8 +10,12 @@ statistics (Teil III.3, Stichtag 1 March) and for the twelve months that end on 
 - care relationships running on the date, by the child's age in full years and by the
   childminder's care location; placements (contracts starting in the twelve months) and endings
   (contracts ending in them);
-- qualification of the childminders registered on the date, read from the free-text field
-  ``Childminder.qualification`` (it has no history: today's text is counted for both years);
+- qualification of the childminders registered on the date, from the qualification history
+  (:func:`qualification_on`): a programme completed by the date (certificate date, else the
+  course's end) counts as that qualification; a course started by the date and not completed by
+  then counts as "in qualification"; only a qualification the history does not explain (e.g.
+  "Erzieherin", or QHB without enrolments in kitaplan) comes from the free-text field
+  ``Childminder.qualification``, which has no date and counts for both years;
 - substitute coverage of the twelve months (:func:`kitaplan.web.substitutes.selectors.period_report`:
   care days with a confirmed substitute over affected care days less the family's own
   arrangements);
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.childminding.substitutes import CoverageReport
@@ -41,6 +45,7 @@ from kitaplan.web.childminding.models import (
     CareContract,
     Childminder,
 )
+from kitaplan.web.qualification.models import Enrolment
 from kitaplan.web.territory.models import Territory
 
 #: The reference date of the official statistics (month, day).
@@ -57,8 +62,18 @@ QUALIFICATIONS = [
     ("ue160", _("160 teaching units")),
     ("pedagogical", _("trained pedagogical staff")),
     ("other", _("other qualification")),
+    ("in_qualification", _("in qualification (course started, not completed)")),
     ("none", _("no qualification recorded")),
 ]
+#: The report's class of a completed programme of the qualification app, by programme kind.
+PROGRAMME_CLASSES = {
+    "qhb": "qhb",
+    "curriculum_160": "ue160",
+    "trained_staff": "pedagogical",
+    "other": "other",
+}
+#: The better of two qualifications held at once (QHB first).
+QUALIFICATION_RANK = ("qhb", "ue160", "pedagogical", "other")
 SECTIONS = [
     ("childminders", _("Childminders")),
     ("children_age", _("Care relationships on the reference date by age")),
@@ -120,6 +135,36 @@ def qualification_class(text: str) -> str:
     if any(word in value for word in pedagogical):
         return "pedagogical"
     return "other"
+
+
+def qualification_on(cm: Childminder, day: dt.date) -> str:
+    """Her qualification class on ``day`` from the enrolments of the qualification app
+    (prefetched as ``enrolments`` with ``course__programme``), the free text where they say
+    nothing. Dropped enrolments do not count (the day of dropping is not recorded).
+
+    1. Programmes completed by ``day`` (passed; certificate date, else the course's end) → the
+       best of their classes.
+    2. The free text's class, unless it names what her enrolments explain (e.g. "QHB" while the
+       QHB course is still running or completed only later): that text is read as the result of
+       those enrolments, not as a qualification held on ``day``.
+    3. A course started by ``day`` and not completed by then → ``in_qualification``.
+    4. Otherwise ``none``.
+    """
+    enrolments = [e for e in cm.enrolments.all() if e.status != "dropped"]
+    held = set()
+    for enrolment in enrolments:
+        done = enrolment.certificate_date or enrolment.course.end
+        if enrolment.status == "completed" and enrolment.result == "passed" and done <= day:
+            held.add(PROGRAMME_CLASSES.get(enrolment.course.programme.kind, "other"))
+    if held:
+        return min(held, key=QUALIFICATION_RANK.index)
+    text = qualification_class(cm.qualification)
+    explained = {PROGRAMME_CLASSES.get(e.course.programme.kind, "other") for e in enrolments}
+    if text != "none" and text not in explained:
+        return text
+    if any(e.course.start <= day for e in enrolments):
+        return "in_qualification"
+    return "none"
 
 
 def status_on(cm: Childminder, day: dt.date) -> str | None:
@@ -300,7 +345,7 @@ def _figures(
         if status in ("active", "paused"):
             counts["total"] += 1
             counts[status] += 1
-            qualification[qualification_class(cm.qualification)] += 1
+            qualification[qualification_on(cm, day)] += 1
         first = first_active(cm)
         if first is not None and start <= first <= day:
             counts["new"] += 1
@@ -385,7 +430,17 @@ def yearly_report(
     chosen = list(services) if services is not None else []
     if services is not None:
         rows = rows.filter(service__in=[s.pk for s in chosen])
-    people = list(rows.prefetch_related("status_history").order_by("pk"))
+    people = list(
+        rows.prefetch_related(
+            "status_history",
+            Prefetch(
+                "enrolments",
+                queryset=Enrolment.objects.filter(childminder__isnull=False).select_related(
+                    "course__programme"
+                ),
+            ),
+        ).order_by("pk")
+    )
     contracts = list(
         CareContract.objects.filter(childminder__in=[cm.pk for cm in people]).select_related(
             "childminder"
@@ -538,9 +593,11 @@ def report_pdf(report: YearlyReport, *, compress: bool = True) -> bytes:
         Paragraph(
             escape(
                 gettext(
-                    "Childminders by their status history; qualification and care location as "
-                    "recorded today. Coverage: care days with a confirmed substitute over the "
-                    "care days affected by absences, less those the family arranged itself. "
+                    "Childminders by their status history; qualification by the courses "
+                    "completed or started by the reference date (else as recorded today); care "
+                    "location as recorded today. Coverage: care days with a confirmed "
+                    "substitute over the care days affected by absences, less those the family "
+                    "arranged itself. "
                     "Payments: released runs of the months %(months)s, corrections included."
                 )
                 % {

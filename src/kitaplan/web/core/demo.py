@@ -67,6 +67,70 @@ def load_demo(
     return runs
 
 
+#: Cell size of the demo's synthetic population grid (m); Zensus grids are 100 m, 250 m keeps
+#: the demo load short (about 14,000 cells for Berlin).
+DEMO_GRID_CELL_M = 250.0
+DEMO_GRID_SOURCE = (
+    "synthetisch: gleichmäßiges 250-m-Raster über die Planungsräume (Demo, keine Zensusdaten)"
+)
+
+
+def demo_population_grid_rows(territory: Territory, cell_m: float = DEMO_GRID_CELL_M) -> list[str]:
+    """CSV lines (standard grid format) of an even grid over the territory's finest areas.
+
+    Every cell centre inside an area gets one resident, so the dasymetric spreading puts each
+    area's children evenly over its surface. Synthetic: a real city imports the Zensus grid.
+    """
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
+
+    from kitaplan.domain.planning.accessibility import project_to_metres
+    from kitaplan.web.imports.persisters import finest_areas
+
+    polygons = [shape(a.geometry) for a in finest_areas(territory)]
+    if not polygons:
+        return []
+    union = shapely.union_all(polygons)
+    min_lon, min_lat, max_lon, max_lat = union.bounds
+    # The grid is laid out in ETRS89 / UTM 33N metres; its centres go back to WGS84.
+    from pyproj import Transformer
+
+    x0, y0 = project_to_metres([min_lon], [min_lat])
+    x1, y1 = project_to_metres([max_lon], [max_lat])
+    xs = np.arange(np.floor(x0[0] / cell_m) * cell_m + cell_m / 2, x1[0] + cell_m, cell_m)
+    ys = np.arange(np.floor(y0[0] / cell_m) * cell_m + cell_m / 2, y1[0] + cell_m, cell_m)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    lon, lat = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True).transform(gx, gy)
+    inside = shapely.contains_xy(union, lon, lat)
+    lines = ["cell_id,lat,lon,population,source"]
+    for x, y, la, lo in zip(gx[inside], gy[inside], lat[inside], lon[inside], strict=True):
+        cell_id = f"25833-{int(cell_m)}m-E{int(x - cell_m / 2)}N{int(y - cell_m / 2)}"
+        lines.append(f'{cell_id},{la:.6f},{lo:.6f},1,"{DEMO_GRID_SOURCE}"')
+    return lines
+
+
+def create_demo_population_grid() -> int:
+    """Import the synthetic population grid for Berlin once (through the normal importer)."""
+    import tempfile
+    from pathlib import Path
+
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.territory.models import PopulationGridCell
+
+    territory = Territory.objects.filter(code="berlin").first()
+    if territory is None or PopulationGridCell.objects.filter(territory=territory).exists():
+        return 0
+    lines = demo_population_grid_rows(territory)
+    if len(lines) < 2:
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo-bevoelkerungsraster-250m.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        run = import_file(territory=territory, kind="population_grid", path=path, actor=SYSTEM)
+    return run.added
+
+
 #: Dresden-style strategic targets for the demo (seed 000: objective 1.7 and the barrier-free goal).
 DEMO_TARGETS = [
     {

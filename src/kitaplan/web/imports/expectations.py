@@ -54,6 +54,15 @@ LITERALS = [
         "or WGS84 longitude/latitude coordinates"
     ),
     gettext_noop("a coordinate reference system that can be transformed to WGS84"),
+    gettext_noop(
+        "cell centres inside the areas of this territory (check the coordinate reference system)"
+    ),
+    gettext_noop("the WGS84 latitude of the cell centre (Germany: about 47 to 55)"),
+    gettext_noop("the WGS84 longitude of the cell centre (Germany: about 5 to 16)"),
+    gettext_noop("the residents of the cell (a number ≥ 0)"),
+    gettext_noop("the residents of the cell (a number ≥ 0, or – for none)"),
+    gettext_noop("the easting of the cell centre in ETRS89-LAEA (EPSG:3035), in metres"),
+    gettext_noop("the northing of the cell centre in ETRS89-LAEA (EPSG:3035), in metres"),
     # allocation instances (kitaplan.exchange.allocation_instance)
     gettext_noop("a value"),
     gettext_noop("0 or 1"),

@@ -16,6 +16,7 @@ class ImportKind(models.TextChoices):
     INDICATOR_VALUES = "indicator_values", _("Indicator values")
     PROVIDERS = "providers", _("Providers")
     FACILITIES = "facilities", _("Facilities")
+    POPULATION_GRID = "population_grid", _("Population grid")
 
 
 class ImportStatus(models.TextChoices):
@@ -58,3 +59,11 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def cells_outside_territory(self) -> int:
+        """Population grid cells of the file that lie outside every area (left out)."""
+        for note in self.notes:
+            if isinstance(note, dict) and "cells_outside_territory" in note:
+                return int(note["cells_outside_territory"])
+        return 0

@@ -24,6 +24,7 @@ from kitaplan.web.territory.models import (
     IndicatorDefinition,
     IndicatorValue,
     PopulationCount,
+    PopulationGridCell,
     Territory,
 )
 
@@ -646,6 +647,125 @@ def _apply_places(
     return changes
 
 
+# ----------------------------------------------------------------------------- population grid
+
+GRID_FIELDS = ("area_id", "lat", "lon", "population", "year", "source")
+_GRID_CRS_EXPECTED = "a coordinate reference system that can be transformed to WGS84"
+_GRID_INSIDE_EXPECTED = (
+    "cell centres inside the areas of this territory (check the coordinate reference system)"
+)
+
+
+def _grid_locations(
+    records: list[Record], file_name: str
+) -> tuple[list[tuple[float, float]], list[ImportProblem]]:
+    """(lon, lat) of every cell: given in WGS84, or transformed from x/y in the named CRS."""
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    transformers: dict[str, Any] = {}
+    problems: list[ImportProblem] = []
+    locations: list[tuple[float, float]] = []
+    for record in records:
+        if record.get("lat") is not None and record.get("lon") is not None:
+            locations.append((float(record["lon"]), float(record["lat"])))
+            continue
+        crs = str(record.get("crs") or "")
+        if crs not in transformers:
+            try:
+                transformers[crs] = Transformer.from_crs(
+                    CRS.from_user_input(crs), "EPSG:4326", always_xy=True
+                )
+            except CRSError:
+                transformers[crs] = None
+        transformer = transformers[crs]
+        if transformer is None or record.get("x") is None or record.get("y") is None:
+            problems.append(
+                _problem(
+                    ProblemCode.UNKNOWN_CHOICE, file_name, record, "crs", crs, _GRID_CRS_EXPECTED
+                )
+            )
+            locations.append((0.0, 0.0))
+            continue
+        lon, lat = transformer.transform(float(record["x"]), float(record["y"]))
+        locations.append((float(lon), float(lat)))
+    return locations, problems
+
+
+def _first_cell_text(record: Record) -> str:
+    if record.get("lat") is not None:
+        return f"{record['lat']}, {record['lon']}"
+    return f"{record.get('x')}, {record.get('y')}"
+
+
+def persist_population_grid(
+    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+) -> ImportSummary:
+    """Replace the territory's population grid with the file's cells.
+
+    Each cell goes to the current finest area covering its centre; cells outside every area
+    (a national grid not clipped to the city) are left out and counted in the summary. A file
+    none of whose cells lies inside the territory is refused: almost always a wrong CRS.
+    """
+    summary = _summary()
+    locations, problems = _grid_locations(records, file_name)
+    if problems:
+        _refuse(problems)
+    areas = finest_areas(territory)
+    area_ids = locate_points(locations, [(a.pk, a.geometry) for a in areas])
+    inside = [i for i, area_id in enumerate(area_ids) if area_id is not None]
+    if records and not inside:
+        _refuse(
+            [
+                _problem(
+                    ProblemCode.OUT_OF_RANGE,
+                    file_name,
+                    records[0],
+                    "lat/lon" if records[0].get("lat") is not None else "x/y",
+                    _first_cell_text(records[0]),
+                    _GRID_INSIDE_EXPECTED,
+                )
+            ]
+        )
+    existing = {c.cell_id: c for c in PopulationGridCell.objects.filter(territory=territory)}
+    to_create, to_update, seen = [], [], set()
+    for i in inside:
+        record = records[i]
+        lon, lat = locations[i]
+        values: Record = {
+            "area_id": area_ids[i],
+            "lat": round(lat, 6),
+            "lon": round(lon, 6),
+            "population": float(record["population"]),
+            "year": record.get("year"),
+            "source": record.get("source") or "",
+        }
+        cell_id = record["cell_id"]
+        seen.add(cell_id)
+        cell = existing.get(cell_id)
+        if cell is None:
+            to_create.append(PopulationGridCell(territory=territory, cell_id=cell_id, **values))
+            continue
+        changes = _diff(cell, values)
+        if changes:
+            for name in changes:
+                setattr(cell, name, values[name])
+            to_update.append(cell)
+            if len(summary.changes) < 100:  # the audit keeps a sample, not 90,000 cells
+                summary.changes.append({"key": cell_id, "fields": changes})
+        else:
+            summary.unchanged += 1
+    PopulationGridCell.objects.bulk_create(to_create, batch_size=2000)
+    PopulationGridCell.objects.bulk_update(to_update, list(GRID_FIELDS), batch_size=2000)
+    stale = [cell.pk for cell_id, cell in existing.items() if cell_id not in seen]
+    PopulationGridCell.objects.filter(pk__in=stale).delete()
+    summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
+    outside = len(records) - len(inside)
+    if outside:
+        summary.notes.append({"cells_outside_territory": outside})
+    return summary
+
+
 PERSISTERS: dict[str, Callable[..., ImportSummary]] = {
     "areas": persist_areas,
     "population": persist_population,
@@ -653,4 +773,5 @@ PERSISTERS: dict[str, Callable[..., ImportSummary]] = {
     "indicator_values": persist_indicator_values,
     "providers": persist_providers,
     "facilities": persist_facilities,
+    "population_grid": persist_population_grid,
 }

@@ -50,6 +50,7 @@ STANDARD_MAPPINGS: dict[str, str] = {
     ImportKind.INDICATOR_VALUES: "kitaplan-indicator-values",
     ImportKind.PROVIDERS: "kitaplan-providers",
     ImportKind.FACILITIES: "kitaplan-facilities",
+    ImportKind.POPULATION_GRID: "kitaplan-population-grid",
 }
 
 

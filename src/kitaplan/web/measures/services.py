@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -69,6 +70,103 @@ def change_status(
         details={"change": "status"},
     )
     return change
+
+
+ORGANISATION_FIELDS = ("short_name", "name", "kind")
+
+
+@transaction.atomic(durable=True)
+def save_organisation(
+    *,
+    actor: Any,
+    territory: Territory,
+    short_name: str,
+    name: str,
+    kind: str,
+    organisation: Organisation | None = None,
+) -> Organisation:
+    """Add an entry to the directory of organisations and units, or change one.
+
+    The short name is the entry's key within the territory (e.g. "Amt 58"); a second entry
+    with the same short name is refused with ``ValueError("short_name_taken")``.
+    """
+    _require_edit(actor)
+    short_name, name = short_name.strip(), name.strip()
+    if kind not in dict(Organisation.KIND_CHOICES):
+        raise ValueError(f"unknown kind {kind!r}")
+    taken = Organisation.objects.filter(territory=territory, short_name__iexact=short_name)
+    if organisation is not None:
+        taken = taken.exclude(pk=organisation.pk)
+    if taken.exists():
+        raise ValueError("short_name_taken")
+    values = {"short_name": short_name, "name": name, "kind": kind}
+    if organisation is None:
+        organisation = Organisation.objects.create(territory=territory, **values)
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.MEASURE_PLAN_CHANGED,
+            target=organisation,
+            after={**values, "territory": territory.code},
+            details={"change": "organisation_created"},
+        )
+        return organisation
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = {field: getattr(organisation, field) for field in ORGANISATION_FIELDS}
+    if before != values:
+        for field, value in values.items():
+            setattr(organisation, field, value)
+        organisation.save(update_fields=list(ORGANISATION_FIELDS))
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.MEASURE_PLAN_CHANGED,
+            target=organisation,
+            before=before,
+            after=values,
+            details={"change": "organisation_changed"},
+        )
+    return organisation
+
+
+@transaction.atomic(durable=True)
+def set_organisations(
+    *,
+    measure: Measure,
+    actor: Any,
+    lead: Organisation | None,
+    participants: Iterable[Organisation],
+) -> Measure:
+    """Set a measure's lead unit and participants from the directory of its plan's territory;
+    the lead always takes part."""
+    _require_edit(actor)
+    measure = (
+        Measure.objects.select_for_update()
+        .select_related("objective__field__plan")
+        .get(pk=measure.pk)
+    )
+    territory_id = measure.objective.field.plan.territory_id
+    chosen = {o.pk: o for o in participants}
+    if lead is not None:
+        chosen[lead.pk] = lead
+    if any(o.territory_id != territory_id for o in chosen.values()):
+        raise ValueError("organisations must belong to the plan's territory")
+    before = {
+        "lead": measure.lead_id,
+        "participants": sorted(measure.participants.values_list("pk", flat=True)),
+    }
+    measure.lead = lead
+    measure.save(update_fields=["lead"])
+    measure.participants.set(list(chosen.values()))
+    after = {"lead": measure.lead_id, "participants": sorted(chosen)}
+    if after != before:
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.MEASURE_PLAN_CHANGED,
+            target=measure,
+            before=before,
+            after=after,
+            details={"change": "organisations"},
+        )
+    return measure
 
 
 @transaction.atomic(durable=True)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("measure/<int:pk>/", views.measure_detail, name="measure-detail"),
     path("document/<int:pk>/", views.document_download, name="document"),
     path("organisations/", views.organisation_list, name="organisation-list"),
+    path("organisations/new/", views.organisation_create, name="organisation-create"),
+    path("organisation/<int:pk>/edit/", views.organisation_edit, name="organisation-edit"),
 ]

@@ -1,5 +1,6 @@
-"""Pages of the action plan: plans, one plan as a tree, one measure (status, comments,
-documents), the directory of organisations, and the progress report (page, PDF, XLSX)."""
+"""Pages of the action plan: plans, one plan as a tree, one measure (status, lead and
+participants from the directory, comments, documents), the directory of organisations, and the
+progress report (page, PDF, XLSX)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from kitaplan.web.measures import selectors, services
 from kitaplan.web.measures.forms import (
     CommentForm,
     DocumentForm,
+    OrganisationForm,
+    OrganisationsForm,
     ReportPeriodForm,
     StatusForm,
     TargetLinkForm,
 )
-from kitaplan.web.measures.models import Document, Objective, Plan
+from kitaplan.web.measures.models import Document, Objective, Organisation, Plan
 from kitaplan.web.measures.periods import report_period
 from kitaplan.web.planning.models import TargetRule
 
@@ -119,6 +122,18 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if action == "status" else None, initial={"status": measure.status}
     )
     comment_form = CommentForm(request.POST if action == "comment" else None)
+    organisations_form = None
+    if can_edit:
+        organisations_form = OrganisationsForm(
+            request.POST if action == "organisations" else None,
+            organisations=Organisation.objects.filter(
+                territory_id=measure.objective.field.plan.territory_id
+            ).order_by("kind", "name"),
+            initial={
+                "lead": measure.lead_id,
+                "participants": list(measure.participants.values_list("pk", flat=True)),
+            },
+        )
     document_form = DocumentForm(
         request.POST if action == "document" else None,
         request.FILES if action == "document" else None,
@@ -138,6 +153,19 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("The status was changed."))
             done = True
+        elif (
+            action == "organisations"
+            and organisations_form is not None
+            and organisations_form.is_valid()
+        ):
+            services.set_organisations(
+                measure=measure,
+                actor=request.user,
+                lead=organisations_form.cleaned_data["lead"],
+                participants=organisations_form.cleaned_data["participants"],
+            )
+            messages.success(request, _("The lead and the participants were saved."))
+            done = True
         elif action == "comment" and comment_form.is_valid():
             services.add_comment(
                 measure=measure, actor=request.user, text=comment_form.cleaned_data["text"]
@@ -153,7 +181,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("The document was stored."))
             done = True
-        elif action not in ("status", "comment", "document"):
+        elif action not in ("status", "organisations", "comment", "document"):
             raise Http404
         if done:
             return redirect("measures:measure-detail", pk=measure.pk)
@@ -174,6 +202,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "status_form": status_form,
             "comment_form": comment_form,
+            "organisations_form": organisations_form,
             "document_form": document_form,
         },
     )
@@ -200,7 +229,62 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
             n_lead=Count("led_measures", distinct=True), n_part=Count("measures", distinct=True)
         ).order_by("territory__name", "kind", "name")
     ]
-    return render(request, "measures/organisation_list.html", {"rows": rows})
+    return render(
+        request,
+        "measures/organisation_list.html",
+        {"rows": rows, "can_edit": selectors.can_edit(request.user)},
+    )
+
+
+def _organisation_form(request: HttpRequest, organisation: Organisation | None) -> HttpResponse:
+    if not selectors.can_edit(request.user):
+        raise PermissionDenied
+    initial = {}
+    if organisation is not None:
+        initial = {
+            "territory": organisation.territory,
+            "short_name": organisation.short_name,
+            "name": organisation.name,
+            "kind": organisation.kind,
+        }
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if organisation is not None:
+        form.fields["territory"].disabled = True  # entries do not move between territories
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_organisation(
+                actor=request.user,
+                territory=organisation.territory if organisation else data["territory"],
+                short_name=data["short_name"],
+                name=data["name"],
+                kind=data["kind"],
+                organisation=organisation,
+            )
+        except ValueError:
+            form.add_error(
+                "short_name", _("This territory already has an entry with this short name.")
+            )
+        else:
+            messages.success(request, _("The directory was saved."))
+            return redirect("measures:organisation-list")
+    return render(
+        request,
+        "measures/organisation_form.html",
+        {"form": form, "organisation": organisation},
+    )
+
+
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    return _organisation_form(request, None)
+
+
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_view(request)
+    organisation = get_object_or_404(
+        selectors.organisations_visible_to(request.user).select_related("territory"), pk=pk
+    )
+    return _organisation_form(request, organisation)
 
 
 def _period(request: HttpRequest) -> tuple[ReportPeriodForm, str, Any, Any]:

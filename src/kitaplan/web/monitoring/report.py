@@ -1,8 +1,10 @@
 """The development report of one district as PDF (de: Entwicklungsbericht Sozialraum).
 
-Text and tables only: the district's indicators beside the city, the changes since the
-comparison period, the alert sentences, a short generated summary and the data sources.
-Rendered with ReportLab and the Bitstream Vera fonts shipped with it (umlauts, −, „“).
+A map of the district's areas (a classed choropleth of the status index or a chosen indicator,
+:mod:`kitaplan.web.monitoring.report_map`), the district's indicators beside the city, the
+changes since the comparison period, the alert sentences, a short generated summary and the
+data sources. Rendered with ReportLab and the Bitstream Vera fonts shipped with it (umlauts,
+−, „“).
 """
 
 from __future__ import annotations
@@ -33,12 +35,16 @@ from kitaplan.domain.indicators.trends import (
     reference_mean,
     summarise,
 )
-from kitaplan.web.monitoring import timeseries, wording
+from kitaplan.web.monitoring import report_map, timeseries, wording
 from kitaplan.web.territory.models import Area, IndicatorValue, Territory
 
 _FONTS = Path(reportlab.__file__).parent / "fonts"
 #: at most this many alert sentences per indicator (the largest changes).
 ALERTS_PER_INDICATOR = 5
+MARGIN = 15 * mm
+#: the text width of the frame (page less margins less the frame's 6 pt paddings)
+MAP_WIDTH = A4[0] - 2 * MARGIN - 12
+MAP_MAX_HEIGHT = 130 * mm
 
 
 @dataclass
@@ -69,6 +75,7 @@ class ReportData:
     summary: str = ""
     method: str = ""
     sources: list[str] = field(default_factory=list)
+    map: report_map.ReportMap | None = None
 
 
 def district_report(
@@ -79,8 +86,13 @@ def district_report(
     compare: int | None,
     basis: ChangeBasis,
     threshold: float,
+    map_source: str | None = None,
 ) -> ReportData:
-    """Collect the report's figures and sentences for ``district`` (an area of the top level)."""
+    """Collect the report's figures and sentences for ``district`` (an area of the top level).
+
+    ``map_source`` is what the map shows: an indicator code or ``index:status`` (default: the
+    status index where it can be computed, else the first indicator below the district level).
+    """
     indicators = timeseries.indicators_of(territory)
     all_periods = sorted(
         set(
@@ -93,6 +105,9 @@ def district_report(
     data = ReportData(territory, district, period, compare, basis, threshold)
     if period is None:
         return data
+    data.map = report_map.district_map(
+        territory=territory, district=district, period=period, source_code=map_source
+    )
     worse = better = 0
     methods: set[str] = set()
     weights_cache: dict[tuple[int, int], tuple[dict[str, float], int | None]] = {}
@@ -222,6 +237,25 @@ def _register_fonts() -> None:
 
 def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     """A portrait A4 PDF of ``data``."""
+    buffer = io.BytesIO()
+    title = _("Development report %(district)s") % {"district": data.district.name}
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=title,
+        author="kitaplan",
+        pageCompression=1 if compress else 0,
+    )
+    doc.build(build_story(data))
+    return buffer.getvalue()
+
+
+def build_story(data: ReportData) -> list[Any]:
+    """The report's flowables (paragraphs, the map drawing, tables) in order."""
     _register_fonts()
     styles = getSampleStyleSheet()
     body = ParagraphStyle(
@@ -235,18 +269,6 @@ def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     )
     cell = ParagraphStyle("kp-cell", parent=body, fontSize=8, leading=10)
     title = _("Development report %(district)s") % {"district": data.district.name}
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=title,
-        author="kitaplan",
-        pageCompression=1 if compress else 0,
-    )
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(text), style)
@@ -274,6 +296,7 @@ def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
         p(data.summary),
         Spacer(1, 3 * mm),
     ]
+    story += _map_story(data, p, subheading)
     if not data.lines:
         story.append(p(_("There are no indicator values for the areas of this district.")))
     else:
@@ -354,5 +377,27 @@ def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
         story.append(p(source))
     if data.territory.attribution:
         story.append(p(data.territory.attribution))
-    doc.build(story)
-    return buffer.getvalue()
+    return story
+
+
+def _map_story(data: ReportData, p: Any, subheading: ParagraphStyle) -> list[Any]:
+    """The map section: heading, drawing (fitted into the text width), areas left out."""
+    the_map = data.map
+    if the_map is None or not the_map.areas:
+        return []
+    out: list[Any] = [p(_("Map"), subheading)]
+    drawing = report_map.draw(the_map, width=MAP_WIDTH, max_height=MAP_MAX_HEIGHT)
+    if drawing is not None:
+        out.append(drawing)
+    else:
+        out.append(p(_("No area of the district has a boundary, so there is no map.")))
+    missing = the_map.without_geometry
+    if missing:
+        out.append(
+            p(
+                _("Not on the map (without geometry): %(areas)s.")
+                % {"areas": ", ".join(f"{a.code} {a.name}" for a in missing)}
+            )
+        )
+    out.append(Spacer(1, 3 * mm))
+    return out

@@ -43,7 +43,11 @@ def finest_areas(territory: Territory) -> list[Area]:
     level = territory.levels.order_by("-rank").first()
     if level is None:
         return []
-    return list(Area.objects.filter(territory=territory, level=level).order_by("official_code"))
+    return list(
+        Area.objects.filter(territory=territory, level=level)
+        .defer("geometry", "bbox")
+        .order_by("official_code")
+    )
 
 
 def index_years(territory: Territory, definition: IndexDefinition) -> list[int]:

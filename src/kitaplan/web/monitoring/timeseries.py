@@ -160,7 +160,10 @@ def districts_of(
     top = territory.levels.order_by("rank").first()
     if top is None:
         return {}, {}
-    districts = {a.official_code: a for a in Area.objects.filter(territory=territory, level=top)}
+    districts = {
+        a.official_code: a
+        for a in Area.objects.filter(territory=territory, level=top).defer("geometry", "bbox")
+    }
     out: dict[str, str | None] = {}
     for area in areas:
         district: Area | None = None
@@ -257,7 +260,12 @@ def indicator_table(
     table = IndicatorTable(territory, source, level, periods, period, compare, weighted)
     if period is None:
         return table
-    areas = list(Area.objects.filter(territory=territory, level=level).order_by("official_code"))
+    # the boundaries (large JSON) are not needed here: deferred, read only where drawn
+    areas = list(
+        Area.objects.filter(territory=territory, level=level)
+        .defer("geometry", "bbox")
+        .order_by("official_code")
+    )
     years = [period] + ([compare] if compare is not None else [])
     values = load_values(source, territory, areas, years)
     after = values.get(period, {})

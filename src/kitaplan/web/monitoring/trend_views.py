@@ -354,7 +354,9 @@ def area_series(request: HttpRequest, pk: int) -> HttpResponse:
     periods_rows: list[dict[str, Any]] = []
     sentence = ""
     if indicator is not None:
-        level_areas = list(Area.objects.filter(territory=territory, level=area.level_id))
+        level_areas = list(
+            Area.objects.filter(territory=territory, level=area.level_id).defer("geometry", "bbox")
+        )
         years = sorted(all_series.get(indicator.code, {}))
         source = timeseries.source_of(indicator)
         values = timeseries.load_values(source, territory, level_areas, years)
@@ -553,6 +555,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
         compare=_int(request.GET.get("compare")),
         basis=basis,
         threshold=threshold if threshold is not None else default_threshold(None, basis),
+        map_source=request.GET.get("map") or None,
     )
     content = report.render_pdf(data, compress=request.GET.get("compress") != "0")
     response = HttpResponse(content, content_type="application/pdf")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kitaplan.web.monitoring import trend_views, views
+from kitaplan.web.monitoring import facility_views, trend_views, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -10,5 +10,6 @@ urlpatterns = [
     path("indicators/map.geojson", trend_views.indicators_geojson, name="indicators-geojson"),
     path("areas/<int:pk>/", trend_views.area_series, name="area-series"),
     path("alerts/", trend_views.alerts, name="alerts"),
+    path("facilities/", facility_views.facility_index_page, name="facility-index"),
     path("report.pdf", trend_views.report_pdf, name="report-pdf"),
 ]

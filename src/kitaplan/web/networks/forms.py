@@ -5,12 +5,96 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.networks.models import ActionItem, Attendance, Member
+from kitaplan.web.networks.models import ActionItem, Attendance, Member, Network
 
 CONSENT_TEXT = _(
     "The member agrees that the city stores their name, e-mail address, organisation and role "
     "to organise the network, and knows that they can have them deleted at any time."
 )
+
+NAME_TAKEN = _("The territory already has a network of this name.")
+
+
+class NetworkForm(forms.Form):
+    """A network's name, description, organiser and source; the territory only when created."""
+
+    territory = forms.ModelChoiceField(label=_("Territory"), queryset=None)
+    name = forms.CharField(label=_("Name"), max_length=255)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    organiser_name = forms.CharField(
+        label=_("Organiser"),
+        max_length=255,
+        required=False,
+        help_text=_("The unit that organises the network, e.g. the youth welfare office."),
+    )
+    organiser_email = forms.EmailField(
+        label=_("Organiser's e-mail address"),
+        required=False,
+        help_text=_("Invitations are sent from this address."),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=500,
+        required=False,
+        help_text=_("Where the information on the network comes from, e.g. a council paper."),
+    )
+
+    def __init__(
+        self, *args: Any, territories: Any = None, network: Network | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.network = network
+        if network is not None:
+            del self.fields["territory"]
+        else:
+            self.fields["territory"].queryset = territories
+            if len(territories) == 1:
+                self.fields["territory"].initial = territories[0].pk
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        territory_id = (
+            self.network.territory_id
+            if self.network is not None
+            else getattr(data.get("territory"), "pk", None)
+        )
+        name = data.get("name")
+        if territory_id is not None and name:
+            others = Network.objects.filter(territory_id=territory_id, name=name)
+            if self.network is not None:
+                others = others.exclude(pk=self.network.pk)
+            if others.exists():
+                self.add_error("name", NAME_TAKEN)
+        return data
+
+
+class WorkingGroupForm(forms.Form):
+    """A working group with its members, chosen from the network's members with consent."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only members who gave their consent are listed; deleted members are not."),
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members
+        self.fields["members"].label_from_instance = lambda m: f"{m.name} ({m.get_role_display()})"
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
 
 
 class MemberForm(forms.Form):

@@ -84,6 +84,8 @@ def create_network(
     source: str = "",
 ) -> Network:
     _require_manage(actor)
+    name = name.strip()
+    _check_network_name(territory.pk, name)
     network = Network.objects.create(
         territory=territory,
         name=name,
@@ -99,6 +101,63 @@ def create_network(
         after={"name": name, "territory": territory.pk},
         details={"change": "network_created"},
     )
+    return network
+
+
+def _network_facts(network: Network) -> dict[str, Any]:
+    return {
+        "name": network.name,
+        "description": network.description,
+        "organiser_name": network.organiser_name,
+        "organiser_email": network.organiser_email,
+        "source": network.source,
+    }
+
+
+def _check_network_name(territory_id: int, name: str, exclude: int | None = None) -> None:
+    others = Network.objects.filter(territory_id=territory_id, name=name)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
+        raise ValidationError(
+            _("The territory already has a network of this name."), code="name_taken"
+        )
+
+
+@transaction.atomic(durable=True)
+def update_network(
+    *,
+    network: Network,
+    actor: Any,
+    name: str,
+    description: str = "",
+    organiser_name: str = "",
+    organiser_email: str = "",
+    source: str = "",
+) -> Network:
+    """Change a network's name, description, organiser and source (the territory stays)."""
+    _require_manage(actor)
+    network = Network.objects.select_for_update().get(pk=network.pk)
+    name = name.strip()
+    _check_network_name(network.territory_id, name, exclude=network.pk)
+    before = _network_facts(network)
+    network.name = name
+    network.description = description
+    network.organiser_name = organiser_name.strip()
+    network.organiser_email = organiser_email.strip()
+    network.source = source.strip()
+    network.save()
+    after = _network_facts(network)
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.NETWORK_CHANGED,
+            target=network,
+            before={k: before[k] for k in sorted(changed)},
+            after={k: after[k] for k in sorted(changed)},
+            details={"change": "network_updated"},
+        )
     return network
 
 
@@ -184,6 +243,31 @@ def erase_member(*, member: Member, actor: Any, requested_on: dt.date | None = N
     return member
 
 
+def eligible_members(network: Network) -> Any:
+    """Members a working group may have: the network's members with consent, not erased."""
+    return network.members.filter(consent_given_at__isnull=False, erased_at__isnull=True)
+
+
+def _chosen_members(network: Network, members: Iterable[Member]) -> list[Member]:
+    """The chosen members, refused when one is not eligible (another network, no consent,
+    erased): the forms offer only eligible ones."""
+    chosen = list({m.pk: m for m in members}.values())
+    eligible = set(
+        eligible_members(network).filter(pk__in=[m.pk for m in chosen]).values_list("pk", flat=True)
+    )
+    if any(m.pk not in eligible for m in chosen):
+        raise ValueError("working-group members must be members of the network with consent")
+    return chosen
+
+
+def _group_facts(group: WorkingGroup) -> dict[str, Any]:
+    return {
+        "name": group.name,
+        "description": group.description,
+        "members": sorted(group.members.values_list("pk", flat=True)),
+    }
+
+
 @transaction.atomic(durable=True)
 def create_working_group(
     *,
@@ -193,18 +277,75 @@ def create_working_group(
     description: str = "",
     members: Iterable[Member] = (),
 ) -> WorkingGroup:
+    """Create a working group; its members come from the network's members with consent."""
     _require_manage(actor)
-    group = WorkingGroup.objects.create(network=network, name=name, description=description)
-    chosen = [m for m in members if m.network_id == network.pk and not m.is_erased]
+    chosen = _chosen_members(network, members)
+    group = WorkingGroup.objects.create(network=network, name=name.strip(), description=description)
     group.members.set(chosen)
     record_audit_event(
         actor=actor,
         action=AuditAction.NETWORK_CHANGED,
         target=group,
-        after={"name": name, "members": sorted(m.pk for m in chosen)},
+        after={**_group_facts(group), "network": network.pk},
         details={"change": "working_group_created"},
     )
     return group
+
+
+@transaction.atomic(durable=True)
+def update_working_group(
+    *,
+    group: WorkingGroup,
+    actor: Any,
+    name: str,
+    description: str = "",
+    members: Iterable[Member] = (),
+) -> WorkingGroup:
+    """Rename a working group, change its description and set its members (members are named
+    in the audit trail by number only)."""
+    _require_manage(actor)
+    group = WorkingGroup.objects.select_for_update().select_related("network").get(pk=group.pk)
+    chosen = _chosen_members(group.network, members)
+    before = _group_facts(group)
+    group.name = name.strip()
+    group.description = description
+    group.save()
+    group.members.set(chosen)
+    after = _group_facts(group)
+    changed = sorted(k for k in after if after[k] != before[k])
+    if changed:
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.NETWORK_CHANGED,
+            target=group,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            details={"change": "working_group_updated"},
+        )
+    return group
+
+
+@transaction.atomic(durable=True)
+def delete_working_group(*, group: WorkingGroup, actor: Any) -> int:
+    """Delete a working group; its meetings stay as meetings of the whole network (with their
+    invitations and attendance). Returns the network's id."""
+    _require_manage(actor)
+    group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
+    network_id = group.network_id
+    before = {
+        **_group_facts(group),
+        "network": network_id,
+        "meetings": sorted(group.meetings.values_list("pk", flat=True)),
+    }
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=group,
+        before=before,
+        details={"change": "working_group_deleted"},
+    )
+    group.delete()
+    return network_id
 
 
 @transaction.atomic(durable=True)

@@ -5,7 +5,16 @@ from kitaplan.web.networks import views
 app_name = "networks"
 urlpatterns = [
     path("", views.network_list, name="network-list"),
+    path("network/new/", views.network_create, name="network-create"),
     path("network/<int:pk>/", views.network_detail, name="network-detail"),
+    path("network/<int:pk>/edit/", views.network_edit, name="network-edit"),
+    path(
+        "network/<int:pk>/working-groups/new/",
+        views.working_group_create,
+        name="working-group-create",
+    ),
+    path("working-group/<int:pk>/", views.working_group_edit, name="working-group-edit"),
+    path("working-group/<int:pk>/delete/", views.working_group_delete, name="working-group-delete"),
     path("network/<int:pk>/members/add/", views.member_add, name="member-add"),
     path("network/<int:pk>/members.csv", views.member_export_csv, name="member-export-csv"),
     path("network/<int:pk>/members.xlsx", views.member_export_xlsx, name="member-export-xlsx"),

@@ -1,5 +1,6 @@
 """Pages of the networks: list, one network (members or, without the right to see personal
-data, counts), adding a member with consent, erasing one on request, the member list export,
+data, counts), creating and editing a network, its working groups (create, edit with members,
+delete), adding a member with consent, erasing one on request, the member list export,
 meetings (agenda, minutes, attendance, action items) and the invitation (.ics, e-mail)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -25,8 +27,11 @@ from kitaplan.web.networks.forms import (
     MeetingForm,
     MemberForm,
     MinutesForm,
+    NetworkForm,
+    WorkingGroupForm,
 )
-from kitaplan.web.networks.models import ActionItem, Meeting, Member, Network
+from kitaplan.web.networks.models import ActionItem, Meeting, Member, Network, WorkingGroup
+from kitaplan.web.territory.models import Territory
 
 MEMBER_COLUMNS = [
     Column("name", gettext_lazy("Name"), lambda m: m.name),
@@ -83,7 +88,12 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
 def network_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     return render(
-        request, "networks/network_list.html", {"networks": selectors.network_list(request.user)}
+        request,
+        "networks/network_list.html",
+        {
+            "networks": selectors.network_list(request.user),
+            "can_manage": selectors.can_manage(request.user),
+        },
     )
 
 
@@ -102,6 +112,123 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "working_groups": network.working_groups.order_by("name").prefetch_related("members"),
             "meetings": network.meetings.order_by("start"),
         },
+    )
+
+
+def network_create(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    _require_manage(request)
+    territories = Territory.objects.order_by("name")
+    form = NetworkForm(request.POST or None, territories=territories)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            network = services.create_network(
+                territory=d["territory"],
+                actor=request.user,
+                name=d["name"],
+                description=d["description"],
+                organiser_name=d["organiser_name"],
+                organiser_email=d["organiser_email"],
+                source=d["source"],
+            )
+        except ValidationError as error:
+            form.add_error("name", error)
+        else:
+            messages.success(request, _("The network was created."))
+            return redirect("networks:network-detail", pk=network.pk)
+    return render(request, "networks/network_form.html", {"form": form, "network": None})
+
+
+def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    network = _network(request, pk)
+    _require_manage(request)
+    form = NetworkForm(
+        request.POST or None,
+        network=network,
+        initial={
+            "name": network.name,
+            "description": network.description,
+            "organiser_name": network.organiser_name,
+            "organiser_email": network.organiser_email,
+            "source": network.source,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_network(network=network, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("name", error)
+        else:
+            messages.success(request, _("The network was saved."))
+            return redirect("networks:network-detail", pk=network.pk)
+    return render(
+        request, "networks/network_form.html", {"form": form, "network": network, "edit": True}
+    )
+
+
+def _working_group(request: HttpRequest, pk: int) -> WorkingGroup:
+    _require_manage(request)
+    return get_object_or_404(
+        WorkingGroup.objects.filter(
+            network__in=selectors.networks_visible_to(request.user)
+        ).select_related("network"),
+        pk=pk,
+    )
+
+
+def _group_members(network: Network) -> Any:
+    return services.eligible_members(network).order_by("name", "pk")
+
+
+def working_group_create(request: HttpRequest, pk: int) -> HttpResponse:
+    network = _network(request, pk)
+    _require_manage(request)
+    form = WorkingGroupForm(request.POST or None, members=_group_members(network))
+    if request.method == "POST" and form.is_valid():
+        services.create_working_group(network=network, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The working group was created."))
+        return redirect(reverse("networks:network-detail", args=[network.pk]) + "#working-groups")
+    return render(
+        request,
+        "networks/working_group_form.html",
+        {"form": form, "network": network, "group": None},
+    )
+
+
+def working_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _working_group(request, pk)
+    network = group.network
+    form = WorkingGroupForm(
+        request.POST or None,
+        members=_group_members(network),
+        initial={
+            "name": group.name,
+            "description": group.description,
+            "members": list(group.members.values_list("pk", flat=True)),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_working_group(group=group, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The working group was saved."))
+        return redirect(reverse("networks:network-detail", args=[network.pk]) + "#working-groups")
+    return render(
+        request,
+        "networks/working_group_form.html",
+        {"form": form, "network": network, "group": group},
+    )
+
+
+def working_group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _working_group(request, pk)
+    if request.method == "POST":
+        network_id = services.delete_working_group(group=group, actor=request.user)
+        messages.success(request, _("The working group was deleted."))
+        return redirect(reverse("networks:network-detail", args=[network_id]) + "#working-groups")
+    return render(
+        request,
+        "networks/working_group_delete.html",
+        {"group": group, "network": group.network, "n_meetings": group.meetings.count()},
     )
 
 

@@ -1,6 +1,10 @@
 """Demo payments for Berlin's synthetic childminder pool: an illustrative rate table, the Munich
 parent-fee table, synthetic payee accounts, a released October 2026 and a draft November 2026.
 
+A few contracts carry the inclusion supplement (an illustrative 50 % of the Förderleistung), and
+after October's release a few childminders (the demo login "tagesmutter" among them) report the
+hours actually cared in October: November's draft shows their settlement as correction lines.
+
 The rate table is **Dresden's 2022 table used as an example for Berlin**, converted to hourly
 rates: Dresden pays monthly amounts for 9 hours' daily care only (5 × 9 h = 45 h a week), while
 the demo contracts have 5 to 8 hours a day. Each monthly amount is divided by 45 h × 52/12 weeks
@@ -11,11 +15,15 @@ exactly (the BW 2009 rule). These are not Berlin's rates.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.payments import services
 from kitaplan.web.payments.models import (
@@ -69,6 +77,16 @@ rates = [
   { amount = "0", location = "parents_home" },
 ]
 
+# Illustrative inclusion supplement (not a published rate): 50 % of the Förderleistung for a
+# child with special support needs, paid only for contracts marked "inclusion".
+[[components]]
+code = "inclusion"
+kind = "supplement"
+unit = "percent"
+base = "foerderleistung"
+requires = "inclusion"
+rates = [{ amount = "50" }]
+
 [insurance]
 accident = "1"
 pension = "1/2"
@@ -76,6 +94,8 @@ health_care = "1/2"
 """
 FEES = Path(__file__).resolve().parents[2] / "demo" / "data" / "childminding"
 BANK_CODE = "10000000"  # the Bundesbank's Berlin branch code, used for synthetic test IBANs
+#: Share of the granted hours actually cared in October, per reporting contract (in turn).
+HOURS_FACTORS = (Fraction(9, 10), Fraction(4, 5), Fraction(21, 20), Fraction(19, 20))
 
 
 def create_demo_payments() -> bool:
@@ -128,8 +148,10 @@ def create_demo_payments() -> bool:
                 )
             )
         InsuranceProofRecord.objects.bulk_create(proofs)
+    mark_inclusion(territory)
     october = services.create_run(territory=territory, month="2026-10", actor=SYSTEM)
     services.release_run(run=october, actor=SYSTEM)
+    report_october_hours(october)
     # A pension proof handed in late, valid from October: November shows it as a correction.
     late = next((cm for k, cm in enumerate(cms) if k % 4 == 1 and _paid(october, cm)), None)
     if late is not None:
@@ -145,3 +167,55 @@ def create_demo_payments() -> bool:
 
 def _paid(run: PaymentRun, cm: Childminder) -> bool:
     return run.lines.filter(childminder=cm, child_reference__gt="").exists()
+
+
+def _funded_in_october(contracts: QuerySet[CareContract]) -> QuerySet[CareContract]:
+    return contracts.filter(funded=True, valid_from__lte=dt.date(2026, 10, 31)).exclude(
+        valid_to__lt=dt.date(2026, 10, 1)
+    )
+
+
+def mark_inclusion(territory: Territory, count: int = 4) -> list[CareContract]:
+    """Mark a few contracts funded in October with the inclusion supplement: those of
+    childminders with inclusion skills first."""
+    contracts = _funded_in_october(
+        CareContract.objects.filter(childminder__territory=territory, childminder__status="active")
+    ).order_by("-childminder__inclusion_skills", "childminder__number", "pk")[:count]
+    return [
+        services.save_contract_terms(
+            contract=c, rate_scheme="", supplements=["inclusion"], actor=SYSTEM
+        )
+        for c in contracts
+    ]
+
+
+def report_october_hours(october: PaymentRun, others: int = 4) -> int:
+    """Actual hours of October: the demo childminder's own contracts (reported by her) and a
+    few others (entered by the payment office). Returns the number of reports."""
+    territory = october.territory
+    paid = set(
+        october.lines.filter(component="foerderleistung", unit="h").values_list(
+            "contract_id", flat=True
+        )
+    )
+    contracts = CareContract.objects.filter(pk__in=[int(c) for c in paid if c.isdigit()])
+    own = Childminder.objects.filter(territory=territory, user__isnull=False).first()
+    chosen: list[tuple[CareContract, object]] = []
+    if own is not None:
+        chosen += [(c, own.user) for c in contracts.filter(childminder=own).order_by("pk")]
+    rest = contracts.exclude(childminder=own) if own is not None else contracts
+    chosen += [(c, SYSTEM) for c in rest.order_by("childminder__number", "pk")[:others]]
+    # The demo months are fixed; October is over from 1 November 2026 on.
+    today = max(timezone.localdate(), dt.date(2026, 11, 1))
+    for k, (contract, actor) in enumerate(chosen):
+        granted = Fraction(contract.weekly_hours) * Fraction(52, 12)
+        hours = granted * HOURS_FACTORS[k % len(HOURS_FACTORS)]
+        services.save_actual_hours(
+            contract=contract,
+            month="2026-10",
+            hours=Decimal(round(float(hours) * 2) / 2).quantize(Decimal("0.01")),
+            note="Demo: tatsächlich betreute Stunden im Oktober",
+            actor=actor,
+            today=today,
+        )
+    return len(chosen)

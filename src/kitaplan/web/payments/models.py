@@ -10,11 +10,12 @@ A change to a past month never rewrites it: it shows up as a correction line of 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.territory.models import Territory
 
 INSURANCE_KINDS = [
@@ -22,6 +23,11 @@ INSURANCE_KINDS = [
     ("pension", _("pension insurance")),
     ("health_care", _("health and care insurance")),
 ]
+
+
+#: The most hours a month can have (31 days × 24 hours).
+MAX_MONTH_HOURS = 744
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class FrozenRunError(Exception):
@@ -141,7 +147,21 @@ class PayeeAccount(models.Model):
         verbose_name_plural = _("payee accounts")
 
     def __str__(self) -> str:
-        return f"{self.holder}: {self.iban}"
+        # Masked: the label reaches audit events and admin lists (the full IBAN stays in the row).
+        return f"{self.holder}: {mask_iban(self.iban)}"
+
+
+def group_iban(iban: str) -> str:
+    """An IBAN in blocks of four (``DE89 3704 0044 0532 0130 00``)."""
+    compact = iban.replace(" ", "").upper()
+    return " ".join(compact[k : k + 4] for k in range(0, len(compact), 4))
+
+
+def mask_iban(iban: str) -> str:
+    """An IBAN with every character but the last four replaced (``**** **** … **30 00``)."""
+    compact = iban.replace(" ", "").upper()
+    keep = 4 if len(compact) > 4 else 0
+    return group_iban("*" * (len(compact) - keep) + compact[len(compact) - keep :])
 
 
 class PaymentRun(models.Model):
@@ -270,3 +290,70 @@ class PaymentLineRecord(models.Model):
     @property
     def is_correction(self) -> bool:
         return bool(self.corrects_month)
+
+
+class ActualHours(models.Model):
+    """The hours actually cared in one month under one contract (settlement on actual hours).
+
+    The run of a month pays the granted hours in advance; once the month is over, the
+    childminder (or the payment office, an adviser) reports the hours actually cared. The next
+    run recomputes the released month with them and pays the difference as correction lines.
+    ``settled_in`` is the released run whose computation used these hours: from then on the
+    report can no longer be changed.
+    """
+
+    contract = models.ForeignKey(
+        CareContract,
+        on_delete=models.PROTECT,
+        related_name="actual_hours",
+        verbose_name=_("contract"),
+    )
+    month = models.CharField(
+        _("month"),
+        max_length=7,
+        validators=[RegexValidator(MONTH_PATTERN, _("Enter a month as YYYY-MM."))],
+    )
+    hours = models.DecimalField(
+        _("hours cared in the month"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MONTH_HOURS)],
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    settled_in = models.ForeignKey(
+        PaymentRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settled_hours",
+        verbose_name=_("settled in run"),
+    )
+
+    class Meta:
+        verbose_name = _("actual hours")
+        verbose_name_plural = _("actual hours")
+        ordering = ["-month", "contract"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "month"], name="unique_actual_hours_per_contract_month"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hours__gte=0), name="actual_hours_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.month}: {self.hours} h"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_in_id is not None

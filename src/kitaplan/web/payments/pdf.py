@@ -161,7 +161,7 @@ def statement_pdf(data: dict[str, Any], *, compress: bool = True) -> bytes:
             Paragraph(
                 _escape(
                     _("Paid to %(holder)s, IBAN %(iban)s.")
-                    % {"holder": account.holder, "iban": account.iban}
+                    % {"holder": account.holder, "iban": data.get("iban") or account.iban}
                 ),
                 body,
             )

@@ -9,7 +9,17 @@
 **Registry → engine.** A :class:`CareContract` becomes a domain :class:`Contract`: the pay stage
 is the childminder's ``experience_group``, the care location hers (a group practice is care in
 rented rooms), the daily hours are the longest day of the weekly schedule and the days per week
-the number of distinct weekdays in it.
+the number of distinct weekdays in it. The contract's ``rate_scheme`` (empty: the territory's
+only scheme) and its ``supplements`` (marks such as ``inclusion``) go to the engine as they are.
+
+**Insurance proofs and payee accounts** (master data of the payment): the payment office and
+administrators change them; advisers read those of their advisory services' childminders, a
+childminder her own (:func:`payment_childminders_visible_to`). Only the office sees a full IBAN;
+every other reader sees its last four characters (:func:`iban_text`).
+
+**Actual hours.** A childminder reports the hours of her own contracts, advisers those of the
+childminders of their advisory services, the payment office and administrators those of every
+contract (:func:`contracts_visible_to`, :func:`can_report_hours`).
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kitaplan.domain.childminding.capacity import parse_slots
 from kitaplan.domain.childminding.payments import (
@@ -42,11 +52,15 @@ from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.access import has_any_role, roles_of
 from kitaplan.web.core.roles import Role
 from kitaplan.web.payments.models import (
+    ActualHours,
     FeeTableRecord,
     InsuranceProofRecord,
+    PayeeAccount,
     PaymentLineRecord,
     PaymentRun,
     RateTableRecord,
+    group_iban,
+    mask_iban,
 )
 from kitaplan.web.territory.models import Territory
 
@@ -111,6 +125,132 @@ def own_statements(user: Any) -> list[tuple[PaymentRun, Childminder]]:
 
 def is_childminder_only(user: Any) -> bool:
     return roles_of(user) == frozenset({Role.CHILDMINDER})
+
+
+# --------------------------------------------------------------------------- contracts, hours
+
+
+def contracts_visible_to(user: Any) -> QuerySet[CareContract]:
+    """The care contracts whose payment terms and actual hours the user may see: all for the
+    payment office and administrators, those of the advised childminders for advisers, her own
+    for a childminder."""
+    if not can_use_payments(user):
+        return CareContract.objects.none()
+    contracts = CareContract.objects.select_related("childminder", "childminder__territory")
+    if can_manage(user):
+        return contracts.all()
+    return contracts.filter(childminder__in=childminders_visible_to(user).values("pk"))
+
+
+def can_report_hours(user: Any) -> bool:
+    """Report or correct actual hours (each within :func:`contracts_visible_to`)."""
+    return can_use_payments(user)
+
+
+def can_edit_terms(user: Any) -> bool:
+    """Set a contract's rate scheme and supplements: the office, administrators, advisers."""
+    return has_any_role(user, OFFICE | {Role.CHILDMINDER_ADVISER})
+
+
+def hours_visible_to(user: Any) -> QuerySet[ActualHours]:
+    return ActualHours.objects.filter(contract__in=contracts_visible_to(user).values("pk"))
+
+
+# --------------------------------------------------------------------------- master data
+
+
+def can_edit_master_data(user: Any) -> bool:
+    """Add or end insurance proofs, set payee accounts: the payment office and administrators."""
+    return can_manage(user)
+
+
+def sees_full_iban(user: Any) -> bool:
+    return can_manage(user)
+
+
+def iban_text(account: PayeeAccount | None, user: Any) -> str:
+    """The account's IBAN as this user may read it: whole for the payment office, else masked."""
+    if account is None:
+        return ""
+    return group_iban(account.iban) if sees_full_iban(user) else mask_iban(account.iban)
+
+
+def payment_childminders_visible_to(user: Any) -> QuerySet[Childminder]:
+    """The childminders whose insurance proofs and payee account the user may read: all for
+    the payment office and administrators, the advised ones for advisers, her own record for a
+    childminder."""
+    if not can_use_payments(user):
+        return Childminder.objects.none()
+    return childminders_visible_to(user)
+
+
+def overlapping_proof(
+    childminder: Childminder,
+    kind: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None,
+    *,
+    exclude: int | None = None,
+) -> InsuranceProofRecord | None:
+    """The first proof of the same kind whose validity shares a day with ``valid_from`` –
+    ``valid_to`` (open end: ``None``)."""
+    rows = InsuranceProofRecord.objects.filter(childminder=childminder, kind=kind).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    if valid_to is not None:
+        rows = rows.filter(valid_from__lte=valid_to)
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    return rows.order_by("valid_from", "pk").first()
+
+
+def latest_released_month(territory: Territory) -> str | None:
+    """The latest month of the territory with a released run (changes up to its last day become
+    corrections of the next run)."""
+    return (
+        PaymentRun.objects.filter(territory=territory, status=PaymentRun.RELEASED)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+
+
+def schemes_of(territory: Territory) -> list[str]:
+    """The rate-table schemes stored for a territory, sorted."""
+    return sorted(
+        set(RateTableRecord.objects.filter(territory=territory).values_list("scheme", flat=True))
+    )
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """First and last day of ``YYYY-MM``."""
+    year, number = (int(part) for part in month.split("-"))
+    first = dt.date(year, number, 1)
+    last = dt.date(year + number // 12, number % 12 + 1, 1) - dt.timedelta(days=1)
+    return first, last
+
+
+def funded_in(contract: CareContract, month: str) -> bool:
+    """Whether the contract is funded on at least one day of ``month``."""
+    first, last = month_bounds(month)
+    return (
+        contract.funded
+        and contract.valid_from <= last
+        and (contract.valid_to is None or contract.valid_to >= first)
+    )
+
+
+def used_actual_hours(territory: Territory, month: str) -> list[ActualHours]:
+    """The reports a run of ``month`` uses: those of ``month`` itself (a month computed after
+    it ended) and those of every released month before it (their settlement)."""
+    released = set(released_runs_before(territory, month).values_list("month", flat=True))
+    return list(
+        ActualHours.objects.filter(
+            contract__childminder__territory=territory, month__in=released | {month}
+        )
+        .select_related("contract")
+        .order_by("month", "contract_id")
+    )
 
 
 # --------------------------------------------------------------------------- tables
@@ -182,6 +322,8 @@ def to_contract(contract: CareContract, childminder: Childminder) -> Contract:
         settling_in_from=contract.settling_in_from,
         settling_in_to=contract.settling_in_to,
         funded=contract.funded,
+        scheme=contract.rate_scheme.strip() or None,
+        supplements=frozenset(contract.supplements or ()),
     )
 
 
@@ -265,6 +407,8 @@ def contract_json(c: Contract) -> dict[str, Any]:
         "settling_in_from": text(c.settling_in_from),
         "settling_in_to": text(c.settling_in_to),
         "funded": c.funded,
+        "scheme": c.scheme,
+        "supplements": sorted(c.supplements),
     }
 
 

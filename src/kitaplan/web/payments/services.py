@@ -1,17 +1,25 @@
 """Changing payment data: one transaction and one audit event each (upload a table, compute a
-month, release a run), plus the run's exports (payment-lines CSV, SEPA credit transfer XML).
+month, release a run, report actual hours, set a contract's rate scheme and supplements, add or
+end an insurance proof, set a payee account), plus the run's exports (payment-lines CSV, SEPA
+credit transfer XML).
 
 A month is computed from the registry as it is today; the lines of every earlier *released* run
 go to the engine as ``previous_lines``, so a change to a past month becomes correction lines of
-this run and never touches the released run.
+this run and never touches the released run. Reported actual hours of a released month reach
+the engine as ``actual_hours``: the difference to the hours paid in advance is such a correction
+(settlement on actual hours). Releasing a run settles the reports it used; they are frozen then.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +44,21 @@ from kitaplan.exchange.childminding_payments import (
     read_rate_tables,
     write_payment_lines,
 )
-from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
-from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
+from kitaplan.web.childminding.models import SUPPLEMENTS, CareContract, Childminder
 from kitaplan.web.payments import selectors
 from kitaplan.web.payments.models import (
+    INSURANCE_KINDS,
+    MAX_MONTH_HOURS,
+    ActualHours,
     FeeTableRecord,
     FrozenRunError,
+    InsuranceProofRecord,
     PayeeAccount,
     PaymentLineRecord,
     PaymentRun,
     RateTableRecord,
+    mask_iban,
 )
 from kitaplan.web.territory.models import Territory
 
@@ -195,6 +208,7 @@ def compute(territory: Territory, month: str) -> tuple[MonthResult, dict[str, An
     proofs = selectors.insurance_proofs(territory)
     released, previous = selectors.previous_lines(territory, month)
     absences = selectors.registry_absences(territory, month)
+    hours = selectors.used_actual_hours(territory, month)
     result = compute_month(
         tables,
         contracts,
@@ -202,6 +216,7 @@ def compute(territory: Territory, month: str) -> tuple[MonthResult, dict[str, An
         insurance=proofs,
         absences=absences,
         previous_lines=previous,
+        actual_hours={(str(h.contract_id), h.month): Fraction(h.hours) for h in hours},
     )
     inputs = {
         "tables": [t.code for t in tables],
@@ -225,8 +240,22 @@ def compute(territory: Territory, month: str) -> tuple[MonthResult, dict[str, An
             }
             for a in absences
         ],
+        "actual_hours": hours_json(hours),
     }
     return result, inputs
+
+
+def hours_json(rows: Iterable[ActualHours]) -> list[dict[str, Any]]:
+    """Actual-hours reports as a run's inputs record them (``hours`` exact, e.g. ``120.5``)."""
+    return [
+        {
+            "id": h.pk,
+            "contract_id": str(h.contract_id),
+            "month": h.month,
+            "hours": format_exact(Fraction(h.hours)),
+        }
+        for h in rows
+    ]
 
 
 def _line_record(run: PaymentRun, position: int, line: PaymentLine) -> PaymentLineRecord:
@@ -323,6 +352,13 @@ def stale(run: PaymentRun) -> bool:
     return current != list(run.inputs.get("released_runs", []))
 
 
+def hours_changed(run: PaymentRun) -> bool:
+    """True when actual hours the draft would use were reported or corrected after it was
+    computed (releasing it would settle hours it did not pay)."""
+    current = hours_json(selectors.used_actual_hours(run.territory, run.month))
+    return current != list(run.inputs.get("actual_hours", []))
+
+
 @transaction.atomic(durable=True)
 def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
     """Freeze the run: from now on neither it nor its lines can change."""
@@ -339,10 +375,15 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
         raise PaymentError("month_released", month=run.month, latest=later)
     if stale(run):
         raise PaymentError("stale", month=run.month)
+    if hours_changed(run):
+        raise PaymentError("hours_changed", month=run.month)
     run.status = PaymentRun.RELEASED
     run.released_at = timezone.now()
     run.released_by = actor_user(actor)
     run.save(update_fields=["status", "released_at", "released_by"])
+    settled = ActualHours.objects.filter(
+        pk__in=[h["id"] for h in run.inputs.get("actual_hours", [])], settled_in__isnull=True
+    ).update(settled_in=run)
     record_audit_event(
         actor=actor,
         action=AuditAction.PAYMENT_RUN_RELEASED,
@@ -352,9 +393,287 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
             "status": PaymentRun.RELEASED,
             "released_at": run.released_at,
             "total_cents": run.total_cents,
+            "settled_hours": settled,
         },
     )
     return run
+
+
+# --------------------------------------------------------------------------- actual hours
+
+
+def _visible_contract(contract: CareContract, actor: Any) -> CareContract:
+    found = selectors.contracts_visible_to(actor).filter(pk=contract.pk).first()
+    if found is None:
+        raise PermissionDenied
+    return found
+
+
+def save_actual_hours(
+    *,
+    contract: CareContract,
+    month: str,
+    hours: Decimal,
+    actor: Any,
+    note: str = "",
+    today: dt.date | None = None,
+) -> ActualHours:
+    """Store (or correct) the hours actually cared in ``month`` under ``contract``.
+
+    Refused: a month that has not ended yet, a month in which the contract is not funded,
+    hours below 0 or above a month's hours, and a report a released run has settled already.
+    """
+    contract = _visible_contract(contract, actor)
+    try:
+        month = month_key(*parse_month(month))
+    except ValueError as error:
+        raise PaymentError("bad_month", month=month) from error
+    today = today or timezone.localdate()
+    if month >= month_key(today.year, today.month):
+        raise PaymentError("future_month", month=month)
+    if not selectors.funded_in(contract, month):
+        raise PaymentError("not_funded", month=month, child=contract.child_reference)
+    if hours < 0 or hours > MAX_MONTH_HOURS or hours != hours.quantize(Decimal("0.01")):
+        raise PaymentError("bad_hours", hours=hours, limit=MAX_MONTH_HOURS)
+    with transaction.atomic():
+        # The territory lock orders this with compute and release (both take it).
+        Territory.objects.select_for_update().get(pk=contract.childminder.territory_id)
+        row = (
+            ActualHours.objects.select_for_update(of=("self",))
+            .select_related("settled_in")
+            .filter(contract=contract, month=month)
+            .first()
+        )
+        if row is not None and row.settled_in is not None:
+            raise PaymentError("hours_settled", month=month, run_month=row.settled_in.month)
+        before = None if row is None else snapshot(row, ["hours", "note", "reported_by_id"])
+        if row is None:
+            row = ActualHours(contract=contract, month=month)
+        row.hours = hours.quantize(Decimal("0.01"))
+        row.note = note.strip()[:500]
+        row.reported_by = actor_user(actor)
+        row.reported_at = timezone.now()
+        row.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.PAYMENT_HOURS_REPORTED,
+            target=row,
+            before=before,
+            after={
+                "contract": contract.pk,
+                "child": contract.child_reference,
+                "childminder": contract.childminder.number,
+                "month": month,
+                "hours": row.hours,
+                "note": row.note,
+                "reported_by_id": row.reported_by_id,
+            },
+        )
+    return row
+
+
+# --------------------------------------------------------------------------- contract terms
+
+
+def save_contract_terms(
+    *, contract: CareContract, rate_scheme: str, supplements: Iterable[str], actor: Any
+) -> CareContract:
+    """Set the rate scheme (empty: the territory's only scheme) and the supplements of a
+    contract; audited like every change to a contract."""
+    if not selectors.can_edit_terms(actor):
+        raise PermissionDenied
+    contract = _visible_contract(contract, actor)
+    scheme = (rate_scheme or "").strip()
+    if any(ch.isspace() for ch in scheme):
+        raise PaymentError("bad_scheme", scheme=scheme)
+    marks = sorted(set(supplements))
+    unknown = [m for m in marks if m not in dict(SUPPLEMENTS)]
+    if unknown:
+        raise PaymentError("unknown_supplement", supplement=", ".join(unknown))
+    with transaction.atomic():
+        contract = CareContract.objects.select_for_update().get(pk=contract.pk)
+        before = snapshot(contract)
+        contract.rate_scheme = scheme
+        contract.supplements = marks
+        contract.save(update_fields=["rate_scheme", "supplements"])
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CHILDMINDING_CHANGED,
+            target=contract,
+            before=before,
+            after=snapshot(contract),
+        )
+    return contract
+
+
+# --------------------------------------------------------------------------- master data
+
+#: The largest proven monthly insurance contribution accepted (euros).
+MAX_PROOF_AMOUNT = Decimal("99999.99")
+BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+def _require_master_data(actor: Any) -> None:
+    if not selectors.can_edit_master_data(actor):
+        raise PermissionDenied
+
+
+def _proof_audit(proof: InsuranceProofRecord, childminder: Childminder) -> dict[str, Any]:
+    return {
+        "childminder": childminder.number,
+        "kind": proof.kind,
+        "monthly_amount_cents": proof.monthly_amount_cents,
+        "valid_from": proof.valid_from,
+        "valid_to": proof.valid_to,
+    }
+
+
+def _check_proof_period(valid_from: dt.date, valid_to: dt.date | None) -> None:
+    if valid_to is not None and valid_to < valid_from:
+        raise PaymentError("bad_period", valid_from=valid_from, valid_to=valid_to)
+
+
+def _refuse_overlap(
+    childminder: Childminder,
+    kind: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None,
+    exclude: int | None = None,
+) -> None:
+    other = selectors.overlapping_proof(childminder, kind, valid_from, valid_to, exclude=exclude)
+    if other is not None:
+        raise PaymentError(
+            "proof_overlap",
+            kind=other.kind,
+            valid_from=other.valid_from,
+            valid_to=other.valid_to,
+            amount_cents=other.monthly_amount_cents,
+            proof=other.pk,
+        )
+
+
+def add_insurance_proof(
+    *,
+    childminder: Childminder,
+    kind: str,
+    monthly_amount: Decimal,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    actor: Any,
+) -> InsuranceProofRecord:
+    """Store a proven monthly insurance contribution of a childminder.
+
+    Refused: an unknown kind, an amount below 0 or with more than two decimal places, an end
+    before the start, and a period that shares a day with another proof of the same kind.
+    A proof valid in a released month is paid as correction lines of the next run.
+    """
+    _require_master_data(actor)
+    if kind not in dict(INSURANCE_KINDS):
+        raise PaymentError("unknown_kind", kind=kind)
+    if (
+        not monthly_amount.is_finite()
+        or monthly_amount < 0
+        or monthly_amount > MAX_PROOF_AMOUNT
+        or monthly_amount != monthly_amount.quantize(Decimal("0.01"))
+    ):
+        raise PaymentError("bad_amount", limit=MAX_PROOF_AMOUNT)
+    _check_proof_period(valid_from, valid_to)
+    with transaction.atomic():
+        # The childminder's row lock orders concurrent changes to her proofs (overlap check).
+        childminder = Childminder.objects.select_for_update().get(pk=childminder.pk)
+        _refuse_overlap(childminder, kind, valid_from, valid_to)
+        proof = InsuranceProofRecord.objects.create(
+            childminder=childminder,
+            kind=kind,
+            monthly_amount_cents=int(monthly_amount * 100),
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.PAYMENT_MASTER_DATA_CHANGED,
+            target=proof,
+            after={"record": "insurance_proof", **_proof_audit(proof, childminder)},
+        )
+    return proof
+
+
+def end_insurance_proof(
+    *, proof: InsuranceProofRecord, valid_to: dt.date, actor: Any
+) -> InsuranceProofRecord:
+    """Set the last day of a proof (or move it); refused before its first day and where the new
+    period would overlap another proof of the same kind."""
+    _require_master_data(actor)
+    with transaction.atomic():
+        childminder = Childminder.objects.select_for_update().get(pk=proof.childminder_id)
+        proof = InsuranceProofRecord.objects.select_for_update().get(pk=proof.pk)
+        _check_proof_period(proof.valid_from, valid_to)
+        _refuse_overlap(childminder, proof.kind, proof.valid_from, valid_to, exclude=proof.pk)
+        before = {"record": "insurance_proof", **_proof_audit(proof, childminder)}
+        proof.valid_to = valid_to
+        proof.save(update_fields=["valid_to"])
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.PAYMENT_MASTER_DATA_CHANGED,
+            target=proof,
+            before=before,
+            after={"record": "insurance_proof", **_proof_audit(proof, childminder)},
+        )
+    return proof
+
+
+def _account_audit(account: PayeeAccount, childminder: Childminder) -> dict[str, Any]:
+    """What the audit keeps of an account: never the full IBAN."""
+    return {
+        "record": "payee_account",
+        "childminder": childminder.number,
+        "holder": account.holder,
+        "iban": mask_iban(account.iban),
+        "bic": account.bic,
+    }
+
+
+def clean_iban(iban: str) -> str:
+    return "".join(iban.split()).upper()
+
+
+def save_payee_account(
+    *, childminder: Childminder, holder: str, iban: str, bic: str = "", actor: Any
+) -> PayeeAccount:
+    """Set or replace the account a childminder's payment is transferred to.
+
+    Refused: an empty holder, an IBAN whose check digits fail (a German IBAN has 22 characters),
+    a BIC that is not 8 or 11 letters and digits. The audit keeps the IBAN masked.
+    """
+    _require_master_data(actor)
+    holder = " ".join(holder.split())
+    if not holder or len(holder) > 70:
+        raise PaymentError("bad_holder")
+    iban = clean_iban(iban)
+    if len(iban) > 34 or not iban_valid(iban) or (iban.startswith("DE") and len(iban) != 22):
+        raise PaymentError("bad_iban")
+    bic = clean_iban(bic)
+    if bic and not BIC_PATTERN.match(bic):
+        raise PaymentError("bad_bic", bic=bic)
+    with transaction.atomic():
+        childminder = Childminder.objects.select_for_update().get(pk=childminder.pk)
+        account = PayeeAccount.objects.select_for_update().filter(childminder=childminder).first()
+        before = None if account is None else _account_audit(account, childminder)
+        if account is None:
+            account = PayeeAccount(childminder=childminder)
+        account.holder = holder
+        account.iban = iban
+        account.bic = bic
+        account.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.PAYMENT_MASTER_DATA_CHANGED,
+            target=account,
+            target_label=f"{childminder.number}: {account}",
+            before=before,
+            after=_account_audit(account, childminder),
+        )
+    return account
 
 
 # --------------------------------------------------------------------------- exports

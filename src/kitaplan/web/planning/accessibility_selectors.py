@@ -3,11 +3,16 @@
 How many suitable places per child can be reached from where the children live, and which
 share of the children has a suitable place within the catchment, per area of a level.
 
-* **Demand points**: the centroids (``centroid_lat/lon``) of the current areas of the finest
-  level, each weighted with the children of the chosen ages in the chosen year
+* **Demand points**: by default the centroids (``centroid_lat/lon``) of the current areas of
+  the finest level, each weighted with the children of the chosen ages in the chosen year
   (:class:`~kitaplan.web.territory.models.PopulationCount`). An area without a stored centroid
   gets the centroid of its boundary; an area with neither is left out and its children are
-  reported as *not located*.
+  reported as *not located*. When the territory has a population grid
+  (:class:`~kitaplan.web.territory.models.PopulationGridCell`, e.g. Zensus 2022 100 m) and it
+  is chosen, each area's children are spread over the area's populated cells in proportion
+  to the cells' residents (dasymetric: the grid says *where* in the area people live, the
+  population table says *how many children* live there); an area without populated cells
+  keeps its centroid. The area totals are the same either way.
 * **Supply points**: the open facilities of the territory (``facilities.selectors.facility_list``,
   so always scoped by ``core.access``) at ``lat/lon`` with the places of the chosen offer valid
   today: all places of the ages, the integration places, or the places of the ages in
@@ -54,7 +59,13 @@ from kitaplan.domain.planning.accessibility import (
 from kitaplan.domain.territory.geometry import summarise_geometry
 from kitaplan.web.core.exports import Column
 from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
-from kitaplan.web.territory.models import Area, AreaLevel, PopulationCount, Territory
+from kitaplan.web.territory.models import (
+    Area,
+    AreaLevel,
+    PopulationCount,
+    PopulationGridCell,
+    Territory,
+)
 
 
 class Offer(StrEnum):
@@ -64,6 +75,19 @@ class Offer(StrEnum):
     INTEGRATION = "integration"
     BARRIER_FREE = "barrier_free"
     INCLUSION = "inclusion"
+
+
+class PopulationPoints(StrEnum):
+    """Where the children are put: area centroids, or the cells of a population grid."""
+
+    CENTROIDS = "centroids"
+    GRID = "grid"
+
+
+POINTS_LABELS = {
+    PopulationPoints.CENTROIDS: _("Area centroids"),
+    PopulationPoints.GRID: _("Population grid"),
+}
 
 
 class Ages(StrEnum):
@@ -145,6 +169,9 @@ class AccessibilityResult:
     children_not_located: float  # children of areas without centroid or boundary
     facilities: int  # facilities with suitable places
     places: float  # suitable places
+    points: PopulationPoints = PopulationPoints.CENTROIDS
+    demand_points: int = 0  # population points used (centroids and grid cells)
+    areas_on_centroid: int = 0  # areas with children but no populated cell (grid mode)
 
     @property
     def share_percent(self) -> float | None:
@@ -225,6 +252,7 @@ def accessibility_for(
     level: AreaLevel | None = None,
     day: dt.date | None = None,
     supply: SupplyPoints | None = None,
+    points: PopulationPoints = PopulationPoints.CENTROIDS,
 ) -> AccessibilityResult:
     """E2SFCA access and share within the catchment per area of ``level`` (default: finest).
 
@@ -263,20 +291,52 @@ def accessibility_for(
             .values_list("area_id", "total")
         }
 
+    cells = _grid_cells(territory) if points is PopulationPoints.GRID else {}
     location = {a.pk: (a.centroid_lon, a.centroid_lat) for a in finest}
-    missing = [pk for pk, (lon, lat) in location.items() if lon is None or lat is None]
+    missing = [
+        pk
+        for pk, (lon, lat) in location.items()
+        if (lon is None or lat is None) and pk not in cells
+    ]
     if missing:
         for pk, geometry in Area.objects.filter(pk__in=missing).values_list("pk", "geometry"):
             if geometry:
                 summary = summarise_geometry(geometry)
                 location[pk] = (summary.centroid_lon, summary.centroid_lat)
-    located = [a for a in finest if None not in location[a.pk]]
-    not_located = sum(children.get(a.pk, 0.0) for a in finest if None in location[a.pk])
 
-    x, y = project_to_metres(
-        [location[a.pk][0] for a in located], [location[a.pk][1] for a in located]
-    )
-    demand = DemandPoints(x, y, [children.get(a.pk, 0.0) for a in located])
+    # One demand point per centroid, or per populated grid cell of the area.
+    point_area: list[Area] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    weights: list[float] = []
+    not_located = 0.0
+    areas_on_centroid = 0
+    for a in finest:
+        area_children = children.get(a.pk, 0.0)
+        area_cells = cells.get(a.pk)
+        if area_cells:
+            if area_children <= 0:
+                continue  # weightless points change nothing
+            grid_total = sum(population for _lon, _lat, population in area_cells)
+            for lon, lat, population in area_cells:
+                point_area.append(a)
+                lons.append(lon)
+                lats.append(lat)
+                weights.append(area_children * population / grid_total)
+            continue
+        lon, lat = location[a.pk]
+        if lon is None or lat is None:
+            not_located += area_children
+            continue
+        if points is PopulationPoints.GRID and area_children > 0:
+            areas_on_centroid += 1
+        point_area.append(a)
+        lons.append(lon)
+        lats.append(lat)
+        weights.append(area_children)
+
+    x, y = project_to_metres(lons, lats)
+    demand = DemandPoints(x, y, weights)
     if supply is None:
         supply = supply_points(user=user, territory=territory, ages=ages, offer=offer, day=day)
 
@@ -290,10 +350,14 @@ def accessibility_for(
 
     level_by_path = {a.path: a for a in level_areas if a.path}
     by_pk = {a.pk: a for a in areas}
-    group_of = [
-        _ancestor_at(a, level.pk, level_by_path, by_pk) if level is not None else None
-        for a in located
-    ]
+    group_cache: dict[int, Area | None] = {}
+    group_of = []
+    for a in point_area:
+        if a.pk not in group_cache:
+            group_cache[a.pk] = (
+                _ancestor_at(a, level.pk, level_by_path, by_pk) if level is not None else None
+            )
+        group_of.append(group_cache[a.pk])
     group_ids = [g.pk if g is not None else 0 for g in group_of]
     access_by_area = access_by_group(result.access, demand, group_ids)
     within_by_area = access_by_group(within, demand, group_ids)
@@ -328,7 +392,29 @@ def accessibility_for(
         children_not_located=not_located,
         facilities=int(suitable.sum()),
         places=float(supply.capacity.sum()),
+        points=points,
+        demand_points=len(demand),
+        areas_on_centroid=areas_on_centroid,
     )
+
+
+def has_population_grid(territory: Territory) -> bool:
+    return PopulationGridCell.objects.filter(territory=territory).exists()
+
+
+def _grid_cells(territory: Territory) -> dict[int, list[tuple[float, float, float]]]:
+    """Populated cells of the territory's grid by current finest area: (lon, lat, residents)."""
+    by_area: dict[int, list[tuple[float, float, float]]] = {}
+    rows = (
+        PopulationGridCell.objects.filter(
+            territory=territory, area__valid_to__isnull=True, population__gt=0
+        )
+        .order_by("area_id", "cell_id")
+        .values_list("area_id", "lon", "lat", "population")
+    )
+    for area_id, lon, lat, population in rows:
+        by_area.setdefault(area_id, []).append((lon, lat, population))
+    return by_area
 
 
 def sort_rows(rows: Iterable[AccessibilityRow], sort: str) -> list[AccessibilityRow]:
@@ -368,6 +454,9 @@ def export_columns(result: AccessibilityResult) -> list[Column]:
         Column("age_group", _("Age group"), lambda r: str(AGE_LABELS[result.ages])),
         Column("offer", _("Offer"), lambda r: str(OFFER_LABELS[result.offer])),
         Column("catchment_m", _("Catchment (m)"), lambda r: result.catchment_m),
+        Column(
+            "population_points", _("Population points"), lambda r: str(POINTS_LABELS[result.points])
+        ),
         Column("children", _("Children"), lambda r: round(r.children)),
         Column(
             "places_per_100_children",

@@ -26,8 +26,10 @@ from kitaplan.web.planning.accessibility_selectors import (
     DEFAULT_CATCHMENT_M,
     OFFER_LABELS,
     OFFER_PHRASES,
+    POINTS_LABELS,
     Ages,
     Offer,
+    PopulationPoints,
 )
 from kitaplan.web.territory.models import Area, AreaLevel, PopulationCount, Territory
 
@@ -69,15 +71,32 @@ class AccessibilityForm(forms.Form):
         empty_label=_("finest level"),
     )
     year = forms.TypedChoiceField(label=_("Population year"), coerce=int, required=False)
+    points = forms.TypedChoiceField(
+        label=_("Where the children live"),
+        choices=[(p.value, label) for p, label in POINTS_LABELS.items()],
+        coerce=PopulationPoints,
+        required=False,
+        help_text=_(
+            "With a population grid, each area's children are spread over its populated "
+            "cells in proportion to their residents instead of sitting on the area's centre."
+        ),
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, territory: Territory | None = None, years: list[int], **kwargs: Any
+        self,
+        *args: Any,
+        territory: Territory | None = None,
+        years: list[int],
+        has_grid: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if territory is not None:
             self.fields["level"].queryset = territory.levels.order_by("rank")  # type: ignore[attr-defined]
         self.fields["year"].choices = [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+        if not has_grid:
+            del self.fields["points"]
 
 
 def _require_city_staff(request: HttpRequest) -> None:
@@ -108,6 +127,7 @@ def _analysis(request: HttpRequest) -> dict[str, Any]:
     """Everything the page, its export and its map need, from the query string."""
     territory = _territory(request)
     years = _years(territory)
+    has_grid = territory is not None and selectors.has_population_grid(territory)
     data = request.GET.copy()
     data.pop("format", None)
     defaults = {
@@ -121,7 +141,7 @@ def _analysis(request: HttpRequest) -> dict[str, Any]:
     for name, value in defaults.items():
         if not data.get(name):
             data[name] = value
-    form = AccessibilityForm(data, territory=territory, years=years)
+    form = AccessibilityForm(data, territory=territory, years=years, has_grid=has_grid)
     form.is_valid()
     cleaned = getattr(form, "cleaned_data", {}) or {}
     catchment = cleaned.get("catchment") or DEFAULT_CATCHMENT_M
@@ -129,6 +149,7 @@ def _analysis(request: HttpRequest) -> dict[str, Any]:
     ages = cleaned.get("ages") or Ages.U3
     year = cleaned.get("year") or (years[-1] if years else None)
     level = cleaned.get("level")
+    points = cleaned.get("points") or PopulationPoints.CENTROIDS
     sort = cleaned.get("sort") or "code"
     if sort.lstrip("-") not in SORT_KEYS:
         sort = "code"
@@ -143,6 +164,7 @@ def _analysis(request: HttpRequest) -> dict[str, Any]:
             offer=offer,
             catchment_m=catchment,
             level=level,
+            points=points,
         )
         rows = selectors.sort_rows(result.rows, sort)
     return {
@@ -179,6 +201,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
             base_name=(
                 f"wohnortnahe-versorgung-{context['territory'].code}-{result.year}"
                 f"-{result.ages}-{result.offer}-{result.catchment_m}m"
+                + ("-raster" if result.points is PopulationPoints.GRID else "")
             ),
             geometry=lambda r: geometries.get(r.area.pk),
         )

@@ -47,8 +47,10 @@ from kitaplan.web.planning.accessibility_selectors import (
     AccessibilityResult,
     Ages,
     Offer,
+    PopulationPoints,
     _capacity,
     accessibility_for,
+    has_population_grid,
 )
 from kitaplan.web.planning.forecasting import forecast_for
 from kitaplan.web.planning.models import TargetRule as TargetRuleModel
@@ -478,6 +480,9 @@ def close_to_home(
     except ScenarioError as exc:
         changed, error = base, exc
     locations = supply_locations(territory, changes)
+    # The finer population points when the territory has a grid (areas without cells keep
+    # their centroid), so the scenario's figures match the close-to-home page's.
+    points = PopulationPoints.GRID if has_population_grid(territory) else PopulationPoints.CENTROIDS
     sides: dict[str, dict[Offer, AccessibilityResult]] = {"baseline": {}, "scenario": {}}
     for side, records in (("baseline", base), ("scenario", changed)):
         for offer in CLOSE_TO_HOME_OFFERS:
@@ -490,5 +495,6 @@ def close_to_home(
                 catchment_m=CLOSE_TO_HOME_CATCHMENT_M,
                 level=level,
                 supply=supply_points_of(records, locations, offer),
+                points=points,
             )
     return CloseToHome(baseline=sides["baseline"], scenario=sides["scenario"], error=error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, Sum
@@ -205,13 +206,55 @@ def balance_value(balance: AreaBalance[Any], key: str) -> float | None:
     return None if value is None else float(value)
 
 
+@dataclass(frozen=True)
+class FacilityCounts:
+    """The year-independent part of the target metrics: facility counts of a day, rolled up."""
+
+    inclusive: dict[int, float]
+    barrier_free: dict[int, float]
+    barrier_free_places: dict[int, float]
+    able_for_all: dict[int, float]
+
+
 def area_metrics(
-    *, territory: Territory, year: int, day: dt.date | None = None
+    *,
+    territory: Territory,
+    year: int,
+    day: dt.date | None = None,
+    counts: FacilityCounts | None = None,
 ) -> tuple[dict[int, dict[TargetMetric, float | None]], dict[int, Area]]:
-    """The target metrics of every current area (all levels) for a population year."""
+    """The target metrics of every current area (all levels) for a population year.
+
+    ``counts`` (from :func:`facility_counts` of the same day) spares recounting the facilities
+    when several years are evaluated.
+    """
     day = day or timezone.localdate()
     balances, areas, _rates = balance_for(territory=territory, year=year, day=day)
     parent_of = {a.pk: a.parent_id for a in areas}
+    if counts is None:
+        counts = facility_counts(territory=territory, day=day, parent_of=parent_of)
+    metrics = target_metrics(
+        balances=balances,
+        areas=areas,
+        inclusive=counts.inclusive,
+        barrier_free=counts.barrier_free,
+        barrier_free_places=counts.barrier_free_places,
+        able_for_all=counts.able_for_all,
+    )
+    return metrics, {a.pk: a for a in areas}
+
+
+def facility_counts(
+    *, territory: Territory, day: dt.date, parent_of: dict[int, int | None] | None = None
+) -> FacilityCounts:
+    """Facilities with inclusion profile, barrier-free facilities and their places, and those
+    able to care for all children, per area of every level on a day."""
+    if parent_of is None:
+        parent_of = dict(
+            Area.objects.filter(territory=territory, valid_to__isnull=True).values_list(
+                "pk", "parent_id"
+            )
+        )
     facilities = Facility.objects.filter(territory=territory, area__isnull=False).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=day)
     )
@@ -232,15 +275,12 @@ def area_metrics(
         if f.is_barrier_free:
             barrier_free[f.area_id] += 1
             barrier_free_places[f.area_id] += places.get(f.pk, 0)
-    metrics = target_metrics(
-        balances=balances,
-        areas=areas,
+    return FacilityCounts(
         inclusive=roll_up(inclusive, parent_of),
         barrier_free=roll_up(barrier_free, parent_of),
         barrier_free_places=roll_up(barrier_free_places, parent_of),
         able_for_all=facilities_able_for_all(territory, day, parent_of),
     )
-    return metrics, {a.pk: a for a in areas}
 
 
 def facilities_able_for_all(
@@ -309,11 +349,12 @@ def domain_rule(rule: TargetRuleModel) -> TargetRule:
 
 
 def evaluate_rules(
-    *, territory: Territory, year: int
+    *, territory: Territory, year: int, counts: FacilityCounts | None = None
 ) -> tuple[list[tuple[TargetRuleModel, list[TargetResult[int]]]], dict[int, Area]]:
-    """Each target rule of the territory with its results per area for a year."""
+    """Each target rule of the territory with its results per area for a year (facilities of
+    today; ``counts`` from :func:`facility_counts` of today when several years are evaluated)."""
     rules = list(territory.target_rules.select_related("level").order_by("code"))
-    metrics, areas = area_metrics(territory=territory, year=year)
+    metrics, areas = area_metrics(territory=territory, year=year, counts=counts)
     level_of = {pk: a.level.code for pk, a in areas.items()}
     evaluated = []
     for rule in rules:

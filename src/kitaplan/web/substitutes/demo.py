@@ -2,9 +2,13 @@
 
 Needs the pool of :func:`kitaplan.web.childminding.demo.create_demo_pool`. Creates substitute
 profiles, contact visits (mostly by the contract's declared primary/secondary substitutes, some
-by other nearby colleagues) within the last months, reports ~15 % of the active childminders ill
-Monday–Friday of a week in the near future, proposes substitutes for the whole wave at once and
-confirms about half of the proposals. Reproducible (fixed seed), idempotent.
+by other nearby colleagues) within the last months, synthetic e-mail addresses (``example.org``
+only) of the substitutes and, with consent, of the parents of most children, reports ~15 % of the
+active childminders ill Monday–Friday of a week in the near future, proposes substitutes for the
+whole wave at once and confirms about half of the proposals. The e-mails of these demo
+confirmations go to Django's dummy backend (logged as sent, delivered nowhere, printed nowhere);
+confirmations made later in the running demo go to the console (see the settings).
+Reproducible (fixed seed), idempotent.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from django.core.mail import get_connection
 from django.db import transaction
 
 from kitaplan.domain.childminding.substitutes import SubstituteModel
@@ -22,6 +27,7 @@ from kitaplan.web.substitutes import services
 from kitaplan.web.substitutes.models import (
     Absence,
     ContactVisit,
+    ParentContact,
     SubstituteAssignment,
     SubstituteProfile,
     SubstituteSettings,
@@ -31,6 +37,9 @@ from kitaplan.web.territory.models import Territory
 SEED = 2323  # § 23 Abs. 4 SGB VIII, twice
 ABSENT_SHARE = 0.15
 DEMO_NOTE = "Demo: Grippewelle (synthetisch)"
+#: A Berlin number reserved for fiction (Bundesnetzagentur: 030 23125 000–999).
+DEMO_PHONE = "030 23125 230"
+PARENT_CONSENT_SHARE = 0.85
 
 
 def wave_monday(today: dt.date) -> dt.date:
@@ -61,7 +70,9 @@ def create_demo_wave(*, today: dt.date | None = None) -> bool:
     friday = monday + dt.timedelta(days=4)
     active = [cm for cm in pool if cm.status == "active"]
     with transaction.atomic():
-        SubstituteSettings.objects.get_or_create(territory=territory)
+        SubstituteSettings.objects.update_or_create(
+            territory=territory, defaults={"contact_phone": DEMO_PHONE}
+        )
         models = [
             SubstituteModel.TANDEM,
             SubstituteModel.GROUP,
@@ -78,7 +89,10 @@ def create_demo_wave(*, today: dt.date | None = None) -> bool:
                 model = models[int(rng.choice(4, p=[0.5, 0.3, 0.1, 0.1]))]
             profiles.append(
                 SubstituteProfile(
-                    childminder=cm, model=model.value, available=bool(rng.random() < 0.95)
+                    childminder=cm,
+                    model=model.value,
+                    available=bool(rng.random() < 0.95),
+                    email=f"{cm.number.lower()}@tagespflege.example.org",
                 )
             )
         SubstituteProfile.objects.bulk_create(profiles, ignore_conflicts=True)
@@ -127,6 +141,21 @@ def create_demo_wave(*, today: dt.date | None = None) -> bool:
                             ContactVisit(substitute=other, contract=c, day=day, note="Spielgruppe")
                         )
         ContactVisit.objects.bulk_create(visits)
+        consent_at = timezone.now()
+        families = np.random.default_rng(SEED + 1)  # apart, so the wave stays the same
+        ParentContact.objects.bulk_create(
+            [
+                ParentContact(
+                    contract=c,
+                    email=f"eltern.{c.child_reference.lower()}@example.org",
+                    consent=True,
+                    consent_at=consent_at,
+                )
+                for c in contracts
+                if families.random() < PARENT_CONSENT_SHARE
+            ],
+            ignore_conflicts=True,
+        )
 
         # the flu wave: ~15 % of the active childminders with children ill Mon–Fri
         with_children = sorted({c.childminder_id for c in contracts})
@@ -152,9 +181,10 @@ def create_demo_wave(*, today: dt.date | None = None) -> bool:
             )
         )
         confirmed = 0
+        outbox = get_connection("django.core.mail.backends.dummy.EmailBackend")
         for row in proposals:
             if rng.random() < 0.5:
-                services.confirm(assignment=row, actor=SYSTEM)
+                services.confirm(assignment=row, actor=SYSTEM, connection=outbox)
                 confirmed += 1
         record_audit_event(
             actor=SYSTEM,

@@ -71,6 +71,24 @@ class ContactForm(forms.Form):
         return day
 
 
+class ParentContactForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Parents' e-mail address"),
+        required=False,
+        help_text=gettext_lazy("Leave empty to delete the address."),
+    )
+    consent = forms.BooleanField(
+        label=gettext_lazy("The parents agreed to e-mails about substitute care"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("consent") and not data.get("email"):
+            self.add_error("email", _("Consent needs an e-mail address."))
+        return data
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), widget=ISO_DATE)
     end = forms.DateField(label=gettext_lazy("Until (inclusive)"), widget=ISO_DATE)

@@ -2,8 +2,9 @@
 
 The registry (:mod:`kitaplan.web.childminding`) holds childminders, permits and contracts with a
 weekly schedule; this app stores the settings of the Jugendamt, who may act as a substitute in
-which model, contact visits (the substitute gets to know the child), reported absences and the
-proposals/confirmations per affected child. The assignment itself is computed by
+which model, contact visits (the substitute gets to know the child), reported absences, the
+proposals/confirmations per affected child, the parents' e-mail address with their consent per
+contract, and the log of the e-mails sent about confirmed substitutes. The assignment itself is computed by
 :func:`kitaplan.domain.childminding.substitutes.assign_substitutes`.
 """
 
@@ -51,6 +52,12 @@ ASSIGNMENT_STATUSES = [
     ("own_arrangement", _("family's own arrangement")),
 ]
 AUDIENCES = [("substitute", _("substitute")), ("parents", _("parents"))]
+NOTIFICATION_STATUSES = [
+    ("sent", _("e-mail sent")),
+    ("failed", _("sending failed")),
+    ("no_address", _("no e-mail address with consent")),
+    ("not_configured", _("e-mail is not configured")),
+]
 
 
 class SubstituteSettings(models.Model):
@@ -77,6 +84,12 @@ class SubstituteSettings(models.Model):
     )
     day_rate_cents = models.PositiveIntegerField(
         _("day rate for the cost report (cents)"), default=4500
+    )
+    contact_phone = models.CharField(
+        _("phone of the advisory service"),
+        max_length=40,
+        blank=True,
+        help_text=_("Named in the e-mails about a confirmed substitute."),
     )
 
     class Meta:
@@ -108,6 +121,11 @@ class SubstituteProfile(models.Model):
         default=SubstituteModel.TANDEM.value,
     )
     available = models.BooleanField(_("available as substitute"), default=True)
+    email = models.EmailField(
+        _("e-mail address for substitute notices"),
+        blank=True,
+        help_text=_("Without one, the address of her login is used."),
+    )
 
     class Meta:
         verbose_name = _("substitute profile")
@@ -266,11 +284,46 @@ class SubstituteAssignment(models.Model):
         return self.decided_at if self.status == "confirmed" else None
 
 
-class Notification(models.Model):
-    """An in-app notice to a substitute, or the record that the parents were told.
+class ParentContact(models.Model):
+    """The parents' e-mail address for one care contract and their consent to be told by e-mail
+    (the registry holds no family data; synthetic ``example.org`` addresses in the demo)."""
 
-    Nothing is e-mailed: the list is the record (the settings configure no mail backend).
-    """
+    contract = models.OneToOneField(
+        CareContract,
+        on_delete=models.CASCADE,
+        related_name="parent_contact",
+        verbose_name=_("care contract"),
+    )
+    email = models.EmailField(_("parents' e-mail address"))
+    consent = models.BooleanField(
+        _("consent to e-mails about substitute care"),
+        default=False,
+        help_text=_("Without consent no e-mail is sent to the parents."),
+    )
+    consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("parents' contact")
+        verbose_name_plural = _("parents' contacts")
+        ordering = ["contract"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: parents"
+
+
+class Notification(models.Model):
+    """One e-mail (or the attempt) about a confirmed substitute: to the substitute or to the
+    parents of the child. The row is the log: who, when, which absence (via the assignment),
+    and whether it was sent; addresses are not copied here."""
 
     audience = models.CharField(_("to"), max_length=12, choices=AUDIENCES)
     childminder = models.ForeignKey(
@@ -288,6 +341,18 @@ class Notification(models.Model):
         verbose_name=_("substitute assignment"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NOTIFICATION_STATUSES, default="not_configured"
+    )
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
 
     class Meta:
         verbose_name = _("notification")

@@ -104,7 +104,9 @@ def absences_visible_to(user: AnyUser) -> QuerySet[Absence]:
 
 def assignments_visible_to(user: AnyUser, absence: Absence) -> QuerySet[SubstituteAssignment]:
     """All rows of an absence the user manages; only her own rows for a substitute."""
-    rows = absence.assignments.select_related("contract", "substitute", "decided_by")
+    rows = absence.assignments.select_related(
+        "contract", "substitute", "decided_by"
+    ).prefetch_related("notifications__childminder")
     if managed_childminders(user).filter(pk=absence.childminder_id).exists():
         return rows
     own = own_childminder(user)

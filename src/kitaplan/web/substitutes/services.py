@@ -4,7 +4,8 @@ the registry to :mod:`kitaplan.domain.childminding.substitutes`.
 The registry stores only a weekly schedule per contract, so a child's care days within an
 absence come from :func:`capacity.care_days`, and a substitute's free places per day from
 :func:`capacity.free_places` over her own contracts plus her own young children, minus the
-children already confirmed to her for that day. Distances: the childminders' WGS84 coordinates
+children already confirmed to her for that day; a colleague in a group practice (Großtagespflege)
+also needs a free place of the whole practice (:func:`practice_free_places`). Distances: the childminders' WGS84 coordinates
 projected to ETRS89 / UTM 33N (EPSG:25833, pyproj) in km; the child's point is the absent
 childminder's place (the registry has no family addresses).
 """
@@ -28,10 +29,11 @@ from kitaplan.domain.childminding.capacity import (
     CareSchedule,
     care_days,
     free_places,
+    max_simultaneous,
 )
 from kitaplan.domain.common.periods import ValidityPeriod
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
-from kitaplan.web.childminding.models import CareContract, Childminder
+from kitaplan.web.childminding.models import CareContract, Childminder, GroupPractice
 from kitaplan.web.childminding.services import contract_schedule, own_children
 from kitaplan.web.substitutes import selectors
 from kitaplan.web.substitutes.models import (
@@ -39,6 +41,7 @@ from kitaplan.web.substitutes.models import (
     Absence,
     ContactVisit,
     Notification,
+    ParentContact,
     SubstituteAssignment,
     SubstituteProfile,
     SubstituteSettings,
@@ -140,6 +143,44 @@ def own_free_places(cm: Childminder, days: Iterable[dt.date]) -> dict[dt.date, i
         permit = next((p for p in permits if p.valid_from <= day <= p.valid_to), None)
         limit = permit.max_children if permit is not None and cm.status == "active" else 0
         result[day] = free_places(schedules, limit, day, extra_present=extra)
+    return result
+
+
+def practice_free_places(
+    practice: GroupPractice,
+    days: Iterable[dt.date],
+    *,
+    exclude: int | None = None,
+    statuses: Sequence[str] = (),
+) -> dict[dt.date, int]:
+    """Places of a group practice free that whole day: the Land's limit for the practice − the
+    day's peak of its members' contracts present (a member with an open absence that day brings
+    no children; own children count only against her own permit, as in the registry's check) −
+    children confirmed (and in ``statuses``) to any member that day, ``exclude`` aside."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    members = list(practice.members.prefetch_related("contracts"))
+    schedules = {cm.pk: [schedule_of(c) for c in cm.contracts.all()] for cm in members}
+    absent: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for cm_id, start, end in Absence.objects.filter(
+        childminder__in=[cm.pk for cm in members],
+        status__in=OPEN_STATUSES,
+        start__lte=days[-1],
+        end__gte=days[0],
+    ).values_list("childminder_id", "start", "end"):
+        absent[cm_id].append((start, end))
+    load = confirmed_load(list(schedules), exclude=exclude, statuses=statuses)
+    result: dict[dt.date, int] = {}
+    for day in days:
+        present = [
+            schedule
+            for cm_id, own in schedules.items()
+            if not any(start <= day <= end for start, end in absent.get(cm_id, ()))
+            for schedule in own
+        ]
+        taken = max_simultaneous(present, day) + sum(load.get((pk, day), 0) for pk in schedules)
+        result[day] = max(0, practice.max_children - taken)
     return result
 
 
@@ -347,16 +388,22 @@ def _propose_wave(territory: Territory, wave: list[Absence]) -> dict[str, int]:
             candidate_ids |= {c.primary_substitute_id, c.secondary_substitute_id} - {None}
     pool = (
         Childminder.objects.filter(pk__in=candidate_ids, territory=territory, status="active")
-        .select_related("substitute_profile")
+        .select_related("substitute_profile", "group_practice")
         .prefetch_related("permits", "contracts")
     )
     days = sorted(all_days)
     load = confirmed_load([cm.pk for cm in pool])
     substitutes = []
+    practices: dict[int, domain.PracticeLimit] = {}
     for cm in pool:
         if not is_available(cm):
             continue
         free = own_free_places(cm, days)
+        practice = cm.group_practice
+        if practice is not None and practice.pk not in practices:
+            practices[practice.pk] = domain.PracticeLimit(
+                str(practice.pk), practice_free_places(practice, days)
+            )
         substitutes.append(
             domain.Substitute(
                 substitute_id=str(cm.pk),
@@ -364,10 +411,13 @@ def _propose_wave(territory: Territory, wave: list[Absence]) -> dict[str, int]:
                 permits=tuple(ValidityPeriod(p.valid_from, p.valid_to) for p in cm.permits.all()),
                 free_places={d: max(0, free[d] - load.get((cm.pk, d), 0)) for d in days},
                 point=point_km(cm),
+                practice_id=None if practice is None else str(practice.pk),
             )
         )
     contacts = [domain.ContactVisit(str(s), str(c), d) for s, c, d in visits]
-    result = domain.assign_substitutes(domain_absences, substitutes, contacts, rules=rules)
+    result = domain.assign_substitutes(
+        domain_absences, substitutes, contacts, rules=rules, practices=practices.values()
+    )
 
     rows: list[SubstituteAssignment] = []
     for p in result.proposals:
@@ -436,7 +486,15 @@ def _has_place(
         start__lte=max(days),
         end__gte=min(days),
     ).exists()
-    return not absent and all(free[d] - load.get((substitute.pk, d), 0) >= 1 for d in days)
+    if absent or any(free[d] - load.get((substitute.pk, d), 0) < 1 for d in days):
+        return False
+    practice = substitute.group_practice
+    if practice is None:
+        return True
+    shared = practice_free_places(
+        practice, days, exclude=exclude, statuses=("proposed",) if with_proposed else ()
+    )
+    return all(shared[d] >= 1 for d in days)
 
 
 def _decidable(actor: Any, assignment: SubstituteAssignment) -> None:
@@ -447,14 +505,24 @@ def _decidable(actor: Any, assignment: SubstituteAssignment) -> None:
     )
 
 
-def confirm(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssignment:
-    """Confirm a proposal; the substitute gets an in-app notice, the parents a log entry."""
+def confirm(
+    *,
+    assignment: SubstituteAssignment,
+    actor: Any,
+    notify: bool = True,
+    connection: Any = None,
+) -> SubstituteAssignment:
+    """Confirm a proposal; then (``notify``) e-mail the substitute and the parents
+    (:func:`notify_confirmed`, after the confirmation is stored: a failure to send is logged and
+    never undoes it)."""
     _decidable(actor, assignment)
     with transaction.atomic():
         row = SubstituteAssignment.objects.select_for_update().get(pk=assignment.pk)
         if row.status != "proposed" or row.substitute is None:
             raise SubstituteError("not_proposed")
-        Childminder.objects.select_for_update().get(pk=row.substitute_id)
+        locked = Childminder.objects.select_for_update().get(pk=row.substitute_id)
+        if locked.group_practice_id is not None:  # members share the practice's places
+            GroupPractice.objects.select_for_update().filter(pk=locked.group_practice_id).first()
         days = [dt.date.fromisoformat(d) for d in row.days]
         if days and not _has_place(row.substitute, days, exclude=row.pk, with_proposed=False):
             raise SubstituteError("no_place_now")
@@ -463,12 +531,7 @@ def confirm(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssign
         row.status = "confirmed"
         row.decided_by = actor if getattr(actor, "pk", None) else None
         row.decided_at = now
-        row.notified_at = now
         row.save()
-        Notification.objects.create(
-            audience="substitute", childminder=row.substitute, assignment=row
-        )
-        Notification.objects.create(audience="parents", assignment=row)
         record_audit_event(
             actor=actor,
             action=AuditAction.SUBSTITUTE_CONFIRMED,
@@ -476,6 +539,59 @@ def confirm(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssign
             before=before,
             after=snapshot(row),
         )
+    if notify:
+        notify_confirmed(assignment=row, actor=actor, connection=connection)
+        row.refresh_from_db()
+    return row
+
+
+def notify_confirmed(
+    *, assignment: SubstituteAssignment, actor: Any, connection: Any = None
+) -> list[Notification]:
+    """E-mail the substitute and the parents about a confirmed substitute (again); returns the
+    log rows of this attempt (see :mod:`.notifications`)."""
+    _decidable(actor, assignment)
+    if assignment.status != "confirmed":
+        raise SubstituteError("not_confirmed")
+    from kitaplan.web.substitutes.notifications import notify_confirmed as send
+
+    return send(assignment=assignment, actor=actor, connection=connection)
+
+
+def save_parent_contact(
+    *, contract: CareContract, email: str, consent: bool, actor: Any
+) -> ParentContact | None:
+    """Store the parents' e-mail address and consent for a contract (empty address: delete it).
+    The audit event keeps whether an address exists and the consent, not the address."""
+    _require(selectors.decidable_childminders(actor).filter(pk=contract.childminder_id).exists())
+    email = email.strip()
+    with transaction.atomic():
+        found = ParentContact.objects.select_for_update().filter(contract=contract).first()
+        before = None if found is None else {"email": True, "consent": found.consent}
+        if not email:
+            if found is not None:
+                found.delete()
+            row = None
+        else:
+            row = found or ParentContact(contract=contract)
+            if consent and not row.consent:
+                row.consent_at = timezone.now()
+            if not consent:
+                row.consent_at = None
+            row.email = email
+            row.consent = consent
+            row.updated_by = actor if getattr(actor, "pk", None) else None
+            row.save()
+        after = None if row is None else {"email": True, "consent": row.consent}
+        if before != after:
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.PARENT_CONTACT_SAVED,
+                target=contract,
+                target_label=f"{contract.child_reference}: parents",
+                before=before,
+                after=after,
+            )
     return row
 
 
@@ -606,9 +722,11 @@ __all__ = [
     "SubstituteError",
     "close_absence",
     "confirm",
+    "notify_confirmed",
     "propose",
     "propose_open",
     "record_contact",
     "reject",
     "report_absence",
+    "save_parent_contact",
 ]

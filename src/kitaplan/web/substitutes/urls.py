@@ -8,5 +8,6 @@ urlpatterns = [
     path("<int:pk>/", views.absence_detail, name="absence-detail"),
     path("contacts/<int:pk>/", views.contacts, name="contacts"),
     path("report/", views.report, name="report"),
-    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("parents/<int:pk>/", views.parent_contacts, name="parent-contacts"),
 ]

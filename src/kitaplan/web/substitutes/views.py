@@ -1,6 +1,7 @@
 """Pages of substitute care: absences with the report form and the flu-wave button, one absence
-with proposals (confirm / reject), contact visits per childminder, the period report with
-exports, and the notification list. Thin: reads through :mod:`.selectors`, writes through
+with proposals (confirm / reject, e-mails sent on confirmation and again on request), contact
+visits per childminder, the parents' e-mail addresses per childminder, the period report with
+exports, and the notification log. Thin: reads through :mod:`.selectors`, writes through
 :mod:`.services`."""
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.exports import Column, export_response
-from kitaplan.web.substitutes import selectors, services
-from kitaplan.web.substitutes.forms import AbsenceForm, ContactForm, PeriodForm
+from kitaplan.web.substitutes import notifications, selectors, services
+from kitaplan.web.substitutes.forms import AbsenceForm, ContactForm, ParentContactForm, PeriodForm
 from kitaplan.web.substitutes.models import (
     MODEL_CHOICES,
     OPEN_STATUSES,
     ROLES,
     ContactVisit,
+    Notification,
+    ParentContact,
     SubstituteAssignment,
     SubstituteSettings,
 )
@@ -55,6 +58,7 @@ ERRORS = {
     "own_child": gettext_lazy("A childminder cannot be the substitute for her own children."),
     "other_territory": gettext_lazy("The substitute works in another territory."),
     "in_future": gettext_lazy("A contact visit cannot lie in the future."),
+    "not_confirmed": gettext_lazy("Only a confirmed substitute can be notified."),
 }
 
 
@@ -146,6 +150,37 @@ def absence_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def recipient(note: Notification) -> str:
+    if note.audience == "substitute":
+        return note.childminder.name if note.childminder is not None else str(_("the substitute"))
+    return _("the parents of %(ref)s") % {"ref": note.assignment.contract.child_reference}
+
+
+def tell(request: HttpRequest, sent: list[Notification]) -> None:
+    """Say what happened to each e-mail of an attempt; failures as errors, never hidden."""
+    done = [n for n in sent if n.status == "sent"]
+    if done:
+        messages.success(
+            request,
+            _("E-mail sent to: %(who)s.") % {"who": ", ".join(recipient(n) for n in done)},
+        )
+    for note in sent:
+        if note.status == "failed":
+            messages.error(
+                request,
+                _("The e-mail to %(who)s could not be sent: %(error)s")
+                % {"who": recipient(note), "error": note.error},
+            )
+        elif note.status == "no_address":
+            messages.warning(
+                request,
+                _("No e-mail to %(who)s: no e-mail address with consent is on record.")
+                % {"who": recipient(note)},
+            )
+    if any(n.status == "not_configured" for n in sent):
+        messages.error(request, _("E-mail is not configured: nobody was notified."))
+
+
 def _why(row: SubstituteAssignment, contacts: dict[tuple[int, int], int]) -> str:
     parts = [str(dict(ROLES).get(row.role, row.role))]
     if row.distance_km is not None:
@@ -166,14 +201,14 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         action = request.POST.get("action")
         try:
-            if action in ("confirm", "reject"):
+            if action in ("confirm", "reject", "notify"):
                 row = get_object_or_404(absence.assignments, pk=request.POST.get("assignment"))
                 if action == "confirm":
-                    services.confirm(assignment=row, actor=request.user)
-                    messages.success(
-                        request,
-                        _("The substitute was confirmed; the notice is recorded (no e-mail)."),
-                    )
+                    row = services.confirm(assignment=row, actor=request.user, notify=False)
+                    messages.success(request, _("The substitute was confirmed."))
+                    tell(request, services.notify_confirmed(assignment=row, actor=request.user))
+                elif action == "notify":
+                    tell(request, services.notify_confirmed(assignment=row, actor=request.user))
                 else:
                     new = services.reject(assignment=row, actor=request.user)
                     messages.success(
@@ -212,7 +247,12 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "alternatives": [
                 names[a] for a in r.alternatives if a != r.substitute_id and a in names
             ],
+            "notices": notifications.latest_attempt(r) if r.status == "confirmed" else [],
         }
+        notices = entry["notices"]
+        entry["resend"] = r.status == "confirmed" and (
+            not notices or any(n.status != "sent" for n in notices)
+        )
         (history if r.status == "rejected" else current).append(entry)
     return render(
         request,
@@ -362,7 +402,50 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-def notifications(request: HttpRequest) -> HttpResponse:
+def notification_list(request: HttpRequest) -> HttpResponse:
     _require_use(request)
     rows = selectors.notifications_visible_to(request.user)[:200]
     return render(request, "substitutes/notifications.html", {"rows": rows})
+
+
+def parent_contacts(request: HttpRequest, pk: int) -> HttpResponse:
+    """The parents' e-mail addresses and consent for the current contracts of a childminder
+    (advisers of her service and administrators only: personal data of the families)."""
+    _require_use(request)
+    if not selectors.can_decide(request.user):
+        raise PermissionDenied
+    cm = get_object_or_404(selectors.decidable_childminders(request.user), pk=pk)
+    today = timezone.localdate()
+    contracts_ = list(
+        cm.contracts.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)).order_by(
+            "child_reference", "pk"
+        )
+    )
+    known = {c.contract_id: c for c in ParentContact.objects.filter(contract__in=contracts_)}
+    forms_ = []
+    failed = False
+    for c in contracts_:
+        found = known.get(c.pk)
+        initial = {"email": found.email, "consent": found.consent} if found else {}
+        bound = request.method == "POST" and request.POST.get("contract") == str(c.pk)
+        form = ParentContactForm(
+            request.POST if bound else None, prefix=f"c{c.pk}", initial=initial
+        )
+        if bound:
+            if form.is_valid():
+                services.save_parent_contact(
+                    contract=c,
+                    email=form.cleaned_data["email"],
+                    consent=form.cleaned_data["consent"],
+                    actor=request.user,
+                )
+                messages.success(
+                    request,
+                    _("The parents' contact for %(ref)s was saved.") % {"ref": c.child_reference},
+                )
+                return redirect("substitutes:parent-contacts", pk=cm.pk)
+            failed = True
+        forms_.append({"contract": c, "form": form, "contact": found})
+    if request.method == "POST" and not failed:
+        raise PermissionDenied  # a contract that is not hers (or none)
+    return render(request, "substitutes/parent_contacts.html", {"cm": cm, "rows": forms_})

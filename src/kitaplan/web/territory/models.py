@@ -150,6 +150,44 @@ class PopulationCount(models.Model):
         return f"{self.area.official_code} {self.year} age {self.age}: {self.count}"
 
 
+class PopulationGridCell(models.Model):
+    """One cell of a fine population grid (de: Bevölkerungsraster, e.g. Zensus 2022, 100 m).
+
+    The residents of all ages in the cell serve as a distribution key: the close-to-home
+    analysis spreads each area's children of the chosen ages over the area's cells in
+    proportion to ``population`` (dasymetric), instead of putting them all on the centroid.
+    A territory holds one grid; an import replaces it. Cells are assigned on import to the
+    current area of the finest level that covers the cell centre.
+    """
+
+    territory = models.ForeignKey(
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="population_grid",
+        verbose_name=_("territory"),
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="grid_cells", verbose_name=_("area")
+    )
+    cell_id = models.CharField(_("cell"), max_length=64)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    population = models.FloatField(_("residents"))
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("population grid cell")
+        verbose_name_plural = _("population grid cells")
+        ordering = ["territory", "cell_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "cell_id"], name="unique_grid_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cell_id}: {self.population:g}"
+
+
 class IndicatorDefinition(models.Model):
     """What an indicator measures (de: Indikator), how to read it, and where it comes from."""
 

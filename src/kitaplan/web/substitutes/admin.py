@@ -1,0 +1,20 @@
+"""The Jugendamt's substitute settings (incl. the advisory service's phone named in the e-mails)
+and the substitutes' profiles (model, availability, e-mail address) for administrators; every
+change is audited."""
+
+from django.contrib import admin
+
+from kitaplan.web.audit.admin import AuditedAdmin
+from kitaplan.web.substitutes.models import SubstituteProfile, SubstituteSettings
+
+
+@admin.register(SubstituteSettings)
+class SubstituteSettingsAdmin(AuditedAdmin):
+    list_display = ("territory", "min_contacts", "contact_months", "max_distance_km")
+
+
+@admin.register(SubstituteProfile)
+class SubstituteProfileAdmin(AuditedAdmin):
+    list_display = ("childminder", "model", "available")
+    list_filter = ("model", "available")
+    raw_id_fields = ("childminder",)
