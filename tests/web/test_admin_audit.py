@@ -41,3 +41,28 @@ def test_a_password_change_is_audited_without_the_hash(client):
     event = AuditEvent.objects.get(action="admin.created", target_type="auth.user")
     assert event.after["password"] == "(hidden)"
     assert "Sehr-geheim-42" not in str(event.after)
+
+
+def test_an_e_mail_address_changed_in_the_admin_is_audited_as_set_not_as_its_value(client):
+    from kitaplan.web.substitutes.models import SubstituteProfile
+    from tests.web.factories import make_city
+    from tests.web.substitutes.helpers import childminder
+
+    cm = childminder(make_city(), "T1")
+    boss = User.objects.create_superuser("boss", password="pw-boss-123")
+    client.force_login(boss)
+    response = client.post(
+        reverse("admin:substitutes_substituteprofile_add"),
+        {
+            "childminder": cm.pk,
+            "model": SubstituteProfile._meta.get_field("model").default,
+            "available": "on",
+            "email": "tp0001@tagespflege.example.org",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(
+        action="admin.created", target_type="substitutes.substituteprofile"
+    )
+    assert event.after["email"] == "(set)"
+    assert "tagespflege.example.org" not in str(event.after) + event.target_label

@@ -161,7 +161,7 @@ def test_a_stale_draft_cannot_be_released(city, registry):
     october = services.create_run(territory=city.territory, month="2026-10", actor=SYSTEM)
     services.release_run(run=october, actor=SYSTEM)
     with pytest.raises(services.PaymentError) as refused:
-        services.release_run(run=november, actor=SYSTEM)
+        november = services.release_run(run=november, actor=SYSTEM)
     assert refused.value.code == "stale"
 
 
@@ -415,3 +415,32 @@ def test_absences_reported_in_the_substitutes_app_count_against_the_quota(city):
         {"childminder_id": str(cm.pk), "start": "2026-10-12", "end": "2026-10-16"}
     ]
     assert after.total_cents < before.total_cents
+
+
+def test_a_released_run_pays_the_accounts_of_its_release_day(client, city, registry):
+    """A later change of the bank account never changes a released run's SEPA file or
+    statement; the next run pays to the new account."""
+    run = services.create_run(territory=city.territory, month="2026-10", actor=SYSTEM)
+    run = services.release_run(run=run, actor=SYSTEM)
+    old_iban = registry["b"].payee_account.iban
+    new_iban = services.make_iban("10000000", "99")
+    services.save_payee_account(
+        childminder=registry["b"], holder="Neue Inhaberin", iban=new_iban, bic="", actor=SYSTEM
+    )
+    login(client, Role.PAYMENT_OFFICE)
+    for _ in range(2):  # downloaded again, the same file
+        root = ET.fromstring(client.get(reverse("payments:run-sepa", args=[run.pk])).content)  # noqa: S314
+        ibans = {
+            t.find("p:CdtrAcct/p:Id/p:IBAN", NS).text for t in root.findall(".//p:CdtTrfTxInf", NS)
+        }
+        assert old_iban in ibans and new_iban not in ibans
+        assert root.find(".//p:ReqdExctnDt", NS).text == run.payees["execution_date"]
+    statement = client.get(reverse("payments:statement", args=[run.pk, registry["b"].pk]))
+    assert statement.context["account"].holder != "Neue Inhaberin"
+    november = services.create_run(territory=city.territory, month="2026-11", actor=SYSTEM)
+    november = services.release_run(run=november, actor=SYSTEM)
+    root = ET.fromstring(services.sepa_xml(november))  # noqa: S314
+    ibans = {
+        t.find("p:CdtrAcct/p:Id/p:IBAN", NS).text for t in root.findall(".//p:CdtTrfTxInf", NS)
+    }
+    assert new_iban in ibans

@@ -20,27 +20,40 @@ from kitaplan.web.audit.services import AuditAction, record_audit_event, snapsho
 SECRET_FIELDS = {"password"}
 
 
-def _snapshot(obj: models.Model) -> dict[str, Any]:
+def _snapshot(obj: models.Model, redacted: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The object's fields for the audit; secrets hidden, personal data only as "(set)"."""
     data = snapshot(obj)
-    return {k: ("(hidden)" if k in SECRET_FIELDS else v) for k, v in data.items()}
+    return {
+        k: "(hidden)" if k in SECRET_FIELDS else (("(set)" if v else "") if k in redacted else v)
+        for k, v in data.items()
+    }
 
 
 class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """A ModelAdmin whose saves and deletions are recorded with before/after values."""
+    """A ModelAdmin whose saves and deletions are recorded with before/after values.
+
+    ``audit_redacted_fields`` names fields with personal data (e-mail addresses …) that the
+    audit records only as set or empty, never their values.
+    """
+
+    audit_redacted_fields: frozenset[str] = frozenset()
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
-        before = _snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        redacted = self.audit_redacted_fields
+        before = (
+            _snapshot(type(obj).objects.get(pk=obj.pk), redacted) if change and obj.pk else None
+        )
         super().save_model(request, obj, form, change)
         record_audit_event(
             actor=request.user,
             action=AuditAction.ADMIN_CHANGED if change else AuditAction.ADMIN_CREATED,
             target=obj,
             before=before,
-            after=_snapshot(obj),
+            after=_snapshot(obj, redacted),
         )
 
     def delete_model(self, request: Any, obj: Any) -> None:
-        before = _snapshot(obj)
+        before = _snapshot(obj, self.audit_redacted_fields)
         super().delete_model(request, obj)
         record_audit_event(
             actor=request.user,

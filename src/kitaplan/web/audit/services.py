@@ -55,6 +55,7 @@ class AuditAction(StrEnum):
     SUBSTITUTE_REJECTED = "substitutes.rejected"
     SUBSTITUTE_NOTIFIED = "substitutes.notified"  # e-mails about a confirmed substitute
     PARENT_CONTACT_SAVED = "substitutes.parent_contact_saved"
+    SUBSTITUTE_SETTINGS_SAVED = "substitutes.settings_saved"  # territory rules, a profile's e-mail
     # measures (strategic action plan, Maßnahmenplan)
     MEASURE_PLAN_CHANGED = "measures.changed"
     # networks (Netzwerke: members, meetings, invitations)

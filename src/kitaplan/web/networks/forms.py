@@ -118,6 +118,15 @@ class MemberForm(forms.Form):
         self.fields["facility"].queryset = facilities
 
 
+class MemberEditForm(MemberForm):
+    """Editing a member with consent: the same fields and checks as adding one, without asking
+    for the consent again (the consent record stays as it was given)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["consent"]
+
+
 class MinutesForm(forms.Form):
     agenda = forms.CharField(
         label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 5})

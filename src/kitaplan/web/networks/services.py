@@ -161,6 +161,21 @@ def update_network(
     return network
 
 
+def _check_member_choices(
+    network: Network,
+    role: str,
+    programme: str,
+    organisation: Organisation | None,
+    facility: Facility | None,
+) -> None:
+    """The checks adding and editing a member share (the forms offer only valid choices)."""
+    if role not in dict(Member.ROLE_CHOICES) or programme not in dict(Member.PROGRAMME_CHOICES):
+        raise ValueError(f"unknown role {role!r} or programme {programme!r}")
+    for other in (organisation, facility):
+        if other is not None and other.territory_id != network.territory_id:
+            raise ValueError("organisation and facility must belong to the network's territory")
+
+
 @transaction.atomic(durable=True)
 def add_member(
     *,
@@ -183,11 +198,7 @@ def add_member(
             _("Personal data of a member can only be stored with the member's consent."),
             code="consent",
         )
-    if role not in dict(Member.ROLE_CHOICES) or programme not in dict(Member.PROGRAMME_CHOICES):
-        raise ValueError(f"unknown role {role!r} or programme {programme!r}")
-    for other in (organisation, facility):
-        if other is not None and other.territory_id != network.territory_id:
-            raise ValueError("organisation and facility must belong to the network's territory")
+    _check_member_choices(network, role, programme, organisation, facility)
     member = Member.objects.create(
         network=network,
         name=name.strip(),
@@ -207,6 +218,65 @@ def add_member(
         after=_member_facts(member),
         details={"change": "member_added"},
     )
+    return member
+
+
+#: Personal data of a member: the audit trail says that they changed, never what they were.
+MEMBER_PERSONAL_FIELDS = ("name", "email")
+
+
+@transaction.atomic(durable=True)
+def update_member(
+    *,
+    member: Member,
+    actor: Any,
+    name: str,
+    email: str,
+    role: str = Member.OTHER,
+    programme: str = "",
+    organisation: Organisation | None = None,
+    facility: Facility | None = None,
+) -> Member:
+    """Change a member's role, programme, organisation, facility, name and e-mail address.
+
+    Only while the member's consent stands: an erased member is refused. The consent record
+    (when given, which version of the text) stays as it is. The audit event lists the changed
+    fields; of the name and the e-mail address it keeps only that they changed, not their values.
+    """
+    _require_manage(actor)
+    member = Member.objects.select_for_update().select_related("network").get(pk=member.pk)
+    if member.is_erased or member.consent_given_at is None:
+        raise ValidationError(
+            _("The personal data of this member were deleted: the member cannot be edited."),
+            code="erased",
+        )
+    _check_member_choices(member.network, role, programme, organisation, facility)
+    before = _member_facts(member)
+    personal_before = {f: getattr(member, f) for f in MEMBER_PERSONAL_FIELDS}
+    member.name = name.strip()
+    member.email = email.strip()
+    member.role = role
+    member.programme = programme
+    member.organisation = organisation
+    member.facility = facility
+    member.save()
+    after = _member_facts(member)
+    changed = sorted(k for k in after if after[k] != before[k])
+    personal = sorted(f for f in MEMBER_PERSONAL_FIELDS if getattr(member, f) != personal_before[f])
+    if changed or personal:
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.NETWORK_CHANGED,
+            target=member,
+            target_label=_member_label(member),
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            details={
+                "change": "member_updated",
+                "fields": sorted(changed + personal),
+                "personal_data_changed": personal,
+            },
+        )
     return member
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("network/<int:pk>/members.csv", views.member_export_csv, name="member-export-csv"),
     path("network/<int:pk>/members.xlsx", views.member_export_xlsx, name="member-export-xlsx"),
     path("network/<int:pk>/meetings/", views.meeting_list, name="meeting-list"),
+    path("member/<int:pk>/edit/", views.member_edit, name="member-edit"),
     path("member/<int:pk>/erase/", views.member_erase, name="member-erase"),
     path("meeting/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meeting/<int:pk>/invite/", views.meeting_invite, name="meeting-invite"),

@@ -1,6 +1,7 @@
 """Pages of the networks: list, one network (members or, without the right to see personal
 data, counts), creating and editing a network, its working groups (create, edit with members,
-delete), adding a member with consent, erasing one on request, the member list export,
+delete), adding a member with consent, editing one while the consent stands, erasing one on
+request, the member list export,
 meetings (agenda, minutes, attendance, action items) and the invitation (.ics, e-mail)."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kitaplan.web.networks.forms import (
     ActionItemForm,
     AttendanceForm,
     MeetingForm,
+    MemberEditForm,
     MemberForm,
     MinutesForm,
     NetworkForm,
@@ -232,14 +234,21 @@ def working_group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _member_choices(network: Network) -> dict[str, Any]:
+    """A member's organisation (from the measures directory) and facility: the network's
+    territory's."""
+    return {
+        "organisations": Organisation.objects.filter(territory_id=network.territory_id).order_by(
+            "name"
+        ),
+        "facilities": Facility.objects.filter(territory_id=network.territory_id).order_by("name"),
+    }
+
+
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     network = _network(request, pk)
     _require_manage(request)
-    form = MemberForm(
-        request.POST or None,
-        organisations=Organisation.objects.filter(territory=network.territory).order_by("name"),
-        facilities=Facility.objects.filter(territory=network.territory).order_by("name"),
-    )
+    form = MemberForm(request.POST or None, **_member_choices(network))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -267,6 +276,54 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "consent_version": services.CONSENT_TEXT_VERSION,
         },
+    )
+
+
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a member while the consent stands (planners and administrators, like adding);
+    an erased member is not found."""
+    _require_manage(request)
+    member = get_object_or_404(
+        selectors.members_visible_to(request.user)
+        .filter(erased_at__isnull=True)
+        .select_related("network", "network__territory"),
+        pk=pk,
+    )
+    network = member.network
+    form = MemberEditForm(
+        request.POST or None,
+        **_member_choices(network),
+        initial={
+            "name": member.name,
+            "email": member.email,
+            "role": member.role,
+            "programme": member.programme,
+            "organisation": member.organisation_id,
+            "facility": member.facility_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.update_member(
+                member=member,
+                actor=request.user,
+                name=d["name"],
+                email=d["email"],
+                role=d["role"],
+                programme=d["programme"] or "",
+                organisation=d["organisation"],
+                facility=d["facility"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The member's data were saved."))
+            return redirect(reverse("networks:network-detail", args=[network.pk]) + "#members")
+    return render(
+        request,
+        "networks/member_form.html",
+        {"network": network, "form": form, "member": member, "edit": True},
     )
 
 

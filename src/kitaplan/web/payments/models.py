@@ -203,6 +203,9 @@ class PaymentRun(models.Model):
         verbose_name=_("released by"),
     )
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    #: Frozen on release: the payee accounts of the run's childminders and the execution date,
+    #: so that the SEPA file and the statements of a released run never change afterwards.
+    payees = models.JSONField(_("payee accounts at release"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("payment run")

@@ -55,7 +55,6 @@ from kitaplan.web.payments.models import (
     ActualHours,
     FeeTableRecord,
     InsuranceProofRecord,
-    PayeeAccount,
     PaymentLineRecord,
     PaymentRun,
     RateTableRecord,
@@ -168,8 +167,9 @@ def sees_full_iban(user: Any) -> bool:
     return can_manage(user)
 
 
-def iban_text(account: PayeeAccount | None, user: Any) -> str:
-    """The account's IBAN as this user may read it: whole for the payment office, else masked."""
+def iban_text(account: Any, user: Any) -> str:
+    """The IBAN of an account (stored or frozen in a run) as this user may read it: whole for
+    the payment office, else masked."""
     if account is None:
         return ""
     return group_iban(account.iban) if sees_full_iban(user) else mask_iban(account.iban)

@@ -380,7 +380,8 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
     run.status = PaymentRun.RELEASED
     run.released_at = timezone.now()
     run.released_by = actor_user(actor)
-    run.save(update_fields=["status", "released_at", "released_by"])
+    run.payees = payee_snapshot(run)
+    run.save(update_fields=["status", "released_at", "released_by", "payees"])
     settled = ActualHours.objects.filter(
         pk__in=[h["id"] for h in run.inputs.get("actual_hours", [])], settled_in__isnull=True
     ).update(settled_in=run)
@@ -708,11 +709,48 @@ def lines_csv(run: PaymentRun) -> bytes:
         return path.read_bytes()
 
 
+@dataclass(frozen=True)
+class AccountDetails:
+    """A payee account as frozen in a released run (see :func:`payee_snapshot`)."""
+
+    holder: str
+    iban: str
+    bic: str
+
+
+def payee_snapshot(run: PaymentRun) -> dict[str, Any]:
+    """The accounts of the run's childminders and the execution date, as of now (release)."""
+    totals = totals_by_childminder(run)
+    return {
+        "execution_date": execution_date(run).isoformat(),
+        "accounts": {
+            str(a.childminder_id): {"holder": a.holder, "iban": a.iban, "bic": a.bic}
+            for a in PayeeAccount.objects.filter(childminder_id__in=totals)
+        },
+    }
+
+
+def run_accounts(
+    run: PaymentRun, childminder_ids: Iterable[int]
+) -> dict[int, AccountDetails | PayeeAccount]:
+    """The accounts a run pays to: frozen at release, else (drafts, and runs released before
+    the snapshot existed) the accounts stored today."""
+    wanted = set(childminder_ids)
+    frozen = run.payees.get("accounts") if run.is_released else None
+    if frozen is not None:
+        return {
+            int(pk): AccountDetails(**details)
+            for pk, details in frozen.items()
+            if int(pk) in wanted
+        }
+    return {a.childminder_id: a for a in PayeeAccount.objects.filter(childminder_id__in=wanted)}
+
+
 @dataclass
 class Transfer:
     childminder: Childminder
     amount_cents: int
-    account: PayeeAccount | None
+    account: AccountDetails | PayeeAccount | None
 
 
 def transfers(run: PaymentRun) -> tuple[list[Transfer], list[Transfer]]:
@@ -720,7 +758,7 @@ def transfers(run: PaymentRun) -> tuple[list[Transfer], list[Transfer]]:
     file; a total ≤ 0 (corrections reclaiming money) or a missing account does not."""
     totals = totals_by_childminder(run)
     cms = Childminder.objects.in_bulk(list(totals))
-    accounts = {a.childminder_id: a for a in PayeeAccount.objects.filter(childminder_id__in=totals)}
+    accounts = run_accounts(run, totals)
     payable, other = [], []
     for pk in sorted(totals, key=lambda p: (cms[p].number, p)):
         item = Transfer(cms[pk], totals[pk], accounts.get(pk))
@@ -755,7 +793,8 @@ def sepa_xml(run: PaymentRun) -> bytes:
         config["BIC"] = debtor["BIC"]
     transfer = SepaTransfer(config, clean=True)
     payable, _other = transfers(run)
-    when = execution_date(run)
+    frozen_date = run.payees.get("execution_date")
+    when = dt.date.fromisoformat(frozen_date) if frozen_date else execution_date(run)
     for item in payable:
         assert item.account is not None
         payment: dict[str, Any] = {

@@ -381,11 +381,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         per_cm[line.childminder_id][part] += line.amount_cents
         components[line.component][part] += line.amount_cents
         components[line.component]["count"] += 1
-    accounts = set(
-        PayeeAccount.objects.filter(childminder_id__in=list(per_cm)).values_list(
-            "childminder_id", flat=True
-        )
-    )
+    accounts = set(services.run_accounts(run, per_cm))
     cm_rows = [
         {
             "cm": cms[pk_],
@@ -561,7 +557,7 @@ def statement_data(run: PaymentRun, cm: Childminder) -> dict[str, Any]:
         "total": euros(regular + correction),
         "total_cents": regular + correction,
         "tables": list(RateTableRecord.objects.filter(territory=run.territory, code__in=codes)),
-        "account": PayeeAccount.objects.filter(childminder=cm).first(),
+        "account": services.run_accounts(run, [cm.pk]).get(cm.pk),
     }
 
 

@@ -1,18 +1,21 @@
-"""Forms of the substitute pages: report an absence, record a contact visit, choose a period."""
+"""Forms of the substitute pages: report an absence, record a contact visit, choose a period,
+the territory's substitute settings and a substitute's e-mail address for notices."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kitaplan.web.childminding.models import CareContract, Childminder
-from kitaplan.web.substitutes.models import ABSENCE_KINDS
+from kitaplan.web.substitutes.models import ABSENCE_KINDS, SubstituteProfile, SubstituteSettings
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -101,3 +104,65 @@ class PeriodForm(forms.Form):
         if start and end and (end - start).days > 731:
             self.add_error("end", _("Choose at most two years."))
         return data
+
+
+PHONE = re.compile(r"[0-9+()/ .-]+")
+
+
+def _without_range(validators: list[Any]) -> list[Any]:
+    """The field's validators without the bounds the model brings (the form sets its own)."""
+    return [v for v in validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
+
+
+class SubstituteSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The rules, the day rate and the phone of a territory (labels from the model)."""
+
+    #: (field, smallest, largest) accepted on the page
+    BOUNDS = (
+        ("min_contacts", 0, 20),
+        ("contact_months", 1, 36),
+        ("day_rate_cents", 0, 100_000),
+    )
+
+    class Meta:
+        model = SubstituteSettings
+        fields = [
+            "min_contacts",
+            "contact_months",
+            "max_distance_km",
+            "day_rate_cents",
+            "contact_phone",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, low, high in self.BOUNDS:
+            field = self.fields[name]
+            field.validators = [*_without_range(field.validators), MinValueValidator(low)]
+            field.validators.append(MaxValueValidator(high))
+            field.widget.attrs.update({"min": low, "max": high})
+        distance = self.fields["max_distance_km"]
+        distance.validators = [*_without_range(distance.validators), MinValueValidator(0.1)]
+        distance.validators.append(MaxValueValidator(100))
+        distance.widget.attrs.update({"min": "0.1", "max": "100", "step": "0.1"})
+        distance.help_text = gettext_lazy("Leave empty for no limit.")
+        self.fields["contact_phone"].widget.attrs.update(
+            {"inputmode": "tel", "autocomplete": "off"}
+        )
+
+    def clean_contact_phone(self) -> str:
+        phone = " ".join(self.cleaned_data["contact_phone"].split())
+        if phone and (not PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 3):
+            raise forms.ValidationError(
+                _("Enter a phone number: digits, spaces and + ( ) / . - only.")
+            )
+        return phone
+
+
+class SubstituteEmailForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The address for the e-mails about her substitutions (empty: her login's address)."""
+
+    class Meta:
+        model = SubstituteProfile
+        fields = ["email"]
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}

@@ -5,6 +5,8 @@
   services; they see the names of the substitutes proposed for them, whoever those are.
 - A childminder sees her own absences (and reports them) and the substitutions where she is the
   substitute; she cannot decide.
+- The substitute settings of a territory (rules, day rate, the advisory service's phone): every
+  territory for administrators, the territories of their advisory services for advisers.
 - Planners, the payment office and everybody else: no access (403).
 """
 
@@ -36,6 +38,7 @@ from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.access import has_any_role, roles_of
 from kitaplan.web.core.roles import Role
 from kitaplan.web.substitutes.models import Absence, Notification, SubstituteAssignment
+from kitaplan.web.territory.models import Territory
 
 if TYPE_CHECKING:
     from kitaplan.web.core.access import AnyUser
@@ -80,6 +83,19 @@ def decidable_childminders(user: AnyUser) -> QuerySet[Childminder]:
         return Childminder.objects.none()
     ids = Childminder.objects.filter(service__advisers=user).values("pk")
     return Childminder.objects.filter(pk__in=ids)
+
+
+def settings_territories(user: AnyUser) -> QuerySet[Territory]:
+    """Territories whose substitute settings the user may view and change: all (admin), those of
+    the advisory services she works in (adviser), none for everybody else."""
+    if not can_decide(user):
+        return Territory.objects.none()
+    if has_any_role(user, {Role.ADMIN}):
+        return Territory.objects.all()
+    if getattr(user, "pk", None) is None:
+        return Territory.objects.none()
+    ids = Territory.objects.filter(advisory_services__advisers=user).values("pk")
+    return Territory.objects.filter(pk__in=ids)
 
 
 def own_childminder(user: AnyUser) -> Childminder | None:

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from pyproj import Transformer
@@ -99,6 +100,14 @@ def profile_model(cm: Childminder) -> domain.SubstituteModel | None:
     except SubstituteProfile.DoesNotExist:
         return None
     return domain.SubstituteModel(profile.model)
+
+
+def substitute_email(cm: Childminder) -> str:
+    """Her own address for substitute notices ('' : the e-mails go to her login's address)."""
+    try:
+        return str(cm.substitute_profile.email)
+    except SubstituteProfile.DoesNotExist:
+        return ""
 
 
 def is_available(cm: Childminder) -> bool:
@@ -595,6 +604,80 @@ def save_parent_contact(
     return row
 
 
+#: The settings a territory's advisers and the administrators change on the settings page.
+SETTINGS_FIELDS = [
+    "min_contacts",
+    "contact_months",
+    "max_distance_km",
+    "day_rate_cents",
+    "contact_phone",
+]
+
+
+def save_settings(
+    *, territory: Territory, values: dict[str, Any], actor: Any
+) -> SubstituteSettings:
+    """Store the substitute settings of a territory (the row is created on the first save).
+    Audited with the values before and after (rules and the service's phone, no personal data);
+    a save that changes nothing records nothing."""
+    _require(selectors.settings_territories(actor).filter(pk=territory.pk).exists())
+    with transaction.atomic():
+        row = SubstituteSettings.objects.select_for_update().filter(territory=territory).first()
+        before = None if row is None else snapshot(row, SETTINGS_FIELDS)
+        if row is None:
+            row = SubstituteSettings(territory=territory)
+        for name in SETTINGS_FIELDS:
+            value = values[name]
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+        row.full_clean()
+        after = snapshot(row, SETTINGS_FIELDS)
+        if before != after:
+            row.save()
+            record_audit_event(
+                actor=actor,
+                action=AuditAction.SUBSTITUTE_SETTINGS_SAVED,
+                target=row,
+                target_label=f"{territory.name}: substitute settings",
+                before=before,
+                after=after,
+            )
+    return row
+
+
+def save_substitute_email(
+    *, childminder: Childminder, email: str, actor: Any
+) -> SubstituteProfile | None:
+    """Set the address the e-mails about her substitutions go to (empty: her login's address).
+    Advisers of her service and administrators only. The audit event keeps whether an address
+    is set and that it changed, never the address; a profile is created when she has none."""
+    _require(selectors.decidable_childminders(actor).filter(pk=childminder.pk).exists())
+    email = email.strip()
+    if email:
+        validate_email(email)
+    with transaction.atomic():
+        profile = (
+            SubstituteProfile.objects.select_for_update().filter(childminder=childminder).first()
+        )
+        old = "" if profile is None else profile.email
+        if old == email:
+            return profile
+        created = profile is None
+        if profile is None:
+            profile = SubstituteProfile(childminder=childminder)
+        profile.email = email
+        profile.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.SUBSTITUTE_SETTINGS_SAVED,
+            target=profile,
+            target_label=f"{childminder.name}: e-mail for substitute notices",
+            before={"email": bool(old)},
+            after={"email": bool(email)},
+            details={"email_changed": True, "profile_created": created},
+        )
+    return profile
+
+
 def reject(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssignment:
     """Reject a proposal and propose the next alternative that still has a place (or record
     the child as uncovered with ``alternatives_exhausted``). Returns the new row."""
@@ -729,4 +812,6 @@ __all__ = [
     "reject",
     "report_absence",
     "save_parent_contact",
+    "save_settings",
+    "save_substitute_email",
 ]

@@ -10,4 +10,5 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("notifications/", views.notification_list, name="notifications"),
     path("parents/<int:pk>/", views.parent_contacts, name="parent-contacts"),
+    path("settings/", views.settings_page, name="settings"),
 ]

@@ -1,7 +1,8 @@
 """Pages of substitute care: absences with the report form and the flu-wave button, one absence
 with proposals (confirm / reject, e-mails sent on confirmation and again on request), contact
-visits per childminder, the parents' e-mail addresses per childminder, the period report with
-exports, and the notification log. Thin: reads through :mod:`.selectors`, writes through
+visits per childminder (with her e-mail address for substitute notices), the parents' e-mail
+addresses per childminder, the period report with exports, the notification log, and the
+territory's substitute settings. Thin: reads through :mod:`.selectors`, writes through
 :mod:`.services`."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -23,7 +25,14 @@ from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.substitutes import notifications, selectors, services
-from kitaplan.web.substitutes.forms import AbsenceForm, ContactForm, ParentContactForm, PeriodForm
+from kitaplan.web.substitutes.forms import (
+    AbsenceForm,
+    ContactForm,
+    ParentContactForm,
+    PeriodForm,
+    SubstituteEmailForm,
+    SubstituteSettingsForm,
+)
 from kitaplan.web.substitutes.models import (
     MODEL_CHOICES,
     OPEN_STATUSES,
@@ -285,7 +294,19 @@ def contacts(request: HttpRequest, pk: int) -> HttpResponse:
         status="active",
     ).exclude(pk=cm.pk)
     form = ContactForm(prefix="contact", contracts=contracts_, substitutes=substitutes)
-    if request.method == "POST":
+    notice_email = services.substitute_email(cm)
+    email_form = SubstituteEmailForm(prefix="notice", initial={"email": notice_email})
+    if request.method == "POST" and request.POST.get("action") == "email":
+        if not can_record:  # advisers of her service and administrators set the address
+            raise PermissionDenied
+        email_form = SubstituteEmailForm(request.POST, prefix="notice")
+        if email_form.is_valid():
+            services.save_substitute_email(
+                childminder=cm, email=email_form.cleaned_data["email"], actor=request.user
+            )
+            messages.success(request, _("The e-mail address for substitute notices was saved."))
+            return redirect("substitutes:contacts", pk=cm.pk)
+    elif request.method == "POST":
         if not can_record:
             raise PermissionDenied
         form = ContactForm(
@@ -330,7 +351,16 @@ def contacts(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "substitutes/contacts.html",
-        {"cm": cm, "table": table, "form": form, "can_record": can_record, "rules": rules},
+        {
+            "cm": cm,
+            "table": table,
+            "form": form,
+            "can_record": can_record,
+            "rules": rules,
+            "email_form": email_form,
+            "notice_email": notice_email,
+            "login_email": cm.user.email if cm.user is not None else "",
+        },
     )
 
 
@@ -449,3 +479,43 @@ def parent_contacts(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not failed:
         raise PermissionDenied  # a contract that is not hers (or none)
     return render(request, "substitutes/parent_contacts.html", {"cm": cm, "rows": forms_})
+
+
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The substitute settings of a territory: the rules for proposals, the day rate of the cost
+    report and the advisory service's phone named in the e-mails (administrators: every
+    territory; advisers: those of their services)."""
+    _require_use(request)
+    if not selectors.can_decide(request.user):
+        raise PermissionDenied
+    territories = selectors.settings_territories(request.user).order_by("name")
+    code = (
+        request.POST.get("territory") if request.method == "POST" else request.GET.get("territory")
+    )
+    territory = get_object_or_404(territories, code=code) if code else territories.first()
+    if territory is None:
+        if request.method == "POST":
+            raise PermissionDenied
+        return render(request, "substitutes/settings.html", {"territory": None, "form": None})
+    current = SubstituteSettings.for_territory(territory)
+    form = SubstituteSettingsForm(instance=current)
+    if request.method == "POST":
+        form = SubstituteSettingsForm(
+            request.POST, instance=SubstituteSettings.for_territory(territory)
+        )
+        if form.is_valid():
+            services.save_settings(
+                territory=territory, values=form.cleaned_data, actor=request.user
+            )
+            messages.success(request, _("The substitute settings were saved."))
+            return redirect(f"{reverse('substitutes:settings')}?territory={territory.code}")
+    return render(
+        request,
+        "substitutes/settings.html",
+        {
+            "form": form,
+            "territory": territory,
+            "territories": territories,
+            "stored": current.pk is not None,
+        },
+    )
