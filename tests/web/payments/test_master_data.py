@@ -348,6 +348,39 @@ def test_the_admin_audit_of_an_account_masks_the_iban(registry):
     assert event.after["iban"] == mask_iban(IBAN)
 
 
+def test_the_admin_forms_apply_the_pages_checks(registry):
+    """An invalid IBAN or an overlapping proof is refused in the admin too (German message)."""
+    account_form = site._registry[PayeeAccount].get_form(RequestFactory().get("/"))
+    data = {"childminder": registry["b"].pk, "holder": "T2", "iban": BAD_IBAN, "bic": ""}
+    form = account_form(data=data)
+    assert not form.is_valid()
+    assert "Prüfziffern" in " ".join(form.errors["iban"])
+    form = account_form(data={**data, "iban": IBAN_GROUPED})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["iban"] == IBAN
+
+    InsuranceProofRecord.objects.create(
+        childminder=registry["a"],
+        kind="health_care",
+        monthly_amount_cents=34322,
+        valid_from=dt.date(2026, 1, 1),
+    )
+    proof_form = site._registry[InsuranceProofRecord].get_form(RequestFactory().get("/"))
+    base = {
+        "childminder": registry["a"].pk,
+        "kind": "health_care",
+        "monthly_amount_cents": 1000,
+        "valid_from": "2026-03-01",
+    }
+    overlapping = proof_form(data=base)
+    assert not overlapping.is_valid()
+    assert "01.01.2026" in " ".join(overlapping.non_field_errors())
+    backwards = proof_form(data={**base, "kind": "accident", "valid_to": "2026-02-01"})
+    assert not backwards.is_valid()
+    assert "letzte Tag" in " ".join(backwards.non_field_errors())
+    assert proof_form(data={**base, "kind": "accident"}).is_valid()
+
+
 # --------------------------------------------------------------------------- readers
 
 

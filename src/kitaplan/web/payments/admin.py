@@ -1,18 +1,45 @@
 """Insurance proofs and payee accounts in the Django admin (the pages
-``payments:childminder`` are the everyday way to change them). The audit of an account change
-keeps the IBAN masked, as the pages' audit does."""
+``payments:childminder`` are the everyday way to change them). The admin applies the pages'
+checks (no overlapping proofs of one kind, an end not before the start, IBAN check digits), and
+the audit of an account change keeps the IBAN masked, as the pages' audit does."""
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 
 from kitaplan.web.audit.admin import AuditedAdmin
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.payments import services
 from kitaplan.web.payments.models import InsuranceProofRecord, PayeeAccount, mask_iban
+
+
+class InsuranceProofAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = InsuranceProofRecord
+        fields = ["childminder", "kind", "monthly_amount_cents", "valid_from", "valid_to"]
+
+    def clean(self) -> dict[str, Any]:
+        from kitaplan.web.payments.views import master_data_error_text
+
+        data = super().clean()
+        childminder, kind = data.get("childminder"), data.get("kind")
+        valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
+        if childminder is None or not kind or valid_from is None:
+            return data
+        try:
+            services.check_proof_period(valid_from, valid_to)
+            services.refuse_overlap(
+                childminder, kind, valid_from, valid_to, exclude=self.instance.pk
+            )
+        except services.PaymentError as error:
+            raise forms.ValidationError(master_data_error_text(error)) from error
+        return data
 
 
 @admin.register(InsuranceProofRecord)
 class InsuranceProofAdmin(AuditedAdmin):
+    form = InsuranceProofAdminForm
     list_display = ("childminder", "kind", "monthly_amount_cents", "valid_from", "valid_to")
     list_filter = ("kind",)
 
@@ -23,8 +50,23 @@ def _account_snapshot(obj: PayeeAccount) -> dict[str, Any]:
     return data
 
 
+class PayeeAccountAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = PayeeAccount
+        fields = ["childminder", "holder", "iban", "bic"]
+
+    def clean_iban(self) -> str:
+        from kitaplan.web.payments.views import ERRORS
+
+        iban = str(self.cleaned_data.get("iban") or "").replace(" ", "").upper()
+        if not services.iban_acceptable(iban):
+            raise forms.ValidationError(str(ERRORS["bad_iban"]))
+        return iban
+
+
 @admin.register(PayeeAccount)
 class PayeeAccountAdmin(AuditedAdmin):
+    form = PayeeAccountAdminForm
     list_display = ("childminder", "holder", "iban")
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:

@@ -529,12 +529,12 @@ def _proof_audit(proof: InsuranceProofRecord, childminder: Childminder) -> dict[
     }
 
 
-def _check_proof_period(valid_from: dt.date, valid_to: dt.date | None) -> None:
+def check_proof_period(valid_from: dt.date, valid_to: dt.date | None) -> None:
     if valid_to is not None and valid_to < valid_from:
         raise PaymentError("bad_period", valid_from=valid_from, valid_to=valid_to)
 
 
-def _refuse_overlap(
+def refuse_overlap(
     childminder: Childminder,
     kind: str,
     valid_from: dt.date,
@@ -578,11 +578,11 @@ def add_insurance_proof(
         or monthly_amount != monthly_amount.quantize(Decimal("0.01"))
     ):
         raise PaymentError("bad_amount", limit=MAX_PROOF_AMOUNT)
-    _check_proof_period(valid_from, valid_to)
+    check_proof_period(valid_from, valid_to)
     with transaction.atomic():
         # The childminder's row lock orders concurrent changes to her proofs (overlap check).
         childminder = Childminder.objects.select_for_update().get(pk=childminder.pk)
-        _refuse_overlap(childminder, kind, valid_from, valid_to)
+        refuse_overlap(childminder, kind, valid_from, valid_to)
         proof = InsuranceProofRecord.objects.create(
             childminder=childminder,
             kind=kind,
@@ -608,8 +608,8 @@ def end_insurance_proof(
     with transaction.atomic():
         childminder = Childminder.objects.select_for_update().get(pk=proof.childminder_id)
         proof = InsuranceProofRecord.objects.select_for_update().get(pk=proof.pk)
-        _check_proof_period(proof.valid_from, valid_to)
-        _refuse_overlap(childminder, proof.kind, proof.valid_from, valid_to, exclude=proof.pk)
+        check_proof_period(proof.valid_from, valid_to)
+        refuse_overlap(childminder, proof.kind, proof.valid_from, valid_to, exclude=proof.pk)
         before = {"record": "insurance_proof", **_proof_audit(proof, childminder)}
         proof.valid_to = valid_to
         proof.save(update_fields=["valid_to"])
@@ -651,7 +651,7 @@ def save_payee_account(
     if not holder or len(holder) > 70:
         raise PaymentError("bad_holder")
     iban = clean_iban(iban)
-    if len(iban) > 34 or not iban_valid(iban) or (iban.startswith("DE") and len(iban) != 22):
+    if not iban_acceptable(iban):
         raise PaymentError("bad_iban")
     bic = clean_iban(bic)
     if bic and not BIC_PATTERN.match(bic):
@@ -824,6 +824,11 @@ def make_iban(bank_code: str, account: str) -> str:
     """A German IBAN: DE + check digits + 8-digit bank code + 10-digit account number."""
     bban = f"{int(bank_code):08d}{int(account):010d}"
     return f"DE{iban_check_digits('DE', bban)}{bban}"
+
+
+def iban_acceptable(iban: str) -> bool:
+    """A payee IBAN: at most 34 characters, valid check digits, 22 characters if German."""
+    return len(iban) <= 34 and iban_valid(iban) and (not iban.startswith("DE") or len(iban) == 22)
 
 
 def iban_valid(iban: str) -> bool:
