@@ -399,7 +399,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = None
     run_pk = request.GET.get("run")
     if run_pk:
-        run = get_object_or_404(round_.runs, pk=run_pk)
+        # an id that is no number (or out of 64 bits) is no run of this round: 404, not 500
+        valid_pk = run_pk.isascii() and run_pk.isdigit() and int(run_pk) < 2**63
+        run = get_object_or_404(round_.runs, pk=int(run_pk) if valid_pk else 0)
         if app.reference not in run.result["assignment"]:
             run = None
     else:
