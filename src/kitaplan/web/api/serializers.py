@@ -16,7 +16,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kitaplan.domain.common.vocabulary import PopulationMethod
-from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
+from kitaplan.web.facilities.models import (
+    Facility,
+    FacilityPlaces,
+    Provider,
+    place_field_bounds,
+)
 from kitaplan.web.facilities.selectors import SORT_FIELDS
 from kitaplan.web.facilities.services import EDITABLE_FIELDS
 from kitaplan.web.territory.models import (
@@ -320,14 +325,20 @@ class FacilitySerializer(serializers.ModelSerializer):
 # ------------------------------------------------------------------------------- write payloads
 
 
+def _places_input(name: str) -> serializers.IntegerField:
+    """A number of places within the model's bounds (the same as the edit form's)."""
+    low, high = place_field_bounds(name)
+    return serializers.IntegerField(min_value=low, max_value=high, required=False)
+
+
 class PlacesInputSerializer(serializers.Serializer):
     """New places; a number left out keeps the value of the current record."""
 
-    places_u3 = serializers.IntegerField(min_value=0, required=False)
-    places_ue3 = serializers.IntegerField(min_value=0, required=False)
-    places_school = serializers.IntegerField(min_value=0, required=False)
-    integration_places = serializers.IntegerField(min_value=0, required=False)
-    special_needs_group_places = serializers.IntegerField(min_value=0, required=False)
+    places_u3 = _places_input("places_u3")
+    places_ue3 = _places_input("places_ue3")
+    places_school = _places_input("places_school")
+    integration_places = _places_input("integration_places")
+    special_needs_group_places = _places_input("special_needs_group_places")
 
 
 class FacilityUpdateSerializer(serializers.ModelSerializer):

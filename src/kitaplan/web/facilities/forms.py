@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.facilities.models import PROVIDER_TYPE_CHOICES, Facility
+from kitaplan.web.facilities.models import PROVIDER_TYPE_CHOICES, Facility, place_field_bounds
 from kitaplan.web.territory.models import Territory
 
 YES_NO = [("", _("all")), ("yes", _("yes")), ("no", _("no"))]
@@ -69,17 +69,18 @@ class FacilityForm(forms.ModelForm):
         }
 
 
+def _places_field(name: str, label: str) -> forms.IntegerField:
+    low, high = place_field_bounds(name)
+    return forms.IntegerField(label=label, min_value=low, max_value=high)
+
+
 class PlacesForm(forms.Form):
-    places_u3 = forms.IntegerField(label=_("Places under 3"), min_value=0, max_value=2000)
-    places_ue3 = forms.IntegerField(
-        label=_("Places 3 to school entry"), min_value=0, max_value=2000
-    )
-    places_school = forms.IntegerField(label=_("School-age places"), min_value=0, max_value=2000)
-    integration_places = forms.IntegerField(
-        label=_("Integration places"), min_value=0, max_value=2000
-    )
-    special_needs_group_places = forms.IntegerField(
-        label=_("Special-needs group places"), min_value=0, max_value=2000
+    places_u3 = _places_field("places_u3", _("Places under 3"))
+    places_ue3 = _places_field("places_ue3", _("Places 3 to school entry"))
+    places_school = _places_field("places_school", _("School-age places"))
+    integration_places = _places_field("integration_places", _("Integration places"))
+    special_needs_group_places = _places_field(
+        "special_needs_group_places", _("Special-needs group places")
     )
     valid_from = forms.DateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}), initial=dt.date.today

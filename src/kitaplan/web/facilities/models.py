@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,18 @@ PROVIDER_TYPE_CHOICES = [
     (ProviderType.COMPANY.value, _("company")),
     (ProviderType.OTHER.value, _("other")),
 ]
+
+
+#: The most places of one kind a facility may have (the largest Kitas have a few hundred). The
+#: model's validators, its database constraint, the edit form, the API and the imports all use
+#: this one bound (``place_field_bounds``), so sums of places never overflow.
+MAX_PLACES = 2000
+
+
+def _places_field(verbose_name: str, **kwargs: object) -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(
+        verbose_name, validators=[MaxValueValidator(MAX_PLACES)], **kwargs
+    )
 
 
 class Provider(models.Model):
@@ -130,13 +143,11 @@ class FacilityPlaces(models.Model):
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    places_u3 = models.PositiveIntegerField(_("places under 3"))
-    places_ue3 = models.PositiveIntegerField(_("places 3 to school entry"))
-    places_school = models.PositiveIntegerField(_("school-age places"), default=0)
-    integration_places = models.PositiveIntegerField(_("integration places"), default=0)
-    special_needs_group_places = models.PositiveIntegerField(
-        _("special-needs group places"), default=0
-    )
+    places_u3 = _places_field(_("places under 3"))
+    places_ue3 = _places_field(_("places 3 to school entry"))
+    places_school = _places_field(_("school-age places"), default=0)
+    integration_places = _places_field(_("integration places"), default=0)
+    special_needs_group_places = _places_field(_("special-needs group places"), default=0)
 
     class Meta:
         verbose_name = _("places")
@@ -148,6 +159,16 @@ class FacilityPlaces(models.Model):
                 name="places_valid_to_after_valid_from",
                 condition=models.Q(valid_to__isnull=True)
                 | models.Q(valid_to__gte=models.F("valid_from")),
+            ),
+            models.CheckConstraint(
+                name="places_at_most_max_places",
+                condition=models.Q(
+                    places_u3__lte=MAX_PLACES,
+                    places_ue3__lte=MAX_PLACES,
+                    places_school__lte=MAX_PLACES,
+                    integration_places__lte=MAX_PLACES,
+                    special_needs_group_places__lte=MAX_PLACES,
+                ),
             ),
         ]
 
@@ -165,3 +186,10 @@ class FacilityPlaces(models.Model):
         "integration_places",
         "special_needs_group_places",
     )
+
+
+def place_field_bounds(name: str) -> tuple[int, int]:
+    """Smallest and largest value of the places field ``name``, read from its validators."""
+    field = FacilityPlaces._meta.get_field(name)
+    maximum = min(v.limit_value for v in field.validators if isinstance(v, MaxValueValidator))
+    return 0, int(maximum)  # type: ignore[call-overload]

@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kitaplan.web.core import access
+from kitaplan.web.core.sums import int64, sum64
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.territory.models import Area, Territory
 
@@ -36,9 +37,9 @@ def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[Facil
         queryset.annotate(places_on_day=FilteredRelation("places_history", condition=valid))
         .annotate(**annotations)
         .annotate(
-            current_total=F("current_places_u3")
-            + F("current_places_ue3")
-            + F("current_places_school")
+            current_total=int64("current_places_u3")
+            + int64("current_places_ue3")
+            + int64("current_places_school")
         )
     )
 
@@ -118,8 +119,8 @@ def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
 def facility_list_totals(queryset: QuerySet[Facility]) -> dict[str, int]:
     """Sums of the annotated places over a (filtered) facility list, in one query."""
     sums = queryset.order_by().aggregate(
-        **{name: Coalesce(Sum(f"current_{name}"), 0) for name in PLACE_ANNOTATIONS},
-        total=Coalesce(Sum("current_total"), 0),
+        **{name: Coalesce(sum64(f"current_{name}"), 0) for name in PLACE_ANNOTATIONS},
+        total=Coalesce(sum64("current_total"), 0),
     )
     sums["count"] = queryset.order_by().count()
     return sums

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
-
 from kitaplan.domain.common.vocabulary import IndicatorDirection
 from kitaplan.domain.indicators.index import PRESETS
 from kitaplan.domain.indicators.trends import (
@@ -27,6 +25,7 @@ from kitaplan.domain.indicators.trends import (
     rank,
     reference_mean,
 )
+from kitaplan.web.core.sums import sum64
 from kitaplan.web.monitoring.selectors import build
 from kitaplan.web.territory.models import (
     Area,
@@ -144,7 +143,7 @@ def population_weights(areas: list[Area], year: int) -> tuple[dict[str, float], 
     totals = (
         PopulationCount.objects.filter(area__in=areas, year=used)
         .values("area_id")
-        .annotate(total=Sum("count"))
+        .annotate(total=sum64("count"))
     )
     return {str(t["area_id"]): float(t["total"]) for t in totals}, used
 

@@ -42,7 +42,6 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.planning.accessibility import (
@@ -58,6 +57,7 @@ from kitaplan.domain.planning.accessibility import (
 )
 from kitaplan.domain.territory.geometry import summarise_geometry
 from kitaplan.web.core.exports import Column
+from kitaplan.web.core.sums import sum64
 from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
 from kitaplan.web.territory.models import (
     Area,
@@ -287,7 +287,7 @@ def accessibility_for(
                 age__in=ages.ages,
             )
             .values("area_id")
-            .annotate(total=Sum("count"))
+            .annotate(total=sum64("count"))
             .values_list("area_id", "total")
         }
 

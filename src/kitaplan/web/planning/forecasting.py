@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet
 
 from kitaplan.demo import data_dir
 from kitaplan.domain.planning.forecast import PopulationTable, project_cohort_component
+from kitaplan.web.core.sums import int64, sum64
 from kitaplan.web.territory.models import PopulationCount, Territory
 
 HORIZON_YEARS = 10
@@ -75,10 +76,10 @@ def forecast_for(territory: Territory) -> TerritoryForecast | None:
     state = cells.aggregate(
         n=Count("pk"),
         last=Max("pk"),
-        total=Sum("count"),
-        by_age=Sum(F("count") * (F("age") + 1)),
-        by_area=Sum(F("count") * F("area_id")),
-        by_year=Sum(F("count") * F("year")),
+        total=sum64("count"),
+        by_age=sum64(int64("count") * (F("age") + 1)),
+        by_area=sum64(int64("count") * F("area_id")),
+        by_year=sum64(int64("count") * F("year")),
     )
     key = (territory.pk, *state.values())
     if key not in _CACHE:

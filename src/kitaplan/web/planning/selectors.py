@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from kitaplan.domain.common.vocabulary import AgeGroup
@@ -26,6 +26,7 @@ from kitaplan.domain.planning.targets import (
     evaluate_targets,
 )
 from kitaplan.domain.territory.hierarchy import roll_up
+from kitaplan.web.core.sums import sum64
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning.forecasting import forecast_for
 from kitaplan.web.planning.models import CareRateSet
@@ -122,7 +123,7 @@ def balance_for(
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .filter(Q(facility__valid_to__isnull=True) | Q(facility__valid_to__gte=day))
         .values("facility__area_id")
-        .annotate(u3=Sum("places_u3"), ue3=Sum("places_ue3"), integ=Sum("integration_places"))
+        .annotate(u3=sum64("places_u3"), ue3=sum64("places_ue3"), integ=sum64("integration_places"))
     )
     for row in rows:
         supply[row["facility__area_id"]] = AreaSupply(

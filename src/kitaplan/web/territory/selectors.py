@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kitaplan.domain.territory.hierarchy import roll_up
+from kitaplan.web.core.sums import sum64
 from kitaplan.web.facilities.models import FacilityPlaces
 from kitaplan.web.territory.models import (
     Area,
@@ -88,8 +89,8 @@ def area_statistics(
             PopulationCount.objects.filter(area__territory=territory, year=year)
             .values("area_id")
             .annotate(
-                u3=Sum("count", filter=Q(age__in=U3_AGES)),
-                ue3=Sum("count", filter=Q(age__in=UE3_AGES)),
+                u3=sum64("count", filter=Q(age__in=U3_AGES)),
+                ue3=sum64("count", filter=Q(age__in=UE3_AGES)),
             )
         )
         u3 = {r["area_id"]: r["u3"] or 0 for r in rows if r["area_id"] in parent_of}
@@ -108,9 +109,9 @@ def area_statistics(
         .values("facility__area_id")
         .annotate(
             n=Count("facility_id", distinct=True),
-            u3=Sum("places_u3"),
-            ue3=Sum("places_ue3"),
-            integ=Sum("integration_places"),
+            u3=sum64("places_u3"),
+            ue3=sum64("places_ue3"),
+            integ=sum64("integration_places"),
         )
     )
     by_area: dict[str, dict[int, float]] = defaultdict(dict)
@@ -152,7 +153,7 @@ def population_table(area: Area) -> tuple[list[int], list[int], dict[int, dict[i
             Q(area=area) | Q(area__path__startswith=area.path + "/"), area__valid_to__isnull=True
         )
         .values("year", "age")
-        .annotate(total=Sum("count"))
+        .annotate(total=sum64("count"))
         .order_by("year", "age")
     )
     table: dict[int, dict[int, int]] = defaultdict(dict)
