@@ -10,7 +10,7 @@ open-data files directly (``berlin-kita-wfs``, ``berlin-kita-wfs-providers``,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -84,7 +84,10 @@ def _describe(
     choices: tuple[str, ...],
     minimum: int | Decimal | None,
     maximum: int | Decimal | None,
+    max_length: int | None = None,
 ) -> str:
+    if kind is FieldKind.TEXT and max_length is not None:
+        return f"a text of at most {max_length} characters"
     if kind is FieldKind.CHOICE:
         return "one of: " + ", ".join(choices)
     if kind in (FieldKind.INTEGER, FieldKind.DECIMAL):
@@ -107,7 +110,9 @@ class FieldSpec:
     a Shapefile's 10-character truncation); ``None`` makes the field a constant
     (``default``). ``derive`` transforms the raw text before coercion (e.g. the first six
     digits of a key). ``default`` (already typed) is used when the cell is empty or the
-    optional column is absent. ``minimum``/``maximum`` are inclusive bounds for numbers.
+    optional column is absent. ``minimum``/``maximum`` are inclusive bounds for numbers;
+    ``max_length`` is the most characters a text may have (the persistence layer tightens the
+    declared mappings with the limits of its columns, see :meth:`with_limits`).
     ``expected`` describes the field in problems; it is generated when left empty.
     """
 
@@ -121,6 +126,7 @@ class FieldSpec:
     maximum: int | Decimal | None = None
     expected: str = ""
     derive: Derive | None = None
+    max_length: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind is FieldKind.CHOICE and not self.choices:
@@ -128,9 +134,34 @@ class FieldSpec:
         if self.source is None and self.default is None:
             raise ValueError(f"field {self.target!r} has neither a source column nor a constant")
         if not self.expected:
-            object.__setattr__(
-                self, "expected", _describe(self.kind, self.choices, self.minimum, self.maximum)
-            )
+            object.__setattr__(self, "expected", self._generated_expectation())
+
+    def _generated_expectation(self) -> str:
+        return _describe(self.kind, self.choices, self.minimum, self.maximum, self.max_length)
+
+    def with_limits(
+        self,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        max_length: int | None = None,
+    ) -> FieldSpec:
+        """This spec with bounds no wider than given (the tighter of declared and given wins).
+
+        A generated ``expected`` is generated again for the new bounds; a declared one is kept.
+        """
+        changes: dict[str, object] = {}
+        if minimum is not None and (self.minimum is None or minimum > self.minimum):
+            changes["minimum"] = minimum
+        if maximum is not None and (self.maximum is None or maximum < self.maximum):
+            changes["maximum"] = maximum
+        if max_length is not None and (self.max_length is None or max_length < self.max_length):
+            changes["max_length"] = max_length
+        if not changes:
+            return self
+        if self.expected == self._generated_expectation():
+            changes["expected"] = ""
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     @property
     def column(self) -> str:
@@ -174,6 +205,11 @@ class ColumnMapping:
     def targets(self) -> tuple[str, ...]:
         """The target fields every record of this mapping carries, in declaration order."""
         return tuple(spec.target for spec in self.fields)
+
+    def tightened(self, tighten: Callable[[FieldSpec], FieldSpec]) -> ColumnMapping:
+        """This mapping with every field spec passed through ``tighten`` (e.g. to add the
+        length and range limits of the columns the records are stored in)."""
+        return replace(self, fields=tuple(tighten(spec) for spec in self.fields))
 
     def field(self, target: str) -> FieldSpec:
         """The spec of ``target``; ``KeyError`` when the mapping does not declare it."""

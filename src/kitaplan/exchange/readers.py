@@ -359,8 +359,12 @@ def _read_csv(path: Path, file_name: str) -> SourceTable:
         raise ExchangeError(
             [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", "a header row with column names")]
         )
-    delimiter = _sniff_delimiter(text)
+    # A cell may be as long as the file: an over-long value is reported by the validation
+    # with its row and column (as TOO_LONG), not as a CSV error of the whole file.
+    if csv.field_size_limit() < len(text):
+        csv.field_size_limit(len(text))
     try:
+        delimiter = _sniff_delimiter(text)
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise ExchangeError(

@@ -54,7 +54,14 @@ from kitaplan.exchange.coercion import (
 from kitaplan.exchange.mappings import ColumnMapping, FieldKind, FieldSpec, GeometryRequirement
 from kitaplan.exchange.readers import SourceFormat, SourceRow, SourceTable
 
-__all__ = ["GEOMETRY", "ROW_NUMBER", "MappingResult", "apply_mapping", "coerce_value"]
+__all__ = [
+    "GEOMETRY",
+    "ROW_NUMBER",
+    "MappingResult",
+    "apply_mapping",
+    "coerce_value",
+    "shown_value",
+]
 
 #: Record key of the row's geometry (shapely, WGS84) — ``None`` when there is none.
 GEOMETRY = "geometry"
@@ -62,6 +69,11 @@ GEOMETRY = "geometry"
 ROW_NUMBER = "row_number"
 
 _SHAPEFILE_FIELD_LENGTH = 10
+#: Whole numbers outside 64 bits are out of range whatever the mapping declares: no database
+#: column of kitaplan holds them.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: The most characters of a cell value quoted in a problem (a 200 kB cell is not repeated).
+SHOWN_VALUE_LENGTH = 200
 _POINT_EXPECTED = "a Point"
 _POLYGON_EXPECTED = "a Polygon or MultiPolygon"
 _WGS84_EXPECTED = "WGS84 coordinates: longitude -180 to 180, latitude -90 to 90"
@@ -134,7 +146,7 @@ class _Validator:
             file=self.table.file_name,
             row=row,
             column=column,
-            value=value or "",
+            value=shown_value(value),
             expected=expected,
         )
 
@@ -262,6 +274,19 @@ class _Validator:
                 record[spec.target] = None
                 problems.append(
                     self.problem(range_code, row.number, self.column_of(spec), raw, spec.expected)
+                )
+                continue
+            if (
+                spec.max_length is not None
+                and isinstance(value, str)
+                and (len(value) > spec.max_length)
+            ):
+                failed.add(spec.target)
+                record[spec.target] = None
+                problems.append(
+                    self.problem(
+                        ProblemCode.TOO_LONG, row.number, self.column_of(spec), raw, spec.expected
+                    )
                 )
                 continue
             record[spec.target] = value
@@ -441,9 +466,19 @@ def _resolve_column(source: str | None, table: SourceTable) -> str | None:
     return None
 
 
+def shown_value(value: str | None) -> str:
+    """A cell value as quoted in a problem: cut to ``SHOWN_VALUE_LENGTH`` characters."""
+    text = value or ""
+    if len(text) <= SHOWN_VALUE_LENGTH:
+        return text
+    return text[: SHOWN_VALUE_LENGTH - 1] + "…"
+
+
 def _range_problem(spec: FieldSpec, value: object) -> ProblemCode | None:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return None
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return ProblemCode.OUT_OF_RANGE
     if spec.minimum is not None and value < spec.minimum:
         return (
             ProblemCode.NEGATIVE_NUMBER if value < 0 <= spec.minimum else ProblemCode.OUT_OF_RANGE

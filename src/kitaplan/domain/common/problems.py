@@ -36,6 +36,7 @@ class ProblemCode(StrEnum):
     UNKNOWN_LEVEL = "unknown_level"
     INCONSISTENT_VALUES = "inconsistent_values"
     DUPLICATE_COLUMN = "duplicate_column"
+    TOO_LONG = "too_long"
 
 
 @dataclass(frozen=True, slots=True)

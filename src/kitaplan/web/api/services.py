@@ -42,6 +42,7 @@ from kitaplan.exchange.validation import apply_mapping
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
 from kitaplan.web.imports import persisters
+from kitaplan.web.imports.limits import limited_mapping
 from kitaplan.web.imports.services import ImportRefused, ImportSummary
 from kitaplan.web.territory.models import Territory
 
@@ -268,7 +269,7 @@ def _require_steward(actor: Any) -> None:
 def upsert_population(*, territory: Territory, rows: object, actor: Any) -> BulkResult:
     """Insert or update population counts (area × year × age) of ``territory``; see module doc."""
     _require_steward(actor)
-    records, problems = validate_rows(rows, KITAPLAN_POPULATION)
+    records, problems = validate_rows(rows, limited_mapping(KITAPLAN_POPULATION))
     summary = _write(
         persisters.persist_population, territory=territory, records=records, problems=problems
     )
@@ -286,7 +287,7 @@ def upsert_population(*, territory: Territory, rows: object, actor: Any) -> Bulk
 def upsert_indicator_values(*, territory: Territory, rows: object, actor: Any) -> BulkResult:
     """Insert or update indicator values (indicator × area × year) of ``territory``."""
     _require_steward(actor)
-    records, problems = validate_rows(rows, KITAPLAN_INDICATOR_VALUES)
+    records, problems = validate_rows(rows, limited_mapping(KITAPLAN_INDICATOR_VALUES))
     summary = _write(
         persisters.persist_indicator_values, territory=territory, records=records, problems=problems
     )

@@ -106,6 +106,10 @@ def _patterns() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
             ),
         ),
         (
+            re.compile(r"^a text of at most (?P<n>\d+) characters$"),
+            lambda m: _("a text of at most %(n)s characters") % {"n": m["n"]},
+        ),
+        (
             re.compile(r"^one of: (?P<choices>.+)$"),
             lambda m: _("one of: %(choices)s") % {"choices": m["choices"]},
         ),

@@ -79,6 +79,9 @@ def _templates() -> dict[ProblemCode, str]:
         ProblemCode.DUPLICATE_COLUMN: _(
             '{file}, row {row}: the column "{column}" appears more than once. Expected: {expected}.'
         ),
+        ProblemCode.TOO_LONG: _(
+            '{file}, row {row}, column "{column}": the value "{value}" is too long. Expected: {expected}.'
+        ),
         ProblemCode.INCONSISTENT_VALUES: _(
             '{file}, row {row}, column "{column}": "{value}" contradicts other values. Expected: {expected}.'
         ),

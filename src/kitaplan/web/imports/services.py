@@ -36,9 +36,10 @@ from django.utils import timezone
 from kitaplan.domain.common.problems import ImportProblem, ProblemCode
 from kitaplan.exchange.mappings import get_mapping
 from kitaplan.exchange.readers import ExchangeError, read_table
-from kitaplan.exchange.validation import apply_mapping
+from kitaplan.exchange.validation import apply_mapping, shown_value
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.imports import persisters
+from kitaplan.web.imports.limits import limited_mapping
 from kitaplan.web.imports.models import ImportKind, ImportRun, ImportStatus
 from kitaplan.web.territory.models import Territory
 
@@ -103,8 +104,9 @@ def import_file(
     say = progress or (lambda message: None)
     started = time.monotonic()
     kind = ImportKind(kind)
-    mapping = get_mapping(mapping_name or STANDARD_MAPPINGS[kind])
-    file_name = display_name or path.name
+    mapping = limited_mapping(get_mapping(mapping_name or STANDARD_MAPPINGS[kind]))
+    # the history keeps the name in a column of 255 characters
+    file_name = shown_value(display_name or path.name)[:255]
     day = effective_day or timezone.localdate()
     run = ImportRun(
         territory=territory,
