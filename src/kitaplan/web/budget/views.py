@@ -84,11 +84,17 @@ def _territory(request: HttpRequest) -> Territory | None:
     return territories.filter(budgets__isnull=False).first() or territories.first()
 
 
+#: The largest id a 64-bit key column holds: a larger number in the query is no id.
+MAX_ID = 2**63 - 1
+
+
 def _int(value: str | None) -> int | None:
+    """An id from the query string; ``None`` when missing, not a number or out of range."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 def _run_url(run: BudgetRun, **extra: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,9 @@ from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRate
 from kitaplan.web.planning.tables import BALANCE_COLUMNS
 from kitaplan.web.territory.models import Area, PopulationCount, Territory
 
+#: The largest id a 64-bit key column holds.
+MAX_ID = 2**63 - 1
+
 
 @dataclass
 class BalanceRow:
@@ -38,6 +41,15 @@ class BalanceRow:
 def _require_planning_access(request: HttpRequest) -> None:
     if not access.can_view_areas(request.user):
         raise PermissionDenied
+
+
+def _query_id(value: str) -> int | None:
+    """A database id from the query string; ``None`` when it is no id (text, out of range)."""
+    text = value.strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def _territory(request: HttpRequest) -> Territory | None:
@@ -60,7 +72,10 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
     year = data.get("year") or (years[-1] if years else None)
     parent = None
     if request.GET.get("parent"):
-        parent = get_object_or_404(Area, pk=request.GET["parent"], territory=territory)
+        parent_id = _query_id(request.GET["parent"])
+        if parent_id is None:
+            raise Http404(_("There is no such area."))
+        parent = get_object_or_404(Area, pk=parent_id, territory=territory)
     rows: list[BalanceRow] = []
     observed_round = None
     rates = None
