@@ -1,4 +1,5 @@
-"""The ``kitaplan`` command: demo, serve, import, export, check, allocate.
+"""The ``kitaplan`` command: demo, serve, import, export, check, allocate, payments, backup,
+restore.
 
 Every command explains itself with ``--help``; long work shows progress; bad input ends with a
 clear message (German by default, ``--lang en`` for English) and a non-zero exit code.
@@ -389,6 +390,82 @@ def cmd_payments(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write the database and the uploaded files into one archive with a manifest."""
+    from django.conf import settings
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.core.backup import BackupError, create_backup
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    name = f"kitaplan-{stamp}.tar"
+    out = Path(args.output) if args.output else Path(settings.DATA_DIR) / "backups" / name
+    if out.is_dir():
+        out = out / name
+    try:
+        manifest = create_backup(out, progress=_say)
+    except BackupError as error:
+        return _fail(str(error), EXIT_PROBLEMS)
+    tables = manifest["tables"]
+    _say(
+        _("Backup written: %(file)s (%(tables)s tables, %(rows)s rows, %(uploads)s uploaded files)")
+        % {
+            "file": out,
+            "tables": len(tables),
+            "rows": sum(t["rows"] for t in tables.values()),
+            "uploads": len(manifest["uploads"]),
+        }
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore an archive of ``kitaplan backup`` and verify it against its manifest."""
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.core.backup import BackupError, check_archive, restore_backup
+
+    archive = Path(args.archive)
+    try:
+        if args.check:
+            manifest = check_archive(archive)
+            _say(
+                _("%(file)s is complete: %(vendor)s backup of %(created)s, kitaplan %(version)s.")
+                % {
+                    "file": archive,
+                    "vendor": manifest["database_vendor"],
+                    "created": manifest.get("created_at", "?"),
+                    "version": manifest.get("kitaplan_version", "?"),
+                }
+            )
+            return EXIT_OK
+        result = restore_backup(archive, force=args.force, progress=_say)
+    except BackupError as error:
+        return _fail(str(error), EXIT_PROBLEMS)
+    if result.mismatches:
+        print(
+            _("THE RESTORED DATABASE DOES NOT MATCH THE BACKUP (uploads left unchanged):"),
+            file=sys.stderr,
+        )
+        for line in result.mismatches:
+            print("  " + line, file=sys.stderr)
+        return EXIT_PROBLEMS
+    _say(
+        _(
+            "Restored and verified: %(tables)s tables, %(rows)s rows, %(uploads)s uploaded files "
+            "(backup of %(created)s)."
+        )
+        % {
+            "tables": result.tables,
+            "rows": result.rows,
+            "uploads": result.uploads,
+            "created": result.manifest.get("created_at", "?"),
+        }
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kitaplan",
@@ -530,6 +607,42 @@ def build_parser() -> argparse.ArgumentParser:
         "on actual hours; a released month's difference becomes correction lines)",
     )
     pay.set_defaults(func=cmd_payments)
+
+    bak = sub.add_parser(
+        "backup",
+        help="back up the database and the uploaded files into one archive",
+        description="Write one tar archive with the database (PostgreSQL: pg_dump --format=custom; "
+        "SQLite: a consistent copy by the online backup API), the uploaded files and a manifest "
+        "(created at, version, database vendor, migrations, rows and checksum per table). "
+        "See docs/operations.md.",
+    )
+    bak.add_argument(
+        "-o",
+        "--output",
+        help="archive file or folder (default: var/backups/kitaplan-<date>-<time>.tar); an "
+        "existing file is never overwritten",
+    )
+    bak.set_defaults(func=cmd_backup)
+
+    res = sub.add_parser(
+        "restore",
+        help="restore an archive of 'kitaplan backup' and verify it",
+        description="Check the archive (manifest, checksums, database vendor), replace the "
+        "database (PostgreSQL: pg_restore --clean --if-exists --no-owner) and the uploaded "
+        "files, then compare every table's rows and checksum with the manifest. Refuses a "
+        "database or uploads folder that is not empty unless --force is given. Exits with 1 "
+        "on any problem. Stop the web app first. See docs/operations.md.",
+    )
+    res.add_argument("archive", help="archive written by kitaplan backup")
+    res.add_argument(
+        "--force", action="store_true", help="replace a database that already holds data"
+    )
+    res.add_argument(
+        "--check",
+        action="store_true",
+        help="only check that the archive is complete and fits this database; change nothing",
+    )
+    res.set_defaults(func=cmd_restore)
     return parser
 
 
