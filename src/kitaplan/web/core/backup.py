@@ -394,8 +394,6 @@ def _restore_postgres(dump: Path) -> None:
 def _restore_sqlite(copy: Path) -> None:
     # The online backup API writes the copy's pages into the open database in one step; unlike
     # replacing the file under a running WAL database it leaves no stale -wal/-shm behind.
-    if not connection.is_in_memory_db():
-        Path(str(connection.settings_dict["NAME"])).parent.mkdir(parents=True, exist_ok=True)
     connection.ensure_connection()
     source = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
     try:
@@ -496,6 +494,9 @@ def restore_backup(
     say = progress or (lambda _message: None)
     manifest = read_manifest(archive)
     _check_vendor(manifest)
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        # A fresh installation: the database file is created by the restore.
+        Path(str(connection.settings_dict["NAME"])).parent.mkdir(parents=True, exist_ok=True)
     if not force:
         if not database_is_empty():
             raise BackupError(
