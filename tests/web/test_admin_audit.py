@@ -39,7 +39,7 @@ def test_a_password_change_is_audited_without_the_hash(client):
         },
     )
     event = AuditEvent.objects.get(action="admin.created", target_type="auth.user")
-    assert event.after["password"] == "(hidden)"
+    assert "password" not in event.after and "password" in event.personal_fields
     assert "Sehr-geheim-42" not in str(event.after)
 
 
@@ -64,5 +64,5 @@ def test_an_e_mail_address_changed_in_the_admin_is_audited_as_set_not_as_its_val
     event = AuditEvent.objects.get(
         action="admin.created", target_type="substitutes.substituteprofile"
     )
-    assert event.after["email"] == "(set)"
+    assert "email" not in event.after and event.personal_fields == ["email"]
     assert "tagespflege.example.org" not in str(event.after) + event.target_label

@@ -48,6 +48,7 @@ from kitaplan.web.allocation.models import (
 )
 from kitaplan.web.allocation.office_forms import FacilityCriteriaForm, ProgrammeForm, RoundForm
 from kitaplan.web.allocation.statistics import round_statistics as compute_statistics
+from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.core.roles import Role
@@ -391,6 +392,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    record_read(actor=request.user, action=AuditAction.APPLICATION_VIEWED, target=app)
     round_ = app.round
     offers = list(
         app.offers.select_related("facility", "childminder", "run").order_by("run__number", "pk")

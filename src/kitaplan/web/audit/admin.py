@@ -54,11 +54,13 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def delete_model(self, request: Any, obj: Any) -> None:
         before = _snapshot(obj, self.audit_redacted_fields)
+        pk = str(obj.pk)
         super().delete_model(request, obj)
         record_audit_event(
             actor=request.user,
             action=AuditAction.ADMIN_DELETED,
             target_type=obj._meta.label_lower,
+            target_id=pk,
             target_label=str(obj),
             before=before,
         )

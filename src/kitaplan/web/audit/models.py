@@ -1,4 +1,7 @@
-"""The audit trail: who changed what, when, with the values before and after."""
+"""The audit trail: who changed what, when, with the values before and after.
+
+Values of personal fields are never stored, only their names (:mod:`kitaplan.web.audit.personal`).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +34,12 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     details = models.JSONField(_("details"), null=True, blank=True)
+    personal_fields = models.JSONField(
+        _("personal fields"),
+        default=list,
+        blank=True,
+        help_text=_("Personal fields that were set or changed; their values are never recorded."),
+    )
 
     class Meta:
         verbose_name = _("audit event")

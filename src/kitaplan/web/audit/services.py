@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from kitaplan.web.audit import personal
 from kitaplan.web.audit.models import AuditEvent
 
 
@@ -60,6 +61,12 @@ class AuditAction(StrEnum):
     MEASURE_PLAN_CHANGED = "measures.changed"
     # networks (Netzwerke: members, meetings, invitations)
     NETWORK_CHANGED = "networks.changed"
+    # reads of sensitive records (who looked at which child's or childminder's data)
+    APPLICATION_VIEWED = "read.application"
+    CHILDMINDER_VIEWED = "read.childminder"
+    PAYMENT_STATEMENT_VIEWED = "read.payment_statement"
+    PAYMENT_DATA_VIEWED = "read.payment_data"  # insurance proofs, payee account
+    PAYMENT_FILE_DOWNLOADED = "read.payment_file"
 
 
 def actor_user(actor: Any) -> Any:
@@ -95,25 +102,59 @@ def record_audit_event(
     action: AuditAction,
     target: models.Model | None = None,
     target_type: str | None = None,
+    target_id: str | None = None,
     target_label: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Store one audit event; call it inside the service's transaction."""
+    """Store one audit event; call it inside the service's transaction.
+
+    The values of personal fields (:mod:`kitaplan.web.audit.personal`) are dropped from
+    ``before``, ``after`` and ``details``; the event keeps only their names in
+    ``personal_fields``. A record about one person is labelled by its reference, not its name.
+    """
     is_user = isinstance(actor, models.Model)
+    model_label = target_type or (target._meta.label_lower if target is not None else "")
+    if target is not None:
+        target_id = str(target.pk)
+    target_id = target_id or ""
+    label = personal.pseudonymous_label(model_label, target, target_id)
+    if label is None:
+        label = (
+            target_label
+            if target_label is not None
+            else (str(target) if target is not None else "")
+        )
+    before_kept, after_kept, touched = personal.split_personal(
+        model_label,
+        to_jsonable(before) if before is not None else None,
+        to_jsonable(after) if after is not None else None,
+    )
+    details_kept, removed = (
+        personal.scrub_details(model_label, to_jsonable(details))
+        if details is not None
+        else (None, [])
+    )
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
         actor_label=actor.get_username()
         if actor is not None and hasattr(actor, "get_username")
         else "system",
         action=action.value,
-        target_type=target_type or (target._meta.label_lower if target is not None else ""),
-        target_id=str(target.pk) if target is not None else "",
-        target_label=target_label
-        if target_label is not None
-        else (str(target) if target is not None else ""),
-        before=to_jsonable(before) if before is not None else None,
-        after=to_jsonable(after) if after is not None else None,
-        details=to_jsonable(details) if details is not None else None,
+        target_type=model_label,
+        target_id=target_id,
+        target_label=label[:255],
+        before=before_kept,
+        after=after_kept,
+        details=details_kept,
+        personal_fields=personal.merge_names(touched, removed),
     )
+
+
+def record_read(
+    *, actor: Any, action: AuditAction, target: models.Model, details: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Log that ``actor`` looked at a sensitive record (an application, a childminder's
+    payments): who, when, which record, never what was shown."""
+    return record_audit_event(actor=actor, action=action, target=target, details=details)

@@ -23,4 +23,9 @@ AUDIT_COLUMNS = [
     Column(
         "after", _("After"), lambda e: json.dumps(e.after, ensure_ascii=False) if e.after else ""
     ),
+    Column(
+        "personal_fields",
+        _("Personal fields changed (no values)"),
+        lambda e: ", ".join(e.personal_fields or []),
+    ),
 ]

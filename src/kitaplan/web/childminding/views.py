@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.childminding.capacity import CareSchedule
+from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.childminding import selectors, services
 from kitaplan.web.childminding.forms import (
     ChildminderForm,
@@ -164,6 +165,8 @@ def childminder_list(request: HttpRequest) -> HttpResponse:
 
 def childminder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cm = _childminder(request, pk)
+    if request.method == "GET":
+        record_read(actor=request.user, action=AuditAction.CHILDMINDER_VIEWED, target=cm)
     today = timezone.localdate()
     can_edit = selectors.can_edit_registry(request.user)
     forms_: dict[str, Any] = {}

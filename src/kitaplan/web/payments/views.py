@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.childminding.payments import format_exact
 from kitaplan.domain.childminding.payments_rules import FeeBasis, parent_fee
+from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.budget.rules import euros
 from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.imports.expectations import translate_expectation
@@ -463,6 +464,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def run_csv(request: HttpRequest, pk: int) -> HttpResponse:
     _require_office(request)
     run = _run(request, pk)
+    record_read(
+        actor=request.user,
+        action=AuditAction.PAYMENT_FILE_DOWNLOADED,
+        target=run,
+        details={"file": "csv"},
+    )
     response = HttpResponse(services.lines_csv(run), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="geldleistung-{run.territory.code}-{run.month}-v{run.version}.csv"'
@@ -475,6 +482,12 @@ def run_sepa(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     if not run.is_released:
         raise Http404("only released runs are paid")
+    record_read(
+        actor=request.user,
+        action=AuditAction.PAYMENT_FILE_DOWNLOADED,
+        target=run,
+        details={"file": "sepa"},
+    )
     response = HttpResponse(services.sepa_xml(run), content_type="application/xml")
     response["Content-Disposition"] = (
         f'attachment; filename="sepa-{run.territory.code}-{run.month}-v{run.version}.xml"'
@@ -567,6 +580,12 @@ def _statement_objects(request: HttpRequest, pk: int, childminder: int) -> dict[
     cm = get_object_or_404(selectors.statement_childminders(request.user, run), pk=childminder)
     data = statement_data(run, cm)
     data["iban"] = selectors.iban_text(data["account"], request.user)
+    record_read(
+        actor=request.user,
+        action=AuditAction.PAYMENT_STATEMENT_VIEWED,
+        target=cm,
+        details={"run": run.pk, "month": run.month, "pdf": request.path.endswith("/pdf/")},
+    )
     return data
 
 
@@ -868,6 +887,8 @@ def childminder_payment_data(request: HttpRequest, pk: int) -> HttpResponse:
         "kind", "valid_from", "pk"
     )
     account = PayeeAccount.objects.filter(childminder=cm).first()
+    if request.method == "GET":
+        record_read(actor=request.user, action=AuditAction.PAYMENT_DATA_VIEWED, target=cm)
     proof_form = end_form = account_form = None
     status = 200
     if can_edit:
