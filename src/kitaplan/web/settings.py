@@ -7,6 +7,7 @@ make the demo work: an embedded SQLite database under ``var/`` and ``DEBUG`` off
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored as digests, several per user, each with an expiry
     "drf_spectacular",
     "kitaplan.web.core",
     "kitaplan.web.audit",
@@ -162,7 +163,7 @@ DEFAULT_FROM_EMAIL = env.str("KITAPLAN_DEFAULT_FROM_EMAIL", default="kitaplan@ex
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",  # header "Authorization: Token KEY"
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -170,6 +171,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
+#: API tokens (django-rest-knox): the longest lifetime a new token may get
+#: (``KITAPLAN_API_TOKEN_DAYS``, default 90 days); an expired token answers 401.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("KITAPLAN_API_TOKEN_DAYS", default=90)),
+    "AUTO_REFRESH": False,
+}
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name; migrations depend on it
 SPECTACULAR_SETTINGS = {
     "TITLE": "kitaplan API",
     "DESCRIPTION": "Areas, population, indicators and facilities of a municipality's childcare.",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from kitaplan.web.core.models import RoleAssignment
@@ -146,10 +146,10 @@ def users(town: Town) -> dict[str, User]:
 
 
 def token_client(user: User) -> APIClient:
-    """An API client that authenticates with the user's token (no session, no CSRF)."""
-    token, _ = Token.objects.get_or_create(user=user)
+    """An API client that authenticates with a new token of the user (no session, no CSRF)."""
+    _, key = AuthToken.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from tests.web.api.conftest import token_client
 
@@ -124,7 +124,7 @@ def test_the_docs_page_loads_nothing_from_elsewhere(client, users):
 
 def test_the_docs_page_is_structured_accessibly(client, users):
     client.force_login(users["planner"])
-    token_client(users["planner"])  # with a token: both forms are shown
+    token_client(users["planner"])  # with a token: its table and revoke form are shown
     page = _parse(_docs(client).content.decode())
     assert page.headings[0] == 1 and page.headings.count(1) == 1
     assert all(b - a <= 1 for a, b in zip(page.headings, page.headings[1:], strict=False)), (
@@ -132,9 +132,9 @@ def test_the_docs_page_is_structured_accessibly(client, users):
     )
     assert all(c.get("id") in page.label_for for c in page.controls), page.controls
     assert page.th and all(th.get("scope") in ("col", "row") for th in page.th)
-    assert all(
-        f.get("method") == "post" for f in page.forms if f.get("action") == reverse("api-token")
-    )
+    token_forms = [f for f in page.forms if f.get("action", "").startswith("/api/token/")]
+    assert len(token_forms) == 2  # create, and revoke the one token
+    assert all(f.get("method") == "post" for f in token_forms)
 
 
 def test_the_docs_page_needs_a_staff_role(client, users):
@@ -145,10 +145,11 @@ def test_the_docs_page_needs_a_staff_role(client, users):
 
 def test_staff_create_their_own_token_and_see_it_once(client, users, town):
     client.force_login(users["manager"])
-    response = client.post(reverse("api-token"), {"action": "create"})
+    response = client.post(reverse("api-token"), {"label": "Statistik", "days": "30"})
     assert response.status_code == 200
-    key = Token.objects.get(user=users["manager"]).key
-    assert key in response.content.decode()
+    (key,) = re.findall(
+        r'id="api-new-token" type="text" value="([0-9a-f]{64})"', response.content.decode()
+    )
     assert "no-store" in response["Cache-Control"]
     assert key not in _docs(client).content.decode()  # shown only once
     from rest_framework.test import APIClient
@@ -157,13 +158,19 @@ def test_staff_create_their_own_token_and_see_it_once(client, users, town):
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/facilities/").json()["count"] == 2
 
-    rotated = client.post(reverse("api-token"), {"action": "create"})
-    new_key = Token.objects.get(user=users["manager"]).key
-    assert new_key != key and new_key in rotated.content.decode()
-    assert api.get("/api/v1/facilities/").status_code == 401  # the old token is gone
+    second = client.post(reverse("api-token"), {"label": "Fachverfahren", "days": "90"})
+    assert second.status_code == 200
+    assert AuthToken.objects.filter(user=users["manager"]).count() == 2
+    assert api.get("/api/v1/facilities/").status_code == 200  # a second token leaves the first
 
-    client.post(reverse("api-token"), {"action": "delete"})
-    assert not Token.objects.filter(user=users["manager"]).exists()
+    first = AuthToken.objects.get(user=users["manager"], kitaplan_label__label="Statistik")
+    client.post(reverse("api-token-revoke", args=[first.kitaplan_label.pk]))
+    assert api.get("/api/v1/facilities/").status_code == 401  # the revoked token is gone
+    assert list(
+        AuthToken.objects.filter(user=users["manager"]).values_list(
+            "kitaplan_label__label", flat=True
+        )
+    ) == ["Fachverfahren"]
 
 
 def test_the_token_form_is_csrf_protected_and_post_only(users):
@@ -171,12 +178,14 @@ def test_the_token_form_is_csrf_protected_and_post_only(users):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["planner"])
-    assert client.post(reverse("api-token"), {"action": "create"}).status_code == 403
-    assert not Token.objects.filter(user=users["planner"]).exists()
+    data = {"label": "x", "days": "30"}
+    assert client.post(reverse("api-token"), data).status_code == 403
+    assert not AuthToken.objects.filter(user=users["planner"]).exists()
     assert client.get(reverse("api-token")).status_code == 405
 
 
 def test_parents_cannot_create_tokens(client, users):
     client.force_login(users["parent"])
-    assert client.post(reverse("api-token"), {"action": "create"}).status_code == 403
-    assert not Token.objects.filter(user=users["parent"]).exists()
+    data = {"label": "x", "days": "30"}
+    assert client.post(reverse("api-token"), data).status_code == 403
+    assert not AuthToken.objects.filter(user=users["parent"]).exists()

@@ -1,4 +1,5 @@
-"""The API's own page: how to get a token, the endpoints (from the OpenAPI schema), the schema.
+"""The API's own page: the user's tokens, the endpoints (from the OpenAPI schema), the schema;
+and, for administrators, every user's tokens.
 
 Server-rendered with the KERN layout; nothing is loaded from a CDN (the app runs offline).
 """
@@ -7,18 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
+from kitaplan.web.api import tokens
+from kitaplan.web.api.forms import TokenForm
 from kitaplan.web.api.views import ApiPagination
-from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
 
 API_PREFIX = "/api/v1/"
@@ -55,20 +59,38 @@ def _require_staff(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def token_rows(queryset: Any) -> list[dict[str, Any]]:
+    """What the token tables show: never the key, only the last characters of its prefix."""
+    now = timezone.now()
+    return [
+        {
+            "number": token.kitaplan_label.pk,
+            "label": token.kitaplan_label.label,
+            "user": token.user.get_username(),
+            "created": token.created,
+            "expiry": token.expiry,
+            "expired": tokens.is_expired(token, now),
+            "key_hint": tokens.key_hint(token),
+        }
+        for token in queryset
+    ]
+
+
 def _render(
-    request: HttpRequest, *, new_token: str = "", token_deleted: bool = False
+    request: HttpRequest, *, form: TokenForm | None = None, new_token: str = ""
 ) -> HttpResponse:
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    token = Token.objects.filter(user=request.user).first()
     return render(
         request,
         "api/api_docs.html",
         {
             "endpoints": endpoints_from_schema(schema),
             "api_version": schema.get("info", {}).get("version", ""),
-            "token": token,
+            "tokens": token_rows(tokens.tokens_of(request.user)),
+            "form": form or TokenForm(),
+            "max_days": tokens.max_lifetime_days(),
             "new_token": new_token,
-            "token_deleted": token_deleted,
+            "is_token_admin": tokens.can_manage_all_tokens(request.user),
             "schema_yaml_url": reverse("api-schema") + "?format=yaml",
             "schema_json_url": reverse("api-schema") + "?format=json",
             "example_url": request.build_absolute_uri(reverse("api-facility-list")),
@@ -87,19 +109,53 @@ def api_docs(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def api_token(request: HttpRequest) -> HttpResponse:
-    """Create or replace (``action=create``) or delete (``action=delete``) the user's own token.
+    """Create a token for the user's own account, with a label and a lifetime.
 
-    The new key is shown once, in the answer to this POST (not stored anywhere else for display).
+    The new key is shown once, in the answer to this POST (knox keeps only its digest).
     """
     _require_staff(request)
-    delete = request.POST.get("action") == "delete"
-    with transaction.atomic():
-        Token.objects.filter(user=request.user).delete()
-        token = None if delete else Token.objects.create(user=request.user)
-        record_audit_event(
-            actor=request.user,
-            action=AuditAction.API_TOKEN_CHANGED,
-            target=request.user,
-            details={"operation": "deleted" if delete else "created"},  # never the key itself
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return _render(request, form=form)
+    _, key = tokens.create_token(
+        actor=request.user, label=form.cleaned_data["label"], days=form.cleaned_data["days"]
+    )
+    return _render(request, new_token=key)
+
+
+@never_cache
+@require_POST
+def api_token_revoke(request: HttpRequest, number: int) -> HttpResponse:
+    """Revoke a token: one's own, or anyone's for an administrator (others: 404)."""
+    _require_staff(request)
+    try:
+        token = tokens.revoke_token(actor=request.user, number=number)
+    except AuthToken.DoesNotExist as exc:
+        raise Http404 from exc
+    label = token.kitaplan_label.label or f"#{number}"
+    if token.user_id == request.user.pk:
+        messages.success(
+            request,
+            _("The token “%(label)s” has been revoked. Requests with it are refused from now on.")
+            % {"label": label},
         )
-    return _render(request, new_token=token.key if token else "", token_deleted=delete)
+    else:
+        messages.success(
+            request,
+            _("The token “%(label)s” of %(user)s has been revoked.")
+            % {"label": label, "user": token.user.get_username()},
+        )
+    back = "api-token-list" if request.POST.get("back") == "list" else "api-docs"
+    return redirect(back)
+
+
+@never_cache
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    """Every user's tokens, for administrators: who has one, until when; revoke any of them."""
+    if not tokens.can_manage_all_tokens(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "api/token_list.html",
+        {"tokens": token_rows(tokens.all_tokens(request.user))},
+    )

@@ -27,4 +27,6 @@ urlpatterns = [
     ),
     path("docs/", pages.api_docs, name="api-docs"),
     path("token/", pages.api_token, name="api-token"),
+    path("token/<int:number>/revoke/", pages.api_token_revoke, name="api-token-revoke"),
+    path("tokens/", pages.api_token_list, name="api-token-list"),
 ]
