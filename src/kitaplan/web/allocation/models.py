@@ -4,6 +4,11 @@ with ranked choices, runs (inputs, seed, code version, result) and offers with t
 The computation lives in :mod:`kitaplan.domain.allocation`; :mod:`.services` builds its inputs
 from these rows and stores what it returns. A run is immutable once stored: its inputs and result
 are JSON snapshots, so a later rerun can reproduce it exactly.
+
+A published run (its offers sent) is frozen, and so are its offers except the answer (status,
+when and by whom): ``save()``, ``delete()``, queryset ``update()``/``delete()`` raise
+:class:`FrozenRunError`, and a database trigger refuses the rest
+(:mod:`kitaplan.web.core.immutability`, migration ``0005_frozen_records``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.allocation import Criterion
+from kitaplan.web.core.immutability import FrozenModel, FrozenRecordError, FrozenRule
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import Area, Territory
 
@@ -32,6 +38,10 @@ CRITERION_LABELS = {
 }
 CRITERION_CHOICES = [(c.value, CRITERION_LABELS[c]) for c in Criterion]
 AGE_GROUP_CHOICES = [("u3", _("under 3")), ("ue3", _("3 to school entry"))]
+
+
+class FrozenRunError(FrozenRecordError):
+    """A published run (or one of its offers beyond the answer) was to be changed or deleted."""
 
 
 class AllocationRound(models.Model):
@@ -354,7 +364,7 @@ class ApplicationChoice(models.Model):
         return self.facility or self.childminder
 
 
-class AllocationRun(models.Model):
+class AllocationRun(FrozenModel):
     """One computation of a round: inputs, lottery, code version and result, stored for audit.
 
     ``inputs`` holds the instance in the interchange format's terms (children by reference,
@@ -366,6 +376,11 @@ class AllocationRun(models.Model):
     MAIN = "main"
     FOLLOW_UP = "follow_up"
     KIND_CHOICES = [(MAIN, _("main run")), (FOLLOW_UP, _("follow-up run"))]
+    frozen_rule = FrozenRule(
+        frozen=models.Q(published_at__isnull=False),
+        error=FrozenRunError,
+        label="published allocation run",
+    )
 
     round = models.ForeignKey(
         AllocationRound, on_delete=models.PROTECT, related_name="runs", verbose_name=_("round")
@@ -405,7 +420,7 @@ class AllocationRun(models.Model):
         return self.published_at is not None
 
 
-class Offer(models.Model):
+class Offer(FrozenModel):
     """The one offer a child holds (de: Platzangebot) and the family's answer."""
 
     OPEN = "open"
@@ -421,6 +436,15 @@ class Offer(models.Model):
         (REPLACED, _("replaced by a better offer")),
     ]
     HOLDING = (OPEN, ACCEPTED)
+    #: The family's answer (and its expiry or replacement) keeps changing after publication.
+    frozen_rule = FrozenRule(
+        frozen=models.Q(run__published_at__isnull=False),
+        error=FrozenRunError,
+        label="offer of a published allocation run",
+        mutable=frozenset({"status", "answered_at", "answered_by"}),
+        parent="run",
+        parent_frozen=models.Q(published_at__isnull=False),
+    )
 
     run = models.ForeignKey(
         AllocationRun, on_delete=models.PROTECT, related_name="offers", verbose_name=_("run")

@@ -1,8 +1,10 @@
 """The Sozialraumbudget: a budget, its versioned distribution runs, every share and its terms,
 and the providers' reports of how a share was used (de: Verwendungsnachweis).
 
-A published run is frozen: its row and its shares refuse every change (:class:`FrozenRunError`);
-a new rule makes a new version.
+A published run is frozen: its row and its shares refuse every change (:class:`FrozenRunError`),
+through ``save()``, ``delete()``, queryset ``update()``/``delete()`` and, as the last line, a
+database trigger (:mod:`kitaplan.web.core.immutability`, migration ``0002_frozen_records``); a
+new rule makes a new version. Use reports keep being added to the shares of a published run.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.core.immutability import FrozenModel, FrozenRecordError, FrozenRule
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import Territory
 
 
-class FrozenRunError(Exception):
+class FrozenRunError(FrozenRecordError):
     """A published run (or one of its shares) was to be changed or deleted."""
 
 
@@ -40,12 +43,15 @@ class AreaBudget(models.Model):
         return f"{self.territory} {self.year}: {self.total_cents / 100:,.2f} EUR"
 
 
-class BudgetRun(models.Model):
+class BudgetRun(FrozenModel):
     """One distribution of a budget by one rule (versioned; frozen once published)."""
 
     DRAFT = "draft"
     PUBLISHED = "published"
     STATUS_CHOICES = [(DRAFT, _("draft")), (PUBLISHED, _("published"))]
+    frozen_rule = FrozenRule(
+        frozen=models.Q(status=PUBLISHED), error=FrozenRunError, label="published budget run"
+    )
 
     budget = models.ForeignKey(
         AreaBudget, on_delete=models.PROTECT, related_name="runs", verbose_name=_("budget")
@@ -79,28 +85,21 @@ class BudgetRun(models.Model):
     def __str__(self) -> str:
         return f"{self.budget.territory} {self.budget.year} v{self.version}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._stored_status() == self.PUBLISHED:
-            raise FrozenRunError(f"run {self.pk} is published")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._stored_status() == self.PUBLISHED:
-            raise FrozenRunError(f"run {self.pk} is published")
-        return super().delete(*args, **kwargs)
-
     @property
     def is_published(self) -> bool:
         return self.status == self.PUBLISHED
 
-    def _stored_status(self) -> str | None:
-        if self.pk is None:
-            return None
-        return BudgetRun.objects.filter(pk=self.pk).values_list("status", flat=True).first()
 
-
-class BudgetShareRecord(models.Model):
+class BudgetShareRecord(FrozenModel):
     """A facility's amount in a run with every term it is made of."""
+
+    frozen_rule = FrozenRule(
+        frozen=models.Q(run__status=BudgetRun.PUBLISHED),
+        error=FrozenRunError,
+        label="share of a published budget run",
+        parent="run",
+        parent_frozen=models.Q(status=BudgetRun.PUBLISHED),
+    )
 
     run = models.ForeignKey(
         BudgetRun, on_delete=models.CASCADE, related_name="shares", verbose_name=_("run")
@@ -123,19 +122,6 @@ class BudgetShareRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run}: {self.facility} {self.amount_cents / 100:,.2f} EUR"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._frozen():
-            raise FrozenRunError(f"run {self.run_id} is published")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._frozen():
-            raise FrozenRunError(f"run {self.run_id} is published")
-        return super().delete(*args, **kwargs)
-
-    def _frozen(self) -> bool:
-        return BudgetRun.objects.filter(pk=self.run_id, status=BudgetRun.PUBLISHED).exists()
 
     @property
     def reported_cents(self) -> int:

@@ -2,7 +2,9 @@
 data: the uploaded rate and parent-fee tables (TOML text as uploaded), insurance proofs, payee
 accounts, and the runs with one row per payment line.
 
-A released run is frozen: its row and its lines refuse every change (:class:`FrozenRunError`).
+A released run is frozen: its row and its lines refuse every change (:class:`FrozenRunError`),
+through ``save()``, ``delete()``, queryset ``update()``/``delete()`` and, as the last line, a
+database trigger (:mod:`kitaplan.web.core.immutability`, migration ``0004_frozen_records``).
 A change to a past month never rewrites it: it shows up as a correction line of a later run
 (the engine recomputes every released month, see ``docs/domain/childminding-payments.md``).
 """
@@ -16,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.childminding.models import CareContract, Childminder
+from kitaplan.web.core.immutability import FrozenModel, FrozenRecordError, FrozenRule
 from kitaplan.web.territory.models import Territory
 
 INSURANCE_KINDS = [
@@ -30,7 +33,7 @@ MAX_MONTH_HOURS = 744
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class FrozenRunError(Exception):
+class FrozenRunError(FrozenRecordError):
     """A released run (or one of its lines) was to be changed or deleted."""
 
 
@@ -164,12 +167,15 @@ def mask_iban(iban: str) -> str:
     return group_iban("*" * (len(compact) - keep) + compact[len(compact) - keep :])
 
 
-class PaymentRun(models.Model):
+class PaymentRun(FrozenModel):
     """The payment of one month in one territory (versioned; frozen once released)."""
 
     DRAFT = "draft"
     RELEASED = "released"
     STATUS_CHOICES = [(DRAFT, _("draft")), (RELEASED, _("released"))]
+    frozen_rule = FrozenRule(
+        frozen=models.Q(status=RELEASED), error=FrozenRunError, label="released payment run"
+    )
 
     territory = models.ForeignKey(
         Territory,
@@ -225,28 +231,21 @@ class PaymentRun(models.Model):
     def __str__(self) -> str:
         return f"{self.territory} {self.month} v{self.version}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._stored_status() == self.RELEASED:
-            raise FrozenRunError(f"payment run {self.pk} is released")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._stored_status() == self.RELEASED:
-            raise FrozenRunError(f"payment run {self.pk} is released")
-        return super().delete(*args, **kwargs)
-
     @property
     def is_released(self) -> bool:
         return self.status == self.RELEASED
 
-    def _stored_status(self) -> str | None:
-        if self.pk is None:
-            return None
-        return PaymentRun.objects.filter(pk=self.pk).values_list("status", flat=True).first()
 
-
-class PaymentLineRecord(models.Model):
+class PaymentLineRecord(FrozenModel):
     """One line of a run: childminder, child, component, ``quantity × rate = amount``."""
+
+    frozen_rule = FrozenRule(
+        frozen=models.Q(run__status=PaymentRun.RELEASED),
+        error=FrozenRunError,
+        label="line of a released payment run",
+        parent="run",
+        parent_frozen=models.Q(status=PaymentRun.RELEASED),
+    )
 
     run = models.ForeignKey(
         PaymentRun, on_delete=models.CASCADE, related_name="lines", verbose_name=_("run")
@@ -276,19 +275,6 @@ class PaymentLineRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run}: {self.childminder_id} {self.component} {self.amount_cents / 100:.2f}"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._frozen():
-            raise FrozenRunError(f"payment run {self.run_id} is released")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._frozen():
-            raise FrozenRunError(f"payment run {self.run_id} is released")
-        return super().delete(*args, **kwargs)
-
-    def _frozen(self) -> bool:
-        return PaymentRun.objects.filter(pk=self.run_id, status=PaymentRun.RELEASED).exists()
 
     @property
     def is_correction(self) -> bool:
