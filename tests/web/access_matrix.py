@@ -249,6 +249,7 @@ PAGES = [
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
     Page("audit:event-list", STEWARDS),
     Page("api-docs", STAFF),
+    Page("api-token-list", frozenset({Role.ADMIN})),
     Page("api-schema", STAFF, html=False),
 ]
 
