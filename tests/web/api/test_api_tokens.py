@@ -222,3 +222,11 @@ def test_tokens_are_not_managed_in_the_unaudited_django_admin():
 
     assert not admin.site.is_registered(AuthToken)
     assert not admin.site.is_registered(ApiTokenLabel)
+
+
+def test_a_label_longer_than_100_characters_is_refused(client, users):
+    client.force_login(users["planner"])
+    response, key = _create(client, label="x" * 101)
+    assert key is None
+    assert "Bezeichnung: höchstens 100 Zeichen (sie hat 101)." in response.content.decode()
+    assert not AuthToken.objects.filter(user=users["planner"]).exists()
