@@ -10,3 +10,6 @@ def _fast_and_isolated(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "de"
+    # django-axes needs the request in authenticate(); the test client's login() has none.
+    # The lockout tests switch it on again (tests/web/core/test_login_security.py).
+    settings.AXES_ENABLED = False

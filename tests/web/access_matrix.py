@@ -61,6 +61,7 @@ PAGES = [
     Page("finder:search", EVERYONE, query="?age_group=u3&integration=on", anonymous=True),
     Page("finder:easy-language", EVERYONE, anonymous=True),
     Page("core:home", EVERYONE),
+    Page("core:security", EVERYONE),
     Page("territory:area-list", STAFF),
     Page("territory:area-list", STAFF, query="?level=district"),
     Page("territory:area-list", STAFF, query="?level=area&show=children_u3"),

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",  # API tokens: stored as digests, several per user, each with an expiry
     "drf_spectacular",
+    "axes",  # login throttling and lockout
+    "django_otp",  # optional second factor (TOTP) for administrators and the payment office
+    "django_otp.plugins.otp_totp",
     "kitaplan.web.core",
     "kitaplan.web.audit",
     "kitaplan.web.territory",
@@ -66,9 +69,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kitaplan.web.core.login.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # last, so that it turns a lockout into the German page (docs: axes installation)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kitaplan.web.urls"
@@ -106,6 +113,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+#: Login throttling (django-axes): after ``KITAPLAN_LOGIN_FAILURE_LIMIT`` failed logins an
+#: account is locked, and so is the address they came from, for ``KITAPLAN_LOGIN_LOCKOUT_MINUTES``
+#: (``/login/``; ``/admin/login/`` sends there; anything else that authenticates with a password).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("KITAPLAN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("KITAPLAN_LOGIN_LOCKOUT_MINUTES", default=15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+#: Behind a reverse proxy the client's address is the first of X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = 1 if env.bool("KITAPLAN_BEHIND_PROXY", default=False) else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env.bool("KITAPLAN_BEHIND_PROXY", default=False)
+    else ["REMOTE_ADDR"]
+)
+#: Roles whose users must log in with a second factor (TOTP) once they have set one up, and
+#: may not use kitaplan without one (comma-separated role codes; empty: optional for everyone).
+KITAPLAN_OTP_REQUIRED_ROLES = env.list("KITAPLAN_OTP_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = env.str("KITAPLAN_OTP_ISSUER", default="kitaplan")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"

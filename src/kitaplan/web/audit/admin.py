@@ -76,7 +76,18 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
-    pass
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        """An administrator sets another user's password: audited (who, whose; no password)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            record_audit_event(
+                actor=request.user,
+                action=AuditAction.PASSWORD_CHANGED,
+                target=user,
+                details={"by": "administrator" if user != request.user else "self"},
+            )
+        return response
 
 
 @admin.register(AuditEvent)

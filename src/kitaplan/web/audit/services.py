@@ -61,6 +61,12 @@ class AuditAction(StrEnum):
     MEASURE_PLAN_CHANGED = "measures.changed"
     # networks (Netzwerke: members, meetings, invitations)
     NETWORK_CHANGED = "networks.changed"
+    # authentication (who logged in, failed, logged out; passwords and second factors changed)
+    LOGIN = "auth.login"
+    LOGIN_FAILED = "auth.login_failed"
+    LOGOUT = "auth.logout"
+    PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an action name, not a secret
+    SECOND_FACTOR_CHANGED = "auth.second_factor_changed"
     # reads of sensitive records (who looked at which child's or childminder's data)
     APPLICATION_VIEWED = "read.application"
     CHILDMINDER_VIEWED = "read.childminder"
