@@ -64,6 +64,7 @@ def security(request: HttpRequest) -> HttpResponse:
     device = confirmed_device(user)
     action = request.POST.get("action") if request.method == "POST" else None
     password_form = PasswordChangeForm(user, request.POST if action == "password" else None)
+    password_form.fields["old_password"].widget.attrs.pop("autofocus", None)  # not the page's aim
     pending = (
         None
         if device is not None
