@@ -138,6 +138,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 #: may not use kitaplan without one (comma-separated role codes; empty: optional for everyone).
 KITAPLAN_OTP_REQUIRED_ROLES = env.list("KITAPLAN_OTP_REQUIRED_ROLES", default=[])
 OTP_TOTP_ISSUER = env.str("KITAPLAN_OTP_ISSUER", default="kitaplan")
+#: The admin never shows a device's secret key or its QR code (only the user sees it, once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"

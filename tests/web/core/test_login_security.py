@@ -142,9 +142,7 @@ def test_an_administrators_password_reset_of_another_user_is_audited(client):
     assert "Zurueckgesetzt-42" not in str([event.before, event.after, event.details])
 
 
-def test_a_payment_officer_sets_up_the_second_factor_and_then_needs_it(
-    client, axes_on, settings
-):
+def test_a_payment_officer_sets_up_the_second_factor_and_then_needs_it(client, axes_on, settings):
     # django-otp slows down guessing (a wait after each wrong code); not needed here
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     user = make_user("zahlstelle", Role.PAYMENT_OFFICE)
@@ -192,3 +190,20 @@ def test_a_required_second_factor_keeps_users_on_the_security_page(client, setti
     assert client.get(reverse("core:security")).status_code == 200
     client.force_login(planner)
     assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_an_administrator_removes_a_lost_phones_device_audited_without_its_key(client):
+    boss = User.objects.create_superuser("boss", password="pw-boss-123")
+    officer = make_user("zahlstelle", Role.PAYMENT_OFFICE)
+    device = TOTPDevice.objects.create(user=officer, name="kitaplan", confirmed=True)
+    client.force_login(boss)
+    change = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert change.status_code == 200 and device.key not in change.content.decode()
+    response = client.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    event = AuditEvent.objects.get(action="admin.deleted", target_type="otp_totp.totpdevice")
+    assert event.actor == boss and "key" in event.personal_fields
+    assert device.key not in str([event.before, event.after, event.details])

@@ -59,6 +59,8 @@ PERSONAL_FIELDS_BY_MODEL: Mapping[str, frozenset[str]] = {
     ),
     "networks.member": frozenset({"name"}),
     "auth.user": frozenset({"username"}),
+    # the secret of a second factor (not personal, but never to be kept anywhere else)
+    "otp_totp.totpdevice": frozenset({"key"}),
 }
 
 #: Records that are about one person: their audit label is a pseudonymous reference, never
