@@ -291,6 +291,9 @@ class Application(models.Model):
     )
     withdrawn = models.BooleanField(_("withdrawn"), default=False)
     lottery_number = models.PositiveIntegerField(_("lottery number"), null=True, blank=True)
+    #: Set when the personal data were erased (on request or by the retention rule); the row
+    #: keeps its reference so published runs stay explainable (:mod:`.erasure`).
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application")

@@ -158,6 +158,9 @@ class Childminder(models.Model):
         related_name="childminder",
         verbose_name=_("login"),
     )
+    #: Set when the personal data of a childminder who left were erased; the number stays so
+    #: payment lines remain attributable (:mod:`.erasure`).
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("childminder")
