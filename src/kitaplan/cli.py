@@ -1,5 +1,5 @@
 """The ``kitaplan`` command: demo, serve, import, export, check, allocate, payments, backup,
-restore.
+restore, retention.
 
 Every command explains itself with ``--help``; long work shows progress; bad input ends with a
 clear message (German by default, ``--lang en`` for English) and a non-zero exit code.
@@ -420,6 +420,44 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Apply the retention periods of personal data (``KITAPLAN_RETENTION_*``) once."""
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.core.retention import periods, run_retention
+
+    _migrate()
+    p = periods()
+    done = run_retention(actor=SYSTEM, today=args.today, dry_run=args.dry_run)
+    _say(
+        _(
+            "Retention periods: applications %(a)s months after the care start, parents' "
+            "e-mail addresses %(c)s months after the contract ended, childminders who left "
+            "%(m)s years after the last payment."
+        )
+        % {"a": p.application_months, "c": p.parent_contact_months, "m": p.childminder_years}
+    )
+    if args.dry_run:
+        _say(_("Dry run: nothing is changed. Would erase:"))
+    rows = [
+        (_("Applications deleted"), done.applications_deleted),
+        (_("Applications anonymised"), done.applications_anonymised),
+        (_("Parents' e-mail addresses deleted"), done.parent_contacts_deleted),
+        (_("Childminders anonymised"), done.childminders_anonymised),
+    ]
+    for label, references in rows:
+        _say(
+            f"  {label}: {len(references)}" + (f" ({', '.join(references)})" if references else "")
+        )
+    if done.childminders_undated:
+        _say(
+            _("Childminders who left without a payment or a leaving day (not erased): %(refs)s")
+            % {"refs": ", ".join(done.childminders_undated)}
+        )
+    return EXIT_OK
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore an archive of ``kitaplan backup`` and verify it against its manifest."""
     from django.utils.translation import gettext as _
@@ -643,6 +681,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="only check that the archive is complete and fits this database; change nothing",
     )
     res.set_defaults(func=cmd_restore)
+
+    ret = sub.add_parser(
+        "retention",
+        help="erase personal data whose retention period has ended (run it daily)",
+        description="Apply the retention periods (KITAPLAN_RETENTION_APPLICATION_MONTHS, "
+        "KITAPLAN_RETENTION_PARENT_CONTACT_MONTHS, KITAPLAN_RETENTION_CHILDMINDER_YEARS): "
+        "applications are deleted or anonymised, parents' e-mail addresses deleted, childminders "
+        "who left anonymised; payment runs are kept. Prints the references, audits each erasure "
+        "(no values) and is idempotent. See docs/operations.md, 'Retention and erasure'.",
+    )
+    ret.add_argument(
+        "--dry-run", action="store_true", help="only show what would be erased; change nothing"
+    )
+    ret.add_argument(
+        "--today", type=_date, default=None, help="compute the periods as of this day (YYYY-MM-DD)"
+    )
+    ret.set_defaults(func=cmd_retention)
     return parser
 
 

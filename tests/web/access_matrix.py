@@ -148,6 +148,8 @@ PAGES = [
     Page("allocation:run-detail", OFFICE, kwargs={"pk": "run"}),
     Page("allocation:run-instance", OFFICE, kwargs={"pk": "run"}, html=False),
     Page("allocation:application-detail", OFFICE, kwargs={"pk": "application"}),
+    Page("allocation:application-erase", OFFICE, kwargs={"pk": "application"}),
+    Page("allocation:my-export", frozenset({Role.PARENT}), html=False),
     Page("allocation:my-applications", frozenset({Role.PARENT})),
     Page("allocation:my-application", frozenset({Role.PARENT}), kwargs={"pk": "own_application"}),
     Page("allocation:application-new", OFFICE | {Role.PARENT}, kwargs={"round_pk": "round"}),
@@ -164,6 +166,7 @@ PAGES = [
     Page("childminding:due", REGISTRY, query="?format=csv", html=False),
     Page("childminding:childminder-detail", REGISTRY, kwargs={"pk": "childminder"}),
     Page("childminding:childminder-edit", REGISTRY_EDITORS, kwargs={"pk": "childminder"}),
+    Page("childminding:childminder-erase", REGISTRY_EDITORS, kwargs={"pk": "childminder"}),
     Page("payments:overview", REGISTRY),
     Page("payments:table-upload", PAYMENT_OFFICE),
     Page("payments:table-upload", PAYMENT_OFFICE, query="?kind=fees"),
@@ -265,4 +268,5 @@ NOT_PAGES = {
     "childminding:transition-enter",  # POST only
     "qualification:me",  # redirects to the childminder's own page
     "childminding:me",  # redirects to the childminder's own page (tested in its app)
+    "childminding:me-export",  # the childminder's own data (tested in its app)
 }

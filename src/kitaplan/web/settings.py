@@ -226,3 +226,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("KITAPLAN_LOG_LEVEL", default="WARNING")},
 }
+
+#: Retention of personal data (``kitaplan retention``, docs/operations.md "Retention and
+#: erasure"); the legal reasons shown with them live in :mod:`kitaplan.web.core.retention`.
+#: Applications: months after the round's care start (withdrawn or not).
+KITAPLAN_RETENTION_APPLICATION_MONTHS = env.int("KITAPLAN_RETENTION_APPLICATION_MONTHS", default=12)
+#: Parents' e-mail addresses (substitute notices): months after the care contract ended.
+KITAPLAN_RETENTION_PARENT_CONTACT_MONTHS = env.int(
+    "KITAPLAN_RETENTION_PARENT_CONTACT_MONTHS", default=3
+)
+#: Childminders who left: years after the last payment to them (or after leaving when unpaid);
+#: payment runs themselves are kept (§ 147 AO, budget law).
+KITAPLAN_RETENTION_CHILDMINDER_YEARS = env.int("KITAPLAN_RETENTION_CHILDMINDER_YEARS", default=10)
+#: How long released payment runs and their lines are kept (shown as the legal reason).
+KITAPLAN_RETENTION_PAYMENT_YEARS = env.int("KITAPLAN_RETENTION_PAYMENT_YEARS", default=10)

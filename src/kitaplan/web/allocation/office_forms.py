@@ -143,3 +143,23 @@ class FacilityCriteriaForm(forms.Form):
     def __init__(self, *args: Any, facilities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities.order_by("name")
+
+
+class ErasureForm(forms.Form):
+    """Erase an application's personal data on request: the reason from a short list and a
+    note that only confirms the request (it is not stored)."""
+
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=())
+    note = forms.CharField(
+        label=gettext_lazy("Note on the request"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("For your confirmation only: the note is not stored."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from kitaplan.web.allocation.erasure import REASONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "–"), *REASONS]

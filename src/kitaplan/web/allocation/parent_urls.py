@@ -9,6 +9,7 @@ from kitaplan.web.allocation import parent_views
 
 urlpatterns = [
     path("my/", parent_views.my_applications, name="my-applications"),
+    path("my/export.json", parent_views.my_export, name="my-export"),
     path("my/<int:pk>/", parent_views.my_application, name="my-application"),
     path("round/<int:round_pk>/apply/", parent_views.application_new, name="application-new"),
     path("application/<int:pk>/edit/", parent_views.application_edit, name="application-edit"),

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kitaplan.web.allocation import selectors, services
+from kitaplan.web.allocation import erasure, selectors, services
 from kitaplan.web.allocation.explanations import explain_child, facility_names, run_for
 from kitaplan.web.allocation.forms import ApplicationForm
 from kitaplan.web.allocation.models import (
@@ -214,6 +214,18 @@ def my_applications(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def my_export(request: HttpRequest) -> HttpResponse:
+    """The parent's own applications with every field, choice and offer as JSON (a download;
+    logged as a read)."""
+    _parent_only(request)
+    response = JsonResponse(
+        erasure.export_own_applications(request.user),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+    response["Content-Disposition"] = 'attachment; filename="kitaplan-my-applications.json"'
+    return response
 
 
 def my_application(request: HttpRequest, pk: int) -> HttpResponse:

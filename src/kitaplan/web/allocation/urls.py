@@ -22,5 +22,6 @@ urlpatterns = [
     path("run/<int:pk>/publish/", views.run_publish, name="run-publish"),
     path("run/<int:pk>/instance.zip", views.run_instance_zip, name="run-instance"),
     path("application/<int:pk>/", views.application_detail, name="application-detail"),
+    path("application/<int:pk>/erase/", views.application_erase, name="application-erase"),
     *parent_urlpatterns,
 ]

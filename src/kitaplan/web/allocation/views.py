@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from kitaplan.domain.allocation import SeatType, age_group_at, estimate_chances
 from kitaplan.exchange.allocation_instance import write_allocation, write_instance
-from kitaplan.web.allocation import selectors, services
+from kitaplan.web.allocation import erasure, selectors, services
 from kitaplan.web.allocation.explanations import (
     AGE_GROUP_TEXT,
     SEAT_TEXT,
@@ -46,7 +46,12 @@ from kitaplan.web.allocation.models import (
     Offer,
     RoundProgramme,
 )
-from kitaplan.web.allocation.office_forms import FacilityCriteriaForm, ProgrammeForm, RoundForm
+from kitaplan.web.allocation.office_forms import (
+    ErasureForm,
+    FacilityCriteriaForm,
+    ProgrammeForm,
+    RoundForm,
+)
 from kitaplan.web.allocation.statistics import round_statistics as compute_statistics
 from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.core import access
@@ -447,6 +452,40 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "chances": chances,
             "runs": round_.runs.order_by("-number"),
         },
+    )
+
+
+def application_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase an application's personal data on the family's request (the office only): deleted
+    when it never took part in a published run, otherwise anonymised (:mod:`.erasure`)."""
+    _office_only(request)
+    app = get_object_or_404(
+        selectors.applications_visible_to(request.user).filter(erased_at__isnull=True), pk=pk
+    )
+    form = ErasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = erasure.erase_application(
+            application=app,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+        if done.deleted:
+            messages.success(
+                request,
+                _("Application %(ref)s was deleted.") % {"ref": done.reference},
+            )
+            return redirect("allocation:application-list", pk=app.round_id)
+        messages.success(
+            request,
+            _("The personal data of application %(ref)s were erased; the reference stays.")
+            % {"ref": done.reference},
+        )
+        return redirect("allocation:application-detail", pk=app.pk)
+    return _page(
+        request,
+        "allocation/application_erase.html",
+        {"app": app, "round": app.round, "form": form, "keeps": erasure.in_published_run(app)},
     )
 
 

@@ -67,12 +67,16 @@ class AuditAction(StrEnum):
     LOGOUT = "auth.logout"
     PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an action name, not a secret
     SECOND_FACTOR_CHANGED = "auth.second_factor_changed"
+    # data subject rights and retention (erasure on request or by the retention rule)
+    PERSONAL_DATA_ERASED = "privacy.erased"  # one record erased or anonymised; no values
+    RETENTION_APPLIED = "privacy.retention"  # one run of the retention rule: counts, references
     # reads of sensitive records (who looked at which child's or childminder's data)
     APPLICATION_VIEWED = "read.application"
     CHILDMINDER_VIEWED = "read.childminder"
     PAYMENT_STATEMENT_VIEWED = "read.payment_statement"
     PAYMENT_DATA_VIEWED = "read.payment_data"  # insurance proofs, payee account
     PAYMENT_FILE_DOWNLOADED = "read.payment_file"
+    OWN_DATA_EXPORTED = "read.own_data_export"  # a parent or childminder downloaded own records
 
 
 def actor_user(actor: Any) -> Any:

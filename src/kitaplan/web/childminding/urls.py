@@ -9,7 +9,9 @@ urlpatterns = [
     path("new/", views.childminder_edit, name="childminder-new"),
     path("due/", views.due, name="due"),
     path("me/", views.me, name="me"),
+    path("me/export.json", views.me_export, name="me-export"),
     path("<int:pk>/", views.childminder_detail, name="childminder-detail"),
     path("<int:pk>/edit/", views.childminder_edit, name="childminder-edit"),
+    path("<int:pk>/erase/", views.childminder_erase, name="childminder-erase"),
     *report_urlpatterns,
 ]

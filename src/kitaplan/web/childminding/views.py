@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.childminding.capacity import CareSchedule
 from kitaplan.web.audit.services import AuditAction, record_read
-from kitaplan.web.childminding import selectors, services
+from kitaplan.web.childminding import erasure, selectors, services
 from kitaplan.web.childminding.forms import (
     ChildminderForm,
     ContractForm,
@@ -35,6 +36,7 @@ from kitaplan.web.childminding.models import (
     Permit,
     Proof,
 )
+from kitaplan.web.core import retention
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.territory.models import Territory
 
@@ -320,3 +322,53 @@ def me(request: HttpRequest) -> HttpResponse:
     if own is None:
         raise Http404
     return redirect("childminding:childminder-detail", pk=own.pk)
+
+
+def me_export(request: HttpRequest) -> HttpResponse:
+    """A childminder's own registry and payment data as a JSON download (logged as a read)."""
+    own = (
+        Childminder.objects.filter(user=request.user).first()
+        if request.user.is_authenticated
+        else None
+    )
+    if own is None:
+        raise Http404
+    response = JsonResponse(
+        erasure.export_own_records(own, actor=request.user),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+    response["Content-Disposition"] = 'attachment; filename="kitaplan-my-data.json"'
+    return response
+
+
+class ErasureForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=[("", "–"), *erasure.REASONS])
+
+
+def childminder_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase the personal data of a childminder who left (advisers of her service and
+    administrators); what payments law keeps is named on the page."""
+    cm = _childminder(request, pk)
+    if not erasure.may_erase(request.user, cm) or cm.erased_at is not None:
+        raise PermissionDenied
+    form = ErasureForm(request.POST or None)
+    if cm.status == "left" and request.method == "POST" and form.is_valid():
+        erasure.erase_childminder(
+            childminder=cm, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            _("The personal data of childminder %(number)s were erased.") % {"number": cm.number},
+        )
+        return redirect("childminding:childminder-detail", pk=cm.pk)
+    return render(
+        request,
+        "childminding/childminder_erase.html",
+        {
+            "cm": cm,
+            "form": form,
+            "left": cm.status == "left",
+            "released_runs": erasure.released_runs(cm).count(),
+            "payment_reason": retention.payment_retention_reason(),
+        },
+    )
