@@ -26,7 +26,8 @@ def test_a_planner_filters_facilities_and_opens_one_with_its_map(live_server, pa
     page.get_by_role("link", name="Kita F3").click()
     page.wait_for_selector(".leaflet-container")
     # the GeoJSON arrives after the map is set up: wait until the area and its facility are drawn
-    page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length >= 1")
+    # (locator waits: wait_for_function evaluates a string, which the CSP forbids)
+    page.locator(".leaflet-interactive").first.wait_for(state="attached")
     assert page.locator(".leaflet-interactive").count() >= 1
     assert page.locator("h1").inner_text() == "Kita F3"
 
@@ -36,7 +37,7 @@ def test_the_area_map_draws_every_area_of_the_level(live_server, page):
     make_user("planer", Role.PLANNER)
     log_in(page, live_server, "planer")
     page.goto(live_server.url + reverse("territory:area-list"))
-    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length >= 4")
+    page.locator("path.leaflet-interactive").nth(3).wait_for(state="attached")
     assert page.locator("path.leaflet-interactive").count() == 4
 
 
@@ -83,9 +84,7 @@ def test_a_planner_sets_a_new_facility_by_clicking_the_map(live_server, page):
     )
     log_in(page, live_server, "planer")
     page.goto(live_server.url + reverse("planning:scenario-detail") + f"?scenario={scenario.pk}")
-    page.wait_for_function(
-        "document.querySelectorAll('#kp-pick-map path.leaflet-interactive').length >= 2"
-    )
+    page.locator("#kp-pick-map path.leaflet-interactive").nth(1).wait_for(state="attached")
     box = page.locator("#kp-pick-map").bounding_box()
     page.locator("#kp-pick-map").click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.5})
     lat = float(page.input_value("#id_open-lat"))

@@ -63,9 +63,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy header (django-csp)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kitaplan.web.core.middleware.ChosenLanguageMiddleware",
+    "kitaplan.web.core.errors.MethodNotAllowedPageMiddleware",  # German page for a bare 405
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -162,15 +164,71 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
+#: Deployment (docs/operations.md, "Production settings"). A *production* instance is one with
+#: DEBUG off and a secret key of its own; it defaults to HTTPS only (redirect, Secure cookies).
+#: The demo (the demo's key, loopback only) keeps plain HTTP. ``core.checks`` refuses the demo's
+#: key as a system check error once ALLOWED_HOSTS names anything beyond this machine.
+_PRODUCTION = not DEBUG and SECRET_KEY != DEMO_SECRET_KEY
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("KITAPLAN_SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = env.bool("KITAPLAN_SECURE_COOKIES", default=_PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("KITAPLAN_SECURE_CSRF_COOKIE", default=SESSION_COOKIE_SECURE)
+#: Seconds a login lasts (default 8 hours, a working day); ``KITAPLAN_SESSION_AT_BROWSER_CLOSE``
+#: ends it when the browser closes.
+SESSION_COOKIE_AGE = env.int("KITAPLAN_SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("KITAPLAN_SESSION_AT_BROWSER_CLOSE", default=False)
+SECURE_SSL_REDIRECT = env.bool("KITAPLAN_SSL_REDIRECT", default=_PRODUCTION)
+#: HSTS is opt-in (browsers remember it): 0 sends no header; production: 31536000 (one year).
+SECURE_HSTS_SECONDS = env.int("KITAPLAN_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("KITAPLAN_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("KITAPLAN_HSTS_PRELOAD", default=False)
+#: Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (and strips it from
+#: clients): ``KITAPLAN_BEHIND_PROXY=1``. Never set it when clients reach the app directly.
+if env.bool("KITAPLAN_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = env.str("KITAPLAN_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 #: Optional background tiles for maps (empty: no external tile server is contacted).
 KITAPLAN_MAP_TILE_URL = env.str("KITAPLAN_MAP_TILE_URL", default="")
 KITAPLAN_MAP_TILE_ATTRIBUTION = env.str("KITAPLAN_MAP_TILE_ATTRIBUTION", default="")
+
+
+def _tile_source(url: str) -> list[str]:
+    """The CSP source that allows a tile URL template such as ``https://{s}.tile.example/{z}/…``."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return []
+    parts = urlsplit(url)
+    host = parts.netloc
+    if host.startswith("{s}."):
+        host = "*." + host[len("{s}.") :]
+    if not parts.scheme or "{" in host:
+        return [f"{parts.scheme}:"] if parts.scheme else []
+    return [f"{parts.scheme}://{host}"]
+
+
+#: Content-Security-Policy (django-csp): scripts, styles and fonts only from kitaplan itself (no
+#: inline code, no inline style attributes); images also as data: URIs (KERN's icons) and from
+#: the map tile server. ``KITAPLAN_CSP_REPORT_ONLY=1`` only reports violations.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_tile_source(KITAPLAN_MAP_TILE_URL)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env.bool("KITAPLAN_CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY, CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY, {}
 
 #: E-mail (substitute notices, network invitations). ``KITAPLAN_EMAIL_BACKEND``: ``console``,
 #: ``smtp``, ``file``, ``locmem``, ``dummy`` or a dotted path. With the demo's secret key the

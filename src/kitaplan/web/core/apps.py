@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "kitaplan.web.core"
     label = "core"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from kitaplan.web.core.checks import check_demo_secret_key
+
+        checks.register(check_demo_secret_key, checks.Tags.security)

@@ -22,12 +22,13 @@ class NavItem:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
+    # No user when a middleware answered before authentication (400 for a refused host).
+    user = getattr(request, "user", None)
     tiles = {
         "tile_url": settings.KITAPLAN_MAP_TILE_URL,
         "tile_attribution": settings.KITAPLAN_MAP_TILE_ATTRIBUTION,
     }
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles_label": "", **tiles}
     path = request.path
     entries: list[tuple[str, str]] = [("core:home", _("Overview"))]
