@@ -34,7 +34,8 @@ def parent():
 
 @pytest.fixture
 def published(city, parent):
-    """A round with a published run: Anna (the parent's child) gets an offer at F1."""
+    """A round with a published run in which both children get an offer (F1 by lottery, or
+    F2 for Anna, whose sibling attends it)."""
     round_ = make_round(city)
     anna = apply(
         round_,
@@ -180,7 +181,19 @@ def test_a_parent_downloads_only_the_own_applications(client, published, parent)
     assert row["child_name"] == "Anna Beispiel"
     assert row["home_address"] == "Musterweg 1"
     assert [c["place"] for c in row["choices"]] == ["F1", "F2"]
-    assert row["offers"][0]["place"] == "F1" and row["offers"][0]["status"] == "open"
+    offer = published["anna"].offers.get()
+    assert row["offers"] == [
+        {
+            "run": published["run"].number,
+            "place": offer.place.official_number,
+            "name": offer.place.name,
+            "age_group": "u3",
+            "seat_type": offer.seat_type,
+            "status": "open",
+            "respond_by": offer.respond_by.isoformat(),
+            "answered_at": None,
+        }
+    ]
     assert "Ben" not in response.content.decode()
     event = AuditEvent.objects.filter(action="read.own_data_export").latest("pk")
     assert event.actor == parent
