@@ -270,3 +270,169 @@ NOT_PAGES = {
     "childminding:me",  # redirects to the childminder's own page (tested in its app)
     "childminding:me-export",  # the childminder's own data (tested in its app)
 }
+
+
+# --- POST routes ------------------------------------------------------------------------------
+
+TRANSITION = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
+
+
+@dataclass(frozen=True)
+class Post:
+    """A route that accepts POST and the roles whose POST it carries out.
+
+    ``data`` is the body sent (an action with fields, so a missing check would write); a role
+    outside ``allowed`` must get 403 (404 where scoping hides the object, the login for
+    anonymous users) and no row may change. Resolved like :class:`Page` (``kwargs`` values).
+    """
+
+    url_name: str
+    allowed: frozenset[Role]
+    kwargs: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+    query: str = ""  # may name keys: "?scenario={scenario}"
+    refs: dict[str, str] = field(default_factory=dict)  # POST field -> key of an object
+    given: tuple[str, ...] = ()  # keys of objects the user needs (an adviser's service)
+
+
+POSTS = [
+    Post("core:security", EVERYONE, data={"action": "otp-start"}),
+    Post("facilities:facility-edit", STEWARDS | {Role.FACILITY_MANAGER}, {"pk": "own_facility"}),
+    Post("imports:import-new", STEWARDS),
+    Post("planning:care-rates", STEWARDS),
+    Post("planning:scenario-new", STEWARDS, data={"name": "Szenario X"}),
+    Post(
+        "planning:scenario-detail",
+        STEWARDS,
+        query="?scenario={scenario}",
+        data={"kind": "close", "facility": "F1"},
+    ),
+    Post("budget:overview", STEWARDS, data={"action": "budget"}),
+    Post("budget:run", STEWARDS, data={"action": "publish"}, refs={"run": "budget_run"}),
+    Post("budget:shares", STAFF),
+    Post("allocation:round-new", OFFICE),
+    Post("allocation:round-edit", OFFICE, {"pk": "round"}),
+    Post(
+        "allocation:round-places",
+        OFFICE | {Role.FACILITY_MANAGER},  # managers: places of their own facilities
+        {"pk": "round"},
+        data={"action": "criteria"},
+    ),
+    Post("allocation:round-run", OFFICE, {"pk": "round"}),
+    Post(
+        "allocation:facility-applicants",
+        OFFICE | {Role.FACILITY_MANAGER},
+        {"pk": "round", "facility": "own_facility"},
+        data={"action": "order"},
+    ),
+    Post("allocation:run-publish", OFFICE, {"pk": "run"}),
+    Post(
+        "allocation:application-erase",
+        OFFICE,
+        {"pk": "application"},
+        data={"reason": "family_request"},
+    ),
+    Post("allocation:application-new", OFFICE | {Role.PARENT}, {"round_pk": "round"}),
+    Post("allocation:application-edit", OFFICE | {Role.PARENT}, {"pk": "own_application"}),
+    Post("allocation:application-withdraw", OFFICE | {Role.PARENT}, {"pk": "own_application"}),
+    Post(
+        "allocation:offer-answer",
+        OFFICE | {Role.PARENT},
+        {"pk": "offer"},
+        data={"answer": "accept"},
+    ),
+    Post("childminding:childminder-new", REGISTRY_EDITORS),
+    Post(
+        "childminding:childminder-erase",
+        REGISTRY_EDITORS,
+        {"pk": "childminder"},
+        data={"reason": "own_request"},
+    ),
+    Post(
+        "childminding:childminder-detail",
+        REGISTRY_EDITORS,
+        {"pk": "childminder"},
+        data={"action": "permit"},
+    ),
+    Post("childminding:childminder-edit", REGISTRY_EDITORS, {"pk": "childminder"}),
+    Post("childminding:transition", TRANSITION, data={"months": "6"}),  # a read by POST
+    Post("childminding:transition-enter", TRANSITION),
+    Post("qualification:programme-list", REGISTRY_EDITORS),
+    Post(
+        "qualification:course-detail",
+        REGISTRY_EDITORS,
+        {"pk": "course"},
+        data={"action": "enrol"},
+    ),
+    Post("qualification:childminder", REGISTRY_EDITORS, {"pk": "qual_childminder"}),
+    Post("qualification:behind", frozenset({Role.ADMIN}), data={"minimum-year": "2026"}),
+    # confirming and booking: the facilities one may edit (stewards, managers: their own)
+    Post("inclusion:facility", STEWARDS | {Role.FACILITY_MANAGER}, {"pk": "checklist_facility"}),
+    Post("inclusion:checklist", STEWARDS),
+    Post("inclusion:checklist-item", STEWARDS, {"pk": "checklist_item"}),
+    Post("inclusion:staff", STEWARDS, data={"action": "enrol"}),
+    Post("inclusion:pool", STEWARDS),
+    Post(
+        "inclusion:pool-item",
+        STEWARDS | {Role.FACILITY_MANAGER},
+        {"pk": "pool_item"},
+        data={"action": "book"},
+    ),
+    Post("payments:overview", PAYMENT_OFFICE),
+    Post("payments:table-upload", PAYMENT_OFFICE),
+    Post("payments:hours", REGISTRY),
+    Post(
+        "payments:contract",
+        PAYMENT_OFFICE | {Role.CHILDMINDER_ADVISER},  # advisers: contracts of their service
+        {"pk": "payment_contract"},
+    ),
+    Post(
+        "payments:childminder",
+        PAYMENT_OFFICE,
+        {"pk": "payment_childminder"},
+        data={"action": "account"},
+    ),
+    Post("payments:run", PAYMENT_OFFICE, {"pk": "payment_run"}, data={"action": "release"}),
+    Post(
+        "substitutes:absence-list",
+        REGISTRY_EDITORS | {Role.CHILDMINDER},
+        data={"action": "report"},
+    ),
+    Post(
+        "substitutes:absence-detail",
+        REGISTRY_EDITORS,
+        {"pk": "absence"},
+        data={"action": "close"},
+    ),
+    Post("substitutes:contacts", REGISTRY_EDITORS, {"pk": "childminder"}),
+    Post(
+        "substitutes:parent-contacts",
+        REGISTRY_EDITORS,
+        {"pk": "childminder"},
+        refs={"contract": "cm_contract"},
+    ),
+    Post(
+        "substitutes:settings",
+        REGISTRY_EDITORS,
+        refs={"territory": "territory_code"},
+        given=("childminder",),  # an adviser sets the settings of her service's territory
+    ),
+    Post("measures:plan-detail", STEWARDS, {"pk": "plan"}),
+    Post("measures:report", STEWARDS, {"pk": "plan"}),
+    Post("measures:measure-detail", STEWARDS, {"pk": "measure"}, data={"action": "comment"}),
+    Post("measures:organisation-create", STEWARDS),
+    Post("measures:organisation-edit", STEWARDS, {"pk": "organisation"}),
+    Post("networks:network-create", STEWARDS),
+    Post("networks:network-edit", STEWARDS, {"pk": "network"}),
+    Post("networks:working-group-create", STEWARDS, {"pk": "network"}),
+    Post("networks:working-group-edit", STEWARDS, {"pk": "working_group"}),
+    Post("networks:working-group-delete", STEWARDS, {"pk": "working_group"}),
+    Post("networks:member-add", STEWARDS, {"pk": "network"}),
+    Post("networks:meeting-list", STEWARDS, {"pk": "network"}),
+    Post("networks:member-edit", STEWARDS, {"pk": "member"}),
+    Post("networks:member-erase", STEWARDS, {"pk": "member"}),
+    Post("networks:meeting-detail", STEWARDS, {"pk": "meeting"}, data={"action": "minutes"}),
+    Post("networks:meeting-invite", STEWARDS, {"pk": "meeting"}),
+    Post("api-token", STAFF, data={"label": "Skript", "days": "30"}),
+    Post("api-token-revoke", frozenset({Role.ADMIN}), {"number": "other_token"}),
+]

@@ -1,8 +1,17 @@
-"""Who may open which page: the access matrix, scoping of facility managers, the route inventory."""
+"""Who may open which page: the access matrix, scoping of facility managers, the route inventory.
+
+The POST part: every route that accepts POST, posted by every role and anonymously; a role
+that may not must be refused and no row may change.
+"""
 
 from __future__ import annotations
 
+import inspect
+import re
+import types
+
 import pytest
+from django.apps import apps
 from django.urls import get_resolver, reverse
 
 from kitaplan.web.core.access import SYSTEM, roles_of
@@ -18,8 +27,10 @@ from tests.web.access_matrix import (
     NOT_PAGES,
     PAGES,
     PAYMENT_KEYS,
+    POSTS,
     QUALIFICATION_KEYS,
     Page,
+    Post,
 )
 from tests.web.allocation.helpers import allocation_objects
 from tests.web.budget.helpers import budget_objects
@@ -39,54 +50,120 @@ def city():
     return make_city()
 
 
-def resolve(page: Page, city, user=None) -> str:
-    kwargs = {}
-    allocation = None
-    payments = None
-    qualification = None
-    budget = None
-    for key, value in page.kwargs.items():
+class Fixtures:
+    """The matrix's objects for one user by key (``own_facility``, ``round`` …); each helper
+    runs at most once, so a route's URL and its POST body point at the same objects."""
+
+    def __init__(self, city, user=None):
+        self.city, self.user, self.made = city, user, {}
+
+    def _once(self, name, make):
+        if name not in self.made:
+            self.made[name] = make()
+        return self.made[name]
+
+    def _allocation(self):
+        user = self.user
+        parent = user if user is not None and Role.PARENT in roles_of(user) else None
+        return self._once("allocation", lambda: allocation_objects(self.city, parent=parent))
+
+    def __getitem__(self, value: str):
+        city, user = self.city, self.user
         if value in INCLUSION_KEYS:
-            kwargs[key] = inclusion_objects(city, user=user)[value]
-        elif value in BUDGET_KEYS:
-            if budget is None:
-                budget = budget_objects(city, user=user)
-            kwargs[key] = budget[value]
-        elif value in NETWORK_KEYS:
-            kwargs[key] = network_objects(city)[value]
-        elif value in MEASURE_KEYS:
-            kwargs[key] = measure_objects(city)[value]
-        elif value in QUALIFICATION_KEYS:
-            if qualification is None:
-                qualification = qualification_objects(city, user=user)
-            kwargs[key] = qualification[value]
-        elif value in PAYMENT_KEYS:
-            if payments is None:
-                payments = payment_objects(city, user=user)
-            kwargs[key] = payments[value]
-        elif value in CHILDMINDING_KEYS:
-            kwargs[key] = childminder_objects(city, user=user)[value]
-        elif value in ALLOCATION_KEYS:
-            if allocation is None:
-                parent = user if user is not None and Role.PARENT in roles_of(user) else None
-                allocation = allocation_objects(city, parent=parent)
-            kwargs[key] = allocation[value]
-        elif value == "own_facility":
-            kwargs[key] = city.facilities[0].pk
-        elif value == "area":
-            kwargs[key] = city.areas[0].pk
-        elif value == "import":
-            run = ImportRun.objects.create(
-                territory=city.territory,
-                kind="population",
-                mapping="kitaplan-population",
-                file_name="x.csv",
-                file_sha256="0" * 64,
-                status="refused",
-                actor_label="system",
+            return self._once("inclusion", lambda: inclusion_objects(city, user=user))[value]
+        if value in BUDGET_KEYS:
+            return self._once("budget", lambda: budget_objects(city, user=user))[value]
+        if value in NETWORK_KEYS:
+            return self._once("network", lambda: network_objects(city))[value]
+        if value in MEASURE_KEYS:
+            return self._once("measure", lambda: measure_objects(city))[value]
+        if value in QUALIFICATION_KEYS:
+            made = self._once("qualification", lambda: qualification_objects(city, user=user))
+            return made[value]
+        if value in PAYMENT_KEYS:
+            return self._once("payment", lambda: payment_objects(city, user=user))[value]
+        if value in CHILDMINDING_KEYS:
+            made = self._once("childminding", lambda: childminder_objects(city, user=user))
+            return made[value]
+        if value in ALLOCATION_KEYS:
+            return self._allocation()[value]
+        if value == "offer":
+            return self._once("offer", lambda: published_offer(self._allocation()))
+        if value == "cm_contract":  # a current care contract of the ``childminder``
+            return self._once("cm_contract", lambda: care_contract(self["childminder"]))
+        if value == "scenario":
+            return self._once("scenario", lambda: scenario(city))
+        if value == "other_token":
+            return self._once("other_token", others_token)
+        if value == "territory_code":
+            return city.territory.code
+        if value == "own_facility":
+            return city.facilities[0].pk
+        if value == "area":
+            return city.areas[0].pk
+        if value == "import":
+            return self._once(
+                "import",
+                lambda: (
+                    ImportRun.objects.create(
+                        territory=city.territory,
+                        kind="population",
+                        mapping="kitaplan-population",
+                        file_name="x.csv",
+                        file_sha256="0" * 64,
+                        status="refused",
+                        actor_label="system",
+                    ).pk
+                ),
             )
-            kwargs[key] = run.pk
-    return reverse(page.url_name, kwargs=kwargs) + page.query.format(district=city.districts[0].pk)
+        raise KeyError(value)
+
+
+def resolve(page: Page | Post, city, user=None, fixtures: Fixtures | None = None) -> str:
+    fixtures = fixtures if fixtures is not None else Fixtures(city, user)
+    kwargs = {key: fixtures[value] for key, value in page.kwargs.items()}
+    named = {k: fixtures[k] for k in re.findall(r"{(\w+)}", page.query) if k != "district"}
+    query = page.query.format(district=city.districts[0].pk, **named)
+    return reverse(page.url_name, kwargs=kwargs) + query
+
+
+def care_contract(childminder: int) -> int:
+    from kitaplan.web.childminding.models import Childminder
+    from tests.web.payments.helpers import make_contract
+
+    return make_contract(Childminder.objects.get(pk=childminder), "K-MATRIX", start=_today()).pk
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def scenario(city) -> int:
+    from kitaplan.web.planning.scenario_models import Scenario
+
+    return Scenario.objects.create(territory=city.territory, name="Matrix").pk
+
+
+def published_offer(allocation: dict[str, int]) -> int:
+    """Send the offers of the matrix's run; the offer for the own application (else any)."""
+    from kitaplan.web.allocation.models import AllocationRun, Offer
+    from kitaplan.web.allocation.services import publish_run
+
+    publish_run(run=AllocationRun.objects.get(pk=allocation["run"]), actor=SYSTEM)
+    offers = Offer.objects.filter(run_id=allocation["run"])
+    own = offers.filter(application_id=allocation["own_application"]).first()
+    return (own or offers.first()).pk
+
+
+def others_token() -> int:
+    """The number of an API token that belongs to another planner."""
+    from kitaplan.web.api.tokens import create_token
+
+    owner = make_user("token-owner", Role.PLANNER)
+    token, _key = create_token(actor=owner, label="Fremd", days=30)
+    return token.kitaplan_label.pk
 
 
 def login(client, role: Role, city):
@@ -183,3 +260,133 @@ def test_the_area_map_shows_only_the_facilities_the_user_may_see(client, city):
         if f["geometry"]["type"] == "Point"
     )
     assert points == ["F1", "F2"]
+
+
+# --- POST routes ------------------------------------------------------------------------------
+
+#: Routes outside the POST matrix: the login and logout (own tests), the language switch and
+#: the JavaScript catalogue (i18n), the Django admin; DRF views are found by their class below.
+NOT_IN_POST_MATRIX = {"login", "logout", "set_language", "javascript-catalog"}
+#: What a view that handles POST contains (in itself or a helper of the project it calls).
+HANDLES_POST = re.compile(r"request\.(POST|FILES|method)\b|require_POST|require_http_methods")
+
+
+def _routes():
+    """(name, callback) of every named route, namespaces included."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                namespace = f"{pattern.namespace}:" if pattern.namespace else prefix
+                yield from walk(pattern.url_patterns, namespace)
+            elif pattern.name:
+                yield prefix + pattern.name, pattern.callback
+
+    yield from walk(get_resolver().url_patterns)
+
+
+def _is_drf(callback) -> bool:
+    from rest_framework.views import APIView
+
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+def _project_functions(function, seen=None):
+    """The function and the project's functions it calls by name, transitively."""
+    seen = seen if seen is not None else set()
+    function = inspect.unwrap(function)
+    if function in seen or not getattr(function, "__module__", "").startswith("kitaplan."):
+        return seen
+    seen.add(function)
+    codes = [function.__code__]
+    while codes:
+        code = codes.pop()
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+        for name in code.co_names:
+            target = function.__globals__.get(name)
+            if isinstance(target, types.FunctionType):
+                _project_functions(target, seen)
+            elif isinstance(target, types.ModuleType):
+                for attr in code.co_names:
+                    member = getattr(target, attr, None)
+                    if isinstance(member, types.FunctionType):
+                        _project_functions(member, seen)
+    return seen
+
+
+def handles_post(callback) -> bool:
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None:
+        return hasattr(view_class, "post")
+    return any(HANDLES_POST.search(inspect.getsource(f)) for f in _project_functions(callback))
+
+
+def post_capable_routes() -> set[str]:
+    return {
+        name
+        for name, callback in _routes()
+        if not name.startswith("admin:")
+        and name not in NOT_IN_POST_MATRIX
+        and not _is_drf(callback)
+        and handles_post(callback)
+    }
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of every table but the sessions (a login writes one); audit events included."""
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in apps.get_models()
+        if model._meta.label != "sessions.Session"
+    }
+
+
+def test_every_route_that_accepts_post_is_in_the_post_matrix():
+    names = {name for name, _ in _routes()}
+    listed = [p.url_name for p in POSTS]
+    assert len(listed) == len(set(listed))
+    assert sorted(set(listed) - names) == []  # no stale rows
+    assert sorted(post_capable_routes() - set(listed)) == []
+
+
+def test_the_post_inventory_finds_views_that_handle_post():
+    """The inventory itself: it sees a require_POST view, a method branch inside a helper of
+    the project, and leaves a read-only page out."""
+    callbacks = dict(_routes())
+    assert handles_post(callbacks["allocation:run-publish"])  # require_POST
+    assert handles_post(callbacks["measures:organisation-create"])  # in _organisation_form
+    assert not handles_post(callbacks["territory:area-list"])
+    assert "planning:balance" not in post_capable_routes()
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("route", POSTS, ids=lambda p: p.url_name)
+def test_every_post_route_refuses_the_roles_that_may_not_post(client, city, route, role):
+    user = login(client, role, city)
+    fixtures = Fixtures(city, user)
+    url = resolve(route, city, user, fixtures)
+    data = {**route.data, **{name: fixtures[key] for name, key in route.refs.items()}}
+    for key in route.given:
+        fixtures[key]
+    before = row_counts()
+    response = client.post(url, data)
+    if role in route.allowed:
+        assert response.status_code < 500
+        assert response.status_code not in (401, 403, 405)
+    else:
+        assert response.status_code in (403, 404), response.status_code
+        assert row_counts() == before
+
+
+@pytest.mark.parametrize("route", POSTS, ids=lambda p: p.url_name)
+def test_anonymous_posts_are_sent_to_the_login_and_change_nothing(client, city, route):
+    fixtures = Fixtures(city)
+    url = resolve(route, city, fixtures=fixtures)
+    data = {**route.data, **{name: fixtures[key] for name, key in route.refs.items()}}
+    before = row_counts()
+    response = client.post(url, data)
+    assert response.status_code in (302, 401, 403)
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+    assert row_counts() == before

@@ -269,6 +269,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "territories": Territory.objects.order_by("name"),
     }
     if not can_manage:
+        if request.method == "POST":  # computing a run: the office only
+            raise PermissionDenied
         context["statements"] = [
             {"run": run, "cm": cm} for run, cm in selectors.own_statements(user)
         ]
