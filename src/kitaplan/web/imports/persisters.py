@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from shapely.geometry import mapping as geometry_mapping
 
 from kitaplan.domain.common.problems import ImportProblem, ProblemCode
@@ -586,7 +587,10 @@ def persist_facilities(
         if number not in seen and facility.valid_to is None:
             facility.valid_to = max(day - dt.timedelta(days=1), facility.valid_from or dt.date.min)
             facility.save(update_fields=["valid_to"])
-            FacilityPlaces.objects.filter(facility=facility, valid_to__isnull=True).update(
+            # places dated after the closing day never hold; the others end with the facility
+            places = FacilityPlaces.objects.filter(facility=facility)
+            places.filter(valid_from__gt=facility.valid_to).delete()
+            places.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=facility.valid_to)).update(
                 valid_to=facility.valid_to
             )
             summary.removed += 1
