@@ -56,8 +56,22 @@ def _server_errors(schema: Any, headers: dict[str, str], ids: dict[str, int]) ->
     return found
 
 
+@pytest.fixture
+def in_process_requests():
+    """Keep the test's database connection (and its transaction) across WSGI requests, as
+    Django's test client does: by default a finished request closes the connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ["planner", "manager"])
-def test_no_api_operation_answers_with_a_server_error(town, users, role):
+def test_no_api_operation_answers_with_a_server_error(town, users, role, in_process_requests):
     _, key = AuthToken.objects.create(users[role])
     headers = {"Authorization": f"Token {key}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), headers=headers)
