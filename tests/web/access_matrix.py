@@ -172,6 +172,7 @@ PAGES = [
     Page("payments:table-upload", PAYMENT_OFFICE, query="?kind=fees"),
     Page("payments:rate-table", PAYMENT_OFFICE, kwargs={"pk": "rate_table"}),
     Page("payments:fees", REGISTRY),
+    Page("payments:debtor", PAYMENT_OFFICE),
     Page("payments:hours", REGISTRY),
     Page("payments:contract", REGISTRY, kwargs={"pk": "payment_contract"}),
     Page("payments:childminders", REGISTRY),
@@ -393,6 +394,11 @@ POSTS = [
         data={"action": "account"},
     ),
     Post("payments:run", PAYMENT_OFFICE, {"pk": "payment_run"}, data={"action": "release"}),
+    Post(
+        "payments:debtor",
+        PAYMENT_OFFICE,
+        data={"holder": "Jugendamt", "iban": "DE50100000000000000001", "valid_from": "2026-01-01"},
+    ),
     Post(
         "substitutes:absence-list",
         REGISTRY_EDITORS | {Role.CHILDMINDER},

@@ -39,12 +39,27 @@ rates = [{ amount = "1.00" }]
 WEEKDAYS_8_TO_14 = [[d, "08:00", "14:00"] for d in range(5)]
 
 
-def upload_table(city: SmallCity, text: str = TABLE):
+def upload_table(city: SmallCity, text: str = TABLE, *, debtor: bool = True):
+    """The rate table and (unless ``debtor=False``) the territory's paying account, which
+    releasing a run needs."""
     result = services.save_rate_table(
         territory=city.territory, text=text, file_name="test-city.toml", actor=SYSTEM
     )
     assert result.record is not None, result.problems
+    if debtor and services.debtor_of(city.territory) is None:
+        make_debtor(city)
     return result.record
+
+
+def make_debtor(city: SmallCity, iban: str = ""):
+    return services.save_debtor(
+        territory=city.territory,
+        holder="Jugendamt Teststadt",
+        iban=iban or services.make_iban("10000000", "1"),
+        bic="MARKDEF1100",
+        valid_from=dt.date(2026, 1, 1),
+        actor=SYSTEM,
+    )
 
 
 def make_childminder(city: SmallCity, number: str, service=None, stage="BG2", account=True):

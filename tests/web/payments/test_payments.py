@@ -351,9 +351,9 @@ def test_payment_objects_for_the_access_matrix(city):
     assert second["payment_run"] != keys["payment_run"]
 
 
-def test_iban_check_digits():
+def test_make_iban_gives_the_known_example():
     assert services.make_iban("37040044", "532013000") == "DE89370400440532013000"
-    assert services.iban_valid(services.DEFAULT_DEBTOR["IBAN"])
+    assert services.checked_iban(services.make_iban("10000000", "1")) == "DE50100000000000000001"
 
 
 def test_the_demo(city):
@@ -389,8 +389,10 @@ def test_the_demo(city):
     children = {str(h.contract.child_reference) for h in reported}
     corrections = november.lines.filter(corrects_month="2026-10", component="foerderleistung")
     assert children <= {line.child_reference for line in corrections}
-    assert all(services.iban_valid(t.account.iban) for t in services.transfers(october)[0])
-    assert services.sepa_xml(october).startswith(b"<?xml")
+    assert all(services.checked_iban(t.account.iban) for t in services.transfers(october)[0])
+    assert services.run_file(october).content.startswith(b"<?xml")
+    debtor = services.debtor_of(berlin.territory)
+    assert debtor is not None and debtor.iban == services.make_iban("10000000", "1")
 
 
 def test_absences_reported_in_the_substitutes_app_count_against_the_quota(city):
@@ -439,7 +441,7 @@ def test_a_released_run_pays_the_accounts_of_its_release_day(client, city, regis
     assert statement.context["account"].holder != "Neue Inhaberin"
     november = services.create_run(territory=city.territory, month="2026-11", actor=SYSTEM)
     november = services.release_run(run=november, actor=SYSTEM)
-    root = ET.fromstring(services.sepa_xml(november))  # noqa: S314
+    root = ET.fromstring(services.file_bytes(services.run_file(november)))  # noqa: S314
     ibans = {
         t.find("p:CdtrAcct/p:Id/p:IBAN", NS).text for t in root.findall(".//p:CdtTrfTxInf", NS)
     }

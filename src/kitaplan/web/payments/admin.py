@@ -1,6 +1,7 @@
 """Insurance proofs and payee accounts in the Django admin (the pages
 ``payments:childminder`` are the everyday way to change them). The admin applies the pages'
-checks (no overlapping proofs of one kind, an end not before the start, IBAN check digits), and
+checks (no overlapping proofs of one kind, an end not before the start, IBAN and BIC checked by
+``schwifty``), and
 the audit of an account change keeps the IBAN masked, as the pages' audit does."""
 
 from typing import Any
@@ -56,12 +57,19 @@ class PayeeAccountAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["childminder", "holder", "iban", "bic"]
 
     def clean_iban(self) -> str:
-        from kitaplan.web.payments.views import ERRORS
+        return _checked(services.checked_iban, self.cleaned_data.get("iban"))
 
-        iban = str(self.cleaned_data.get("iban") or "").replace(" ", "").upper()
-        if not services.iban_acceptable(iban):
-            raise forms.ValidationError(str(ERRORS["bad_iban"]))
-        return iban
+    def clean_bic(self) -> str:
+        return _checked(services.checked_bic, self.cleaned_data.get("bic"))
+
+
+def _checked(check: Any, value: Any) -> str:
+    from kitaplan.web.payments.views import error_text
+
+    try:
+        return str(check(str(value or "")))
+    except services.PaymentError as error:
+        raise forms.ValidationError(error_text(error)) from error
 
 
 @admin.register(PayeeAccount)

@@ -1,5 +1,6 @@
 """Demo payments for Berlin's synthetic childminder pool: an illustrative rate table, the Munich
-parent-fee table, synthetic payee accounts, a released October 2026 and a draft November 2026.
+parent-fee table, synthetic payee accounts and a synthetic paying account of the Jugendamt, a
+released October 2026 and a draft November 2026.
 
 A few contracts carry the inclusion supplement (an illustrative 50 % of the Förderleistung), and
 after October's release a few childminders (the demo login "tagesmutter" among them) report the
@@ -94,6 +95,8 @@ health_care = "1/2"
 """
 FEES = Path(__file__).resolve().parents[2] / "demo" / "data" / "childminding"
 BANK_CODE = "10000000"  # the Bundesbank's Berlin branch code, used for synthetic test IBANs
+#: The synthetic paying account of the demo (account number 1 at the Bundesbank, never real).
+DEBTOR_ACCOUNT = "1"
 #: Share of the granted hours actually cared in October, per reporting contract (in turn).
 HOURS_FACTORS = (Fraction(9, 10), Fraction(4, 5), Fraction(21, 20), Fraction(19, 20))
 
@@ -115,6 +118,14 @@ def create_demo_payments() -> bool:
             territory=territory,
             text=fees.read_text(encoding="utf-8"),
             file_name=fees.name,
+            actor=SYSTEM,
+        )
+        services.save_debtor(
+            territory=territory,
+            holder="Jugendamt (Demo)",
+            iban=services.make_iban(BANK_CODE, DEBTOR_ACCOUNT),
+            bic="MARKDEF1100",
+            valid_from=dt.date(2026, 1, 1),
             actor=SYSTEM,
         )
         cms = list(Childminder.objects.filter(territory=territory).order_by("pk"))

@@ -1,6 +1,7 @@
 """Forms of the payments pages: upload a table, compute a month, the parent-fee calculator,
 report actual hours, a contract's rate scheme and supplements, a childminder's insurance proofs
-and payee account."""
+and payee account, a territory's paying account. (IBAN, BIC and creditor identifier are checked
+by the services, which name the reason.)"""
 
 from __future__ import annotations
 
@@ -218,3 +219,31 @@ class AccountForm(forms.Form):
         max_length=14,
         help_text=_("Only needed for accounts outside Germany."),
     )
+
+
+class DebtorForm(forms.Form):
+    """The account a territory pays from (the debtor of its SEPA credit transfers)."""
+
+    holder = forms.CharField(
+        label=_("Account holder"),
+        max_length=70,
+        help_text=_("As the bank knows the account, e.g. Bezirksamt Mitte – Jugendamt."),
+    )
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=42,
+        help_text=_("Spaces are allowed, e.g. DE89 3704 0044 0532 0130 00."),
+    )
+    bic = forms.CharField(
+        label=_("BIC"),
+        required=False,
+        max_length=14,
+        help_text=_("Only needed for accounts outside Germany."),
+    )
+    creditor_id = forms.CharField(
+        label=_("Creditor identifier (Gläubiger-ID)"),
+        required=False,
+        max_length=40,
+        help_text=_("Optional; only direct debits need it, e.g. DE98ZZZ09999999999."),
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=ISO_DATE)

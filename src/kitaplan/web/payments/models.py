@@ -7,6 +7,10 @@ through ``save()``, ``delete()``, queryset ``update()``/``delete()`` and, as the
 database trigger (:mod:`kitaplan.web.core.immutability`, migration ``0004_frozen_records``).
 A change to a past month never rewrites it: it shows up as a correction line of a later run
 (the engine recomputes every released month, see ``docs/domain/childminding-payments.md``).
+
+The paying account of a territory (:class:`PaymentDebtor`) is set up by the payment office; a
+run is released only with one, and its SEPA file is written once, at release, into a
+:class:`PaymentRunFile` row that is frozen from the start (every download is the same bytes).
 """
 
 from __future__ import annotations
@@ -165,6 +169,40 @@ def mask_iban(iban: str) -> str:
     compact = iban.replace(" ", "").upper()
     keep = 4 if len(compact) > 4 else 0
     return group_iban("*" * (len(compact) - keep) + compact[len(compact) - keep :])
+
+
+class PaymentDebtor(models.Model):
+    """The account a territory pays from (the debtor of its SEPA credit transfers)."""
+
+    territory = models.OneToOneField(
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="payment_debtor",
+        verbose_name=_("territory"),
+    )
+    holder = models.CharField(_("account holder"), max_length=70)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    #: The SEPA creditor identifier (Gläubiger-ID); not needed for credit transfers.
+    creditor_id = models.CharField(_("creditor identifier"), max_length=35, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("paying account")
+        verbose_name_plural = _("paying accounts")
+        ordering = ["territory"]
+
+    def __str__(self) -> str:
+        return f"{self.territory_id}: {mask_iban(self.iban)}"
 
 
 class PaymentRun(FrozenModel):
@@ -346,3 +384,30 @@ class ActualHours(models.Model):
     @property
     def is_settled(self) -> bool:
         return self.settled_in_id is not None
+
+
+class PaymentRunFile(FrozenModel):
+    """The SEPA credit transfer file of a released run, written once at release (or, for a run
+    released before files were stored, at its first download) and never changed: inserting is
+    allowed, every update or delete is refused (here and by a database trigger)."""
+
+    frozen_rule = FrozenRule(
+        frozen=models.Q(pk__isnull=False),
+        error=FrozenRunError,
+        label="SEPA file of a released payment run",
+    )
+
+    run = models.OneToOneField(
+        PaymentRun, on_delete=models.PROTECT, related_name="sepa_file", verbose_name=_("run")
+    )
+    message_id = models.CharField(_("message id"), max_length=35)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("file (pain.001 XML)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SEPA file of a payment run")
+        verbose_name_plural = _("SEPA files of payment runs")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.message_id}"

@@ -13,6 +13,7 @@ the engine as ``actual_hours``: the difference to the hours paid in advance is s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import tempfile
 from collections import defaultdict
@@ -23,11 +24,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from schwifty import BIC, IBAN
+from schwifty import exceptions as schwifty_errors
 
 from kitaplan.domain.childminding.payments import (
     MonthResult,
@@ -55,20 +57,14 @@ from kitaplan.web.payments.models import (
     FrozenRunError,
     InsuranceProofRecord,
     PayeeAccount,
+    PaymentDebtor,
     PaymentLineRecord,
     PaymentRun,
+    PaymentRunFile,
     RateTableRecord,
     mask_iban,
 )
 from kitaplan.web.territory.models import Territory
-
-#: The paying account of the SEPA file (override with settings.KITAPLAN_PAYMENTS_DEBTOR).
-#: The default is a synthetic test account of the demo, never a real one.
-DEFAULT_DEBTOR = {
-    "name": "Jugendamt (Demo)",
-    "IBAN": "DE50100000000000000001",
-    "BIC": "MARKDEF1100",
-}
 
 
 class PaymentError(Exception):
@@ -361,7 +357,9 @@ def hours_changed(run: PaymentRun) -> bool:
 
 @transaction.atomic(durable=True)
 def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
-    """Freeze the run: from now on neither it nor its lines can change."""
+    """Freeze the run: from now on neither it nor its lines can change. Needs the territory's
+    paying account (:class:`PaymentDebtor`); the SEPA file is written and stored in the same
+    transaction (:class:`PaymentRunFile`), so every download is the same file."""
     _require_office(actor)
     Territory.objects.select_for_update().get(pk=run.territory_id)
     run = PaymentRun.objects.select_for_update().get(pk=run.pk)
@@ -377,6 +375,7 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
         raise PaymentError("stale", month=run.month)
     if hours_changed(run):
         raise PaymentError("hours_changed", month=run.month)
+    debtor = require_debtor(run.territory)
     run.status = PaymentRun.RELEASED
     run.released_at = timezone.now()
     run.released_by = actor_user(actor)
@@ -385,6 +384,7 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
     settled = ActualHours.objects.filter(
         pk__in=[h["id"] for h in run.inputs.get("actual_hours", [])], settled_in__isnull=True
     ).update(settled_in=run)
+    stored = _store_file(run, debtor)
     record_audit_event(
         actor=actor,
         action=AuditAction.PAYMENT_RUN_RELEASED,
@@ -395,6 +395,8 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
             "released_at": run.released_at,
             "total_cents": run.total_cents,
             "settled_hours": settled,
+            "sepa_message_id": stored.message_id,
+            "sepa_sha256": stored.sha256,
         },
     )
     return run
@@ -511,7 +513,6 @@ def save_contract_terms(
 
 #: The largest proven monthly insurance contribution accepted (euros).
 MAX_PROOF_AMOUNT = Decimal("99999.99")
-BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 
 
 def _require_master_data(actor: Any) -> None:
@@ -643,19 +644,15 @@ def save_payee_account(
 ) -> PayeeAccount:
     """Set or replace the account a childminder's payment is transferred to.
 
-    Refused: an empty holder, an IBAN whose check digits fail (a German IBAN has 22 characters),
-    a BIC that is not 8 or 11 letters and digits. The audit keeps the IBAN masked.
+    Refused: an empty holder, an IBAN that :func:`checked_iban` refuses, a BIC that
+    :func:`checked_bic` refuses. The audit keeps the IBAN masked.
     """
     _require_master_data(actor)
     holder = " ".join(holder.split())
     if not holder or len(holder) > 70:
         raise PaymentError("bad_holder")
-    iban = clean_iban(iban)
-    if not iban_acceptable(iban):
-        raise PaymentError("bad_iban")
-    bic = clean_iban(bic)
-    if bic and not BIC_PATTERN.match(bic):
-        raise PaymentError("bad_bic", bic=bic)
+    iban = checked_iban(iban)
+    bic = checked_bic(bic)
     with transaction.atomic():
         childminder = Childminder.objects.select_for_update().get(pk=childminder.pk)
         account = PayeeAccount.objects.select_for_update().filter(childminder=childminder).first()
@@ -772,25 +769,26 @@ def execution_date(run: PaymentRun) -> dt.date:
     return max(dt.date(year, month, 1), timezone.localdate())
 
 
-def sepa_xml(run: PaymentRun) -> bytes:
-    """The run as a SEPA credit transfer (pain.001.001.03), validated against the schema.
+def sepa_xml(run: PaymentRun, debtor: PaymentDebtor) -> tuple[bytes, str]:
+    """The run as a SEPA credit transfer (pain.001.001.03), validated against the schema, and
+    its message id. Released runs only; a new message id and creation time on every call, so
+    it is called once per run (:func:`release_run`, :func:`run_file`), never per download.
 
     Written with the ``sepaxml`` library (MIT, maintained; it validates the file against the
-    ISO 20022 XSD it ships, through ``xmlschema``). Released runs only.
+    ISO 20022 XSD it ships, through ``xmlschema``).
     """
     from sepaxml import SepaTransfer
 
     if not run.is_released:
         raise PaymentError("not_released")
-    debtor = dict(getattr(settings, "KITAPLAN_PAYMENTS_DEBTOR", DEFAULT_DEBTOR))
     config = {
-        "name": debtor["name"],
-        "IBAN": debtor["IBAN"],
+        "name": debtor.holder,
+        "IBAN": debtor.iban,
         "batch": True,
         "currency": "EUR",
     }
-    if debtor.get("BIC"):
-        config["BIC"] = debtor["BIC"]
+    if debtor.bic:
+        config["BIC"] = debtor.bic
     transfer = SepaTransfer(config, clean=True)
     payable, _other = transfers(run)
     frozen_date = run.payees.get("execution_date")
@@ -808,32 +806,152 @@ def sepa_xml(run: PaymentRun) -> bytes:
         if item.account.bic:
             payment["BIC"] = item.account.bic
         transfer.add_payment(payment)
-    return transfer.export(validate=True)
+    return transfer.export(validate=True), str(transfer.msg_id)
 
 
-# --------------------------------------------------------------------------- IBAN
+def _store_file(run: PaymentRun, debtor: PaymentDebtor) -> PaymentRunFile:
+    content, message_id = sepa_xml(run, debtor)
+    return PaymentRunFile.objects.create(
+        run=run,
+        message_id=message_id,
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
 
 
-def iban_check_digits(country: str, bban: str) -> str:
-    """ISO 13616 check digits (mod 97) for ``country`` and the basic bank account number."""
-    digits = "".join(str(int(ch, 36)) for ch in (bban + country + "00").upper())
-    return f"{98 - int(digits) % 97:02d}"
+def run_file(run: PaymentRun) -> PaymentRunFile:
+    """The stored SEPA file of a released run. Runs released before files were stored get
+    theirs written and stored now, once (with the territory's paying account of today)."""
+    if not run.is_released:
+        raise PaymentError("not_released")
+    stored = PaymentRunFile.objects.filter(run=run).first()
+    if stored is not None:
+        return stored
+    with transaction.atomic():
+        # The run's row lock orders two first downloads at once: the second reads the first's.
+        PaymentRun.objects.select_for_update().get(pk=run.pk)
+        stored = PaymentRunFile.objects.filter(run=run).first()
+        if stored is None:
+            stored = _store_file(run, require_debtor(run.territory))
+    return stored
+
+
+def file_bytes(stored: PaymentRunFile) -> bytes:
+    return bytes(stored.content)
+
+
+# --------------------------------------------------------------------------- paying account
+
+
+def debtor_of(territory: Territory) -> PaymentDebtor | None:
+    return PaymentDebtor.objects.filter(territory=territory).first()
+
+
+def require_debtor(territory: Territory) -> PaymentDebtor:
+    debtor = debtor_of(territory)
+    if debtor is None:
+        raise PaymentError("no_debtor", territory=territory.name)
+    return debtor
+
+
+#: A SEPA creditor identifier: country, check digits, business code, national identifier
+#: (e.g. ``DE98ZZZ09999999999``).
+CREDITOR_ID_PATTERN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$")
+DEBTOR_AUDIT_FIELDS = ["holder", "iban", "bic", "creditor_id", "valid_from"]
+
+
+def _debtor_audit(debtor: PaymentDebtor) -> dict[str, Any]:
+    """The record's fields; the audit drops the values of holder, IBAN and BIC (names only)."""
+    return {"territory": debtor.territory.code, **snapshot(debtor, DEBTOR_AUDIT_FIELDS)}
+
+
+def save_debtor(
+    *,
+    territory: Territory,
+    holder: str,
+    iban: str,
+    bic: str = "",
+    creditor_id: str = "",
+    valid_from: dt.date,
+    actor: Any,
+) -> PaymentDebtor:
+    """Set or replace the account ``territory`` pays from (the payment office). Refused: an
+    empty holder, an IBAN or BIC that :func:`checked_iban`/:func:`checked_bic` refuse, a
+    creditor identifier of another form. A run released earlier keeps its stored file."""
+    _require_office(actor)
+    holder = " ".join(holder.split())
+    if not holder or len(holder) > 70:
+        raise PaymentError("bad_holder")
+    iban = checked_iban(iban)
+    bic = checked_bic(bic)
+    creditor_id = clean_iban(creditor_id)
+    if creditor_id and not CREDITOR_ID_PATTERN.match(creditor_id):
+        raise PaymentError("bad_creditor_id", creditor_id=creditor_id)
+    with transaction.atomic():
+        territory = Territory.objects.select_for_update().get(pk=territory.pk)
+        debtor = PaymentDebtor.objects.select_for_update().filter(territory=territory).first()
+        before = None if debtor is None else _debtor_audit(debtor)
+        if debtor is None:
+            debtor = PaymentDebtor(territory=territory)
+        debtor.holder = holder
+        debtor.iban = iban
+        debtor.bic = bic
+        debtor.creditor_id = creditor_id
+        debtor.valid_from = valid_from
+        debtor.changed_by = actor_user(actor)
+        debtor.changed_at = timezone.now()
+        debtor.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.PAYMENT_MASTER_DATA_CHANGED,
+            target=debtor,
+            target_label=f"{territory.code}: paying account",
+            before=before,
+            after={"record": "payment_debtor", **_debtor_audit(debtor)},
+        )
+    return debtor
+
+
+# --------------------------------------------------------------------------- IBAN and BIC
 
 
 def make_iban(bank_code: str, account: str) -> str:
-    """A German IBAN: DE + check digits + 8-digit bank code + 10-digit account number."""
-    bban = f"{int(bank_code):08d}{int(account):010d}"
-    return f"DE{iban_check_digits('DE', bban)}{bban}"
+    """A German IBAN from a bank code and an account number (synthetic demo and test data)."""
+    return str(IBAN.generate("DE", bank_code=bank_code, account_code=account))
 
 
-def iban_acceptable(iban: str) -> bool:
-    """A payee IBAN: at most 34 characters, valid check digits, 22 characters if German."""
-    return len(iban) <= 34 and iban_valid(iban) and (not iban.startswith("DE") or len(iban) == 22)
+def checked_iban(text: str) -> str:
+    """The IBAN in compact form, checked by ``schwifty``: a country of the SEPA area, the
+    country's length and structure, the check digits and, for a German IBAN, a bank code of the
+    Bundesbank's register. Refused with a :class:`PaymentError` naming the reason."""
+    compact = clean_iban(text)
+    if not compact:
+        raise PaymentError("bad_iban")
+    try:
+        iban = IBAN(compact)
+    except schwifty_errors.InvalidCountryCode as error:
+        raise PaymentError("iban_country", country=compact[:2]) from error
+    except schwifty_errors.InvalidLength as error:
+        raise PaymentError("iban_length", country=compact[:2]) from error
+    except schwifty_errors.InvalidStructure as error:
+        raise PaymentError("iban_structure", country=compact[:2]) from error
+    except (schwifty_errors.SchwiftyException, ValueError) as error:
+        raise PaymentError("bad_iban") from error
+    if not iban.in_sepa_zone:
+        raise PaymentError("iban_country", country=iban.country_code)
+    if iban.country_code == "DE" and iban.bank is None:
+        raise PaymentError("iban_bank_code", bank_code=iban.bank_code)
+    return str(iban.compact)
 
 
-def iban_valid(iban: str) -> bool:
-    text = iban.replace(" ", "").upper()
-    if len(text) < 15 or not text[:2].isalpha() or not text[2:].isalnum():
-        return False
-    digits = "".join(str(int(ch, 36)) for ch in text[4:] + text[:4])
-    return int(digits) % 97 == 1
+def checked_bic(text: str) -> str:
+    """The BIC in compact form (empty stays empty), checked by ``schwifty``: 8 or 11
+    characters, bank code, a known country, location and branch."""
+    compact = clean_iban(text)
+    if not compact:
+        return ""
+    try:
+        bic = BIC(compact)
+    except (schwifty_errors.SchwiftyException, ValueError) as error:
+        raise PaymentError("bad_bic", bic=compact) from error
+    return str(bic.compact)

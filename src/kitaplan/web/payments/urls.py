@@ -8,6 +8,7 @@ urlpatterns = [
     path("tables/new/", views.table_upload, name="table-upload"),
     path("tables/<int:pk>/", views.rate_table_detail, name="rate-table"),
     path("fees/", views.fees, name="fees"),
+    path("debtor/", views.debtor, name="debtor"),
     path("hours/", views.hours, name="hours"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("childminders/", views.childminder_list, name="childminders"),

@@ -46,6 +46,7 @@ from kitaplan.web.payments.forms import (
     AccountForm,
     ComputeForm,
     ContractTermsForm,
+    DebtorForm,
     EndProofForm,
     FeeForm,
     HoursForm,
@@ -61,7 +62,9 @@ from kitaplan.web.payments.models import (
     PayeeAccount,
     PaymentLineRecord,
     PaymentRun,
+    PaymentRunFile,
     RateTableRecord,
+    group_iban,
 )
 from kitaplan.web.territory.models import Territory
 
@@ -143,6 +146,38 @@ ERRORS = {
         "This is not a valid IBAN: its check digits do not match. Please check every character."
     ),
     "bad_bic": gettext_lazy("%(bic)s is not a BIC (8 or 11 letters and digits)."),
+    "iban_length": gettext_lazy(
+        "This IBAN has the wrong number of characters for an account in %(country)s."
+    ),
+    "iban_structure": gettext_lazy(
+        "This is not a valid IBAN: its characters do not match the form of an IBAN of %(country)s."
+    ),
+    "iban_country": gettext_lazy(
+        "%(country)s is not a country of the SEPA area: enter the IBAN of an account in a SEPA "
+        "country."
+    ),
+    "iban_bank_code": gettext_lazy(
+        "The bank code %(bank_code)s of this IBAN belongs to no German bank (Bundesbank register)."
+    ),
+    "bad_creditor_id": gettext_lazy(
+        "%(creditor_id)s is not a creditor identifier (Gläubiger-ID, e.g. DE98ZZZ09999999999)."
+    ),
+    "no_debtor": gettext_lazy(
+        "No paying account is set up for %(territory)s: the payment office enters it under "
+        "“Paying account” (account holder, IBAN) before a run can be released or its SEPA "
+        "file written."
+    ),
+}
+#: The field of the account forms (payee and paying account) a refused value belongs to.
+ACCOUNT_ERROR_FIELDS = {
+    "bad_holder": "holder",
+    "bad_iban": "iban",
+    "iban_length": "iban",
+    "iban_structure": "iban",
+    "iban_country": "iban",
+    "iban_bank_code": "iban",
+    "bad_bic": "bic",
+    "bad_creditor_id": "creditor_id",
 }
 #: The form field a refused report belongs to (the message is shown at that field).
 HOURS_ERROR_FIELDS = {
@@ -459,6 +494,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "contract_count": len(run.inputs.get("contracts", [])),
         "line_count": len(lines),
+        "debtor_missing": (not run.is_released) and services.debtor_of(run.territory) is None,
+        "sepa_file": PaymentRunFile.objects.filter(run=run).first(),
     }
     return render(request, "payments/run.html", context)
 
@@ -484,13 +521,18 @@ def run_sepa(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     if not run.is_released:
         raise Http404("only released runs are paid")
+    try:
+        stored = services.run_file(run)
+    except services.PaymentError as error:  # released before files were stored, no account
+        messages.error(request, error_text(error))
+        return redirect("payments:run", pk=run.pk)
     record_read(
         actor=request.user,
         action=AuditAction.PAYMENT_FILE_DOWNLOADED,
         target=run,
-        details={"file": "sepa"},
+        details={"file": "sepa", "message_id": stored.message_id, "sha256": stored.sha256},
     )
-    response = HttpResponse(services.sepa_xml(run), content_type="application/xml")
+    response = HttpResponse(services.file_bytes(stored), content_type="application/xml")
     response["Content-Disposition"] = (
         f'attachment; filename="sepa-{run.territory.code}-{run.month}-v{run.version}.xml"'
     )
@@ -786,7 +828,7 @@ MASTER_DATA_ERROR_FIELDS = {
         "proof_overlap": "valid_from",
     },
     "end_proof": {"bad_period": "valid_to", "proof_overlap": "valid_to"},
-    "account": {"bad_holder": "holder", "bad_iban": "iban", "bad_bic": "bic"},
+    "account": ACCOUNT_ERROR_FIELDS,
 }
 KIND_LABELS = dict(INSURANCE_KINDS)
 
@@ -1009,6 +1051,69 @@ def childminder_list(request: HttpRequest) -> HttpResponse:
             "territory": territory,
             "territories": Territory.objects.order_by("name"),
         },
+    )
+
+
+# --------------------------------------------------------------------------- paying account
+
+
+def debtor(request: HttpRequest) -> HttpResponse:
+    """The account a territory pays from (the debtor of its SEPA files): the payment office
+    and administrators read and set it; a run is released only with one."""
+    _require_office(request)
+    territory = _territory(request)
+    if territory is None:
+        raise Http404("no territory")
+    current = services.debtor_of(territory)
+    status = 200
+    if request.method == "POST":
+        form = DebtorForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.save_debtor(
+                    territory=territory,
+                    holder=data["holder"],
+                    iban=data["iban"],
+                    bic=data["bic"],
+                    creditor_id=data["creditor_id"],
+                    valid_from=data["valid_from"],
+                    actor=request.user,
+                )
+            except services.PaymentError as error:
+                form.add_error(ACCOUNT_ERROR_FIELDS.get(error.code), error_text(error))
+            else:
+                messages.success(
+                    request,
+                    _("The paying account of %(territory)s was saved.")
+                    % {"territory": territory.name},
+                )
+                return redirect(reverse("payments:debtor") + f"?territory={territory.code}")
+        status = 400
+    elif current is not None:
+        form = DebtorForm(
+            initial={
+                "holder": current.holder,
+                "iban": group_iban(current.iban),
+                "bic": current.bic,
+                "creditor_id": current.creditor_id,
+                "valid_from": current.valid_from,
+            }
+        )
+    else:
+        form = DebtorForm(initial={"valid_from": timezone.localdate()})
+    return render(
+        request,
+        "payments/debtor.html",
+        {
+            "form": form,
+            "debtor": current,
+            "iban": group_iban(current.iban) if current is not None else "",
+            "territory": territory,
+            "territories": Territory.objects.order_by("name"),
+            "can_manage": True,
+        },
+        status=status,
     )
 
 
