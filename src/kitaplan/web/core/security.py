@@ -14,7 +14,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -52,7 +52,9 @@ def _pending_device(user: Any) -> TOTPDevice:
 
 def _qr_svg(device: TOTPDevice) -> str:
     """The otpauth URI as an inline SVG QR code (segno: pure Python, no image library)."""
-    return str(segno.make(device.config_url, error="m").svg_inline(scale=4, title=_t("QR code")))
+    return str(
+        segno.make(device.config_url, error="m").svg_inline(scale=4, title=gettext("QR code"))
+    )
 
 
 def _group(secret: str) -> str:
@@ -88,7 +90,7 @@ def security(request: HttpRequest) -> HttpResponse:
                 details={"by": "self"},
             )
         update_session_auth_hash(request, password_form.user)
-        messages.success(request, _t("Your password has been changed."))
+        messages.success(request, gettext("Your password has been changed."))
         return redirect("core:security")
     if action == "otp-confirm" and pending is not None and code_form and code_form.is_valid():
         with transaction.atomic():
@@ -101,12 +103,14 @@ def security(request: HttpRequest) -> HttpResponse:
                 details={"operation": "set_up"},
             )
         django_otp.login(request, pending)
-        messages.success(request, _t("Two-factor login is set up. You will be asked for a code."))
+        messages.success(
+            request, gettext("Two-factor login is set up. You will be asked for a code.")
+        )
         return redirect("core:security")
     if action == "otp-remove" and device is not None and code_form and code_form.is_valid():
         if otp_required_for(user):
             messages.error(
-                request, _t("Your role requires two-factor login; it cannot be removed.")
+                request, gettext("Your role requires two-factor login; it cannot be removed.")
             )
             return redirect("core:security")
         with transaction.atomic():
@@ -117,7 +121,7 @@ def security(request: HttpRequest) -> HttpResponse:
                 target=user,
                 details={"operation": "removed"},
             )
-        messages.success(request, _t("Two-factor login is switched off."))
+        messages.success(request, gettext("Two-factor login is switched off."))
         return redirect("core:security")
     context = {
         "password_form": password_form,
