@@ -277,3 +277,29 @@ def test_500_is_a_german_page(settings):
     settings.ROOT_URLCONF = __name__
     client = Client(raise_request_exception=False)
     _assert_error_page(client.get("/kaputt/"), 500, "Serverfehler")
+
+
+def test_a_wsgi_server_refuses_the_demo_key_for_a_real_host_name(tmp_path):
+    """gunicorn and friends run no system checks: loading the WSGI module must refuse."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kitaplan.web.settings",
+        "KITAPLAN_DATA_DIR": str(tmp_path),
+        "ALLOWED_HOSTS": "kita.example.org",
+    }
+    env.pop("SECRET_KEY", None)
+    env.pop("DEBUG", None)
+    refused = subprocess.run(
+        [sys.executable, "-c", "import kitaplan.web.wsgi"], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "kitaplan.web.wsgi" not in refused.stdout
+    assert "ImproperlyConfigured" in refused.stderr and "ALLOWED_HOSTS" in refused.stderr
+    env["SECRET_KEY"] = "a-long-random-key-of-our-own-0123456789-abcdefghijklmnop"
+    accepted = subprocess.run(
+        [sys.executable, "-c", "import kitaplan.web.wsgi"], env=env, capture_output=True, text=True
+    )
+    assert accepted.returncode == 0, accepted.stderr
