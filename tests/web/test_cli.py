@@ -55,7 +55,7 @@ def test_check_exits_1_when_a_facility_lies_outside_every_area(capsys):
 
 
 def test_help_explains_every_command(capsys):
-    for command in ("demo", "serve", "import", "export", "check"):
+    for command in ("demo", "serve", "import", "export", "check", "backup", "restore", "retention"):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "usage: kitaplan " + command in capsys.readouterr().out
