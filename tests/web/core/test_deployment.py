@@ -39,7 +39,9 @@ def _django(args: list[str], extra_env: dict[str, str], tmp_path) -> subprocess.
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("KITAPLAN_") and key not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+        if not key.startswith("KITAPLAN_")
+        # the browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright: not a server's
+        and key not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         {
