@@ -221,24 +221,14 @@ class AccountForm(forms.Form):
     )
 
 
-class DebtorForm(forms.Form):
-    """The account a territory pays from (the debtor of its SEPA credit transfers)."""
+class DebtorForm(AccountForm):
+    """The account a territory pays from (the debtor of its SEPA credit transfers): the fields of
+    :class:`AccountForm`, a creditor identifier and a first day."""
 
     holder = forms.CharField(
         label=_("Account holder"),
         max_length=70,
         help_text=_("As the bank knows the account, e.g. Bezirksamt Mitte – Jugendamt."),
-    )
-    iban = forms.CharField(
-        label=_("IBAN"),
-        max_length=42,
-        help_text=_("Spaces are allowed, e.g. DE89 3704 0044 0532 0130 00."),
-    )
-    bic = forms.CharField(
-        label=_("BIC"),
-        required=False,
-        max_length=14,
-        help_text=_("Only needed for accounts outside Germany."),
     )
     creditor_id = forms.CharField(
         label=_("Creditor identifier (Gläubiger-ID)"),
