@@ -233,7 +233,7 @@ def test_a_facility_manager_sees_only_the_own_providers_facilities(client, city)
 
 
 def test_the_system_actor_of_the_command_line_sees_everything(city):
-    from kitaplan.web.core.access import facilities_visible_to
+    from kitaplan.web.facilities.selectors import facilities_visible_to
 
     assert facilities_visible_to(SYSTEM).count() == 3
 

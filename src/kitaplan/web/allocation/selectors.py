@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from kitaplan.web.allocation.models import AllocationRound, Application
-from kitaplan.web.core.access import facilities_visible_to, has_any_role, roles_of
+from kitaplan.web.core.access import has_any_role, roles_of
 from kitaplan.web.core.roles import STAFF_ROLES, Role
+from kitaplan.web.facilities.selectors import facilities_visible_to
 
 if TYPE_CHECKING:
     from kitaplan.web.core.access import AnyUser

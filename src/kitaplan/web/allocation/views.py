@@ -57,6 +57,7 @@ from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.core.roles import Role
+from kitaplan.web.facilities.selectors import facilities_visible_to
 
 ERROR_TEXT = {
     "window_reversed": gettext_lazy("The application window closes before it opens."),
@@ -168,7 +169,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.is_staff_user(user):
         raise PermissionDenied
     round_ = _round(request, pk)
-    own_facilities = access.facilities_visible_to(user)
+    own_facilities = facilities_visible_to(user)
     programmes = round_.programmes.select_related("facility", "childminder")
     if not access.is_city_staff(user):
         programmes = programmes.filter(facility__in=own_facilities)
@@ -208,10 +209,10 @@ def round_places(request: HttpRequest, pk: int) -> HttpResponse:
     if selectors.is_office(user):
         editable = round_.territory.facilities.all()
     elif _is_manager(user):
-        editable = access.facilities_visible_to(user).filter(territory=round_.territory)
+        editable = facilities_visible_to(user).filter(territory=round_.territory)
     programmes = round_.programmes.select_related("facility", "facility__provider", "childminder")
     if not access.is_city_staff(user):
-        programmes = programmes.filter(facility__in=access.facilities_visible_to(user))
+        programmes = programmes.filter(facility__in=facilities_visible_to(user))
     childminders = None
     if selectors.is_office(user):
         from kitaplan.web.childminding.models import Childminder
@@ -268,7 +269,7 @@ def round_places(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("allocation:round-places", pk=round_.pk)
     criteria = FacilityCriterion.objects.filter(round=round_).select_related("facility")
     if not access.is_city_staff(user):
-        criteria = criteria.filter(facility__in=access.facilities_visible_to(user))
+        criteria = criteria.filter(facility__in=facilities_visible_to(user))
     return _page(
         request,
         "allocation/round_places.html",
@@ -605,7 +606,7 @@ def facility_applicants(request: HttpRequest, pk: int, facility: int) -> HttpRes
     facilities = (
         round_.territory.facilities.all()
         if selectors.is_office(user)
-        else access.facilities_visible_to(user)
+        else facilities_visible_to(user)
     )
     place = get_object_or_404(facilities, pk=facility)
     choices = (

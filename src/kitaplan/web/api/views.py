@@ -1,7 +1,7 @@
 """Endpoints of the HTTP API v1 (DRF viewsets).
 
 Scoping: areas, population and indicators need ``access.can_view_areas``; facilities come only
-from ``facilities.selectors.facility_list``, i.e. ``access.facilities_visible_to(user)`` — a
+from ``facilities.selectors.facility_list``, i.e. ``facilities_visible_to(user)`` — a
 facility outside the user's scope is "not found" (404), also for PATCH. Changing a facility
 needs ``access.facilities_editable_by`` and goes through ``facilities.services.update_facility``;
 bulk writes need ``access.can_import_data`` and go through :mod:`kitaplan.web.api.services`.
@@ -32,10 +32,13 @@ from rest_framework.serializers import Serializer
 from kitaplan.web.api import serializers as s
 from kitaplan.web.api import services
 from kitaplan.web.api.permissions import CanImportData, CanViewAreas, IsStaffUser
-from kitaplan.web.core import access
 from kitaplan.web.facilities import services as facility_services
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
-from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
+from kitaplan.web.facilities.selectors import (
+    FacilityFilter,
+    facilities_editable_by,
+    facility_list,
+)
 from kitaplan.web.territory.models import (
     Area,
     AreaLevel,
@@ -432,7 +435,7 @@ class FacilityViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         facility = self.get_object()  # 404 outside the user's scope
-        if not access.facilities_editable_by(request.user).filter(pk=facility.pk).exists():
+        if not facilities_editable_by(request.user).filter(pk=facility.pk).exists():
             raise PermissionDenied
         payload = s.FacilityUpdateSerializer(facility, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)

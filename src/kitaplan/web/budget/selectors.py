@@ -31,6 +31,7 @@ from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord
 from kitaplan.web.core import access
 from kitaplan.web.core.roles import Role
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.facilities.selectors import facilities_visible_to
 from kitaplan.web.monitoring import facility_index
 from kitaplan.web.territory.models import Area, Territory
 
@@ -164,7 +165,7 @@ def budgets_visible_to(user: Any) -> QuerySet[AreaBudget]:
 def shares_visible_to(user: Any) -> QuerySet[BudgetShareRecord]:
     """City staff: every share; facility managers: the published shares of their facilities."""
     return BudgetShareRecord.objects.filter(
-        run__in=runs_visible_to(user), facility__in=access.facilities_visible_to(user)
+        run__in=runs_visible_to(user), facility__in=facilities_visible_to(user)
     )
 
 
@@ -176,7 +177,7 @@ def can_report_use(user: Any, share: BudgetShareRecord) -> bool:
         return True
     return (
         Role.FACILITY_MANAGER in access.roles_of(user)
-        and access.facilities_visible_to(user).filter(pk=share.facility_id).exists()
+        and facilities_visible_to(user).filter(pk=share.facility_id).exists()
     )
 
 

@@ -41,6 +41,7 @@ from kitaplan.web.budget.rules import basis_used_label, describe, euros, fractio
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.facilities.models import Provider
+from kitaplan.web.facilities.selectors import providers_visible_to
 from kitaplan.web.monitoring import timeseries
 from kitaplan.web.territory.models import Territory
 
@@ -645,7 +646,7 @@ def _provider_shares(
         .select_related("budget", "budget__territory"),
         pk=run_id,
     )
-    provider = get_object_or_404(access.providers_visible_to(request.user), pk=provider_id)
+    provider = get_object_or_404(providers_visible_to(request.user), pk=provider_id)
     shares = _shares(
         selectors.shares_visible_to(request.user).filter(run=run, facility__provider=provider)
     )

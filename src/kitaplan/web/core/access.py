@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
-
 from kitaplan.web.core.roles import CITY_STAFF_ROLES, DATA_STEWARD_ROLES, STAFF_ROLES, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    from kitaplan.web.facilities.models import Facility, Provider
 
     AnyUser = AbstractBaseUser | AnonymousUser | "SystemActor"
 
@@ -77,42 +73,6 @@ def can_import_data(user: AnyUser) -> bool:
 
 def can_view_audit(user: AnyUser) -> bool:
     return has_any_role(user, {Role.ADMIN, Role.PLANNER})
-
-
-def facilities_visible_to(user: AnyUser) -> QuerySet[Facility]:
-    """The only way pages, exports and the API obtain facilities."""
-    from kitaplan.web.facilities.models import Facility
-
-    if is_city_staff(user):
-        return Facility.objects.all()
-    if Role.FACILITY_MANAGER in roles_of(user):
-        scope = Q(
-            provider__role_assignments__user=user,
-            provider__role_assignments__role=Role.FACILITY_MANAGER,
-        )
-        scope |= Q(role_assignments__user=user, role_assignments__role=Role.FACILITY_MANAGER)
-        ids = Facility.objects.filter(scope).values("pk")
-        return Facility.objects.filter(pk__in=ids)
-    return Facility.objects.none()
-
-
-def facilities_editable_by(user: AnyUser) -> QuerySet[Facility]:
-    """Facilities whose data (places, features, hours) the user may change."""
-    from kitaplan.web.facilities.models import Facility
-
-    if has_any_role(user, DATA_STEWARD_ROLES):
-        return Facility.objects.all()
-    if Role.FACILITY_MANAGER in roles_of(user):
-        return facilities_visible_to(user)
-    return Facility.objects.none()
-
-
-def providers_visible_to(user: AnyUser) -> QuerySet[Provider]:
-    from kitaplan.web.facilities.models import Provider
-
-    if is_city_staff(user):
-        return Provider.objects.all()
-    return Provider.objects.filter(facilities__in=facilities_visible_to(user)).distinct()
 
 
 def can_view_areas(user: AnyUser) -> bool:

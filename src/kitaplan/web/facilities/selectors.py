@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kitaplan.web.core import access
+from kitaplan.web.core.roles import DATA_STEWARD_ROLES, Role
 from kitaplan.web.core.sums import int64, sum64
-from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
 from kitaplan.web.territory.models import Area, Territory
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 PLACE_ANNOTATIONS = (
     "places_u3",
@@ -74,9 +78,7 @@ SORT_FIELDS = {
 def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
     """Facilities the user may see, filtered, sorted and annotated with the places of the day."""
     day = filters.day or timezone.localdate()
-    qs = access.facilities_visible_to(user).select_related(
-        "provider", "area", "area__parent", "territory"
-    )
+    qs = facilities_visible_to(user).select_related("provider", "area", "area__parent", "territory")
     if filters.territory is not None:
         qs = qs.filter(territory=filters.territory)
     if not filters.include_closed:
@@ -136,11 +138,7 @@ def facility_totals(
 
 def get_facility_for(*, user: Any, pk: int) -> Facility:
     """One facility the user may see (raises ``Facility.DoesNotExist`` otherwise)."""
-    return (
-        access.facilities_visible_to(user)
-        .select_related("provider", "area", "territory")
-        .get(pk=pk)
-    )
+    return facilities_visible_to(user).select_related("provider", "area", "territory").get(pk=pk)
 
 
 def places_history(facility: Facility) -> QuerySet[FacilityPlaces]:
@@ -153,3 +151,36 @@ def places_on(facility: Facility, day: dt.date) -> FacilityPlaces | None:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .first()
     )
+
+
+# ---------------------------------------------------------------- scoping
+
+
+def facilities_visible_to(user: AnyUser) -> QuerySet[Facility]:
+    """The only way pages, exports and the API obtain facilities."""
+    if access.is_city_staff(user):
+        return Facility.objects.all()
+    if Role.FACILITY_MANAGER in access.roles_of(user):
+        scope = Q(
+            provider__role_assignments__user=user,
+            provider__role_assignments__role=Role.FACILITY_MANAGER,
+        )
+        scope |= Q(role_assignments__user=user, role_assignments__role=Role.FACILITY_MANAGER)
+        ids = Facility.objects.filter(scope).values("pk")
+        return Facility.objects.filter(pk__in=ids)
+    return Facility.objects.none()
+
+
+def facilities_editable_by(user: AnyUser) -> QuerySet[Facility]:
+    """Facilities whose data (places, features, hours) the user may change."""
+    if access.has_any_role(user, DATA_STEWARD_ROLES):
+        return Facility.objects.all()
+    if Role.FACILITY_MANAGER in access.roles_of(user):
+        return facilities_visible_to(user)
+    return Facility.objects.none()
+
+
+def providers_visible_to(user: AnyUser) -> QuerySet[Provider]:
+    if access.is_city_staff(user):
+        return Provider.objects.all()
+    return Provider.objects.filter(facilities__in=facilities_visible_to(user)).distinct()

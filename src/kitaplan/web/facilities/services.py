@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
-from kitaplan.web.core import access
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.facilities.selectors import facilities_editable_by
 
 EDITABLE_FIELDS = (
     "name",
@@ -44,7 +44,7 @@ def update_facility(
     and opens a new one, so the places on any earlier day stay answerable. A change dated on the
     current record's first day corrects that record.
     """
-    if not access.facilities_editable_by(actor).filter(pk=facility.pk).exists():
+    if not facilities_editable_by(actor).filter(pk=facility.pk).exists():
         raise PermissionDenied
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     unknown = set(values) - set(EDITABLE_FIELDS)

@@ -19,6 +19,7 @@ from kitaplan.web.core.exports import EXPORT_FORMATS, export_response, point
 from kitaplan.web.facilities import selectors, services
 from kitaplan.web.facilities.forms import FacilityFilterForm, FacilityForm, PlacesForm, yes_no
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.facilities.selectors import facilities_editable_by
 from kitaplan.web.facilities.tables import FACILITY_COLUMNS
 from kitaplan.web.territory.models import Area
 
@@ -133,7 +134,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "places": selectors.places_on(facility, today),
             "history": history,
             "today": today,
-            "can_edit": access.facilities_editable_by(request.user).filter(pk=pk).exists(),
+            "can_edit": facilities_editable_by(request.user).filter(pk=pk).exists(),
             "events": events
             if access.can_view_audit(request.user) or access.is_staff_user(request.user)
             else [],
@@ -149,7 +150,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff(request)
     facility = _get_visible(request, pk)
-    if not access.facilities_editable_by(request.user).filter(pk=pk).exists():
+    if not facilities_editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     current = selectors.places_on(facility, timezone.localdate())
     initial_places = {

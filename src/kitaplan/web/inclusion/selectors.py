@@ -30,14 +30,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.core.access import (
-    facilities_editable_by,
-    facilities_visible_to,
-    has_any_role,
-    is_staff_user,
-)
+from kitaplan.web.core.access import has_any_role, is_staff_user
 from kitaplan.web.core.roles import DATA_STEWARD_ROLES
 from kitaplan.web.facilities.models import Facility
+from kitaplan.web.facilities.selectors import facilities_editable_by, facilities_visible_to
 from kitaplan.web.inclusion.models import (
     FEATURE_FIELDS,
     FEATURES,

@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kitaplan.web.core.access import facilities_visible_to
+from kitaplan.web.facilities.selectors import facilities_visible_to
 from kitaplan.web.inclusion import selectors, services
 from kitaplan.web.inclusion.forms import (
     BookingForm,

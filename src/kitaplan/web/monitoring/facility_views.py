@@ -31,6 +31,7 @@ from kitaplan.domain.indicators.facility_index import (
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.facilities.models import Facility
+from kitaplan.web.facilities.selectors import facilities_visible_to
 from kitaplan.web.monitoring import facility_index
 from kitaplan.web.monitoring.timeseries import districts_of
 from kitaplan.web.territory.models import Area, Territory
@@ -163,7 +164,7 @@ def facility_index_page(request: HttpRequest) -> HttpResponse:
     if territory is not None:
         today = timezone.localdate()
         facilities = list(
-            access.facilities_visible_to(request.user)
+            facilities_visible_to(request.user)
             .filter(territory=territory)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
             .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))

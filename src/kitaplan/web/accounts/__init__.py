@@ -1,0 +1,1 @@
+"""Accounts: login, second factor, own password, users and their roles."""

@@ -1,0 +1,1 @@
+"""Reports that combine several capabilities (the yearly report of the Tagespflege)."""
