@@ -63,10 +63,10 @@ def _territory(code: str) -> Any:
 def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from kitaplan.web.allocation.demo import create_demo_rounds, demo_rounds_summary
-    from kitaplan.web.childminding.demo import create_demo_pool, demo_pool_summary
     from kitaplan.web.core.access import SYSTEM
-    from kitaplan.web.core.demo import (
+    from kitaplan.web.demo.allocation import create_demo_rounds, demo_rounds_summary
+    from kitaplan.web.demo.childminding import create_demo_pool, demo_pool_summary
+    from kitaplan.web.demo.city import (
         DEMO_PASSWORD,
         create_demo_accounts,
         create_demo_budget,
@@ -75,12 +75,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         create_demo_targets,
         load_demo,
     )
-    from kitaplan.web.inclusion.demo import create_demo_inclusion
-    from kitaplan.web.measures.demo import create_demo_plan
-    from kitaplan.web.networks.demo import create_demo_network
-    from kitaplan.web.payments.demo import create_demo_payments
-    from kitaplan.web.qualification.demo import create_demo_qualification
-    from kitaplan.web.substitutes.demo import create_demo_wave, demo_wave_summary
+    from kitaplan.web.demo.inclusion import create_demo_inclusion
+    from kitaplan.web.demo.measures import create_demo_plan
+    from kitaplan.web.demo.networks import create_demo_network
+    from kitaplan.web.demo.payments import create_demo_payments
+    from kitaplan.web.demo.qualification import create_demo_qualification
+    from kitaplan.web.demo.substitutes import create_demo_wave, demo_wave_summary
 
     _say(_("Preparing the database …"))
     _migrate()

@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.checks import run_checks
-from kitaplan.web.core.demo import (
+from kitaplan.web.demo.city import (
     create_demo_accounts,
     create_demo_scenario,
     create_demo_targets,
@@ -100,11 +100,11 @@ def assert_demo_pool():
     import datetime as dt
 
     from kitaplan.domain.childminding.capacity import capacity_violations
-    from kitaplan.web.childminding.demo import create_demo_pool
     from kitaplan.web.childminding.models import CareContract, Childminder
     from kitaplan.web.childminding.selectors import due_list
     from kitaplan.web.childminding.services import own_children
     from kitaplan.web.childminding.views import schedules_of
+    from kitaplan.web.demo.childminding import create_demo_pool
     from kitaplan.web.planning.selectors import childminder_places
 
     today = dt.date(2026, 11, 25)
@@ -137,10 +137,10 @@ def assert_demo_pool():
 
 def assert_demo_rounds():
     """The synthetic Platzvergabe in the demo provider's Bezirk (after the accounts)."""
-    from kitaplan.web.allocation.demo import create_demo_rounds
     from kitaplan.web.allocation.models import AllocationRound, ApplicationChoice, Offer
     from kitaplan.web.allocation.services import reproduce
-    from kitaplan.web.core.demo import demo_provider
+    from kitaplan.web.demo.allocation import create_demo_rounds
+    from kitaplan.web.demo.city import demo_provider
 
     assert create_demo_rounds() is True
     finished, open_round = AllocationRound.objects.filter(territory__code="berlin").order_by(

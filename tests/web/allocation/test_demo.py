@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from kitaplan.domain.allocation import age_group_at
-from kitaplan.web.allocation.demo import create_demo_rounds, demo_rounds_summary, generate_round
 from kitaplan.web.allocation.models import AllocationRound, Application, RoundProgramme
 from kitaplan.web.allocation.services import reproduce, run_round
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.demo.allocation import create_demo_rounds, demo_rounds_summary, generate_round
 from tests.web.allocation.helpers import make_round
 from tests.web.factories import make_city
 

@@ -7,7 +7,7 @@ import pytest
 from kitaplan.web.budget.models import BudgetRun
 from kitaplan.web.budget.services import reproduce
 from kitaplan.web.core.access import SYSTEM
-from kitaplan.web.core.demo import create_demo_budget, load_demo
+from kitaplan.web.demo.city import create_demo_budget, load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from kitaplan.domain.planning.targets import TargetMetric
+from kitaplan.web.demo.inclusion import create_demo_inclusion
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.inclusion import selectors
-from kitaplan.web.inclusion.demo import create_demo_inclusion
 from kitaplan.web.inclusion.models import Booking, ChecklistItem, PoolItem
 from kitaplan.web.planning import selectors as planning_selectors
 from kitaplan.web.planning.models import TargetRule

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kitaplan.demo import data_dir
-from kitaplan.web.measures.demo import create_demo_plan
+from kitaplan.web.demo.measures import create_demo_plan
 from kitaplan.web.measures.models import Measure, Objective, Plan, ReportSnapshot, StatusChange
 from kitaplan.web.measures.periods import parse_period
 from kitaplan.web.measures.selectors import progress_report

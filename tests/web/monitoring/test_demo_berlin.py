@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from kitaplan.web.core.access import SYSTEM
-from kitaplan.web.core.demo import load_demo
 from kitaplan.web.core.roles import Role
+from kitaplan.web.demo.city import load_demo
 from tests.web.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

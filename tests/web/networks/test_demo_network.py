@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from kitaplan.web.networks.demo import NETWORK_NAME, create_demo_network
+from kitaplan.web.demo.networks import NETWORK_NAME, create_demo_network
 from kitaplan.web.networks.models import ActionItem, Attendance, Member, Network
 from kitaplan.web.territory.models import Territory
 
@@ -69,7 +69,7 @@ def test_no_demo_network_without_dresden():
 
 
 def test_demo_action_items_link_to_measures_of_the_demo_plan():
-    from kitaplan.web.measures.demo import create_demo_plan
+    from kitaplan.web.demo.measures import create_demo_plan
     from kitaplan.web.territory.models import AreaLevel
 
     dresden = Territory.objects.create(code="dresden", name="Dresden")

@@ -357,7 +357,7 @@ def test_make_iban_gives_the_known_example():
 
 
 def test_the_demo(city):
-    from kitaplan.web.payments.demo import create_demo_payments
+    from kitaplan.web.demo.payments import create_demo_payments
 
     berlin = make_city("berlin")
     for k, stage in enumerate(("BG1", "BG3", "BG6", "BG2", "BG4")):

@@ -9,11 +9,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from kitaplan.web.childminding.demo import generate_pool
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.core.roles import Role
+from kitaplan.web.demo.childminding import generate_pool
+from kitaplan.web.demo.qualification import create_demo_qualification
 from kitaplan.web.qualification import selectors
-from kitaplan.web.qualification.demo import create_demo_qualification
 from kitaplan.web.qualification.models import Course, Enrolment, Programme
 from tests.web.factories import PASSWORD, make_city, make_user
 

@@ -8,11 +8,11 @@ import time
 import pytest
 
 from kitaplan.domain.childminding.capacity import max_simultaneous
-from kitaplan.web.childminding.demo import generate_pool
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.childminding.services import own_children
 from kitaplan.web.childminding.views import schedules_of
-from kitaplan.web.substitutes.demo import create_demo_wave, wave_monday
+from kitaplan.web.demo.childminding import generate_pool
+from kitaplan.web.demo.substitutes import create_demo_wave, wave_monday
 from kitaplan.web.substitutes.models import (
     Absence,
     ContactVisit,

@@ -1,6 +1,6 @@
 """A synthetic flu wave for the Berlin demo pool (de: Grippewelle mit erfundenen Personen).
 
-Needs the pool of :func:`kitaplan.web.childminding.demo.create_demo_pool`. Creates substitute
+Needs the pool of :func:`kitaplan.web.demo.childminding.create_demo_pool`. Creates substitute
 profiles, contact visits (mostly by the contract's declared primary/secondary substitutes, some
 by other nearby colleagues) within the last months, synthetic e-mail addresses (``example.org``
 only) of the substitutes and, with consent, of the parents of most children, reports ~15 % of the

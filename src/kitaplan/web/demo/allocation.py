@@ -417,7 +417,7 @@ def generate_round(
 
 def demo_district(territory: Territory) -> Area | None:
     """The Bezirk with most Kitas of the demo facility manager's provider (see core.demo)."""
-    from kitaplan.web.core.demo import demo_provider
+    from kitaplan.web.demo.city import demo_provider
 
     provider = demo_provider()
     if provider is None or provider.territory_id != territory.pk:
@@ -459,7 +459,7 @@ def _new_round(
 
 def _own_criteria(round_: AllocationRound, district: Area, rng: np.random.Generator) -> None:
     """Two Kitas of the demo provider publish an own criterion; a few applicants meet it."""
-    from kitaplan.web.core.demo import demo_provider
+    from kitaplan.web.demo.city import demo_provider
 
     provider = demo_provider()
     if provider is None:

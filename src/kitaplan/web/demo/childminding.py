@@ -18,7 +18,6 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Sum
 
-from kitaplan.web.allocation.demo import _centroid, _descendants, demo_district
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.childminding.models import (
     AdvisoryService,
@@ -30,6 +29,7 @@ from kitaplan.web.childminding.models import (
     StatusChange,
 )
 from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.demo.allocation import _centroid, _descendants, demo_district
 from kitaplan.web.territory.models import Area, PopulationCount, Territory
 
 SEED = 2018  # Stuttgart's count of 229 childminders is from March 2018

@@ -1,6 +1,6 @@
 """Synthetic qualification data for Berlin's demo pool (de: Qualifizierung, erfundene Personen).
 
-Needs the pool of :func:`kitaplan.web.childminding.demo.create_demo_pool`. Creates the QHB
+Needs the pool of :func:`kitaplan.web.demo.childminding.create_demo_pool`. Creates the QHB
 programme (160 UE before starting with 80 h internships and a test, 140 UE alongside the work
 within 24 months; two courses a year), the older 160-UE curriculum, two education providers,
 past courses with completed enrolments matching the registry's qualification field ("QHB 300 UE"
@@ -20,9 +20,9 @@ import numpy as np
 from django.db import transaction
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event
-from kitaplan.web.childminding.demo import ADULT_NAMES
 from kitaplan.web.childminding.models import AdvisoryService, Childminder, Permit
 from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.demo.childminding import ADULT_NAMES
 from kitaplan.web.qualification.models import (
     Attendance,
     Course,

@@ -7,7 +7,7 @@ course each, synthetic (pseudonymous) Kita staff completions and confirmations f
 the demo district, a target rule with the metric ``facilities_able_to_care_for_all``, and a pool
 of 15 aids and expert cooperations with bookings.
 
-Run it after :func:`kitaplan.web.qualification.demo.create_demo_qualification`: that demo skips
+Run it after :func:`kitaplan.web.demo.qualification.create_demo_qualification`: that demo skips
 itself once Berlin has any qualification programme.
 """
 
@@ -56,7 +56,7 @@ POOL = [
 
 def _facilities(territory: Territory, today: dt.date) -> list[Facility]:
     """The open facilities of the demo district (else of the first district), by number."""
-    from kitaplan.web.allocation.demo import demo_district
+    from kitaplan.web.demo.allocation import demo_district
 
     district = demo_district(territory) or (
         Area.objects.filter(territory=territory, level__rank=1).order_by("official_code").first()
