@@ -54,7 +54,9 @@ def main() -> int:
         if name not in pins:
             problems.append(f"{name}: in pyproject.toml but not in the lock (run scripts/lock)")
         elif not requirement.specifier.contains(pins[name], prereleases=True):
-            problems.append(f"{name}: lock has {pins[name]}, pyproject asks {requirement.specifier}")
+            problems.append(
+                f"{name}: lock has {pins[name]}, pyproject asks {requirement.specifier}"
+            )
     for problem in problems:
         print(problem)
     if problems:

@@ -1,0 +1,51 @@
+"""Fail when a view function is longer than 60 lines (issue 18).
+
+Views only parse the request, authorise, call a selector or service and render; anything longer
+holds logic that belongs to a selector, a service, a form or the domain. A view is a function or
+method in a module named ``views.py`` or ``*_views.py`` under ``src/kitaplan/web`` (nested
+helpers count towards their view). Lines are counted from ``def`` to the last line.
+
+Usage: python scripts/check_view_length.py [limit]   (default 60)
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "src" / "kitaplan" / "web"
+
+
+def long_views(limit: int) -> list[tuple[int, str, str]]:
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if not (path.name == "views.py" or path.name.endswith("_views.py")):
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        nodes = list(tree.body)
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                nodes += node.body
+        for node in nodes:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > limit:
+                    found.append((length, str(path.relative_to(ROOT.parents[1])), node.name))
+    return sorted(found, reverse=True)
+
+
+def main() -> int:
+    limit = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+    found = long_views(limit)
+    for length, path, name in found:
+        print(f"{path}: {name} has {length} lines (at most {limit})")
+    if found:
+        print(f"{len(found)} view(s) over {limit} lines")
+        return 1
+    print(f"no view over {limit} lines")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
