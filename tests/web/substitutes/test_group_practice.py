@@ -10,7 +10,7 @@ import pytest
 from kitaplan.domain.childminding.capacity import max_simultaneous
 from kitaplan.web.childminding.models import GroupPractice
 from kitaplan.web.core.roles import Role
-from kitaplan.web.substitutes import services
+from kitaplan.web.substitutes import bridge, services
 from kitaplan.web.substitutes.models import SubstituteAssignment
 from tests.web.factories import make_city, make_user
 from tests.web.substitutes.helpers import MONDAY, absence, childminder, contract, visits
@@ -46,7 +46,7 @@ def practice():
 
 def practice_total(gp: GroupPractice, day: dt.date) -> int:
     """Independent count: members' contracts present + children confirmed to members."""
-    schedules = [services.schedule_of(c) for m in gp.members.all() for c in m.contracts.all()]
+    schedules = [bridge.schedule_of(c) for m in gp.members.all() for c in m.contracts.all()]
     confirmed = SubstituteAssignment.objects.filter(
         substitute__group_practice=gp, status="confirmed"
     )
@@ -58,7 +58,7 @@ def test_a_colleague_in_a_full_practice_is_not_proposed(practice, admin):
     services.propose([gone], actor=admin)
     rows = SubstituteAssignment.objects.filter(absence=gone)
     assert {(r.status, r.reason) for r in rows} == {("uncovered", "no_capacity")}
-    assert services.own_free_places(practice["m2"], [MONDAY])[MONDAY] == 3  # her own permit
+    assert bridge.own_free_places(practice["m2"], [MONDAY])[MONDAY] == 3  # her own permit
     # one more place in the practice: one child (not both) goes to M2
     practice["gp"].max_children = 4
     practice["gp"].save()
@@ -104,5 +104,5 @@ def test_an_absent_member_frees_her_places_for_a_colleague(practice, admin):
     services.propose([gone, also], actor=admin)
     moved = SubstituteAssignment.objects.filter(status="proposed").order_by("contract_id")
     assert moved.count() == 1  # still one place: either an outside child or M3's child
-    free = services.practice_free_places(practice["gp"], [MONDAY])
+    free = bridge.practice_free_places(practice["gp"], [MONDAY])
     assert free[MONDAY] == 1  # 3 − M2's two children; M3 is absent

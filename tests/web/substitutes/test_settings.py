@@ -15,7 +15,7 @@ from django.utils import translation
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.audit.services import AuditAction
 from kitaplan.web.core.roles import Role
-from kitaplan.web.substitutes import services
+from kitaplan.web.substitutes import bridge, services
 from kitaplan.web.substitutes.models import (
     SubstituteAssignment,
     SubstituteProfile,
@@ -113,7 +113,7 @@ def test_an_adviser_changes_the_settings_and_the_change_is_audited(case, client)
     assert event.after["contact_phone"] == "030 90298-1234"
     assert event.after["min_contacts"] == 3
     # the proposals follow the new rule
-    assert services.rules_for(case["city"].territory).min_contacts == 3
+    assert bridge.rules_for(case["city"].territory).min_contacts == 3
     # saving the same values again records nothing; a change records before and after
     client.post(SETTINGS, {"territory": case["city"].territory.code, **VALUES})
     assert settings_events().count() == 1

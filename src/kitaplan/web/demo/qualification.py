@@ -19,6 +19,7 @@ from decimal import Decimal
 import numpy as np
 from django.db import transaction
 
+from kitaplan.domain.common.calendar import add_months
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.childminding.models import AdvisoryService, Childminder, Permit
 from kitaplan.web.core.access import SYSTEM
@@ -34,7 +35,6 @@ from kitaplan.web.qualification.models import (
     ProgrammePart,
     TrainingMinimum,
 )
-from kitaplan.web.qualification.selectors import add_months
 from kitaplan.web.territory.models import Territory
 
 SEED = 300  # QHB: 300 UE

@@ -6,22 +6,24 @@ computed status only for the childminders :func:`childminders_visible_to` return
 their services' childminders; a childminder: herself). Kita staff participants are shown to
 administrators only.
 
-The status of a programme part counts the units attended in modules of that part (all courses
-of the programme, dropped enrolments excluded), the internship hours and a passed test. The
-deadline of a part alongside the work counts from the start of the activity: the first day of
-the childminder's earliest permit.
+The status of a programme part and the behind list are rules of
+:mod:`kitaplan.domain.childminding.qualification`; this module reads the rows, turns them into the
+domain's values (:func:`domain_programme`, :func:`domain_enrolment`) and keeps the rows beside the
+figures for the pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from kitaplan.domain.childminding import qualification as rules
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.childminding.selectors import (
     can_edit_registry,
@@ -32,8 +34,10 @@ from kitaplan.web.core.access import has_any_role
 from kitaplan.web.core.roles import Role
 from kitaplan.web.qualification.models import (
     DEFAULT_MINIMUM_HOURS,
+    Attendance,
     Course,
     Enrolment,
+    Module,
     Programme,
     ProgrammePart,
     TrainingMinimum,
@@ -43,8 +47,6 @@ from kitaplan.web.territory.models import Territory
 if TYPE_CHECKING:
     from kitaplan.web.core.access import AnyUser
 
-#: A part alongside the work is "due soon" this many months before its deadline.
-DUE_SOON_MONTHS = 3
 STAFF_LISTS = frozenset({Role.ADMIN, Role.PAYMENT_OFFICE, Role.CHILDMINDER_ADVISER})
 
 __all__ = ["can_edit_registry", "can_use_registry", "childminders_visible_to"]
@@ -83,16 +85,25 @@ def enrolments_visible_to(user: AnyUser) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(scope).select_related("childminder", "facility", "course")
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
+def enrolment_candidates(user: AnyUser, course: Course) -> QuerySet[Childminder]:
+    """Childminders the user sees in the course's territory, not left, not enrolled yet."""
+    return (
+        childminders_visible_to(user)
+        .filter(territory_id=course.programme.territory_id)
+        .exclude(status="left")
+        .exclude(enrolments__course=course)
+    )
+
+
+def attendance_entry(module: Module | None, enrolments: list[Enrolment]) -> list[dict[str, Any]]:
+    """The attendance form's rows: each enrolment with the units stored for the module."""
+    current: dict[int, int] = {}
+    if module is not None:
+        current = {
+            a.enrolment_id: a.units
+            for a in Attendance.objects.filter(module=module, enrolment__in=enrolments)
+        }
+    return [{"enrolment": e, "units": current.get(e.pk, "")} for e in enrolments]
 
 
 def minimum_hours(territory: Territory | int, year: int) -> Decimal:
@@ -104,7 +115,7 @@ def minimum_hours(territory: Territory | int, year: int) -> Decimal:
             Q(year=year) | Q(year__isnull=True)
         )
     }
-    return rows.get(year, rows.get(None, DEFAULT_MINIMUM_HOURS))
+    return rules.minimum_for(rows, year, DEFAULT_MINIMUM_HOURS)
 
 
 def activity_start(cm: Childminder) -> dt.date | None:
@@ -113,58 +124,107 @@ def activity_start(cm: Childminder) -> dt.date | None:
     return min(days) if days else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class PartStatus:
+    """The domain's status of a part beside the part's row (for the pages and forms)."""
+
     part: ProgrammePart
-    units: int
-    internship_hours: int
-    test_passed: bool
-    deadline: dt.date | None = None
+    figures: rules.PartStatus
+
+    @property
+    def units(self) -> int:
+        return self.figures.units
+
+    @property
+    def internship_hours(self) -> int:
+        return self.figures.internship_hours
+
+    @property
+    def test_passed(self) -> bool:
+        return self.figures.test_passed
+
+    @property
+    def deadline(self) -> dt.date | None:
+        return self.figures.deadline
 
     @property
     def units_missing(self) -> int:
-        return max(0, self.part.units - self.units)
+        return self.figures.units_missing
 
     @property
     def internship_missing(self) -> int:
-        return max(0, self.part.internship_hours - self.internship_hours)
+        return self.figures.internship_missing
 
     @property
     def done(self) -> bool:
-        return (
-            self.units_missing == 0
-            and self.internship_missing == 0
-            and (self.test_passed or not self.part.test_required)
-        )
+        return self.figures.done
 
     def overdue(self, today: dt.date) -> bool:
-        return not self.done and self.deadline is not None and today > self.deadline
+        return self.figures.overdue(today)
 
     def due_soon(self, today: dt.date) -> bool:
-        return (
-            not self.done
-            and self.deadline is not None
-            and today <= self.deadline <= add_months(today, DUE_SOON_MONTHS)
-        )
+        return self.figures.due_soon(today)
 
 
 @dataclass
 class ProgrammeStatus:
+    """The domain's status of a programme beside the programme's row and the enrolments that
+    count for it."""
+
     programme: Programme
+    figures: rules.ProgrammeStatus
     parts: list[PartStatus] = field(default_factory=list)
     enrolments: list[Enrolment] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
-        return all(p.done for p in self.parts)
+        return self.figures.done
 
     @property
     def units(self) -> int:
-        return sum(p.units for p in self.parts)
+        return self.figures.units
 
     @property
     def units_missing(self) -> int:
-        return sum(p.units_missing for p in self.parts)
+        return self.figures.units_missing
+
+
+def domain_programme(programme: Programme) -> rules.Programme:
+    """The programme and its parts (prefetched) as the domain's values."""
+    return rules.Programme(
+        programme_id=programme.pk,
+        code=programme.code,
+        parts=tuple(
+            rules.Part(
+                part_id=part.pk,
+                name=part.name,
+                timing=rules.Timing(part.timing),
+                units=part.units,
+                internship_hours=part.internship_hours,
+                test_required=part.test_required,
+                deadline_months=part.deadline_months,
+            )
+            for part in programme.parts.all()
+        ),
+    )
+
+
+def domain_enrolment(enrolment: Enrolment) -> rules.EnrolmentRecord:
+    """An enrolment (prefetched as in :func:`with_qualification`) as the domain's record: units
+    per part, and the parts whose test it passed (listed, or the whole course passed)."""
+    units: dict[int, int] = defaultdict(int)
+    for attendance in enrolment.attendances.all():
+        units[attendance.module.part_id] += attendance.units
+    passed = {t.pk for t in enrolment.tests_passed.all()}
+    if enrolment.result == "passed":
+        passed |= {m.part_id for m in enrolment.course.modules.all()}
+    return rules.EnrolmentRecord(
+        programme_id=enrolment.course.programme_id,
+        dropped=enrolment.status == "dropped",
+        internship_hours=enrolment.internship_hours,
+        units_by_part=dict(units),
+        tests_passed=frozenset(passed),
+    )
 
 
 def programme_status(
@@ -174,36 +234,19 @@ def programme_status(
     start: dt.date | None,
 ) -> ProgrammeStatus:
     """The status of each part from the given enrolments (of one participant, prefetched as in
-    :func:`with_qualification`); dropped enrolments do not count. A part's test is passed when
-    an enrolment lists it among its tests passed, or its course (with modules of the part) was
-    passed as a whole."""
+    :func:`with_qualification`), computed by :func:`rules.programme_status`."""
+    enrolments = list(enrolments)
+    figures = rules.programme_status(
+        domain_programme(programme), [domain_enrolment(e) for e in enrolments], start=start
+    )
     own = [e for e in enrolments if e.course.programme_id == programme.pk and e.status != "dropped"]
-    status = ProgrammeStatus(programme=programme, enrolments=own)
-    internship = sum(e.internship_hours for e in own)
-    for part in programme.parts.all():
-        units = sum(
-            a.units for e in own for a in e.attendances.all() if a.module.part_id == part.pk
-        )
-        passed = any(
-            any(t.pk == part.pk for t in e.tests_passed.all())
-            or (e.result == "passed" and any(m.part_id == part.pk for m in e.course.modules.all()))
-            for e in own
-        )
-        deadline = None
-        if part.timing == "alongside_work" and part.deadline_months and start is not None:
-            deadline = add_months(start, part.deadline_months)
-        status.parts.append(
-            PartStatus(
-                part=part,
-                units=units,
-                # internships belong to the parts that ask for them, the first one first
-                internship_hours=min(internship, part.internship_hours),
-                test_passed=passed,
-                deadline=deadline,
-            )
-        )
-        internship = max(0, internship - part.internship_hours)
-    return status
+    parts = list(programme.parts.all())
+    return ProgrammeStatus(
+        programme=programme,
+        figures=figures,
+        parts=[PartStatus(row, f) for row, f in zip(parts, figures.parts, strict=True)],
+        enrolments=own,
+    )
 
 
 def with_qualification(childminders: QuerySet[Childminder]) -> QuerySet[Childminder]:
@@ -235,26 +278,25 @@ def qualification_status(
 
 
 def training_hours(cm: Childminder, year: int) -> Decimal:
-    return sum((t.hours for t in cm.further_trainings.all() if t.date.year == year), Decimal(0))
+    return rules.training_hours(((t.date, t.hours) for t in cm.further_trainings.all()), year)
 
 
 @dataclass(frozen=True)
 class BehindItem:
     childminder: Childminder
-    kind: str  # pre_start_missing, alongside_overdue, alongside_due, training_below_minimum
+    kind: str  # a rules.ShortfallKind value
     programme: str
     detail: str
     missing: Decimal  # units (UE) or hours
     due: dt.date | None = None
 
 
-BEHIND_KINDS = ("pre_start_missing", "alongside_overdue", "alongside_due", "training_below_minimum")
+BEHIND_KINDS = tuple(kind.value for kind in rules.ShortfallKind)
 
 
 def behind_list(childminders: QuerySet[Childminder], *, today: dt.date) -> list[BehindItem]:
-    """Active childminders who are behind: the part before starting not done, the part alongside
-    the work overdue or due within three months (unless another programme is done), or this
-    year's further training below the minimum. A fixed number of queries."""
+    """Active childminders who are behind (:func:`rules.shortfalls`), in a fixed number of
+    queries: ordered by kind, due date and name."""
     rows = list(with_qualification(childminders.filter(status="active")))
     programmes = {p.pk: p for p in Programme.objects.prefetch_related("parts").order_by("code")}
     minimums: dict[int, Decimal] = {}
@@ -263,61 +305,19 @@ def behind_list(childminders: QuerySet[Childminder], *, today: dt.date) -> list[
         minimums[m.territory_id] = m.hours
     items: list[BehindItem] = []
     for cm in rows:
-        statuses = qualification_status(cm, programmes)
-        if statuses and not any(s.done for s in statuses):
-            for status in statuses:
-                for part in status.parts:
-                    if part.done:
-                        continue
-                    name = status.programme.code
-                    if part.part.timing == "before_start":
-                        items.append(
-                            BehindItem(
-                                cm,
-                                "pre_start_missing",
-                                name,
-                                part.part.name,
-                                Decimal(part.units_missing),
-                            )
-                        )
-                    elif part.overdue(today):
-                        items.append(
-                            BehindItem(
-                                cm,
-                                "alongside_overdue",
-                                name,
-                                part.part.name,
-                                Decimal(part.units_missing),
-                                part.deadline,
-                            )
-                        )
-                    elif part.due_soon(today):
-                        items.append(
-                            BehindItem(
-                                cm,
-                                "alongside_due",
-                                name,
-                                part.part.name,
-                                Decimal(part.units_missing),
-                                part.deadline,
-                            )
-                        )
         minimum = minimums.get(
             cm.territory_id, defaults.get(cm.territory_id, DEFAULT_MINIMUM_HOURS)
         )
-        hours = training_hours(cm, today.year)
-        if hours < minimum:
-            items.append(
-                BehindItem(
-                    cm,
-                    "training_below_minimum",
-                    "",
-                    str(today.year),
-                    minimum - hours,
-                    dt.date(today.year, 12, 31),
-                )
-            )
-    order = {k: n for n, k in enumerate(BEHIND_KINDS)}
+        found = rules.shortfalls(
+            [s.figures for s in qualification_status(cm, programmes)],
+            training=training_hours(cm, today.year),
+            minimum=minimum,
+            today=today,
+        )
+        items += [
+            BehindItem(cm, f.kind.value, f.programme, f.detail, f.missing, f.due) for f in found
+        ]
+    order = rules.SHORTFALL_ORDER
     return sorted(items, key=lambda i: (order[i.kind], i.due or dt.date.min, i.childminder.name))
 
 

@@ -1,5 +1,12 @@
 """Changes to courses, enrolments, attendance, further training and the yearly minimum: one
-transaction and one audit event (``qualification.changed``) each."""
+transaction and one audit event (``qualification.changed``) each.
+
+Each service checks what its keyword-only ``actor`` may do and raises ``PermissionDenied``
+otherwise: advisers and administrators keep courses, attendance and further training
+(:func:`can_edit`; a childminder's enrolment or training only for the childminders the actor
+sees), planners and administrators enrol Kita staff of the facilities they may edit
+(:func:`can_enrol_staff`), administrators set the yearly minimum (:func:`can_set_minimum`).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.core.access import has_any_role
+from kitaplan.web.core.roles import DATA_STEWARD_ROLES, Role
+from kitaplan.web.facilities.selectors import facilities_editable_by
 from kitaplan.web.qualification.models import (
     Attendance,
     Course,
@@ -19,6 +31,7 @@ from kitaplan.web.qualification.models import (
     ProgrammePart,
     TrainingMinimum,
 )
+from kitaplan.web.qualification.selectors import can_edit, childminders_visible_to
 from kitaplan.web.territory.models import Territory
 
 
@@ -31,12 +44,32 @@ class QualificationError(Exception):
         self.params = params
 
 
+def can_enrol_staff(user: Any) -> bool:
+    """Planners and administrators enrol Kita staff (for the facilities they may edit)."""
+    return has_any_role(user, DATA_STEWARD_ROLES)
+
+
+def can_set_minimum(user: Any) -> bool:
+    """The yearly minimum of further training is the administrators' setting."""
+    return has_any_role(user, {Role.ADMIN})
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _require_childminder(actor: Any, cm: Childminder) -> None:
+    _require(can_edit(actor) and childminders_visible_to(actor).filter(pk=cm.pk).exists())
+
+
 def _before(model: type, pk: int | None) -> dict[str, Any] | None:
     old = model.objects.filter(pk=pk).first() if pk else None  # type: ignore[attr-defined]
     return snapshot(old) if old is not None else None
 
 
 def save_course(*, course: Course, actor: Any) -> Course:
+    _require(can_edit(actor))
     if course.end < course.start:
         raise QualificationError("dates_reversed")
     if course.provider.territory_id != course.programme.territory_id:
@@ -55,6 +88,7 @@ def save_course(*, course: Course, actor: Any) -> Course:
 
 
 def save_module(*, module: Module, actor: Any) -> Module:
+    _require(can_edit(actor))
     if module.end is not None and module.end < module.start:
         raise QualificationError("dates_reversed")
     if module.part.programme_id != module.course.programme_id:
@@ -76,13 +110,23 @@ def save_enrolment(
     *, enrolment: Enrolment, actor: Any, tests_passed: Iterable[ProgrammePart] | None = None
 ) -> Enrolment:
     """Enrol a participant or change status, internships, tests passed (per part), result and
-    certificate. ``tests_passed`` None keeps the stored ones."""
+    certificate. ``tests_passed`` None keeps the stored ones. A Kita staff member's facility
+    and the course's programme belong to one territory."""
     if (enrolment.childminder_id is None) == (enrolment.facility_id is None) or (
         enrolment.facility_id is not None and not enrolment.participant_name.strip()
     ):
         raise QualificationError("participant")
+    if enrolment.facility_id is not None:
+        _require(
+            can_enrol_staff(actor)
+            and facilities_editable_by(actor).filter(pk=enrolment.facility_id).exists()
+        )
+        facility = enrolment.facility
+        if facility is None or facility.territory_id != enrolment.course.programme.territory_id:
+            raise QualificationError("other_territory")
     if enrolment.childminder_id is not None:
         cm = enrolment.childminder
+        _require_childminder(actor, cm)  # type: ignore[arg-type]
         if cm.territory_id != enrolment.course.programme.territory_id:  # type: ignore[union-attr]
             raise QualificationError("other_territory")
         twin = Enrolment.objects.filter(course=enrolment.course, childminder=cm).exclude(
@@ -123,6 +167,7 @@ def save_enrolment(
 def record_attendance(*, module: Module, units: dict[int, int | None], actor: Any) -> int:
     """Store the units attended per enrolment (pk → units; None removes the entry) in one
     module; returns how many entries changed. Units lie between 0 and the module's units."""
+    _require(can_edit(actor))
     enrolments = {e.pk: e for e in Enrolment.objects.filter(course_id=module.course_id)}
     for pk, value in units.items():
         if pk not in enrolments:
@@ -156,6 +201,7 @@ def record_attendance(*, module: Module, units: dict[int, int | None], actor: An
 
 
 def save_further_training(*, training: FurtherTraining, actor: Any) -> FurtherTraining:
+    _require_childminder(actor, training.childminder)
     if training.hours is None or training.hours <= 0:
         raise QualificationError("hours_positive")
     with transaction.atomic():
@@ -175,6 +221,7 @@ def set_training_minimum(
     *, territory: Territory, year: int | None, hours: Decimal, actor: Any
 ) -> TrainingMinimum:
     """The minimum of further-training hours for a year (None: the territory's default)."""
+    _require(can_set_minimum(actor))
     if hours < 0:
         raise QualificationError("hours_positive")
     with transaction.atomic():

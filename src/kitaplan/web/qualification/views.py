@@ -15,9 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kitaplan.web.childminding.models import Childminder
-from kitaplan.web.core.access import has_any_role
 from kitaplan.web.core.exports import Column, export_response
-from kitaplan.web.core.roles import Role
 from kitaplan.web.qualification import selectors, services
 from kitaplan.web.qualification.forms import (
     CourseForm,
@@ -27,8 +25,8 @@ from kitaplan.web.qualification.forms import (
     MinimumForm,
     ModuleForm,
 )
+from kitaplan.web.qualification.messages import error_text
 from kitaplan.web.qualification.models import (
-    Attendance,
     Course,
     EducationProvider,
     Enrolment,
@@ -37,29 +35,12 @@ from kitaplan.web.qualification.models import (
 )
 from kitaplan.web.territory.models import Territory
 
-ERRORS = {
-    "dates_reversed": gettext_lazy("The end lies before the start."),
-    "other_territory": gettext_lazy(
-        "Programme, provider and participant must be in one territory."
-    ),
-    "part_of_other_programme": gettext_lazy("The part belongs to another programme."),
-    "participant": gettext_lazy("Name either a childminder or a facility with a participant."),
-    "enrolled_already": gettext_lazy("This childminder is enrolled in the course already."),
-    "completed_without_pass": gettext_lazy("A completed enrolment needs the result “passed”."),
-    "not_enrolled": gettext_lazy("Someone in the list is not enrolled in this course."),
-    "units_out_of_range": gettext_lazy("Units attended lie between 0 and %(limit)s."),
-    "hours_positive": gettext_lazy("The hours must be more than zero."),
-}
 BEHIND_LABELS = {
     "pre_start_missing": gettext_lazy("part before starting not completed"),
     "alongside_overdue": gettext_lazy("part alongside the work overdue"),
     "alongside_due": gettext_lazy("part alongside the work due within three months"),
     "training_below_minimum": gettext_lazy("further training below the yearly minimum"),
 }
-
-
-def error_text(error: services.QualificationError) -> str:
-    return str(ERRORS.get(error.code, error.code)) % error.params
 
 
 def _require(request: HttpRequest) -> None:
@@ -143,99 +124,26 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     ctx = _course_context(request, course)
     modules: list[Module] = ctx["modules"]
-    visible_enrolments = selectors.enrolments_visible_to(request.user).filter(course=course)
-    candidates = (
-        selectors.childminders_visible_to(request.user)
-        .filter(territory_id=course.programme.territory_id)
-        .exclude(status="left")
-        .exclude(enrolments__course=course)
-    )
     chosen = next(
         (m for m in modules if str(m.pk) == (request.POST or request.GET).get("module", "")),
         modules[0] if modules else None,
     )
-    forms_: dict[str, Any] = {}
+    forms_ = _course_forms(request, course) if can_edit else {}
     attendance_error = ""
-    if can_edit:
-        forms_ = {
-            "enrol_form": EnrolForm(prefix="enrol", childminders=candidates),
-            "enrolment_form": EnrolmentForm(
-                prefix="enrolment", enrolments=visible_enrolments, course=course
-            ),
-            "module_form": ModuleForm(prefix="module", course=course),
-        }
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "attendance" and chosen is not None:
-                units: dict[int, int | None] = {}
-                for e in ctx["enrolments"]:
-                    raw = request.POST.get(f"units-{e.pk}", "").strip()
-                    if raw == "":
-                        units[e.pk] = None
-                    else:
-                        try:
-                            units[e.pk] = int(raw)
-                        except ValueError:
-                            raise services.QualificationError(
-                                "units_out_of_range", limit=chosen.units
-                            ) from None
-                changed = services.record_attendance(module=chosen, units=units, actor=request.user)
-                messages.success(request, _("Attendance saved (%(n)s changes).") % {"n": changed})
-                url = f"{request.path}?module={chosen.pk}#attendance"
-                return redirect(url)
-            if action == "enrol":
-                form = EnrolForm(
-                    request.POST,
-                    prefix="enrol",
-                    instance=Enrolment(course=course),
-                    childminders=candidates,
-                )
-                forms_["enrol_form"] = form
-                if form.is_valid():
-                    services.save_enrolment(enrolment=form.save(commit=False), actor=request.user)
-                    messages.success(request, _("The participant was enrolled."))
-                    return redirect("qualification:course-detail", pk=course.pk)
-            elif action == "enrolment":
-                picked = visible_enrolments.filter(pk=request.POST.get("enrolment-enrolment"))
-                form = EnrolmentForm(
-                    request.POST,
-                    prefix="enrolment",
-                    instance=picked.first() or Enrolment(course=course),
-                    enrolments=visible_enrolments,
-                    course=course,
-                )
-                forms_["enrolment_form"] = form
-                if form.is_valid():
-                    services.save_enrolment(
-                        enrolment=form.save(commit=False),
-                        actor=request.user,
-                        tests_passed=form.cleaned_data["tests_passed"],
-                    )
-                    messages.success(request, _("The enrolment was saved."))
-                    return redirect("qualification:course-detail", pk=course.pk)
-            elif action == "module":
-                form = ModuleForm(
-                    request.POST, prefix="module", instance=Module(course=course), course=course
-                )
-                forms_["module_form"] = form
-                if form.is_valid():
-                    services.save_module(module=form.save(commit=False), actor=request.user)
-                    messages.success(request, _("The module was saved."))
-                    return redirect("qualification:course-detail", pk=course.pk)
+                return _save_attendance(request, chosen, ctx["enrolments"])
+            done = _save_course_form(request, course, action, forms_)
+            if done is not None:
+                return done
         except services.QualificationError as error:
             target = forms_.get(f"{action}_form")
             if target is not None:
                 target.add_error(None, error_text(error))
             else:
                 attendance_error = error_text(error)
-    current = {}
-    if chosen is not None:
-        current = {
-            a.enrolment_id: a.units
-            for a in Attendance.objects.filter(module=chosen, enrolment__in=ctx["enrolments"])
-        }
-    entry = [{"enrolment": e, "units": current.get(e.pk, "")} for e in ctx["enrolments"]]
     return render(
         request,
         "qualification/course_detail.html",
@@ -244,12 +152,85 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **ctx,
             "units_total": sum(m.units for m in modules),
             "chosen": chosen,
-            "entry": entry,
+            "entry": selectors.attendance_entry(chosen, ctx["enrolments"]),
             "attendance_error": attendance_error,
             "can_edit": can_edit,
             **forms_,
         },
     )
+
+
+def _course_forms(request: HttpRequest, course: Course) -> dict[str, Any]:
+    """The course page's forms (enrol, change an enrolment, add a module), bound to the POST of
+    their own action."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    data = request.POST
+    visible = selectors.enrolments_visible_to(request.user).filter(course=course)
+    candidates = selectors.enrolment_candidates(request.user, course)
+    picked = visible.filter(pk=data.get("enrolment-enrolment")).first() if action else None
+    return {
+        "enrol_form": EnrolForm(
+            data if action == "enrol" else None,
+            prefix="enrol",
+            instance=Enrolment(course=course),
+            childminders=candidates,
+        ),
+        "enrolment_form": EnrolmentForm(
+            data if action == "enrolment" else None,
+            prefix="enrolment",
+            instance=picked or Enrolment(course=course),
+            enrolments=visible,
+            course=course,
+        ),
+        "module_form": ModuleForm(
+            data if action == "module" else None,
+            prefix="module",
+            instance=Module(course=course),
+            course=course,
+        ),
+    }
+
+
+def _save_course_form(
+    request: HttpRequest, course: Course, action: str | None, forms_: dict[str, Any]
+) -> HttpResponse | None:
+    """Save the bound form of ``action``; None when it is invalid (the form has the errors)."""
+    form = forms_.get(f"{action}_form")
+    if form is None or not form.is_valid():
+        return None
+    if action == "enrol":
+        services.save_enrolment(enrolment=form.save(commit=False), actor=request.user)
+        messages.success(request, _("The participant was enrolled."))
+    elif action == "enrolment":
+        services.save_enrolment(
+            enrolment=form.save(commit=False),
+            actor=request.user,
+            tests_passed=form.cleaned_data["tests_passed"],
+        )
+        messages.success(request, _("The enrolment was saved."))
+    else:
+        services.save_module(module=form.save(commit=False), actor=request.user)
+        messages.success(request, _("The module was saved."))
+    return redirect("qualification:course-detail", pk=course.pk)
+
+
+def _save_attendance(
+    request: HttpRequest, module: Module, enrolments: list[Enrolment]
+) -> HttpResponse:
+    """The units attended in one module, one field per enrolment (empty: no entry)."""
+    units: dict[int, int | None] = {}
+    for e in enrolments:
+        raw = request.POST.get(f"units-{e.pk}", "").strip()
+        if raw == "":
+            units[e.pk] = None
+            continue
+        try:
+            units[e.pk] = int(raw)
+        except ValueError:
+            raise services.QualificationError("units_out_of_range", limit=module.units) from None
+    changed = services.record_attendance(module=module, units=units, actor=request.user)
+    messages.success(request, _("Attendance saved (%(n)s changes).") % {"n": changed})
+    return redirect(f"{request.path}?module={module.pk}#attendance")
 
 
 def childminder(request: HttpRequest, pk: int) -> HttpResponse:
@@ -304,13 +285,13 @@ def childminder(request: HttpRequest, pk: int) -> HttpResponse:
 def behind(request: HttpRequest) -> HttpResponse:
     _require_lists(request)
     today = timezone.localdate()
-    is_admin = has_any_role(request.user, {Role.ADMIN})
+    can_set = services.can_set_minimum(request.user)
     territories = Territory.objects.filter(
         pk__in=selectors.childminders_visible_to(request.user).values("territory_id")
     ).order_by("name")
-    form = MinimumForm(prefix="minimum") if is_admin else None
+    form = MinimumForm(prefix="minimum") if can_set else None
     if request.method == "POST":
-        if not is_admin:
+        if not can_set:
             raise PermissionDenied
         form = MinimumForm(request.POST, prefix="minimum")
         territory = get_object_or_404(Territory, code=request.POST.get("territory", ""))

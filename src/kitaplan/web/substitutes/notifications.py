@@ -13,8 +13,8 @@ Every recipient gets a :class:`~kitaplan.web.substitutes.models.Notification` ro
 event ``substitutes.notified`` (statuses only, no addresses). A failure is recorded and shown on
 the absence page, where staff may send again; it never undoes the confirmation. Messages go out
 after the confirmation is stored, one by one over one connection (Django's mail API, the sender
-``DEFAULT_FROM_EMAIL``; whether e-mail is configured at all is decided as for the networks'
-invitations).
+``DEFAULT_FROM_EMAIL``; whether e-mail is configured at all is decided by
+:func:`kitaplan.web.core.mail.email_configured`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from kitaplan.domain.childminding.capacity import format_time, parse_slots
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.childminding.models import Childminder
-from kitaplan.web.networks.services import email_configured
+from kitaplan.web.core.mail import email_configured
 from kitaplan.web.substitutes.models import (
     Notification,
     ParentContact,

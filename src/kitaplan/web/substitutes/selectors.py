@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from kitaplan.domain.childminding.substitutes import Absence as DomainAbsence
 from kitaplan.domain.childminding.substitutes import (
@@ -29,15 +30,23 @@ from kitaplan.domain.childminding.substitutes import (
     Proposal,
     SubstituteModel,
     SubstituteRole,
+    SubstituteRules,
     Uncovered,
     UncoveredReason,
     coverage_report,
 )
-from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.access import has_any_role, roles_of
 from kitaplan.web.core.roles import Role
-from kitaplan.web.substitutes.models import Absence, Notification, SubstituteAssignment
+from kitaplan.web.substitutes.bridge import affected_contracts, known_substitutes, profile_model
+from kitaplan.web.substitutes.models import (
+    OPEN_STATUSES,
+    Absence,
+    ContactVisit,
+    Notification,
+    SubstituteAssignment,
+)
 from kitaplan.web.territory.models import Territory
 
 if TYPE_CHECKING:
@@ -152,6 +161,91 @@ def notifications_visible_to(user: AnyUser) -> QuerySet[Notification]:
     )
 
 
+def decision_territories(user: AnyUser) -> QuerySet[Territory]:
+    """Territories of the childminders whose absences the user decides (the flu-wave button)."""
+    decidable = decidable_childminders(user)
+    return Territory.objects.filter(pk__in=decidable.values("territory_id")).order_by("name")
+
+
+def absences_listed(user: AnyUser, today: dt.date) -> QuerySet[Absence]:
+    """The absence list: current open absences first, with their proposal counts."""
+    return (
+        absences_visible_to(user)
+        .annotate(
+            is_current=Case(
+                When(Q(status__in=OPEN_STATUSES, end__gte=today), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            proposed=Count("assignments", filter=Q(assignments__status="proposed")),
+            confirmed=Count("assignments", filter=Q(assignments__status="confirmed")),
+            uncovered=Count("assignments", filter=Q(assignments__status="uncovered")),
+        )
+        .order_by("is_current", "start", "childminder__name", "pk")
+    )
+
+
+def contact_counts(contract_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """Days with a contact visit per (substitute pk, contract pk)."""
+    return {
+        (r["substitute_id"], r["contract_id"]): r["n"]
+        for r in ContactVisit.objects.filter(contract_id__in=list(contract_ids))
+        .values("substitute_id", "contract_id")
+        .annotate(n=Count("day", distinct=True))
+    }
+
+
+def childminder_names(pks: Iterable[int]) -> dict[int, str]:
+    """Names of the given childminders (the alternatives of a proposal, whoever they are)."""
+    return dict(Childminder.objects.filter(pk__in=list(pks)).values_list("pk", "name"))
+
+
+def current_contracts(cm: Childminder, today: dt.date) -> QuerySet[CareContract]:
+    """Her contracts not ended before ``today``, with their declared substitutes."""
+    return cm.contracts.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)).select_related(
+        "primary_substitute", "secondary_substitute"
+    )
+
+
+def substitute_candidates(
+    user: AnyUser, cm: Childminder, contracts: Iterable[CareContract]
+) -> QuerySet[Childminder]:
+    """Who may be recorded as visiting her children: active childminders of her territory the
+    user sees, and the substitutes declared on her contracts."""
+    contracts = list(contracts)
+    declared = {c.primary_substitute_id for c in contracts} | {
+        c.secondary_substitute_id for c in contracts
+    }
+    return Childminder.objects.filter(
+        Q(pk__in=childminders_visible_to(user).values("pk")) | Q(pk__in=declared - {None}),
+        territory=cm.territory,
+        status="active",
+    ).exclude(pk=cm.pk)
+
+
+def contact_table(
+    contracts: Iterable[CareContract], today: dt.date, rules: SubstituteRules
+) -> list[dict[str, Any]]:
+    """Per contract: its contact visits and the names of the substitutes who know the child."""
+    contracts = list(contracts)
+    visits = ContactVisit.objects.filter(contract__in=contracts).select_related("substitute")
+    by_contract: dict[int, list[ContactVisit]] = defaultdict(list)
+    for v in visits:
+        by_contract[v.contract_id].append(v)
+    table = []
+    for c in contracts:
+        known = known_substitutes(c, today, rules)
+        own = by_contract.get(c.pk, [])
+        table.append(
+            {
+                "contract": c,
+                "visits": own,
+                "known": sorted({v.substitute.name for v in own if v.substitute_id in known}),
+            }
+        )
+    return table
+
+
 # --- report --------------------------------------------------------------------------------------
 
 
@@ -179,8 +273,6 @@ def _clipped(
 ) -> tuple[DomainAbsence, list[Item], list[Proposal], list[Uncovered], dict[str, int]]:
     """One absence within the period as domain objects: children's care days, what confirmed
     substitutions cover, and the rest (with the stored reason, for the web-side breakdown)."""
-    from kitaplan.web.substitutes.services import affected_contracts, profile_model
-
     first, last = max(start, absence.start), min(end, absence.end)
     clip = Absence(
         pk=absence.pk, childminder=absence.childminder, start=first, end=last, kind=absence.kind

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from kitaplan.domain.common.calendar import first_of_next_month
 from kitaplan.web.childminding.models import Childminder
-from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.exports import Column, export_response
-from kitaplan.web.substitutes import notifications, selectors, services
+from kitaplan.web.substitutes import bridge, notifications, selectors, services
 from kitaplan.web.substitutes.forms import (
     AbsenceForm,
     ContactForm,
@@ -35,9 +36,8 @@ from kitaplan.web.substitutes.forms import (
 )
 from kitaplan.web.substitutes.models import (
     MODEL_CHOICES,
-    OPEN_STATUSES,
     ROLES,
-    ContactVisit,
+    Absence,
     Notification,
     ParentContact,
     SubstituteAssignment,
@@ -88,62 +88,21 @@ def absence_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     managed = selectors.managed_childminders(request.user).filter(status="active")
     form = AbsenceForm(prefix="absence", childminders=managed)
-    decidable = selectors.decidable_childminders(request.user)
-    territories = Territory.objects.filter(pk__in=decidable.values("territory_id")).order_by("name")
+    territories = selectors.decision_territories(request.user)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "report":
             form = AbsenceForm(request.POST, prefix="absence", childminders=managed)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    absence = services.report_absence(
-                        childminder=data["childminder"],
-                        start=data["start"],
-                        end=data["end"],
-                        kind=data["kind"],
-                        note=data["note"],
-                        actor=request.user,
-                    )
-                except services.SubstituteError as error:
-                    form.add_error(None, error_text(error))
-                else:
-                    messages.success(request, _("The absence was reported."))
-                    return redirect("substitutes:absence-detail", pk=absence.pk)
+            done = _report_absence(request, form)
+            if done is not None:
+                return done
         elif action == "propose":
-            if not selectors.can_decide(request.user):
-                raise PermissionDenied
-            territory = get_object_or_404(territories, pk=request.POST.get("territory"))
-            counts = services.propose_open(territory, actor=request.user, today=today)
-            messages.success(
-                request,
-                ngettext(
-                    "Proposals for %(absences)d open absence: %(proposed)d children proposed, "
-                    "%(uncovered)d without a substitute.",
-                    "Proposals for %(absences)d open absences: %(proposed)d children proposed, "
-                    "%(uncovered)d without a substitute.",
-                    counts["absences"],
-                )
-                % counts,
-            )
-            return redirect("substitutes:absence-list")
+            return _propose_open(request, territories, today)
         else:
             raise PermissionDenied
-    rows = (
-        selectors.absences_visible_to(request.user)
-        .annotate(
-            is_current=Case(
-                When(Q(status__in=OPEN_STATUSES, end__gte=today), then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            proposed=Count("assignments", filter=Q(assignments__status="proposed")),
-            confirmed=Count("assignments", filter=Q(assignments__status="confirmed")),
-            uncovered=Count("assignments", filter=Q(assignments__status="uncovered")),
-        )
-        .order_by("is_current", "start", "childminder__name", "pk")
+    page = Paginator(selectors.absences_listed(request.user, today), 50).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "substitutes/absence_list.html",
@@ -157,6 +116,49 @@ def absence_list(request: HttpRequest) -> HttpResponse:
             "today": today,
         },
     )
+
+
+def _report_absence(request: HttpRequest, form: AbsenceForm) -> HttpResponse | None:
+    """Report the absence of the bound form; None (the form carries the errors) when it fails."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        absence = services.report_absence(
+            childminder=data["childminder"],
+            start=data["start"],
+            end=data["end"],
+            kind=data["kind"],
+            note=data["note"],
+            actor=request.user,
+        )
+    except services.SubstituteError as error:
+        form.add_error(None, error_text(error))
+        return None
+    messages.success(request, _("The absence was reported."))
+    return redirect("substitutes:absence-detail", pk=absence.pk)
+
+
+def _propose_open(
+    request: HttpRequest, territories: QuerySet[Territory], today: dt.date
+) -> HttpResponse:
+    """The flu-wave button: propose for every open absence of the chosen territory."""
+    if not selectors.can_decide(request.user):
+        raise PermissionDenied
+    territory = get_object_or_404(territories, pk=request.POST.get("territory"))
+    counts = services.propose_open(territory, actor=request.user, today=today)
+    messages.success(
+        request,
+        ngettext(
+            "Proposals for %(absences)d open absence: %(proposed)d children proposed, "
+            "%(uncovered)d without a substitute.",
+            "Proposals for %(absences)d open absences: %(proposed)d children proposed, "
+            "%(uncovered)d without a substitute.",
+            counts["absences"],
+        )
+        % counts,
+    )
+    return redirect("substitutes:absence-list")
 
 
 def recipient(note: Notification) -> str:
@@ -208,61 +210,14 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_decide:
             raise PermissionDenied
-        action = request.POST.get("action")
         try:
-            if action in ("confirm", "reject", "notify"):
-                row = get_object_or_404(absence.assignments, pk=request.POST.get("assignment"))
-                if action == "confirm":
-                    row = services.confirm(assignment=row, actor=request.user, notify=False)
-                    messages.success(request, _("The substitute was confirmed."))
-                    tell(request, services.notify_confirmed(assignment=row, actor=request.user))
-                elif action == "notify":
-                    tell(request, services.notify_confirmed(assignment=row, actor=request.user))
-                else:
-                    new = services.reject(assignment=row, actor=request.user)
-                    messages.success(
-                        request,
-                        _("The proposal was rejected; the next alternative is proposed.")
-                        if new.status == "proposed"
-                        else _("The proposal was rejected; there is no further alternative."),
-                    )
-            elif action == "propose":
-                services.propose([absence], actor=request.user)
-                messages.success(request, _("Substitutes were proposed."))
-            elif action == "close":
-                services.close_absence(absence=absence, actor=request.user)
-                messages.success(request, _("The absence was closed."))
-            else:
-                raise PermissionDenied
+            _decide(request, absence, request.POST.get("action"))
         except services.SubstituteError as error:
             messages.error(request, error_text(error))
         return redirect("substitutes:absence-detail", pk=absence.pk)
-    rows = list(selectors.assignments_visible_to(request.user, absence))
-    contacts = {
-        (r["substitute_id"], r["contract_id"]): r["n"]
-        for r in ContactVisit.objects.filter(contract_id__in=[r.contract_id for r in rows])
-        .values("substitute_id", "contract_id")
-        .annotate(n=Count("day", distinct=True))
-    }
-    alternative_ids = {pk for r in rows for pk in r.alternatives}
-    names = dict(Childminder.objects.filter(pk__in=alternative_ids).values_list("pk", "name"))
-    current, history = [], []
-    for r in rows:
-        entry = {
-            "row": r,
-            "reason": REASONS.get(r.reason, r.reason),
-            "why": _why(r, contacts) if r.substitute_id else "",
-            "days": [dt.date.fromisoformat(d) for d in r.days],
-            "alternatives": [
-                names[a] for a in r.alternatives if a != r.substitute_id and a in names
-            ],
-            "notices": notifications.latest_attempt(r) if r.status == "confirmed" else [],
-        }
-        notices = entry["notices"]
-        entry["resend"] = r.status == "confirmed" and (
-            not notices or any(n.status != "sent" for n in notices)
-        )
-        (history if r.status == "rejected" else current).append(entry)
+    current, history = _assignment_entries(
+        list(selectors.assignments_visible_to(request.user, absence))
+    )
     return render(
         request,
         "substitutes/absence_detail.html",
@@ -272,9 +227,64 @@ def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "can_decide": can_decide,
             "models": dict(MODEL_CHOICES),
-            "profile_model": services.profile_model(absence.childminder),
+            "profile_model": bridge.profile_model(absence.childminder),
         },
     )
+
+
+def _decide(request: HttpRequest, absence: Absence, action: str | None) -> None:
+    """One decision on the absence page (the services check that the user may make it)."""
+    if action in ("confirm", "reject", "notify"):
+        row = get_object_or_404(absence.assignments, pk=request.POST.get("assignment"))
+        if action == "confirm":
+            row = services.confirm(assignment=row, actor=request.user, notify=False)
+            messages.success(request, _("The substitute was confirmed."))
+            tell(request, services.notify_confirmed(assignment=row, actor=request.user))
+        elif action == "notify":
+            tell(request, services.notify_confirmed(assignment=row, actor=request.user))
+        else:
+            new = services.reject(assignment=row, actor=request.user)
+            messages.success(
+                request,
+                _("The proposal was rejected; the next alternative is proposed.")
+                if new.status == "proposed"
+                else _("The proposal was rejected; there is no further alternative."),
+            )
+    elif action == "propose":
+        services.propose([absence], actor=request.user)
+        messages.success(request, _("Substitutes were proposed."))
+    elif action == "close":
+        services.close_absence(absence=absence, actor=request.user)
+        messages.success(request, _("The absence was closed."))
+    else:
+        raise PermissionDenied
+
+
+def _assignment_entries(
+    rows: list[SubstituteAssignment],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The absence page's rows: current ones and the rejected history, each with its reason,
+    why the substitute was chosen, the days, the alternatives and the latest notices."""
+    contacts = selectors.contact_counts([r.contract_id for r in rows])
+    names = selectors.childminder_names({pk for r in rows for pk in r.alternatives})
+    current: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    for r in rows:
+        notices = notifications.latest_attempt(r) if r.status == "confirmed" else []
+        entry = {
+            "row": r,
+            "reason": REASONS.get(r.reason, r.reason),
+            "why": _why(r, contacts) if r.substitute_id else "",
+            "days": [dt.date.fromisoformat(d) for d in r.days],
+            "alternatives": [
+                names[a] for a in r.alternatives if a != r.substitute_id and a in names
+            ],
+            "notices": notices,
+            "resend": r.status == "confirmed"
+            and (not notices or any(n.status != "sent" for n in notices)),
+        }
+        (history if r.status == "rejected" else current).append(entry)
+    return current, history
 
 
 def contacts(request: HttpRequest, pk: int) -> HttpResponse:
@@ -282,78 +292,31 @@ def contacts(request: HttpRequest, pk: int) -> HttpResponse:
     cm = get_object_or_404(selectors.managed_childminders(request.user), pk=pk)
     today = timezone.localdate()
     can_record = selectors.decidable_childminders(request.user).filter(pk=cm.pk).exists()
-    contracts_ = cm.contracts.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
-    ).select_related("primary_substitute", "secondary_substitute")
-    declared = {c.primary_substitute_id for c in contracts_} | {
-        c.secondary_substitute_id for c in contracts_
-    }
-    substitutes = Childminder.objects.filter(
-        Q(pk__in=childminders_visible_to(request.user).values("pk")) | Q(pk__in=declared - {None}),
-        territory=cm.territory,
-        status="active",
-    ).exclude(pk=cm.pk)
+    contracts_ = selectors.current_contracts(cm, today)
+    substitutes = selectors.substitute_candidates(request.user, cm, contracts_)
     form = ContactForm(prefix="contact", contracts=contracts_, substitutes=substitutes)
-    notice_email = services.substitute_email(cm)
+    notice_email = bridge.substitute_email(cm)
     email_form = SubstituteEmailForm(prefix="notice", initial={"email": notice_email})
-    if request.method == "POST" and request.POST.get("action") == "email":
-        if not can_record:  # advisers of her service and administrators set the address
+    if request.method == "POST":
+        if not can_record:  # advisers of her service and administrators record and set
             raise PermissionDenied
-        email_form = SubstituteEmailForm(request.POST, prefix="notice")
-        if email_form.is_valid():
-            services.save_substitute_email(
-                childminder=cm, email=email_form.cleaned_data["email"], actor=request.user
+        if request.POST.get("action") == "email":
+            email_form = SubstituteEmailForm(request.POST, prefix="notice")
+            done = _save_notice_email(request, cm, email_form)
+        else:
+            form = ContactForm(
+                request.POST, prefix="contact", contracts=contracts_, substitutes=substitutes
             )
-            messages.success(request, _("The e-mail address for substitute notices was saved."))
-            return redirect("substitutes:contacts", pk=cm.pk)
-    elif request.method == "POST":
-        if not can_record:
-            raise PermissionDenied
-        form = ContactForm(
-            request.POST, prefix="contact", contracts=contracts_, substitutes=substitutes
-        )
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.record_contact(
-                    substitute=data["substitute"],
-                    contract=data["contract"],
-                    day=data["day"],
-                    note=data["note"],
-                    actor=request.user,
-                )
-            except services.SubstituteError as error:
-                form.add_error(None, error_text(error))
-            else:
-                messages.success(request, _("The contact visit was recorded."))
-                return redirect("substitutes:contacts", pk=cm.pk)
-    rules = services.rules_for(cm.territory)
-    visits = ContactVisit.objects.filter(contract__in=contracts_).select_related("substitute")
-    by_contract: dict[int, list[ContactVisit]] = {}
-    for v in visits:
-        by_contract.setdefault(v.contract_id, []).append(v)
-    table = []
-    for c in contracts_:
-        known = services.known_substitutes(c, today, rules)
-        table.append(
-            {
-                "contract": c,
-                "visits": by_contract.get(c.pk, []),
-                "known": sorted(
-                    {
-                        v.substitute.name
-                        for v in by_contract.get(c.pk, [])
-                        if v.substitute_id in known
-                    }
-                ),
-            }
-        )
+            done = _record_contact(request, cm, form)
+        if done is not None:
+            return done
+    rules = bridge.rules_for(cm.territory)
     return render(
         request,
         "substitutes/contacts.html",
         {
             "cm": cm,
-            "table": table,
+            "table": selectors.contact_table(contracts_, today, rules),
             "form": form,
             "can_record": can_record,
             "rules": rules,
@@ -364,13 +327,68 @@ def contacts(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _save_notice_email(
+    request: HttpRequest, cm: Childminder, form: SubstituteEmailForm
+) -> HttpResponse | None:
+    if not form.is_valid():
+        return None
+    services.save_substitute_email(
+        childminder=cm, email=form.cleaned_data["email"], actor=request.user
+    )
+    messages.success(request, _("The e-mail address for substitute notices was saved."))
+    return redirect("substitutes:contacts", pk=cm.pk)
+
+
+def _record_contact(
+    request: HttpRequest, cm: Childminder, form: ContactForm
+) -> HttpResponse | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        services.record_contact(
+            substitute=data["substitute"],
+            contract=data["contract"],
+            day=data["day"],
+            note=data["note"],
+            actor=request.user,
+        )
+    except services.SubstituteError as error:
+        form.add_error(None, error_text(error))
+        return None
+    messages.success(request, _("The contact visit was recorded."))
+    return redirect("substitutes:contacts", pk=cm.pk)
+
+
+REPORT_COLUMNS = [
+    Column("area", gettext_lazy("Area"), lambda r: r.label),
+    Column(
+        "absence_days", gettext_lazy("Absence days"), lambda r: r.report.childminder_absence_days
+    ),
+    Column("child_days", gettext_lazy("Care days affected"), lambda r: r.report.child_days),
+    Column(
+        "own_arrangement_days",
+        gettext_lazy("Family's own arrangement"),
+        lambda r: r.report.own_arrangement_days,
+    ),
+    Column("covered_days", gettext_lazy("Covered days"), lambda r: r.report.covered_days),
+    Column("uncovered_days", gettext_lazy("Uncovered days"), lambda r: r.report.uncovered_days),
+    Column(
+        "coverage_rate",
+        gettext_lazy("Coverage rate"),
+        lambda r: "" if r.report.coverage_rate is None else round(r.report.coverage_rate, 4),
+    ),
+    Column("cost_eur", gettext_lazy("Cost (EUR)"), lambda r: str(r.report.cost)),
+]
+
+
 def report(request: HttpRequest) -> HttpResponse:
     _require_use(request)
     if not selectors.can_decide(request.user):
         raise PermissionDenied
     today = timezone.localdate()
     first = today.replace(day=1)
-    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    last = first_of_next_month(today) - dt.timedelta(days=1)
     form = PeriodForm(request.GET or {"start": first.isoformat(), "end": last.isoformat()})
     managed = selectors.managed_childminders(request.user)
     territories = Territory.objects.filter(pk__in=managed.values("territory_id")).order_by("name")
@@ -391,30 +409,11 @@ def report(request: HttpRequest) -> HttpResponse:
         export_format = request.GET.get("format")
         if export_format in ("csv", "xlsx"):
             rows = [*result.rows, selectors.ReportRow(str(_("Total")), result.total, total=True)]
-            columns = [
-                Column("area", _("Area"), lambda r: r.label),
-                Column(
-                    "absence_days", _("Absence days"), lambda r: r.report.childminder_absence_days
-                ),
-                Column("child_days", _("Care days affected"), lambda r: r.report.child_days),
-                Column(
-                    "own_arrangement_days",
-                    _("Family's own arrangement"),
-                    lambda r: r.report.own_arrangement_days,
-                ),
-                Column("covered_days", _("Covered days"), lambda r: r.report.covered_days),
-                Column("uncovered_days", _("Uncovered days"), lambda r: r.report.uncovered_days),
-                Column(
-                    "coverage_rate",
-                    _("Coverage rate"),
-                    lambda r: (
-                        "" if r.report.coverage_rate is None else round(r.report.coverage_rate, 4)
-                    ),
-                ),
-                Column("cost_eur", _("Cost (EUR)"), lambda r: str(r.report.cost)),
-            ]
             return export_response(
-                export_format=export_format, columns=columns, objects=rows, base_name="vertretung"
+                export_format=export_format,
+                columns=REPORT_COLUMNS,
+                objects=rows,
+                base_name="vertretung",
             )
     return render(
         request,
@@ -446,11 +445,7 @@ def parent_contacts(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     cm = get_object_or_404(selectors.decidable_childminders(request.user), pk=pk)
     today = timezone.localdate()
-    contracts_ = list(
-        cm.contracts.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)).order_by(
-            "child_reference", "pk"
-        )
-    )
+    contracts_ = list(selectors.current_contracts(cm, today).order_by("child_reference", "pk"))
     known = {c.contract_id: c for c in ParentContact.objects.filter(contract__in=contracts_)}
     forms_ = []
     failed = False
