@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point, Polygon
 
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import (
+    ExpectationCode,
+    ImportProblem,
+    ProblemCode,
+    expectation,
+)
 from kitaplan.exchange import (
     GEOMETRY,
     ROW_NUMBER,
@@ -59,9 +64,11 @@ def test_broken_rows_among_good_rows(files: Path) -> None:
     problem = result.problems[0]
     assert problem.file == "population_broken.csv"
     assert problem.value == "12,5"
-    assert problem.expected == "a whole number ≥ 0"
-    assert result.problems[2].expected == "one of: counted, disaggregated, estimated"
-    assert "row 3" in result.problems[3].expected  # names the first row with that key
+    assert problem.expected == expectation(ExpectationCode.WHOLE_NUMBER_AT_LEAST, low=0)
+    assert result.problems[2].expected == expectation(
+        ExpectationCode.ONE_OF, choices="counted, disaggregated, estimated"
+    )
+    assert result.problems[3].expected.param("row") == "3"  # names the first row with that key
     assert result.problems[3].value == "01011101 / 2022 / 1"
     # the good rows still parse; the persistence layer decides to refuse
     assert not result.ok
@@ -115,7 +122,7 @@ def test_german_csv_decimal_comma_and_dates(files: Path) -> None:
 def test_xlsx_rows_keep_spreadsheet_numbers(files: Path) -> None:
     result = apply_mapping(read_table(files / "providers.xlsx"), get_mapping("kitaplan-providers"))
     assert _codes(result.problems) == [(ProblemCode.UNKNOWN_CHOICE, 5, "provider_type")]
-    assert "parent_initiative" in result.problems[0].expected
+    assert "parent_initiative" in result.problems[0].expected.param("choices")
     assert [record["provider_type"] for record in result.records] == ["non_profit", "company"]
 
 
@@ -143,7 +150,7 @@ def test_berlin_kita_wfs_providers_collapse(files: Path) -> None:
     result = apply_mapping(table, get_mapping("berlin-kita-wfs-providers"))
     # 1224 repeats with the same values: kept once; 1334 repeats with another name
     assert _codes(result.problems) == [(ProblemCode.INCONSISTENT_VALUES, 5, "t_name")]
-    assert "row 2" in result.problems[0].expected
+    assert result.problems[0].expected.param("row") == "2"
     assert [(r["official_number"], r["provider_type"]) for r in result.records] == [
         ("1224", "other"),
         ("1334", "other"),
@@ -160,7 +167,7 @@ def test_areas_geojson_geometry_rules(files: Path) -> None:
         (ProblemCode.INVALID_GEOMETRY, 6, GEOMETRY),
     ]
     assert result.problems[0].value == "31.12.2020"
-    assert "01.01.2021" in result.problems[0].expected
+    assert result.problems[0].expected.param("value") == "01.01.2021"
     assert result.problems[3].value.startswith("Self-intersection")
     # the bow-tie of row 3 is repaired by make_valid
     assert result.repaired_geometry_rows == (3,)
@@ -183,7 +190,7 @@ def test_missing_required_columns_once_per_column(make_table: MakeTable) -> None
         (ProblemCode.MISSING_COLUMN, 1, "places_ue3"),
     ]
     assert result.records == ()  # nothing usable when the header is wrong
-    assert "'name'" in result.problems[0].expected
+    assert result.problems[0].expected.param("column") == "name"
 
 
 def test_missing_column_in_geodata_is_a_file_problem(make_table: MakeTable) -> None:
@@ -307,13 +314,17 @@ def test_cell_problem_codes(
 
 
 def test_expected_texts_are_generated() -> None:
-    assert FieldSpec("a", "a", FieldKind.INTEGER, minimum=0).expected == "a whole number ≥ 0"
-    assert (
-        FieldSpec("a", "a", FieldKind.INTEGER, minimum=0, maximum=17).expected
-        == "a whole number from 0 to 17"
+    e = ExpectationCode
+    assert FieldSpec("a", "a", FieldKind.INTEGER, minimum=0).expected == expectation(
+        e.WHOLE_NUMBER_AT_LEAST, low=0
     )
-    assert FieldSpec("a", "a", FieldKind.CHOICE, choices=("x", "y")).expected == "one of: x, y"
-    assert FieldSpec("a", "a", expected="custom").expected == "custom"
+    assert FieldSpec("a", "a", FieldKind.INTEGER, minimum=0, maximum=17).expected == expectation(
+        e.WHOLE_NUMBER_RANGE, low=0, high=17
+    )
+    assert FieldSpec("a", "a", FieldKind.CHOICE, choices=("x", "y")).expected == expectation(
+        e.ONE_OF, choices="x, y"
+    )
+    assert FieldSpec("a", "a", expected=expectation(e.VALUE)).expected == expectation(e.VALUE)
 
 
 def test_value_types(make_table: MakeTable) -> None:
@@ -385,7 +396,7 @@ def test_lat_lon_range_and_missing(make_table: MakeTable) -> None:
         (ProblemCode.MISSING_VALUE, 4, "lat"),
         (ProblemCode.OUT_OF_RANGE, 5, "lon"),
     ]
-    assert "latitude" in result.problems[0].expected
+    assert result.problems[0].expected.code is ExpectationCode.WGS84_LATITUDE
     assert [record["official_number"] for record in result.records] == ["1"]
 
 
@@ -409,7 +420,7 @@ def test_duplicate_key_names_first_row(make_table: MakeTable) -> None:
         (ProblemCode.DUPLICATE_KEY, 4, "official_number", "1"),
         (ProblemCode.DUPLICATE_KEY, 5, "official_number", "1"),
     ]
-    assert all("row 2" in problem.expected for problem in result.problems)
+    assert all(problem.expected.param("row") == "2" for problem in result.problems)
     assert [record["name"] for record in result.records] == ["A", "B"]
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
+from kitaplan.domain.common.problems import Expectation, ExpectationCode, expectation
 from kitaplan.domain.common.vocabulary import IndicatorDirection, PopulationMethod, ProviderType
 
 __all__ = [
@@ -71,11 +72,22 @@ class ImportKind(StrEnum):
 #: Returning ``None`` means "no value".
 Derive = Callable[[str], str | None]
 
-_DESCRIPTIONS: dict[FieldKind, str] = {
-    FieldKind.TEXT: "a text",
-    FieldKind.DATE: "a date as YYYY-MM-DD or DD.MM.YYYY",
-    FieldKind.TIME: "a time as HH:MM",
-    FieldKind.BOOLEAN: "yes or no (1/0, ja/nein, true/false, yes/no, wahr/falsch, x/empty)",
+_E = ExpectationCode
+_DESCRIPTIONS: dict[FieldKind, ExpectationCode] = {
+    FieldKind.TEXT: _E.TEXT,
+    FieldKind.DATE: _E.DATE,
+    FieldKind.TIME: _E.TIME,
+    FieldKind.BOOLEAN: _E.BOOLEAN,
+}
+#: (whole number, number) codes by the bounds given: (both, minimum only, maximum only, none)
+_NUMBER_CODES = {
+    FieldKind.INTEGER: (
+        _E.WHOLE_NUMBER_RANGE,
+        _E.WHOLE_NUMBER_AT_LEAST,
+        _E.WHOLE_NUMBER_AT_MOST,
+        _E.WHOLE_NUMBER,
+    ),
+    FieldKind.DECIMAL: (_E.NUMBER_RANGE, _E.NUMBER_AT_LEAST, _E.NUMBER_AT_MOST, _E.NUMBER),
 }
 
 
@@ -85,21 +97,21 @@ def _describe(
     minimum: int | Decimal | None,
     maximum: int | Decimal | None,
     max_length: int | None = None,
-) -> str:
+) -> Expectation:
     if kind is FieldKind.TEXT and max_length is not None:
-        return f"a text of at most {max_length} characters"
+        return expectation(_E.TEXT_AT_MOST, n=max_length)
     if kind is FieldKind.CHOICE:
-        return "one of: " + ", ".join(choices)
-    if kind in (FieldKind.INTEGER, FieldKind.DECIMAL):
-        noun = "a whole number" if kind is FieldKind.INTEGER else "a number"
+        return expectation(_E.ONE_OF, choices=", ".join(choices))
+    if kind in _NUMBER_CODES:
+        both, at_least, at_most, plain = _NUMBER_CODES[kind]
         if minimum is not None and maximum is not None:
-            return f"{noun} from {minimum} to {maximum}"
+            return expectation(both, low=minimum, high=maximum)
         if minimum is not None:
-            return f"{noun} ≥ {minimum}"
+            return expectation(at_least, low=minimum)
         if maximum is not None:
-            return f"{noun} ≤ {maximum}"
-        return noun
-    return _DESCRIPTIONS[kind]
+            return expectation(at_most, high=maximum)
+        return expectation(plain)
+    return expectation(_DESCRIPTIONS[kind])
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +136,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     minimum: int | Decimal | None = None
     maximum: int | Decimal | None = None
-    expected: str = ""
+    expected: Expectation | None = None
     derive: Derive | None = None
     max_length: int | None = None
 
@@ -133,10 +145,15 @@ class FieldSpec:
             raise ValueError(f"choice field {self.target!r} needs choices")
         if self.source is None and self.default is None:
             raise ValueError(f"field {self.target!r} has neither a source column nor a constant")
-        if not self.expected:
+        if self.expected is None:
             object.__setattr__(self, "expected", self._generated_expectation())
 
-    def _generated_expectation(self) -> str:
+    @property
+    def expectation(self) -> Expectation:
+        """What a cell of this field must contain (declared, else generated)."""
+        return self.expected if self.expected is not None else self._generated_expectation()
+
+    def _generated_expectation(self) -> Expectation:
         return _describe(self.kind, self.choices, self.minimum, self.maximum, self.max_length)
 
     def with_limits(
@@ -160,7 +177,7 @@ class FieldSpec:
         if not changes:
             return self
         if self.expected == self._generated_expectation():
-            changes["expected"] = ""
+            changes["expected"] = None
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @property
@@ -483,7 +500,7 @@ KITAPLAN_FACILITIES = ColumnMapping(
             FieldKind.DECIMAL,
             minimum=-90,
             maximum=90,
-            expected="a WGS84 latitude from -90 to 90 (Germany: about 47 to 55)",
+            expected=expectation(_E.WGS84_LATITUDE),
         ),
         FieldSpec(
             "lon",
@@ -491,7 +508,7 @@ KITAPLAN_FACILITIES = ColumnMapping(
             FieldKind.DECIMAL,
             minimum=-180,
             maximum=180,
-            expected="a WGS84 longitude from -180 to 180 (Germany: about 5 to 16)",
+            expected=expectation(_E.WGS84_LONGITUDE),
         ),
         FieldSpec("opening_time", "opening_time", FieldKind.TIME),
         FieldSpec("closing_time", "closing_time", FieldKind.TIME),
@@ -613,7 +630,7 @@ KITAPLAN_POPULATION_GRID = ColumnMapping(
             required=True,
             minimum=-90,
             maximum=90,
-            expected="the WGS84 latitude of the cell centre (Germany: about 47 to 55)",
+            expected=expectation(_E.CELL_LATITUDE),
         ),
         FieldSpec(
             "lon",
@@ -622,7 +639,7 @@ KITAPLAN_POPULATION_GRID = ColumnMapping(
             required=True,
             minimum=-180,
             maximum=180,
-            expected="the WGS84 longitude of the cell centre (Germany: about 5 to 16)",
+            expected=expectation(_E.CELL_LONGITUDE),
         ),
         FieldSpec(
             "population",
@@ -630,7 +647,7 @@ KITAPLAN_POPULATION_GRID = ColumnMapping(
             FieldKind.DECIMAL,
             required=True,
             minimum=0,
-            expected="the residents of the cell (a number ≥ 0)",
+            expected=expectation(_E.CELL_RESIDENTS),
         ),
         FieldSpec("year", "year", FieldKind.INTEGER, minimum=_YEAR_MIN, maximum=_YEAR_MAX),
         _text("source"),
@@ -653,14 +670,14 @@ ZENSUS_2022_GRID_100M = ColumnMapping(
             "x_mp_100m",
             FieldKind.DECIMAL,
             required=True,
-            expected="the easting of the cell centre in ETRS89-LAEA (EPSG:3035), in metres",
+            expected=expectation(_E.CELL_EASTING),
         ),
         FieldSpec(
             "y",
             "y_mp_100m",
             FieldKind.DECIMAL,
             required=True,
-            expected="the northing of the cell centre in ETRS89-LAEA (EPSG:3035), in metres",
+            expected=expectation(_E.CELL_NORTHING),
         ),
         FieldSpec("crs", None, FieldKind.TEXT, default="EPSG:3035"),
         FieldSpec(
@@ -670,7 +687,7 @@ ZENSUS_2022_GRID_100M = ColumnMapping(
             minimum=0,
             default=Decimal(0),
             derive=no_value_dash,
-            expected="the residents of the cell (a number ≥ 0, or – for none)",
+            expected=expectation(_E.CELL_RESIDENTS_OR_NONE),
         ),
         FieldSpec("year", None, FieldKind.INTEGER, default=2022),
         FieldSpec(

@@ -41,7 +41,13 @@ import shapely
 from shapely.geometry import GeometryCollection, MultiPoint, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import (
+    Expectation,
+    ExpectationCode,
+    ImportProblem,
+    ProblemCode,
+    expectation,
+)
 from kitaplan.exchange.coercion import (
     CoercionError,
     parse_boolean,
@@ -74,9 +80,9 @@ _SHAPEFILE_FIELD_LENGTH = 10
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: The most characters of a cell value quoted in a problem (a 200 kB cell is not repeated).
 SHOWN_VALUE_LENGTH = 200
-_POINT_EXPECTED = "a Point"
-_POLYGON_EXPECTED = "a Polygon or MultiPolygon"
-_WGS84_EXPECTED = "WGS84 coordinates: longitude -180 to 180, latitude -90 to 90"
+_POINT_EXPECTED = expectation(ExpectationCode.POINT)
+_POLYGON_EXPECTED = expectation(ExpectationCode.POLYGON)
+_WGS84_EXPECTED = expectation(ExpectationCode.WGS84_COORDINATES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +145,7 @@ class _Validator:
     # ------------------------------------------------------------------ helpers
 
     def problem(
-        self, code: ProblemCode, row: int, column: str, value: str | None, expected: str
+        self, code: ProblemCode, row: int, column: str, value: str | None, expected: Expectation
     ) -> ImportProblem:
         return ImportProblem(
             code=code,
@@ -195,7 +201,11 @@ class _Validator:
                         header_row,
                         spec.source,
                         "",
-                        f"a column named {spec.source!r} with {spec.expected}",
+                        expectation(
+                            ExpectationCode.COLUMN_NAMED_WITH,
+                            column=spec.source,
+                            content=spec.expectation,
+                        ),
                     )
                 )
             if (
@@ -210,7 +220,7 @@ class _Validator:
                         header_row,
                         column,
                         column,
-                        "each column name only once in the header",
+                        expectation(ExpectationCode.COLUMN_NAME_ONCE_IN_HEADER),
                     )
                 )
         if (
@@ -224,7 +234,7 @@ class _Validator:
                     0,
                     GEOMETRY,
                     self.table.source_format.value if self.table.source_format else "",
-                    "a geodata file (GeoJSON, GeoPackage, Shapefile) with Point geometries",
+                    expectation(ExpectationCode.GEODATA_WITH_POINTS),
                 )
             )
 
@@ -254,7 +264,7 @@ class _Validator:
                     if column is not None:  # a missing column was reported in the header
                         problems.append(
                             self.problem(
-                                ProblemCode.MISSING_VALUE, row.number, column, "", spec.expected
+                                ProblemCode.MISSING_VALUE, row.number, column, "", spec.expectation
                             )
                         )
                 record[spec.target] = spec.default
@@ -265,7 +275,9 @@ class _Validator:
                 failed.add(spec.target)
                 record[spec.target] = None
                 problems.append(
-                    self.problem(error.code, row.number, self.column_of(spec), raw, spec.expected)
+                    self.problem(
+                        error.code, row.number, self.column_of(spec), raw, spec.expectation
+                    )
                 )
                 continue
             range_code = _range_problem(spec, value)
@@ -273,7 +285,9 @@ class _Validator:
                 failed.add(spec.target)
                 record[spec.target] = None
                 problems.append(
-                    self.problem(range_code, row.number, self.column_of(spec), raw, spec.expected)
+                    self.problem(
+                        range_code, row.number, self.column_of(spec), raw, spec.expectation
+                    )
                 )
                 continue
             if (
@@ -285,7 +299,11 @@ class _Validator:
                 record[spec.target] = None
                 problems.append(
                     self.problem(
-                        ProblemCode.TOO_LONG, row.number, self.column_of(spec), raw, spec.expected
+                        ProblemCode.TOO_LONG,
+                        row.number,
+                        self.column_of(spec),
+                        raw,
+                        spec.expectation,
                     )
                 )
                 continue
@@ -302,7 +320,11 @@ class _Validator:
                     row.number,
                     self.column_of(self.mapping.field(later)),
                     raw_texts[later],
-                    f"a value not before {self.column_of(earlier_spec)} ({raw_texts[earlier]})",
+                    expectation(
+                        ExpectationCode.NOT_BEFORE,
+                        column=self.column_of(earlier_spec),
+                        value=raw_texts[earlier] or "",
+                    ),
                 )
             )
 
@@ -349,7 +371,7 @@ class _Validator:
                     row.number,
                     self.column_of(spec),
                     raw_texts[spec.target],
-                    f"the same value as in row {first_row}, which has the same key",
+                    expectation(ExpectationCode.SAME_AS_ROW, row=first_row),
                 )
             )
             return False
@@ -360,7 +382,7 @@ class _Validator:
                 row.number,
                 ", ".join(self.column_of(spec) for spec in specs),
                 " / ".join(raw_texts[spec.target] or "" for spec in specs),
-                f"a unique key; the same key is already in row {first_row}",
+                expectation(ExpectationCode.UNIQUE_KEY, row=first_row),
             )
         )
         return False
@@ -381,7 +403,7 @@ class _Validator:
         if requirement is GeometryRequirement.OPTIONAL:
             return geometry, False
 
-        def report(code: ProblemCode, value: str, expected: str) -> None:
+        def report(code: ProblemCode, value: str, expected: Expectation) -> None:
             problems.append(self.problem(code, row.number, GEOMETRY, value, expected))
 
         if requirement is GeometryRequirement.POINT:
@@ -405,7 +427,7 @@ class _Validator:
             report(
                 ProblemCode.INVALID_GEOMETRY,
                 str(shapely.is_valid_reason(geometry)),
-                "a valid Polygon or MultiPolygon (no self-intersections)",
+                expectation(ExpectationCode.VALID_POLYGON),
             )
             return None, False
         return repaired, True
@@ -415,7 +437,7 @@ class _Validator:
         geometry: BaseGeometry | None,
         record: dict[str, object],
         failed: set[str],
-        report: Callable[[ProblemCode, str, str], None],
+        report: Callable[[ProblemCode, str, Expectation], None],
     ) -> BaseGeometry | None:
         coordinates = self.mapping.coordinates
         if geometry is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kitaplan.domain.common.problems import ExpectationCode, expectation
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
@@ -132,14 +133,14 @@ def test_every_expectation_of_every_declared_mapping_can_be_worded_in_german():
     from kitaplan.exchange.mappings import MAPPINGS
     from kitaplan.web.imports.expectations import is_translatable
 
-    expectations = {spec.expected for mapping in MAPPINGS.values() for spec in mapping.fields}
+    expectations = {spec.expectation for mapping in MAPPINGS.values() for spec in mapping.fields}
     expectations |= {
-        f"a column named {spec.source!r} with {spec.expected}"
+        expectation(ExpectationCode.COLUMN_NAMED_WITH, column=spec.source, content=spec.expected)
         for mapping in MAPPINGS.values()
         for spec in mapping.fields
         if spec.source
     }
-    assert sorted(e for e in expectations if not is_translatable(e)) == []
+    assert sorted(str(e) for e in expectations if not is_translatable(e)) == []
 
 
 def test_the_report_lists_format_and_reference_problems_together(tmp_path):

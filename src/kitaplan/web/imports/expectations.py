@@ -1,167 +1,197 @@
-"""German (or English) wording of the expectations that the exchange layer states in English.
+"""German (or English) wording of what the exchange layer expected.
 
-The exchange layer cannot use Django's translation machinery (ADR 0001), so it describes what
-it expected in plain English; here every such description is translated, either as a literal
-(marked with ``gettext_noop`` so that ``makemessages`` finds it) or by a pattern whose variable
-parts (numbers, column names, lists of allowed values) are kept. A test feeds every expectation
-of every declared mapping through :func:`translate_expectation`, so a new wording without a
-translation fails the suite.
+The exchange layer cannot use Django's translation machinery (ADR 0001); it states what it
+expected as an :class:`~kitaplan.domain.common.problems.Expectation`: a code and its
+parameters. Here every code has one msgid (English, German in the catalogue) into which the
+parameters are placed. A test enumerates :class:`ExpectationCode`, so a new code without a
+wording fails the suite.
+
+A parameter whose value is a code of another app (a payment component) can be worded by that
+app: it registers a function for the parameter's name with :func:`register_parameter_wording`
+in its ``AppConfig.ready()``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-LITERALS = [
-    gettext_noop("a text"),
-    gettext_noop("a date as YYYY-MM-DD or DD.MM.YYYY"),
-    gettext_noop("a time as HH:MM"),
-    gettext_noop("yes or no (1/0, ja/nein, true/false, yes/no, wahr/falsch, x/empty)"),
-    gettext_noop("a whole number"),
-    gettext_noop("a number"),
-    gettext_noop("a WGS84 latitude from -90 to 90 (Germany: about 47 to 55)"),
-    gettext_noop("a WGS84 longitude from -180 to 180 (Germany: about 5 to 16)"),
-    gettext_noop("a CSV text file in UTF-8 or Windows-1252"),
-    gettext_noop("an Excel workbook (.xlsx)"),
-    gettext_noop("a ZIP archive with a Shapefile (.shp, .shx, .dbf, .prj)"),
-    gettext_noop("a GeoJSON FeatureCollection"),
-    gettext_noop("a GeoPackage with a vector layer"),
-    gettext_noop("a Shapefile (zipped with .shp, .shx, .dbf, .prj)"),
-    gettext_noop("a CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile file"),
-    gettext_noop("an existing file"),
-    gettext_noop("a header row with column names"),
-    gettext_noop("at least one data row below the header"),
-    gettext_noop("a worksheet"),
-    gettext_noop("at least one feature"),
-    gettext_noop("a Point"),
-    gettext_noop("a Polygon or MultiPolygon"),
-    gettext_noop("a valid Polygon or MultiPolygon (no self-intersections)"),
-    gettext_noop("each column name only once in the header"),
-    gettext_noop("a geodata file (GeoJSON, GeoPackage, Shapefile) with Point geometries"),
-    gettext_noop("WGS84 coordinates: longitude -180 to 180, latitude -90 to 90"),
-    gettext_noop("the code of an area one level up"),
-    gettext_noop("the official code of an area of this territory"),
-    gettext_noop("the official code of an area of the finest level of this territory"),
-    gettext_noop("the code of a defined indicator"),
-    gettext_noop("the number of a provider imported before"),
-    gettext_noop("a location (lat/lon or point geometry)"),
-    gettext_noop(
+from kitaplan.domain.common.problems import Expectation, ExpectationCode
+
+C = ExpectationCode
+
+#: The msgid of each code (``gettext_noop`` so that ``makemessages`` finds them).
+WORDINGS: dict[ExpectationCode, str] = {
+    C.TEXT_AS_STORED: "%(text)s",
+    C.TEXT: gettext_noop("a text"),
+    C.TEXT_AT_MOST: gettext_noop("a text of at most %(n)s characters"),
+    C.VALUE: gettext_noop("a value"),
+    C.VALUE_FOR: gettext_noop('a value for "%(key)s"'),
+    C.DATE: gettext_noop("a date as YYYY-MM-DD or DD.MM.YYYY"),
+    C.DATE_ISO: gettext_noop("a date as YYYY-MM-DD"),
+    C.MONTH: gettext_noop("a month as YYYY-MM"),
+    C.TIME: gettext_noop("a time as HH:MM"),
+    C.BOOLEAN: gettext_noop("yes or no (1/0, ja/nein, true/false, yes/no, wahr/falsch, x/empty)"),
+    C.ZERO_OR_ONE: gettext_noop("0 or 1"),
+    C.WHOLE_NUMBER: gettext_noop("a whole number"),
+    C.WHOLE_NUMBER_RANGE: gettext_noop("a whole number from %(low)s to %(high)s"),
+    C.WHOLE_NUMBER_AT_LEAST: gettext_noop("a whole number ≥ %(low)s"),
+    C.WHOLE_NUMBER_AT_MOST: gettext_noop("a whole number ≤ %(high)s"),
+    C.NUMBER: gettext_noop("a number"),
+    C.NUMBER_RANGE: gettext_noop("a number from %(low)s to %(high)s"),
+    C.NUMBER_AT_LEAST: gettext_noop("a number ≥ %(low)s"),
+    C.NUMBER_AT_MOST: gettext_noop("a number ≤ %(high)s"),
+    C.NUMBER_POSITIVE: gettext_noop("a number > 0"),
+    C.NUMBER_POSITIVE_AT_MOST: gettext_noop("a number > 0 and ≤ %(high)s"),
+    C.NUMBER_OR_FRACTION: gettext_noop("a number such as 1.80 or a fraction such as 52/12"),
+    C.AT_LEAST: gettext_noop("at least %(low)s"),
+    C.WHOLE_CENTS: gettext_noop("an amount in whole cents"),
+    C.ONE_OF: gettext_noop("one of: %(choices)s"),
+    C.WGS84_LATITUDE: gettext_noop("a WGS84 latitude from -90 to 90 (Germany: about 47 to 55)"),
+    C.WGS84_LONGITUDE: gettext_noop("a WGS84 longitude from -180 to 180 (Germany: about 5 to 16)"),
+    C.CELL_LATITUDE: gettext_noop(
+        "the WGS84 latitude of the cell centre (Germany: about 47 to 55)"
+    ),
+    C.CELL_LONGITUDE: gettext_noop(
+        "the WGS84 longitude of the cell centre (Germany: about 5 to 16)"
+    ),
+    C.CELL_RESIDENTS: gettext_noop("the residents of the cell (a number ≥ 0)"),
+    C.CELL_RESIDENTS_OR_NONE: gettext_noop(
+        "the residents of the cell (a number ≥ 0, or – for none)"
+    ),
+    C.CELL_EASTING: gettext_noop(
+        "the easting of the cell centre in ETRS89-LAEA (EPSG:3035), in metres"
+    ),
+    C.CELL_NORTHING: gettext_noop(
+        "the northing of the cell centre in ETRS89-LAEA (EPSG:3035), in metres"
+    ),
+    C.CSV_FILE: gettext_noop("a CSV text file in UTF-8 or Windows-1252"),
+    C.XLSX_FILE: gettext_noop("an Excel workbook (.xlsx)"),
+    C.ZIPPED_SHAPEFILE: gettext_noop("a ZIP archive with a Shapefile (.shp, .shx, .dbf, .prj)"),
+    C.GEOJSON_FILE: gettext_noop("a GeoJSON FeatureCollection"),
+    C.GEOPACKAGE_FILE: gettext_noop("a GeoPackage with a vector layer"),
+    C.SHAPEFILE: gettext_noop("a Shapefile (zipped with .shp, .shx, .dbf, .prj)"),
+    C.SUPPORTED_FILE: gettext_noop("a CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile file"),
+    C.EXISTING_FILE: gettext_noop("an existing file"),
+    C.HEADER_ROW: gettext_noop("a header row with column names"),
+    C.DATA_ROW: gettext_noop("at least one data row below the header"),
+    C.WORKSHEET: gettext_noop("a worksheet"),
+    C.FEATURE: gettext_noop("at least one feature"),
+    C.LAYER_ONE_OF: gettext_noop("one of the layers: %(layers)s"),
+    C.DECLARED_CRS: gettext_noop(
         "a declared coordinate reference system (.prj of a Shapefile, crs of a GeoJSON) "
         "or WGS84 longitude/latitude coordinates"
     ),
-    gettext_noop("a coordinate reference system that can be transformed to WGS84"),
-    gettext_noop(
+    C.TRANSFORMABLE_CRS: gettext_noop(
+        "a coordinate reference system that can be transformed to WGS84"
+    ),
+    C.COLUMN_NAMED: gettext_noop('a column named "%(column)s"'),
+    C.COLUMN_NAMED_WITH: gettext_noop('a column named "%(column)s" with %(content)s'),
+    C.COLUMN_NAME_ONCE: gettext_noop("each column name only once"),
+    C.COLUMN_NAME_ONCE_IN_HEADER: gettext_noop("each column name only once in the header"),
+    C.NOT_BEFORE: gettext_noop("a value not before %(column)s (%(value)s)"),
+    C.NOT_BEFORE_COLUMN: gettext_noop("a value not before %(column)s"),
+    C.SAME_AS_ROW: gettext_noop("the same value as in row %(row)s, which has the same key"),
+    C.UNIQUE_KEY: gettext_noop("a unique key; the same key is already in row %(row)s"),
+    C.ONCE: gettext_noop("each %(columns)s only once (already in row %(row)s)"),
+    C.ONCE_PER_CHILD: gettext_noop("each %(column)s only once per child (already in row %(row)s)"),
+    C.ID_FROM: gettext_noop("a %(column)s from %(source)s"),
+    C.ROW_FOR_EVERY_CHILD: gettext_noop("a row for every child of %(source)s"),
+    C.AT_MOST_CAPACITY: gettext_noop("at most the capacity (%(n)s)"),
+    C.POINT: gettext_noop("a Point"),
+    C.POLYGON: gettext_noop("a Polygon or MultiPolygon"),
+    C.VALID_POLYGON: gettext_noop("a valid Polygon or MultiPolygon (no self-intersections)"),
+    C.WGS84_COORDINATES: gettext_noop(
+        "WGS84 coordinates: longitude -180 to 180, latitude -90 to 90"
+    ),
+    C.GEODATA_WITH_POINTS: gettext_noop(
+        "a geodata file (GeoJSON, GeoPackage, Shapefile) with Point geometries"
+    ),
+    C.LOCATION: gettext_noop("a location (lat/lon or point geometry)"),
+    C.PARENT_AREA: gettext_noop("the code of an area one level up"),
+    C.AREA_OF_TERRITORY: gettext_noop("the official code of an area of this territory"),
+    C.FINEST_AREA: gettext_noop(
+        "the official code of an area of the finest level of this territory"
+    ),
+    C.DEFINED_INDICATOR: gettext_noop("the code of a defined indicator"),
+    C.KNOWN_PROVIDER: gettext_noop("the number of a provider imported before"),
+    C.CELLS_INSIDE: gettext_noop(
         "cell centres inside the areas of this territory (check the coordinate reference system)"
     ),
-    gettext_noop("the WGS84 latitude of the cell centre (Germany: about 47 to 55)"),
-    gettext_noop("the WGS84 longitude of the cell centre (Germany: about 5 to 16)"),
-    gettext_noop("the residents of the cell (a number ≥ 0)"),
-    gettext_noop("the residents of the cell (a number ≥ 0, or – for none)"),
-    gettext_noop("the easting of the cell centre in ETRS89-LAEA (EPSG:3035), in metres"),
-    gettext_noop("the northing of the cell centre in ETRS89-LAEA (EPSG:3035), in metres"),
-    # allocation instances (kitaplan.exchange.allocation_instance)
-    gettext_noop("a value"),
-    gettext_noop("0 or 1"),
-    gettext_noop("each column name only once"),
-    gettext_noop("each facility_id and age_group"),
-    gettext_noop("each child_id"),
-    gettext_noop("each rank per child"),
-    gettext_noop("each facility per child"),
-    gettext_noop("each facility_id and child_id"),
-]
+    C.TOML_FILE: gettext_noop("an existing, readable TOML file"),
+    C.TOML_UTF8: gettext_noop("a TOML file in UTF-8"),
+    C.TOML_RATE_TABLE: gettext_noop("a rate table in TOML"),
+    C.TOML_VALID: gettext_noop("valid TOML"),
+    C.TOML_TABLE: gettext_noop("a TOML table [key]"),
+    C.TOML_LIST: gettext_noop("a TOML list [ … ]"),
+    C.TOML_INLINE_TABLE: gettext_noop("a TOML inline table { … }"),
+    C.HOURS_CLASSES: gettext_noop("a list of hours classes"),
+    C.AT_LEAST_ONE_RATE: gettext_noop("at least one rate"),
+    C.AT_LEAST_ONE_COMPONENT: gettext_noop("at least one [[components]]"),
+    C.AT_LEAST_ONE_BRACKET: gettext_noop("at least one bracket"),
+    C.TABLE_CODE_ONCE: gettext_noop("each table code only once (already in %(file)s)"),
+    C.DATE_AFTER_TABLE: gettext_noop("a date after the end of table %(table)s of the same scheme"),
+    C.RATE_TABLE_SCHEME: gettext_noop("the scheme of a rate table: %(schemes)s"),
+    C.SCHEME_OF_SEVERAL: gettext_noop(
+        "a scheme for the contract (several are loaded): %(schemes)s"
+    ),
+    C.CONTRACT_OF_FILE: gettext_noop("the contract_id of a contract in the contracts file"),
+    C.TABLE_STAGE: gettext_noop("a stage of rate table %(table)s"),
+    C.TABLE_HOURS_CLASS: gettext_noop("hours covered by a class of rate table %(table)s"),
+    C.COMPONENT_RATE: gettext_noop("a rate of component %(component)s in rate table %(table)s"),
+    C.SCHEME_DAYS: gettext_noop("days covered by a rate table of scheme %(scheme)s"),
+    C.DAILY_HOURS: gettext_noop("daily hours (a weekly schedule)"),
+    C.OBJECT_WITH_FIELDS: gettext_noop("an object with the fields %(fields)s"),
+    C.LIST_OF_OBJECTS: gettext_noop("a JSON list of objects with the fields %(fields)s"),
+    C.FIELD_ONE_OF: gettext_noop("one of the fields %(fields)s"),
+    C.AT_LEAST_ONE_ROW: gettext_noop("at least one row"),
+    C.AT_MOST_ROWS: gettext_noop("at most %(n)s rows per request"),
+}
+
+#: Wordings without parameters: a stored plain string equal to one is still translated.
+_FIXED_WORDINGS = frozenset(w for w in WORDINGS.values() if "%(" not in w)
+
+_PARAMETER_WORDINGS: dict[str, Callable[[str], str]] = {}
 
 
-def _patterns() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
-    return [
-        (
-            re.compile(r"^a column named '(?P<column>[^']+)'$"),
-            lambda m: _('a column named "%(column)s"') % {"column": m["column"]},
-        ),
-        (
-            re.compile(r"^(?P<what>.+) only once \(already in row (?P<row>\d+)\)$"),
-            lambda m: (
-                _("%(what)s only once (already in row %(row)s)")
-                % {"what": translate_expectation(m["what"]), "row": m["row"]}
-            ),
-        ),
-        (
-            re.compile(r"^at most the capacity \((?P<n>\d+)\)$"),
-            lambda m: _("at most the capacity (%(n)s)") % {"n": m["n"]},
-        ),
-        (
-            re.compile(r"^a (?P<column>\w+) from (?P<source>[\w.]+)$"),
-            lambda m: (
-                _("a %(column)s from %(source)s") % {"column": m["column"], "source": m["source"]}
-            ),
-        ),
-        (
-            re.compile(r"^a column named '(?P<column>.+)' with (?P<rest>.+)$"),
-            lambda m: (
-                _('a column named "%(column)s" with %(rest)s')
-                % {"column": m["column"], "rest": translate_expectation(m["rest"])}
-            ),
-        ),
-        (
-            re.compile(r"^a text of at most (?P<n>\d+) characters$"),
-            lambda m: _("a text of at most %(n)s characters") % {"n": m["n"]},
-        ),
-        (
-            re.compile(r"^one of: (?P<choices>.+)$"),
-            lambda m: _("one of: %(choices)s") % {"choices": m["choices"]},
-        ),
-        (
-            re.compile(r"^one of the layers: (?P<layers>.+)$"),
-            lambda m: _("one of the layers: %(layers)s") % {"layers": m["layers"]},
-        ),
-        (
-            re.compile(r"^(?P<noun>a whole number|a number) from (?P<low>\S+) to (?P<high>\S+)$"),
-            lambda m: (
-                _("%(noun)s from %(low)s to %(high)s")
-                % {"noun": _(m["noun"]), "low": m["low"], "high": m["high"]}
-            ),
-        ),
-        (
-            re.compile(r"^(?P<noun>a whole number|a number) ≥ (?P<low>\S+)$"),
-            lambda m: _("%(noun)s ≥ %(low)s") % {"noun": _(m["noun"]), "low": m["low"]},
-        ),
-        (
-            re.compile(r"^(?P<noun>a whole number|a number) ≤ (?P<high>\S+)$"),
-            lambda m: _("%(noun)s ≤ %(high)s") % {"noun": _(m["noun"]), "high": m["high"]},
-        ),
-        (
-            re.compile(r"^a value not before (?P<column>\S+) \((?P<value>.*)\)$"),
-            lambda m: (
-                _("a value not before %(column)s (%(value)s)")
-                % {"column": m["column"], "value": m["value"]}
-            ),
-        ),
-        (
-            re.compile(r"^the same value as in row (?P<row>\d+), which has the same key$"),
-            lambda m: (
-                _("the same value as in row %(row)s, which has the same key") % {"row": m["row"]}
-            ),
-        ),
-        (
-            re.compile(r"^a unique key; the same key is already in row (?P<row>\d+)$"),
-            lambda m: _("a unique key; the same key is already in row %(row)s") % {"row": m["row"]},
-        ),
-    ]
+def register_parameter_wording(name: str, word: Callable[[str], str]) -> None:
+    """Word the parameter ``name`` with ``word`` (e.g. a component code as its label)."""
+    _PARAMETER_WORDINGS[name] = word
 
 
-def translate_expectation(text: str) -> str:
-    """The expectation in the active language; unknown wordings are returned unchanged."""
-    if text in LITERALS:
-        return _(text)
-    for pattern, word in _patterns():
-        match = pattern.match(text)
-        if match:
-            return word(match)
-    return text
+def describe_expectation(expected: Expectation | str) -> str:
+    """The expectation in the active language.
+
+    A plain string (an import run stored before the codes) is shown as stored, translated
+    when it is one of the wordings without parameters.
+    """
+    if isinstance(expected, str):
+        expected = Expectation.of(C.TEXT_AS_STORED, text=expected)
+    wording = WORDINGS[expected.code]
+    values: dict[str, str] = {}
+    for name, value in expected.params:
+        if isinstance(value, Expectation):
+            values[name] = describe_expectation(value)
+        elif name in _PARAMETER_WORDINGS:
+            values[name] = _PARAMETER_WORDINGS[name](value)
+        else:
+            values[name] = value
+    if expected.code is C.TEXT_AS_STORED:
+        text = values.get("text", "")
+        return _(text) if text in _FIXED_WORDINGS else text
+    return _(wording) % values
 
 
-def is_translatable(text: str) -> bool:
-    return text in LITERALS or any(p.match(text) for p, _word in _patterns())
+#: The former name (the payment pages call it).
+translate_expectation = describe_expectation
+
+
+def is_translatable(expected: Expectation | str) -> bool:
+    """True when the expectation has a wording (every nested one too)."""
+    if isinstance(expected, str):
+        return expected in _FIXED_WORDINGS
+    if expected.code is C.TEXT_AS_STORED or expected.code not in WORDINGS:
+        return False
+    return all(is_translatable(v) for _n, v in expected.params if isinstance(v, Expectation))

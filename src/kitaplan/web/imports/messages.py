@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["describe_expectation", "describe_problem"]
+
 from django.utils.translation import gettext as _
 
 from kitaplan.domain.common.problems import ImportProblem, ProblemCode
-from kitaplan.web.imports.expectations import translate_expectation
+from kitaplan.web.imports.expectations import describe_expectation
 
 
 def _templates() -> dict[ProblemCode, str]:
@@ -99,7 +101,7 @@ def describe_problem(problem: ImportProblem) -> str:
         "row": problem.row,
         "column": problem.column,
         "value": problem.value,
-        "expected": translate_expectation(problem.expected),
+        "expected": describe_expectation(problem.expected),
         "code": problem.code.value,
     }
     return template.format(**values)

@@ -33,7 +33,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import Expectation, ImportProblem, ProblemCode
 from kitaplan.exchange.mappings import get_mapping
 from kitaplan.exchange.readers import ExchangeError, read_table
 from kitaplan.exchange.validation import apply_mapping, shown_value
@@ -196,7 +196,11 @@ def problem_to_dict(problem: ImportProblem) -> dict[str, Any]:
         "row": problem.row,
         "column": problem.column,
         "value": problem.value,
-        "expected": problem.expected,
+        "expected": (
+            problem.expected.to_json()
+            if isinstance(problem.expected, Expectation)
+            else problem.expected
+        ),
     }
 
 
@@ -207,7 +211,7 @@ def problem_from_dict(data: dict[str, Any]) -> ImportProblem:
         row=int(data["row"]),
         column=data["column"],
         value=data["value"],
-        expected=data["expected"],
+        expected=Expectation.from_json(data["expected"]),
     )
 
 
