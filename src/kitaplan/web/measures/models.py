@@ -6,11 +6,14 @@ issued (so that "what changed since the last report" is answerable).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.planning import progress
 from kitaplan.web.territory.models import Territory
 
 
@@ -201,9 +204,9 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.text[:60]}"
 
-    def is_overdue(self, on) -> bool:  # type: ignore[no-untyped-def]
+    def is_overdue(self, on: dt.date) -> bool:
         """The end has passed and the measure is neither done nor dropped."""
-        return self.end is not None and self.end < on and self.status not in self.CLOSED
+        return progress.is_overdue(end=self.end, status=self.status, on=on)
 
 
 class StatusChange(models.Model):

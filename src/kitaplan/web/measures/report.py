@@ -3,7 +3,6 @@ committee report) and XLSX (one row per measure, through :mod:`kitaplan.web.core
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -12,15 +11,14 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from kitaplan.web.core import pdf
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.measures.models import Measure
 from kitaplan.web.measures.selectors import ProgressReport
-from kitaplan.web.planning.reports import _register_fonts
 
 LIGHT_LABELS = {
     "green": gettext_lazy("met"),
@@ -77,24 +75,9 @@ def _date(value: Any) -> str:
 
 
 def report_pdf(report: ProgressReport) -> bytes:
-    _register_fonts()
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle("m-body", parent=styles["BodyText"], fontName="Vera", fontSize=9.5)
-    h1 = ParagraphStyle("m-h1", parent=styles["Heading1"], fontName="VeraBd", fontSize=15)
-    h2 = ParagraphStyle("m-h2", parent=styles["Heading2"], fontName="VeraBd", fontSize=11.5)
-    cell = ParagraphStyle("m-cell", parent=body, fontSize=8, leading=10)
-    buffer = io.BytesIO()
+    style = pdf.styles(heading_size=15, subheading_size=11.5)
+    body, h1, h2, cell = style.body, style.heading, style.subheading, style.cell
     plan = report.plan
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=_("Progress report") + f" {plan.title} {report.label}",
-        author="kitaplan",
-    )
 
     def p(text: Any, style: ParagraphStyle = cell) -> Paragraph:
         return Paragraph(escape(str(text)), style)
@@ -108,7 +91,7 @@ def report_pdf(report: ProgressReport) -> bytes:
         t.setStyle(
             TableStyle(
                 [
-                    ("FONTNAME", (0, 0), (-1, 0), "VeraBd"),
+                    ("FONTNAME", (0, 0), (-1, 0), pdf.FONT_BOLD),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
                     ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -209,8 +192,7 @@ def report_pdf(report: ProgressReport) -> bytes:
         story.append(p(_("No changes."), body))
     if plan.source:
         story += [Spacer(1, 4 * mm), p(_("Source") + ": " + plan.source, cell)]
-    doc.build(story)
-    return buffer.getvalue()
+    return pdf.build(story, title=_("Progress report") + f" {plan.title} {report.label}")
 
 
 def xlsx_response(report: ProgressReport) -> HttpResponse:

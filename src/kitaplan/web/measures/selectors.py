@@ -8,14 +8,15 @@ administrators change it. Parents and childminders see nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from kitaplan.domain.planning.targets import Light, count_lights, evaluate_targets
+from kitaplan.domain.planning import progress
+from kitaplan.domain.planning.area_metrics import worst_light
+from kitaplan.domain.planning.targets import count_lights, evaluate_targets
 from kitaplan.web.core import access
 from kitaplan.web.core.roles import Role
 from kitaplan.web.measures.models import (
@@ -28,11 +29,6 @@ from kitaplan.web.measures.models import (
     StatusChange,
 )
 from kitaplan.web.territory.models import Territory
-
-STATUS_ORDER = [s for s, _label in Measure.STATUS_CHOICES]
-#: The worst light of the areas is the objective's light; ``grey`` only when nothing is known.
-_SEVERITY = {Light.RED: 3, Light.AMBER: 2, Light.GREEN: 1, Light.GREY: 0}
-
 
 # --------------------------------------------------------------------------- who sees what
 
@@ -132,7 +128,7 @@ def objective_lights(objectives: list[Objective]) -> dict[int, ObjectiveLight]:
                 level_of=level_of,
             )
             counts = {k.value: v for k, v in count_lights(results).items()}
-            light = max((r.light for r in results), key=_SEVERITY.__getitem__, default=Light.GREY)
+            light = worst_light(results)
             result[o.pk] = ObjectiveLight(light=light.value, counts=counts, year=year)
     return result
 
@@ -187,17 +183,16 @@ def progress_report(
         .order_by("field__position", "position")
     )
     lights = objective_lights(objectives)
-    totals = Counter(m.status for m in measures)
+    states = [progress.MeasureState(m.pk, m.objective.field_id, m.status, m.end) for m in measures]
     fields: list[dict[str, Any]] = []
     for f in plan.action_fields.order_by("position"):
-        own = [m for m in measures if m.objective.field_id == f.pk]
-        counts = Counter(m.status for m in own)
+        figures = progress.field_figures(states, field=f.pk, on=on)
         fields.append(
             {
                 "field": f,
-                "counts": [(s, counts.get(s, 0)) for s in STATUS_ORDER],
-                "total": len(own),
-                "overdue": sum(1 for m in own if m.is_overdue(on)),
+                "counts": list(figures.counts),
+                "total": figures.total,
+                "overdue": figures.overdue,
             }
         )
     last = last_snapshot(plan)
@@ -212,12 +207,15 @@ def progress_report(
     for h in history.order_by("recorded_at", "pk"):
         by_measure.setdefault(h.measure_id, []).append(h)
     stated = last.statuses if last is not None else {}
-    changes = []
-    for m in measures:
-        before = stated.get(str(m.pk)) if last is not None else None
-        moved = last is not None and before != m.status
-        if moved or m.pk in by_measure:
-            changes.append(Change(m, before, m.status, by_measure.get(m.pk, [])))
+    by_pk = {m.pk: m for m in measures}
+    changes = [
+        Change(by_pk[move.key], move.before, move.now, by_measure.get(move.key, []))
+        for move in progress.changes(
+            states,
+            stated={int(k): v for k, v in stated.items()} if last is not None else None,
+            recorded=by_measure.keys(),
+        )
+    ]
     light_rows = [
         {
             "objective": o,
@@ -234,7 +232,7 @@ def progress_report(
         start=start,
         end=end,
         on=on,
-        totals={s: totals.get(s, 0) for s in STATUS_ORDER},
+        totals=progress.status_counts(states),
         fields=fields,
         overdue=[m for m in measures if m.is_overdue(on)],
         lights=light_rows,

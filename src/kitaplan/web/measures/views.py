@@ -27,7 +27,7 @@ from kitaplan.web.measures.forms import (
     StatusForm,
     TargetLinkForm,
 )
-from kitaplan.web.measures.models import Document, Objective, Organisation, Plan
+from kitaplan.web.measures.models import Document, Measure, Objective, Organisation, Plan
 from kitaplan.web.measures.periods import report_period
 from kitaplan.web.planning.models import TargetRule
 
@@ -108,6 +108,69 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+ACTIONS = ("status", "organisations", "comment", "document")
+
+
+def _measure_forms(request: HttpRequest, measure: Measure, *, can_edit: bool) -> dict[str, Any]:
+    """The forms of the measure page, bound to the POST of the action they belong to."""
+    action = request.POST.get("action")
+
+    def bound(name: str) -> Any:
+        return request.POST if action == name else None
+
+    organisations_form = None
+    if can_edit:
+        organisations_form = OrganisationsForm(
+            bound("organisations"),
+            organisations=Organisation.objects.filter(
+                territory_id=measure.objective.field.plan.territory_id
+            ).order_by("kind", "name"),
+            initial={
+                "lead": measure.lead_id,
+                "participants": list(measure.participants.values_list("pk", flat=True)),
+            },
+        )
+    return {
+        "status_form": StatusForm(bound("status"), initial={"status": measure.status}),
+        "comment_form": CommentForm(bound("comment")),
+        "organisations_form": organisations_form,
+        "document_form": DocumentForm(
+            bound("document"), request.FILES if action == "document" else None
+        ),
+    }
+
+
+def _measure_action(request: HttpRequest, measure: Measure, forms: dict[str, Any]) -> str | None:
+    """Carry out the posted action through its service: the success message, or ``None`` when
+    its form is invalid (shown again with its errors); 404 for an unknown action."""
+    action = request.POST.get("action")
+    if action not in ACTIONS:
+        raise Http404
+    form = forms[f"{action}_form"]
+    if form is None or not form.is_valid():
+        return None
+    d = form.cleaned_data
+    if action == "status":
+        services.change_status(
+            measure=measure,
+            actor=request.user,
+            status=d["status"],
+            date=d["date"],
+            comment=d["comment"],
+        )
+        return _("The status was changed.")
+    if action == "organisations":
+        services.set_organisations(
+            measure=measure, actor=request.user, lead=d["lead"], participants=d["participants"]
+        )
+        return _("The lead and the participants were saved.")
+    if action == "comment":
+        services.add_comment(measure=measure, actor=request.user, text=d["text"])
+        return _("The comment was added.")
+    services.add_document(measure=measure, actor=request.user, title=d["title"], file=d["file"])
+    return _("The document was stored.")
+
+
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request)
     measure = get_object_or_404(
@@ -117,73 +180,13 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     can_edit = selectors.can_edit(request.user)
-    action = request.POST.get("action")
-    status_form = StatusForm(
-        request.POST if action == "status" else None, initial={"status": measure.status}
-    )
-    comment_form = CommentForm(request.POST if action == "comment" else None)
-    organisations_form = None
-    if can_edit:
-        organisations_form = OrganisationsForm(
-            request.POST if action == "organisations" else None,
-            organisations=Organisation.objects.filter(
-                territory_id=measure.objective.field.plan.territory_id
-            ).order_by("kind", "name"),
-            initial={
-                "lead": measure.lead_id,
-                "participants": list(measure.participants.values_list("pk", flat=True)),
-            },
-        )
-    document_form = DocumentForm(
-        request.POST if action == "document" else None,
-        request.FILES if action == "document" else None,
-    )
+    forms = _measure_forms(request, measure, can_edit=can_edit)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        done = False
-        if action == "status" and status_form.is_valid():
-            d = status_form.cleaned_data
-            services.change_status(
-                measure=measure,
-                actor=request.user,
-                status=d["status"],
-                date=d["date"],
-                comment=d["comment"],
-            )
-            messages.success(request, _("The status was changed."))
-            done = True
-        elif (
-            action == "organisations"
-            and organisations_form is not None
-            and organisations_form.is_valid()
-        ):
-            services.set_organisations(
-                measure=measure,
-                actor=request.user,
-                lead=organisations_form.cleaned_data["lead"],
-                participants=organisations_form.cleaned_data["participants"],
-            )
-            messages.success(request, _("The lead and the participants were saved."))
-            done = True
-        elif action == "comment" and comment_form.is_valid():
-            services.add_comment(
-                measure=measure, actor=request.user, text=comment_form.cleaned_data["text"]
-            )
-            messages.success(request, _("The comment was added."))
-            done = True
-        elif action == "document" and document_form.is_valid():
-            services.add_document(
-                measure=measure,
-                actor=request.user,
-                title=document_form.cleaned_data["title"],
-                file=document_form.cleaned_data["file"],
-            )
-            messages.success(request, _("The document was stored."))
-            done = True
-        elif action not in ("status", "organisations", "comment", "document"):
-            raise Http404
-        if done:
+        message = _measure_action(request, measure, forms)
+        if message is not None:
+            messages.success(request, message)
             return redirect("measures:measure-detail", pk=measure.pk)
     return render(
         request,
@@ -200,10 +203,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "comments": measure.comments.select_related("author").order_by("created_at"),
             "documents": measure.documents.order_by("uploaded_at"),
             "can_edit": can_edit,
-            "status_form": status_form,
-            "comment_form": comment_form,
-            "organisations_form": organisations_form,
-            "document_form": document_form,
+            **forms,
         },
     )
 

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from email.mime.text import MIMEText
 from typing import Any
 
-from django.conf import global_settings, settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.core.mail import email_configured
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.measures.models import Measure, Organisation
 from kitaplan.web.networks import ical, selectors
@@ -60,16 +60,6 @@ def _member_facts(member: Member) -> dict[str, Any]:
         "consent_given_at": member.consent_given_at,
         "consent_text_version": member.consent_text_version,
     }
-
-
-def email_configured() -> bool:
-    """Whether e-mail is set up: a backend other than Django's SMTP default, or SMTP with a
-    host named in the settings (Django's default, SMTP on localhost, is not assumed to work)."""
-    if settings.EMAIL_BACKEND != global_settings.EMAIL_BACKEND:
-        return True
-    return settings.is_overridden("EMAIL_HOST") or (
-        settings.EMAIL_HOST != global_settings.EMAIL_HOST
-    )
 
 
 @transaction.atomic(durable=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kitaplan.web.core.exports import Column, export_response
+from kitaplan.web.core.mail import email_configured
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.measures.models import Measure, Organisation
 from kitaplan.web.networks import ical, selectors, services
@@ -397,70 +398,72 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _meeting_forms(request: HttpRequest, meeting: Meeting, rows: list[Any]) -> dict[str, Any]:
+    """The forms of the meeting page, bound to the POST of the action they belong to."""
+    action = request.POST.get("action")
+    network = meeting.network
+    return {
+        "minutes_form": MinutesForm(
+            request.POST if action == "minutes" else None,
+            initial={"agenda": meeting.agenda, "minutes": meeting.minutes},
+        ),
+        "attendance_form": AttendanceForm(
+            request.POST if action == "attendance" else None, rows=rows
+        ),
+        "item_form": ActionItemForm(
+            request.POST if action == "item" else None,
+            members=network.members.filter(erased_at__isnull=True).order_by("name"),
+            measures=Measure.objects.filter(
+                objective__field__plan__territory=network.territory
+            ).order_by("objective__field__plan", "objective__position", "position"),
+        ),
+    }
+
+
+def _meeting_action(request: HttpRequest, meeting: Meeting, forms: dict[str, Any]) -> str | None:
+    """Carry out the posted action through its service: the success message, or ``None`` when
+    its form is invalid (shown again with its errors); 404 for an unknown action."""
+    action = request.POST.get("action")
+    form = forms.get(f"{action}_form")
+    if action in ("minutes", "attendance", "item") and not form.is_valid():
+        return None
+    if action == "minutes":
+        services.save_minutes(meeting=meeting, actor=request.user, **form.cleaned_data)
+        return _("Agenda and minutes were saved.")
+    if action == "attendance":
+        services.record_attendance(meeting=meeting, actor=request.user, statuses=form.statuses())
+        return _("The attendance was saved.")
+    if action == "item":
+        services.add_action_item(meeting=meeting, actor=request.user, **form.cleaned_data)
+        return _("The action item was added.")
+    if action == "item_status":
+        item = get_object_or_404(meeting.action_items, pk=request.POST.get("item") or 0)
+        status = request.POST.get("status", "")
+        if status not in dict(ActionItem.STATUS_CHOICES):
+            raise Http404
+        services.set_action_item_status(item=item, actor=request.user, status=status)
+        return _("The status of the action item was saved.")
+    raise Http404
+
+
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    network = meeting.network
     can_manage = selectors.can_manage(request.user)
-    action = request.POST.get("action")
     rows = list(meeting.attendance.select_related("member").order_by("member__name", "pk"))
-    forms: dict[str, Any] = {}
-    if can_manage:
-        forms = {
-            "minutes_form": MinutesForm(
-                request.POST if action == "minutes" else None,
-                initial={"agenda": meeting.agenda, "minutes": meeting.minutes},
-            ),
-            "attendance_form": AttendanceForm(
-                request.POST if action == "attendance" else None, rows=rows
-            ),
-            "item_form": ActionItemForm(
-                request.POST if action == "item" else None,
-                members=network.members.filter(erased_at__isnull=True).order_by("name"),
-                measures=Measure.objects.filter(
-                    objective__field__plan__territory=network.territory
-                ).order_by("objective__field__plan", "objective__position", "position"),
-            ),
-        }
+    forms = _meeting_forms(request, meeting, rows) if can_manage else {}
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        done = False
-        if action == "minutes" and forms["minutes_form"].is_valid():
-            services.save_minutes(
-                meeting=meeting, actor=request.user, **forms["minutes_form"].cleaned_data
-            )
-            messages.success(request, _("Agenda and minutes were saved."))
-            done = True
-        elif action == "attendance" and forms["attendance_form"].is_valid():
-            services.record_attendance(
-                meeting=meeting, actor=request.user, statuses=forms["attendance_form"].statuses()
-            )
-            messages.success(request, _("The attendance was saved."))
-            done = True
-        elif action == "item" and forms["item_form"].is_valid():
-            services.add_action_item(
-                meeting=meeting, actor=request.user, **forms["item_form"].cleaned_data
-            )
-            messages.success(request, _("The action item was added."))
-            done = True
-        elif action == "item_status":
-            item = get_object_or_404(meeting.action_items, pk=request.POST.get("item") or 0)
-            status = request.POST.get("status", "")
-            if status not in dict(ActionItem.STATUS_CHOICES):
-                raise Http404
-            services.set_action_item_status(item=item, actor=request.user, status=status)
-            messages.success(request, _("The status of the action item was saved."))
-            done = True
-        elif action not in ("minutes", "attendance", "item"):
-            raise Http404
-        if done:
+        message = _meeting_action(request, meeting, forms)
+        if message is not None:
+            messages.success(request, message)
             return redirect("networks:meeting-detail", pk=meeting.pk)
     return render(
         request,
         "networks/meeting_detail.html",
         {
             "meeting": meeting,
-            "network": network,
+            "network": meeting.network,
             "can_manage": can_manage,
             "rows": rows if can_manage else None,
             "attendance_counts": selectors.attendance_counts(meeting),
@@ -474,7 +477,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     _require_manage(request)
-    configured = services.email_configured()
+    configured = email_configured()
     if request.method == "POST":
         try:
             sent = services.send_invitation(meeting=meeting, actor=request.user)

@@ -1,38 +1,23 @@
 """The committee report of the Bedarfsplanung as PDF (de: Bericht für den Jugendhilfeausschuss).
 
-Rendered with ReportLab (a well-kept PDF library; no browser or system fonts needed). The text
-uses the Bitstream Vera fonts shipped inside ReportLab, which cover German umlauts and the
-typographic signs of the page (−, ≥, –).
+Rendered with ReportLab through :mod:`kitaplan.web.core.pdf` (the one set-up of fonts, styles
+and the A4 document; the Vera fonts cover German umlauts and the signs of the page: −, ≥, –).
 """
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
 from typing import Any
 
-import reportlab
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from kitaplan.domain.common.vocabulary import AgeGroup
 from kitaplan.domain.planning.demand import AreaBalance
+from kitaplan.web.core import pdf
 from kitaplan.web.territory.models import Area, Territory
-
-_FONTS = Path(reportlab.__file__).parent / "fonts"
-
-
-def _register_fonts() -> None:
-    if "Vera" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("Vera", str(_FONTS / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont("VeraBd", str(_FONTS / "VeraBd.ttf")))
 
 
 def _number(value: float | None, digits: int = 0) -> str:
@@ -56,30 +41,8 @@ def balance_report(
     compress: bool = True,
 ) -> bytes:
     """A landscape A4 PDF: heading, method in plain words, the balance table, targets, sources."""
-    _register_fonts()
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle(
-        "kp-body", parent=styles["BodyText"], fontName="Vera", fontSize=9.5, leading=13
-    )
-    heading = ParagraphStyle(
-        "kp-h1", parent=styles["Heading1"], fontName="VeraBd", fontSize=16, leading=20
-    )
-    subheading = ParagraphStyle(
-        "kp-h2", parent=styles["Heading2"], fontName="VeraBd", fontSize=12, leading=16
-    )
-    cell = ParagraphStyle("kp-cell", parent=body, fontSize=8, leading=10)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=_("Demand planning") + f" {territory.name} {year}",
-        author="kitaplan",
-        pageCompression=1 if compress else 0,
-    )
+    style = pdf.styles()
+    body, heading, subheading, cell = style.body, style.heading, style.subheading, style.cell
     population = _("forecast population %(year)s") if is_forecast else _("population %(year)s")
     story: list[Any] = [
         Paragraph(
@@ -142,8 +105,8 @@ def balance_report(
     if total is not None:
         data.append(line(_("Total"), total))
     table = Table(data, repeatRows=1, colWidths=[50 * mm] + [21.5 * mm] * 10)
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), "Vera"),
+    table_style = [
+        ("FONTNAME", (0, 0), (-1, -1), pdf.FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -153,14 +116,16 @@ def balance_report(
     for i, (_area, balance) in enumerate(rows, start=1):
         for column, group in ((4, AgeGroup.U3), (8, AgeGroup.UE3)):
             if balance.groups[group].balance < -0.5:
-                style.append(("FONTNAME", (column, i), (column, i), "VeraBd"))
-                style.append(("TEXTCOLOR", (column, i), (column, i), colors.Color(0.7, 0, 0.1)))
+                table_style.append(("FONTNAME", (column, i), (column, i), pdf.FONT_BOLD))
+                table_style.append(
+                    ("TEXTCOLOR", (column, i), (column, i), colors.Color(0.7, 0, 0.1))
+                )
     if total is not None:
-        style += [
-            ("FONTNAME", (0, len(data) - 1), (-1, len(data) - 1), "VeraBd"),
+        table_style += [
+            ("FONTNAME", (0, len(data) - 1), (-1, len(data) - 1), pdf.FONT_BOLD),
             ("LINEABOVE", (0, len(data) - 1), (-1, len(data) - 1), 0.8, colors.black),
         ]
-    table.setStyle(TableStyle(style))
+    table.setStyle(TableStyle(table_style))
     story += [table, Spacer(1, 6 * mm)]
     if targets:
         story.append(Paragraph(_("Targets"), subheading))
@@ -184,5 +149,9 @@ def balance_report(
     story.append(Paragraph(_("Care rates: %(source)s") % {"source": rates_source or "–"}, body))
     if territory.attribution:
         story.append(Paragraph(territory.attribution.replace("\n", "<br/>"), body))
-    doc.build(story)
-    return buffer.getvalue()
+    return pdf.build(
+        story,
+        title=_("Demand planning") + f" {territory.name} {year}",
+        wide=True,
+        compress=compress,
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
 from kitaplan.web.planning.scenario_services import locate_area
@@ -37,7 +37,7 @@ class _ChangeForm(forms.Form):
             Facility.objects.filter(
                 territory=self.territory, official_number=number, area__isnull=False
             )
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .filter(valid_from_on(day))
             .first()
         )
         if facility is None:

@@ -41,6 +41,7 @@ from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
 from kitaplan.domain.territory.hierarchy import roll_up
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
 from kitaplan.web.core import access
+from kitaplan.web.core.validity import valid_from_on, valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning import selectors
 from kitaplan.web.planning.accessibility_selectors import (
@@ -227,8 +228,8 @@ def baseline_records(
     day = day or timezone.localdate()
     places: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row in (
-        FacilityPlaces.objects.filter(facility__territory=territory, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        FacilityPlaces.objects.filter(facility__territory=territory)
+        .filter(valid_on(day, open_start=False))
         .values_list(
             "facility_id",
             "places_u3",
@@ -242,7 +243,7 @@ def baseline_records(
             total[i] += value
     facilities = (
         Facility.objects.filter(territory=territory, area__isnull=False)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .filter(valid_from_on(day))
         .only(
             "pk",
             "official_number",

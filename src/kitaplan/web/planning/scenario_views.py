@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.common.vocabulary import AgeGroup
+from kitaplan.domain.planning.area_metrics import sum_balances
 from kitaplan.domain.planning.demand import AreaBalance, GroupFigures
 from kitaplan.domain.planning.scenarios import ScenarioError
 from kitaplan.domain.planning.targets import TargetResult, count_lights
@@ -29,8 +31,9 @@ from kitaplan.web.planning import scenario_services as services
 from kitaplan.web.planning import selectors
 from kitaplan.web.planning.scenario_forms import CHANGE_FORMS, ScenarioForm
 from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
-from kitaplan.web.planning.views import LIGHT_LABELS
+from kitaplan.web.planning.views import LIGHT_LABELS, POPULATION
 from kitaplan.web.territory.models import Area, AreaLevel, Territory
+from kitaplan.web.territory.requests import territory_from_request
 
 ERROR_MESSAGES = {
     ScenarioError.UNKNOWN_FACILITY: gettext_lazy(
@@ -48,6 +51,7 @@ ERROR_MESSAGES = {
 }
 
 FIGURES = (("u3", gettext_lazy("Under 3")), ("ue3", gettext_lazy("From 3")))
+EXPORTS = ("csv", "xlsx")
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -60,14 +64,6 @@ def _require_change(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _territory(request: HttpRequest) -> Territory | None:
-    code = request.GET.get("territory")
-    territories = Territory.objects.order_by("name")
-    if code:
-        return get_object_or_404(territories, code=code)
-    return territories.filter(areas__population__isnull=False).first() or territories.first()
-
-
 def _detail_url(scenario: Scenario, **extra: Any) -> str:
     return (
         reverse("planning:scenario-detail")
@@ -78,7 +74,7 @@ def _detail_url(scenario: Scenario, **extra: Any) -> str:
 
 def scenario_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
-    territory = _territory(request)
+    territory = territory_from_request(request, having=POPULATION)
     scenarios = (
         services.scenarios_visible_to(request.user)
         .filter(territory=territory)
@@ -100,7 +96,7 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
 def scenario_new(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     _require_change(request)
-    territory = _territory(request)
+    territory = territory_from_request(request, having=POPULATION)
     if territory is None:
         raise PermissionDenied
     form = ScenarioForm(request.POST or None)
@@ -142,21 +138,6 @@ class CompareRow:
             }
             for g in ("u3", "ue3", "integration")
         ]
-
-
-def _sum(balances: list[AreaBalance[int]]) -> AreaBalance[int]:
-    def add(figures: list[GroupFigures]) -> GroupFigures:
-        return GroupFigures(
-            children=sum(f.children for f in figures),
-            demand=sum(f.demand for f in figures),
-            places=sum(f.places for f in figures),
-        )
-
-    return AreaBalance(
-        area=0,
-        groups={g: add([b.groups[g] for b in balances]) for g in (AgeGroup.U3, AgeGroup.UE3)},
-        integration=add([b.integration for b in balances]),
-    )
 
 
 def _figure(group: str, side: str, what: str, digits: int = 0):  # type: ignore[no-untyped-def]
@@ -212,55 +193,52 @@ def _columns() -> list[Column]:
     return columns
 
 
-def scenario_detail(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
-    visible = services.scenarios_visible_to(request.user).select_related("territory", "created_by")
-    scenario = None
-    if request.GET.get("scenario"):
-        try:
-            scenario = get_object_or_404(visible, pk=int(request.GET["scenario"]))
-        except ValueError:
-            scenario = None
-    territory = scenario.territory if scenario else _territory(request)
-    if scenario is None:
-        return render(
-            request,
-            "planning/scenario_detail.html",
-            {
-                "territory": territory,
-                "scenario": None,
-                "choices": visible.filter(territory=territory).order_by("-created_at"),
-            },
+def _chosen_scenario(request: HttpRequest, visible: QuerySet[Scenario]) -> Scenario | None:
+    """The scenario of ``?scenario=<id>`` among those the user sees (404 otherwise)."""
+    try:
+        pk = int(request.GET.get("scenario") or "")
+    except ValueError:
+        return None
+    return get_object_or_404(visible, pk=pk)
+
+
+def _post_change(
+    request: HttpRequest, scenario: Scenario, forms: dict[str, Any]
+) -> HttpResponse | None:
+    """Remove or add a change (the services check the actor): the redirect, or ``None`` when
+    the posted form is invalid (then in ``forms`` with its errors)."""
+    if request.POST.get("action") == "delete":
+        change_id = request.POST.get("change", "")
+        change = get_object_or_404(
+            ScenarioChange, pk=int(change_id) if change_id.isdigit() else 0, scenario=scenario
         )
-    can_change = services.can_change_scenarios(request.user)
-    forms = {kind: form(territory=scenario.territory) for kind, form in CHANGE_FORMS.items()}
-    if request.method == "POST":
-        _require_change(request)
-        if request.POST.get("action") == "delete":
-            change_id = request.POST.get("change", "")
-            change = get_object_or_404(
-                ScenarioChange, pk=int(change_id) if change_id.isdigit() else 0, scenario=scenario
-            )
-            try:
-                services.delete_change(change=change, actor=request.user)
-            except ScenarioError as error:
-                messages.error(request, str(ERROR_MESSAGES[error.code]))
-            else:
-                messages.success(request, _("The change was removed."))
-            return redirect(_detail_url(scenario))
-        kind = request.POST.get("kind", "")
-        if kind not in CHANGE_FORMS:
-            raise PermissionDenied
-        form = CHANGE_FORMS[kind](request.POST, territory=scenario.territory)
-        forms[kind] = form
-        if form.is_valid():
-            try:
-                services.add_change(scenario=scenario, actor=request.user, **form.change())
-            except ScenarioError as error:
-                form.add_error(None, ERROR_MESSAGES[error.code])
-            else:
-                messages.success(request, _("The change was added."))
-                return redirect(_detail_url(scenario))
+        try:
+            services.delete_change(change=change, actor=request.user)
+        except ScenarioError as error:
+            messages.error(request, str(ERROR_MESSAGES[error.code]))
+        else:
+            messages.success(request, _("The change was removed."))
+        return redirect(_detail_url(scenario))
+    kind = request.POST.get("kind", "")
+    if kind not in CHANGE_FORMS:
+        raise PermissionDenied
+    form = forms[kind] = CHANGE_FORMS[kind](request.POST, territory=scenario.territory)
+    if not form.is_valid():
+        return None
+    try:
+        services.add_change(scenario=scenario, actor=request.user, **form.change())
+    except ScenarioError as error:
+        form.add_error(None, ERROR_MESSAGES[error.code])
+        return None
+    messages.success(request, _("The change was added."))
+    return redirect(_detail_url(scenario))
+
+
+def _detail_context(
+    request: HttpRequest, scenario: Scenario, forms: dict[str, Any]
+) -> dict[str, Any]:
+    """The scenario page: its changes, the forms, and the comparison for the chosen level and
+    year (``?level=``, ``?year=``; the close-to-home shares only on the page, not in exports)."""
     levels = list(scenario.territory.levels.order_by("rank"))
     level = next((lv for lv in levels if str(lv.pk) == request.GET.get("level")), None)
     level = level or (levels[0] if levels else None)
@@ -274,7 +252,7 @@ def scenario_detail(request: HttpRequest) -> HttpResponse:
         "territory": scenario.territory,
         "scenario": scenario,
         "changes": list(scenario.changes.select_related("facility", "area")),
-        "can_change": can_change,
+        "can_change": services.can_change_scenarios(request.user),
         "forms": [(kind, label, forms[kind]) for kind, label in ScenarioChange.KIND_CHOICES],
         "pick_map_url": (
             reverse("territory:area-geojson")
@@ -293,16 +271,38 @@ def scenario_detail(request: HttpRequest) -> HttpResponse:
     }
     if level is not None and year in all_years:
         _compare(context, scenario, level, year)
-        if request.GET.get("format") not in ("csv", "xlsx"):
+        if request.GET.get("format") not in EXPORTS:
             _close_to_home(context, scenario, level, year)
+    return context
+
+
+def scenario_detail(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    visible = services.scenarios_visible_to(request.user).select_related("territory", "created_by")
+    scenario = _chosen_scenario(request, visible)
+    if scenario is None:
+        territory = territory_from_request(request, having=POPULATION)
+        choices = visible.filter(territory=territory).order_by("-created_at")
+        return render(
+            request,
+            "planning/scenario_detail.html",
+            {"territory": territory, "scenario": None, "choices": choices},
+        )
+    forms = {kind: form(territory=scenario.territory) for kind, form in CHANGE_FORMS.items()}
+    if request.method == "POST":
+        _require_change(request)
+        done = _post_change(request, scenario, forms)
+        if done is not None:
+            return done
+    context = _detail_context(request, scenario, forms)
     export_format = request.GET.get("format")
-    if export_format in ("csv", "xlsx"):
-        rows = [*context["rows"], *([context["totals"]] if context["totals"] else [])]
+    if export_format in EXPORTS:
+        level, totals = context["level"], context["totals"]
         return export_response(
             export_format=export_format,
             columns=_columns(),
-            objects=rows,
-            base_name=f"szenario-{scenario.pk}-{level.code if level else ''}-{year}",
+            objects=[*context["rows"], *([totals] if totals else [])],
+            base_name=f"szenario-{scenario.pk}-{level.code if level else ''}-{context['year']}",
         )
     query = request.GET.copy()
     query.pop("format", None)
@@ -363,8 +363,8 @@ def _compare(context: dict[str, Any], scenario: Scenario, level: AreaLevel, year
     context["rows"] = [r for r in rows if r.changed]
     context["totals"] = CompareRow(
         None,
-        _sum([r.baseline for r in rows]),
-        _sum([r.scenario for r in rows]),
+        sum_balances([r.baseline for r in rows], area=0),
+        sum_balances([r.scenario for r in rows], area=0),
     )
     context["error"] = (
         ERROR_MESSAGES[comparison.error.code] if comparison.error is not None else None

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from kitaplan.domain.common.vocabulary import AgeGroup
+from kitaplan.domain.planning.area_metrics import FacilityFeatures
+from kitaplan.domain.planning.area_metrics import target_metrics as compute_target_metrics
 from kitaplan.domain.planning.demand import (
     DEFAULT_CARE_RATES,
     AreaBalance,
     AreaSupply,
     CareRates,
     compute_balance,
+)
+from kitaplan.domain.planning.forecast_figures import (
+    ForecastCheck,
+    YearFigures,
+    district_series,
+    forecast_checks,
+    total_series,
 )
 from kitaplan.domain.planning.targets import (
     Comparison,
@@ -27,11 +35,18 @@ from kitaplan.domain.planning.targets import (
 )
 from kitaplan.domain.territory.hierarchy import roll_up
 from kitaplan.web.core.sums import sum64
+from kitaplan.web.core.validity import valid_from_on, valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
-from kitaplan.web.planning.forecasting import forecast_for
+from kitaplan.web.planning.forecasting import TerritoryForecast, forecast_for
 from kitaplan.web.planning.models import CareRateSet
 from kitaplan.web.planning.models import TargetRule as TargetRuleModel
-from kitaplan.web.territory.models import Area, IndicatorValue, PopulationCount, Territory
+from kitaplan.web.territory.models import (
+    Area,
+    AreaLevel,
+    IndicatorValue,
+    PopulationCount,
+    Territory,
+)
 
 
 def care_rates_for(territory: Territory, year: int) -> tuple[CareRates, CareRateSet | None]:
@@ -117,11 +132,9 @@ def balance_for(
             children = forecast.children_by_age(year)  # type: ignore[assignment]
     supply: dict[int, AreaSupply] = {}
     rows = (
-        FacilityPlaces.objects.filter(
-            facility__territory=territory, facility__area__isnull=False, valid_from__lte=day
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .filter(Q(facility__valid_to__isnull=True) | Q(facility__valid_to__gte=day))
+        FacilityPlaces.objects.filter(facility__territory=territory, facility__area__isnull=False)
+        .filter(valid_on(day, open_start=False))
+        .filter(valid_from_on(day, "facility__"))
         .values("facility__area_id")
         .annotate(u3=sum64("places_u3"), ue3=sum64("places_ue3"), integ=sum64("integration_places"))
     )
@@ -182,13 +195,15 @@ def childminder_places(territory: Territory, day: dt.date) -> dict[int, float]:
     from kitaplan.web.childminding.models import Permit
 
     places: dict[int, float] = defaultdict(float)
-    for area_id, limit in Permit.objects.filter(
-        childminder__territory=territory,
-        childminder__status="active",
-        childminder__area__isnull=False,
-        valid_from__lte=day,
-        valid_to__gte=day,
-    ).values_list("childminder__area_id", "max_children"):
+    for area_id, limit in (
+        Permit.objects.filter(
+            childminder__territory=territory,
+            childminder__status="active",
+            childminder__area__isnull=False,
+        )
+        .filter(valid_on(day, open_start=False))
+        .values_list("childminder__area_id", "max_children")
+    ):
         places[area_id] += limit
     return dict(places)
 
@@ -207,14 +222,8 @@ def balance_value(balance: AreaBalance[Any], key: str) -> float | None:
     return None if value is None else float(value)
 
 
-@dataclass(frozen=True)
-class FacilityCounts:
-    """The year-independent part of the target metrics: facility counts of a day, rolled up."""
-
-    inclusive: dict[int, float]
-    barrier_free: dict[int, float]
-    barrier_free_places: dict[int, float]
-    able_for_all: dict[int, float]
+#: The year-independent part of the target metrics: facility counts of a day, rolled up.
+FacilityCounts = FacilityFeatures[int]
 
 
 def area_metrics(
@@ -234,13 +243,8 @@ def area_metrics(
     parent_of = {a.pk: a.parent_id for a in areas}
     if counts is None:
         counts = facility_counts(territory=territory, day=day, parent_of=parent_of)
-    metrics = target_metrics(
-        balances=balances,
-        areas=areas,
-        inclusive=counts.inclusive,
-        barrier_free=counts.barrier_free,
-        barrier_free_places=counts.barrier_free_places,
-        able_for_all=counts.able_for_all,
+    metrics = compute_target_metrics(
+        balances=balances, areas=[a.pk for a in areas], features=counts
     )
     return metrics, {a.pk: a for a in areas}
 
@@ -257,16 +261,16 @@ def facility_counts(
             )
         )
     facilities = Facility.objects.filter(territory=territory, area__isnull=False).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        valid_from_on(day)
     )
     inclusive: dict[int, float] = defaultdict(float)
     barrier_free: dict[int, float] = defaultdict(float)
     barrier_free_places: dict[int, float] = defaultdict(float)
     places = {
         p.facility_id: p.places_u3 + p.places_ue3
-        for p in FacilityPlaces.objects.filter(
-            facility__territory=territory, valid_from__lte=day
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        for p in FacilityPlaces.objects.filter(facility__territory=territory).filter(
+            valid_on(day, open_start=False)
+        )
     }
     for f in facilities.only(
         "pk", "area_id", "inclusion_profile", "step_free_entrance", "accessible_toilet"
@@ -276,7 +280,7 @@ def facility_counts(
         if f.is_barrier_free:
             barrier_free[f.area_id] += 1
             barrier_free_places[f.area_id] += places.get(f.pk, 0)
-    return FacilityCounts(
+    return FacilityFeatures(
         inclusive=roll_up(inclusive, parent_of),
         barrier_free=roll_up(barrier_free, parent_of),
         barrier_free_places=roll_up(barrier_free_places, parent_of),
@@ -302,7 +306,8 @@ def target_metrics(
     barrier_free_places: dict[int, float],
     able_for_all: dict[int, float] | None = None,
 ) -> dict[int, dict[TargetMetric, float | None]]:
-    """The target metrics of every area from its balance and rolled-up facility features.
+    """The target metrics of every area from its balance and rolled-up facility features
+    (:func:`kitaplan.domain.planning.area_metrics.target_metrics`).
 
     ``able_for_all`` (facilities meeting the inclusion checklist, rolled up) defaults to today's
     real facilities: a scenario changes places and features, not checklist confirmations.
@@ -316,26 +321,16 @@ def target_metrics(
             else {}
         )
 
-    def ratio(numerator: float, denominator: float) -> float | None:
-        return numerator / denominator if denominator else None
-
-    metrics: dict[int, dict[TargetMetric, float | None]] = {}
-    for area in areas:
-        b = balances[area.pk]
-        metrics[area.pk] = {
-            TargetMetric.FACILITIES_WITH_INCLUSION_PROFILE: inclusive.get(area.pk, 0.0),
-            TargetMetric.FACILITIES_ABLE_TO_CARE_FOR_ALL: able_for_all.get(area.pk, 0.0),
-            TargetMetric.BARRIER_FREE_FACILITIES: barrier_free.get(area.pk, 0.0),
-            TargetMetric.BARRIER_FREE_PLACES_PER_DEMAND: ratio(
-                barrier_free_places.get(area.pk, 0.0), b.total.demand
-            ),
-            TargetMetric.INTEGRATION_PLACES_PER_DEMAND: b.integration.demand_met,
-            TargetMetric.DEMAND_MET_U3: b.groups[AgeGroup.U3].demand_met,
-            TargetMetric.DEMAND_MET_UE3: b.groups[AgeGroup.UE3].demand_met,
-            TargetMetric.COVERAGE_U3: b.groups[AgeGroup.U3].coverage,
-            TargetMetric.COVERAGE_UE3: b.groups[AgeGroup.UE3].coverage,
-        }
-    return metrics
+    return compute_target_metrics(
+        balances=balances,
+        areas=[a.pk for a in areas],
+        features=FacilityFeatures(
+            inclusive=inclusive,
+            barrier_free=barrier_free,
+            barrier_free_places=barrier_free_places,
+            able_for_all=able_for_all,
+        ),
+    )
 
 
 def domain_rule(rule: TargetRuleModel) -> TargetRule:
@@ -363,3 +358,145 @@ def evaluate_rules(
         results.sort(key=lambda r: areas[r.area].official_code)
         evaluated.append((rule, results))
     return evaluated, areas
+
+
+# --------------------------------------------------------------------------- the balance page
+
+
+@dataclass
+class BalanceRow:
+    area: Area
+    balance: AreaBalance[int]
+    year: int
+    #: Children without an offer in the latest allocation round, by age group (None: no round).
+    unplaced: dict[str, float] | None = None
+
+
+@dataclass
+class BalanceTable:
+    """The rows of the balance page: the areas of one level, or the children of one area."""
+
+    rows: list[BalanceRow] = field(default_factory=list)
+    balances: dict[int, AreaBalance[int]] = field(default_factory=dict)
+    rates: CareRates | None = None
+    observed_round: Any = None
+    level: AreaLevel | None = None
+
+
+def balance_table(
+    *, territory: Territory, year: int, parent: Area | None, level: AreaLevel | None
+) -> BalanceTable:
+    """The balance of the children of ``parent``, else of the areas of ``level`` (default: the
+    top level), with the children without an offer in the latest allocation round."""
+    balances, areas, rates = balance_for(territory=territory, year=year)
+    if parent is not None:
+        chosen = [a for a in areas if a.parent_id == parent.pk]
+    else:
+        level = level or territory.levels.order_by("rank").first()
+        chosen = [a for a in areas if level is not None and a.level_id == level.pk]
+    observed_round, unplaced = observed_unplaced(territory, areas)
+    rows = [
+        BalanceRow(
+            area=a,
+            balance=balances[a.pk],
+            year=year,
+            unplaced=(
+                {g: unplaced[g].get(a.pk, 0.0) for g in unplaced}
+                if observed_round is not None
+                else None
+            ),
+        )
+        for a in chosen
+    ]
+    return BalanceTable(
+        rows=rows, balances=balances, rates=rates, observed_round=observed_round, level=level
+    )
+
+
+def sort_rows(rows: list[BalanceRow], sort: str) -> list[BalanceRow]:
+    """The rows by code, name or a figure (``u3:balance``); a leading ``-`` reverses; rows
+    without the figure come last."""
+    key = sort.lstrip("-")
+    reverse = sort.startswith("-")
+    if key == "code":
+        return sorted(rows, key=lambda r: r.area.official_code, reverse=reverse)
+    if key == "name":
+        return sorted(rows, key=lambda r: r.area.name.lower(), reverse=reverse)
+    if ":" in key:
+        missing = float("-inf") if reverse else float("inf")
+        return sorted(
+            rows,
+            key=lambda r: v if (v := balance_value(r.balance, key)) is not None else missing,
+            reverse=reverse,
+        )
+    return rows
+
+
+def finest_rank(territory: Territory | None) -> int:
+    if territory is None:
+        return 0
+    return max((lv.rank for lv in territory.levels.all()), default=0)
+
+
+# --------------------------------------------------------------------------- the forecast page
+
+
+@dataclass
+class ForecastRow:
+    area: Area
+    values: list[YearFigures]  # (year, children under 3, children 3 to under 6)
+
+
+@dataclass
+class ForecastPage:
+    result: TerritoryForecast | None = None
+    rows: list[ForecastRow] = field(default_factory=list)
+    totals: list[YearFigures] = field(default_factory=list)
+    checks: list[ForecastCheck[Area]] = field(default_factory=list)
+
+
+def forecast_page(territory: Territory | None) -> ForecastPage:
+    """The forecast per current top-level area and in total, and its check against the counts
+    of forecast years that were counted too (e.g. 2022 after a base year 2020)."""
+    result = forecast_for(territory) if territory is not None else None
+    if result is None or territory is None:
+        return ForecastPage(result=result)
+    top = territory.levels.order_by("rank").first()
+    areas = {
+        a.official_code: a
+        for a in Area.objects.filter(level=top, valid_to__isnull=True).defer("geometry")
+    }
+    years = result.projection.years
+    series = district_series(result.projection)
+    rows = [
+        ForecastRow(areas[code], series.get(code) or [(y, 0.0, 0.0) for y in years])
+        for code in sorted(areas)
+    ]
+    counted_years = [y for y in years if y in set(population_years(territory))]
+    counted = _counted_by_district(territory, counted_years) if counted_years else {}
+    checks = forecast_checks(
+        years=counted_years,
+        forecast={row.area: row.values for row in rows},
+        counted={(areas[code], year): c for (code, year), c in counted.items() if code in areas},
+    )
+    return ForecastPage(
+        result=result, rows=rows, totals=total_series(result.projection), checks=checks
+    )
+
+
+def _counted_by_district(
+    territory: Territory, years: list[int]
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """Counted children (under 3, from 3) at the finest level, summed per top-level code."""
+    counted: dict[tuple[str, int], list[float]] = {}
+    cells = PopulationCount.objects.filter(
+        area__territory=territory,
+        area__valid_to__isnull=True,
+        year__in=years,
+        age__lt=6,
+        area__level__rank=finest_rank(territory),
+    ).values_list("area__path", "year", "age", "count")
+    for path, year, age, count in cells:
+        sums = counted.setdefault((path.split("/")[0], year), [0.0, 0.0])
+        sums[0 if age < 3 else 1] += count
+    return {key: (u3, ue3) for key, (u3, ue3) in counted.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -16,26 +15,21 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kitaplan.domain.planning.demand import AreaBalance, CareRates
+from kitaplan.domain.planning.area_metrics import sum_balances
+from kitaplan.domain.planning.demand import CareRates
 from kitaplan.domain.planning.targets import count_lights
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.planning import forecasting, reports, selectors, services
 from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRatesForm
 from kitaplan.web.planning.tables import BALANCE_COLUMNS
-from kitaplan.web.territory.models import Area, PopulationCount, Territory
+from kitaplan.web.territory.models import Area, Territory
+from kitaplan.web.territory.requests import territory_from_request
 
 #: The largest id a 64-bit key column holds.
 MAX_ID = 2**63 - 1
-
-
-@dataclass
-class BalanceRow:
-    area: Area
-    balance: AreaBalance[int]
-    year: int
-    #: Children without an offer in the latest allocation round, by age group (None: no round).
-    unplaced: dict[str, float] | None = None
+#: Without ``?territory=``, the first territory with population counts.
+POPULATION = ("areas__population",)
 
 
 def _require_planning_access(request: HttpRequest) -> None:
@@ -52,17 +46,19 @@ def _query_id(value: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def _territory(request: HttpRequest) -> Territory | None:
-    code = request.GET.get("territory")
-    territories = Territory.objects.order_by("name")
-    if code:
-        return get_object_or_404(territories, code=code)
-    return territories.filter(areas__population__isnull=False).first() or territories.first()
+def _parent(request: HttpRequest, territory: Territory | None) -> Area | None:
+    """The area whose children the table shows (``?parent=<id>``), else ``None``."""
+    if not request.GET.get("parent"):
+        return None
+    parent_id = _query_id(request.GET["parent"])
+    if parent_id is None:
+        raise Http404(_("There is no such area."))
+    return get_object_or_404(Area, pk=parent_id, territory=territory)
 
 
 def _rows(request: HttpRequest) -> dict[str, Any]:
     """Everything the balance page, its export and its map need, from the query string."""
-    territory = _territory(request)
+    territory = territory_from_request(request, having=POPULATION)
     years, forecast_years = selectors.planning_years(territory) if territory else ([], [])
     form = BalanceFilterForm(
         request.GET or None, territory=territory, years=years, forecast_years=forecast_years
@@ -70,66 +66,26 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
     form.is_valid()
     data = getattr(form, "cleaned_data", {}) or {}
     year = data.get("year") or (years[-1] if years else None)
-    parent = None
-    if request.GET.get("parent"):
-        parent_id = _query_id(request.GET["parent"])
-        if parent_id is None:
-            raise Http404(_("There is no such area."))
-        parent = get_object_or_404(Area, pk=parent_id, territory=territory)
-    rows: list[BalanceRow] = []
-    observed_round = None
-    rates = None
-    balances: dict[int, AreaBalance[int]] = {}
-    level = data.get("level")
+    parent = _parent(request, territory)
+    table = selectors.BalanceTable(level=data.get("level"))
     if territory is not None and year is not None:
-        balances, areas, rates = selectors.balance_for(territory=territory, year=year)
-        if parent is not None:
-            chosen = [a for a in areas if a.parent_id == parent.pk]
-        else:
-            level = level or territory.levels.order_by("rank").first()
-            chosen = [a for a in areas if a.level_id == level.pk]
-        observed_round, unplaced = selectors.observed_unplaced(territory, areas)
-        rows = [
-            BalanceRow(
-                area=a,
-                balance=balances[a.pk],
-                year=year,
-                unplaced=(
-                    {g: unplaced[g].get(a.pk, 0.0) for g in unplaced}
-                    if observed_round is not None
-                    else None
-                ),
-            )
-            for a in chosen
-        ]
-    sort = request.GET.get("sort") or "code"
-    key = sort.lstrip("-")
-    if key == "code":
-        rows.sort(key=lambda r: r.area.official_code, reverse=sort.startswith("-"))
-    elif key == "name":
-        rows.sort(key=lambda r: r.area.name.lower(), reverse=sort.startswith("-"))
-    elif ":" in key:
-        missing = float("inf") if not sort.startswith("-") else float("-inf")
-        rows.sort(
-            key=lambda r: (
-                v if (v := selectors.balance_value(r.balance, key)) is not None else missing
-            ),
-            reverse=sort.startswith("-"),
+        table = selectors.balance_table(
+            territory=territory, year=year, parent=parent, level=data.get("level")
         )
-    finest_rank = max((lv.rank for lv in territory.levels.all()), default=0) if territory else 0
+    sort = request.GET.get("sort") or "code"
     return {
         "territory": territory,
         "form": form,
-        "rows": rows,
-        "observed_round": observed_round,
+        "rows": selectors.sort_rows(table.rows, sort),
+        "observed_round": table.observed_round,
         "year": year,
         "years": years,
-        "balances": balances,
+        "balances": table.balances,
         "is_forecast": year in forecast_years,
-        "finest_rank": finest_rank,
+        "finest_rank": selectors.finest_rank(territory),
         "parent": parent,
-        "level": level,
-        "rates": rates,
+        "level": table.level,
+        "rates": table.rates,
         "sort": sort,
         "show": data.get("show") or "u3:balance",
     }
@@ -221,7 +177,7 @@ def balance_geojson(request: HttpRequest) -> JsonResponse:
 
 def care_rates(request: HttpRequest) -> HttpResponse:
     _require_planning_access(request)
-    territory = _territory(request)
+    territory = territory_from_request(request, having=POPULATION)
     if territory is None:
         raise PermissionDenied
     can_edit = access.can_import_data(request.user)
@@ -277,138 +233,36 @@ def _percent(share: float) -> Decimal:
     return (Decimal(str(share)) * 100).quantize(Decimal("0.1"))
 
 
-@dataclass
-class ForecastRow:
-    area: Area
-    values: list[tuple[int, float, float]]  # (year, children under 3, children 3 to under 6)
-
-
-@dataclass
-class ForecastCheck:
-    """A forecast year that was also counted: forecast against count per district."""
-
-    area: Area | None  # None: the whole territory
-    year: int
-    forecast_u3: float
-    counted_u3: float
-    forecast_ue3: float
-    counted_ue3: float
-
-    @staticmethod
-    def _error(forecast: float, counted: float) -> float | None:
-        return 100 * (forecast - counted) / counted if counted else None
-
-    @property
-    def error_u3(self) -> float | None:
-        return self._error(self.forecast_u3, self.counted_u3)
-
-    @property
-    def error_ue3(self) -> float | None:
-        return self._error(self.forecast_ue3, self.counted_ue3)
-
-
-def _forecast_checks(
-    territory: Territory, result: forecasting.TerritoryForecast, rows: list[ForecastRow]
-) -> list[ForecastCheck]:
-    """Forecast years for which counts exist too (e.g. 2022 after a base year 2020)."""
-    stored = set(selectors.population_years(territory))
-    years = [y for y in result.projection.years if y in stored]
-    if not years:
-        return []
-    counted: dict[tuple[str, int], list[float]] = {}
-    cells = PopulationCount.objects.filter(
-        area__territory=territory,
-        area__valid_to__isnull=True,
-        year__in=years,
-        age__lt=6,
-        area__level__rank=max(lv.rank for lv in territory.levels.all()),
-    ).values_list("area__path", "year", "age", "count")
-    for path, year, age, count in cells:
-        key = (path.split("/")[0], year)
-        sums = counted.setdefault(key, [0.0, 0.0])
-        sums[0 if age < 3 else 1] += count
-    checks = []
-    for year in years:
-        for row in rows:
-            values = dict((y, (u, e)) for y, u, e in row.values)
-            c = counted.get((row.area.official_code, year), [0.0, 0.0])
-            checks.append(
-                ForecastCheck(row.area, year, values[year][0], c[0], values[year][1], c[1])
-            )
-        checks.append(
-            ForecastCheck(
-                None,
-                year,
-                sum(ch.forecast_u3 for ch in checks if ch.year == year and ch.area is not None),
-                sum(ch.counted_u3 for ch in checks if ch.year == year and ch.area is not None),
-                sum(ch.forecast_ue3 for ch in checks if ch.year == year and ch.area is not None),
-                sum(ch.counted_ue3 for ch in checks if ch.year == year and ch.area is not None),
-            )
-        )
-    return checks
-
-
 def forecast(request: HttpRequest) -> HttpResponse:
     """The children forecast per district and the honest back-test of the method."""
     _require_planning_access(request)
-    territory = _territory(request)
-    result = forecasting.forecast_for(territory) if territory else None
-    rows: list[ForecastRow] = []
-    totals: list[tuple[int, float, float]] = []
-    if result is not None and territory is not None:
-        top = territory.levels.order_by("rank").first()
-        areas = {
-            a.official_code: a
-            for a in Area.objects.filter(level=top, valid_to__isnull=True).defer("geometry")
-        }
-        u3 = result.projection.age_sum(0, 2)  # areas × years
-        ue3 = result.projection.age_sum(3, 5)
-        district_of = result.projection.districts
-        for code in sorted(areas):
-            mask = [d == code for d in district_of]
-            rows.append(
-                ForecastRow(
-                    areas[code],
-                    [
-                        (year, float(u3[mask, j].sum()), float(ue3[mask, j].sum()))
-                        for j, year in enumerate(result.projection.years)
-                    ],
-                )
-            )
-        totals = [
-            (year, float(u3[:, j].sum()), float(ue3[:, j].sum()))
-            for j, year in enumerate(result.projection.years)
-        ]
-        checks = _forecast_checks(territory, result, rows)
-    else:
-        checks = []
+    territory = territory_from_request(request, having=POPULATION)
+    page = selectors.forecast_page(territory)
     backtest, backtest_source = forecasting.berlin_backtest()
-    methods = ("kitaplan", "carry_forward", "district_trend")
     return render(
         request,
         "planning/forecast.html",
         {
             "territory": territory,
-            "result": result,
-            "rows": rows,
-            "totals": totals,
-            "checks": checks,
-            "years": list(result.projection.years) if result else [],
-            "backtest": sorted(
-                backtest,
-                key=lambda b: (
-                    ["Planungsraum", "Bezirk", "Berlin"].index(b.level)
-                    if b.level in ("Planungsraum", "Bezirk", "Berlin")
-                    else 9,
-                    b.age_group,
-                    b.horizon,
-                ),
-            ),
-            "backtest_methods": methods,
+            "result": page.result,
+            "rows": page.rows,
+            "totals": page.totals,
+            "checks": page.checks,
+            "years": list(page.result.projection.years) if page.result else [],
+            "backtest": sorted(backtest, key=_backtest_order),
+            "backtest_methods": ("kitaplan", "carry_forward", "district_trend"),
             "backtest_source": backtest_source,
             "territories": Territory.objects.order_by("name"),
         },
     )
+
+
+BACKTEST_LEVELS = ["Planungsraum", "Bezirk", "Berlin"]
+
+
+def _backtest_order(line: forecasting.BacktestLine) -> tuple[int, str, int]:
+    level = BACKTEST_LEVELS.index(line.level) if line.level in BACKTEST_LEVELS else 9
+    return (level, line.age_group, line.horizon)
 
 
 LIGHT_LABELS = {
@@ -422,7 +276,7 @@ LIGHT_LABELS = {
 def targets(request: HttpRequest) -> HttpResponse:
     """Strategic targets with traffic lights per area, for a year, and their history over years."""
     _require_planning_access(request)
-    territory = _territory(request)
+    territory = territory_from_request(request, having=POPULATION)
     years, forecast_years = selectors.planning_years(territory) if territory else ([], [])
     all_years = sorted(set(years) | set(forecast_years))
     try:
@@ -483,7 +337,7 @@ def balance_pdf(request: HttpRequest) -> HttpResponse:
     parent = context["parent"]
     total = context["balances"].get(parent.pk) if parent is not None else None
     if total is None and context["rows"]:
-        total = _sum_balances([r.balance for r in context["rows"]])
+        total = sum_balances([r.balance for r in context["rows"]], area=0)
     rules, _areas = selectors.evaluate_rules(territory=territory, year=context["year"])
     targets = [
         (f"{rule.code} {rule.name}", {k.value: v for k, v in count_lights(results).items()})
@@ -506,17 +360,3 @@ def balance_pdf(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="bedarfsplanung-{territory.code}-{context["year"]}.pdf"'
     )
     return response
-
-
-def _sum_balances(balances: list[AreaBalance[int]]) -> AreaBalance[int]:
-    from kitaplan.domain.planning.demand import GroupFigures
-
-    def add(figures: list[GroupFigures]) -> GroupFigures:
-        return GroupFigures(
-            children=sum(f.children for f in figures),
-            demand=sum(f.demand for f in figures),
-            places=sum(f.places for f in figures),
-        )
-
-    groups = {group: add([b.groups[group] for b in balances]) for group in balances[0].groups}
-    return AreaBalance(area=0, groups=groups, integration=add([b.integration for b in balances]))
