@@ -26,11 +26,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.allocation import selectors
 from kitaplan.web.allocation.models import AllocationRound, AllocationRun, Application, Offer
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.core import retention
@@ -89,7 +91,10 @@ def erase_application(
     *, application: Application, actor: Any, reason: str, note: str = ""
 ) -> Erased:
     """Delete or anonymise one application (see the module). Idempotent: an application already
-    erased is left alone. ``note`` reaches the audit event only as "a note was given"."""
+    erased is left alone. ``note`` reaches the audit event only as "a note was given". The
+    office only (the retention rule runs as the command line's system actor)."""
+    if not selectors.is_office(actor):
+        raise PermissionDenied
     if reason not in REASON_CODES:
         raise ErasureError("unknown_reason")
     with transaction.atomic():

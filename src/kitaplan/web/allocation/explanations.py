@@ -8,7 +8,6 @@ explanation always matches the offers that were made.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +21,14 @@ from kitaplan.domain.allocation import (
     SeatType,
     explain,
 )
+from kitaplan.domain.allocation.describe import (
+    ClassDescription,
+    ClassKind,
+    ClassScheme,
+    describe_class,
+)
+from kitaplan.domain.allocation.describe import waiting_list as domain_waiting_list
+from kitaplan.domain.allocation.figures import RunSummary, summarise_run
 from kitaplan.web.allocation.models import CRITERION_LABELS, AllocationRun, Application
 from kitaplan.web.allocation.services import stored_allocation
 
@@ -49,30 +56,37 @@ def criterion_text(criterion: Criterion, value: int) -> str:
     return f"{label}: {_('yes') if value == 0 else _('no')}"
 
 
+def class_scheme(run: AllocationRun) -> ClassScheme:
+    """What the run stored about its priority classes."""
+    return ClassScheme(
+        criteria=tuple(Criterion(c) for c in run.inputs["criteria"]),
+        class_values=tuple(tuple(v) for v in run.inputs["class_values"]),
+        shift=run.inputs.get("class_shift", 0),
+        own_orders=run.inputs.get("own_orders", {}),
+    )
+
+
 def class_text(
     run: AllocationRun, priority_class: int | None, facility_id: str | None = None
 ) -> str:
     """What a priority class of this run stands for, in words (at ``facility_id`` when the
     facility ranked its applicants itself in the iterative mode)."""
-    if priority_class is None:
+    return describe_text(describe_class(class_scheme(run), priority_class, facility_id))
+
+
+def describe_text(description: ClassDescription) -> str:
+    kind = description.kind
+    if kind is ClassKind.NONE:
         return "–"
-    shift = run.inputs.get("class_shift", 0)
-    if shift and priority_class == 0:
+    if kind is ClassKind.GUARANTEED:
         return _("already holds a place here (guaranteed)")
-    order = run.inputs.get("own_orders", {}).get(facility_id or "")
-    if order:
-        position = priority_class - shift
-        if position < len(order):
-            return _("no. %(n)s in the facility's own order") % {"n": position + 1}
-        priority_class -= len(order)
-    values = run.inputs["class_values"]
-    index = priority_class - shift
-    if not 0 <= index < len(values):
+    if kind is ClassKind.OWN_ORDER:
+        return _("no. %(n)s in the facility's own order") % {"n": description.position}
+    if kind is ClassKind.LOWEST:
         return _("lowest class (not on the list of this facility)")
-    criteria = [Criterion(c) for c in run.inputs["criteria"]]
-    if not criteria:
+    if kind is ClassKind.LOTTERY_ONLY:
         return _("no criteria: the lottery alone decides")
-    return "; ".join(criterion_text(c, v) for c, v in zip(criteria, values[index], strict=True))
+    return "; ".join(criterion_text(c, v) for c, v in description.values)
 
 
 @dataclass(frozen=True)
@@ -179,30 +193,22 @@ class WaitingEntry:
 def waiting_list(
     run: AllocationRun, facility_id: str, age_group: str, seat_type: str
 ) -> list[WaitingEntry]:
-    """Children who ranked the facility above their outcome, in priority order (de: Warteliste).
-
-    A place freed here goes to the first of them in the next follow-up run.
-    """
+    """Children who ranked the facility above their outcome, in priority order (de: Warteliste;
+    :func:`kitaplan.domain.allocation.describe.waiting_list`)."""
     instance, allocation = stored_allocation(run)
-    need = seat_type == SeatType.INTEGRATION.value
-    rows: list[tuple[tuple[int, int], str, str | None]] = []
-    for child in instance.children:
-        if child.age_group != age_group or child.integration_need != need:
-            continue
-        wanted = instance.preferences.get(child.child_id, ())
-        if facility_id not in wanted:
-            continue
-        got = allocation.assignment.get(child.child_id)
-        if got == facility_id:
-            continue
-        if got is not None and wanted.index(got) < wanted.index(facility_id):
-            continue
-        cls = instance.priority_class(facility_id, child.child_id)
-        rows.append(((cls, allocation.lottery[child.child_id]), child.child_id, got))
-    rows.sort()
+    scheme = class_scheme(run)
     return [
-        WaitingEntry(k, ref, key[0], class_text(run, key[0], facility_id), key[1], got)
-        for k, (key, ref, got) in enumerate(rows, start=1)
+        WaitingEntry(
+            p.position,
+            p.reference,
+            p.priority_class,
+            describe_text(describe_class(scheme, p.priority_class, facility_id)),
+            p.lottery,
+            p.placed_elsewhere,
+        )
+        for p in domain_waiting_list(
+            instance, allocation, facility_id, age_group, SeatType(seat_type)
+        )
     ]
 
 
@@ -221,16 +227,10 @@ def facility_names(run: AllocationRun) -> dict[str, str]:
     return names
 
 
-def run_summary(run: AllocationRun) -> dict[str, Any]:
-    assignment = run.result["assignment"]
-    prefs = run.inputs["instance"]["preferences"]
-    placed = [c for c, f in assignment.items() if f is not None]
-    first = sum(1 for c in placed if prefs.get(c) and prefs[c][0] == assignment[c])
-    need = {c[0] for c in run.inputs["instance"]["children"] if c[2]}
-    return {
-        "children": len(assignment),
-        "placed": len(placed),
-        "unplaced": len(assignment) - len(placed),
-        "first_choice": first,
-        "need_unplaced": sum(1 for c in need if assignment.get(c) is None),
-    }
+def run_summary(run: AllocationRun) -> RunSummary:
+    children = run.inputs["instance"]["children"]
+    return summarise_run(
+        run.result["assignment"],
+        run.inputs["instance"]["preferences"],
+        {c[0] for c in children if c[2]},
+    )

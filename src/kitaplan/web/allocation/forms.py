@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.allocation.models import AllocationRound, Application
+from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import Area
 
@@ -48,9 +49,7 @@ def round_facilities(round_: AllocationRound) -> QuerySet[Facility]:
 
 def home_areas(round_: AllocationRound, current: Area | None = None) -> QuerySet[Area]:
     """Current areas of the round's territory at its finest level (areas without children)."""
-    scope = Q(children__isnull=True) & (
-        Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate())
-    )
+    scope = Q(children__isnull=True) & valid_from_on(timezone.localdate())
     if current is not None:
         scope |= Q(pk=current.pk)
     return Area.objects.filter(Q(territory=round_.territory) & scope).distinct().order_by("name")

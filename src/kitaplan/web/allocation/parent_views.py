@@ -75,26 +75,6 @@ def _has_published_run(round_: AllocationRound) -> bool:
     return round_.runs.filter(published_at__isnull=False).exists()
 
 
-def parent_may_edit(application: Application) -> bool:
-    """Parents change an application while the window is open and no offers were sent."""
-    return (
-        not application.withdrawn
-        and application.round.is_open_for_applications()
-        and not _has_published_run(application.round)
-    )
-
-
-def office_may_edit(application: Application) -> bool:
-    """The office changes an application until the child has had an offer."""
-    return not application.withdrawn and not application.offers.exists()
-
-
-def _may_edit(request: HttpRequest, application: Application) -> bool:
-    if selectors.is_office(request.user):
-        return office_may_edit(application)
-    return parent_may_edit(application)
-
-
 def _back_to(request: HttpRequest, application: Application) -> HttpResponseRedirect:
     """The application's page: the parents' page for parents, the office's detail otherwise."""
     if selectors.is_office(request.user):
@@ -254,7 +234,7 @@ def my_application(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "explanation": explanation,
             "reasons": reasons,
-            "may_edit": parent_may_edit(application),
+            "may_edit": selectors.parent_may_edit(application),
             "may_withdraw": not application.withdrawn,
         },
     )
@@ -309,14 +289,14 @@ def application_new(request: HttpRequest, round_pk: int) -> HttpResponse:
     office = selectors.is_office(request.user)
     if not office:
         _parent_only(request)
-        if not round_.is_open_for_applications():
-            raise PermissionDenied
+    application = Application(round=round_, parent=None if office else request.user)
+    if not selectors.can_save_application(request.user, application):
+        raise PermissionDenied
     duplicates = Application.objects.all() if office else selectors.own_applications(request.user)
     form = ApplicationForm(
         request.POST or None, round_=round_, office=office, duplicates=duplicates
     )
     if request.method == "POST" and form.is_valid():
-        application = Application(round=round_, parent=None if office else request.user)
         response = _save(request, form, application)
         if response is not None:
             messages.success(request, _("The application was registered."))
@@ -326,7 +306,7 @@ def application_new(request: HttpRequest, round_pk: int) -> HttpResponse:
 
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(_applications_for(request), pk=pk)
-    if not _may_edit(request, application):
+    if not selectors.can_save_application(request.user, application):
         raise PermissionDenied
     office = selectors.is_office(request.user)
     duplicates = Application.objects.all() if office else selectors.own_applications(request.user)

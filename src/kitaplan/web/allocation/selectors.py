@@ -14,15 +14,28 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from kitaplan.web.allocation.models import AllocationRound, Application
-from kitaplan.web.core.access import has_any_role, roles_of
+from kitaplan.web.allocation.models import (
+    AllocationRound,
+    AllocationRun,
+    Application,
+    ApplicationChoice,
+    FacilityCriterion,
+    Offer,
+    RoundProgramme,
+)
+from kitaplan.web.core.access import has_any_role, is_city_staff, roles_of
 from kitaplan.web.core.roles import STAFF_ROLES, Role
+from kitaplan.web.facilities.models import Facility
 from kitaplan.web.facilities.selectors import facilities_visible_to
 
 if TYPE_CHECKING:
+    from kitaplan.web.childminding.models import Childminder
     from kitaplan.web.core.access import AnyUser
 
 OFFICE_ROLES = frozenset({Role.ALLOCATION_OFFICE, Role.ADMIN})
+#: Who registers a child on the family's behalf (no parent account): the office, and childminder
+#: advisers for children moving from a childminder to a Kita (:mod:`childminding.transition`).
+ON_BEHALF_ROLES = OFFICE_ROLES | {Role.CHILDMINDER_ADVISER}
 
 
 def is_office(user: AnyUser) -> bool:
@@ -31,6 +44,14 @@ def is_office(user: AnyUser) -> bool:
 
 def is_parent(user: AnyUser) -> bool:
     return Role.PARENT in roles_of(user)
+
+
+def is_manager(user: AnyUser) -> bool:
+    return Role.FACILITY_MANAGER in roles_of(user)
+
+
+def _own(user: AnyUser, application: Application) -> bool:
+    return application.parent_id is not None and application.parent_id == getattr(user, "pk", None)
 
 
 def can_view_statistics(user: AnyUser) -> bool:
@@ -80,3 +101,177 @@ def own_applications(user: AnyUser) -> QuerySet[Application]:
     if getattr(user, "pk", None) is None:
         return Application.objects.none()
     return Application.objects.filter(parent=user).select_related("round", "home_area")
+
+
+# --- what a user may change (the services ask these; a view may ask them to answer 403 early) --
+
+
+def round_facilities_editable_by(
+    user: AnyUser, round_: AllocationRound
+) -> QuerySet[Facility] | None:
+    """Facilities whose released places and own criteria the user sets in the round: the office
+    every facility of the round's territory, a facility manager the own ones there; ``None`` for
+    everyone else (no form at all)."""
+    if is_office(user):
+        return Facility.objects.filter(territory=round_.territory_id)
+    if is_manager(user):
+        return facilities_visible_to(user).filter(territory=round_.territory_id)
+    return None
+
+
+def can_edit_facility_in_round(user: AnyUser, round_: AllocationRound, facility: Facility) -> bool:
+    editable = round_facilities_editable_by(user, round_)
+    return editable is not None and editable.filter(pk=facility.pk).exists()
+
+
+def round_childminders_editable_by(
+    user: AnyUser, round_: AllocationRound
+) -> QuerySet[Childminder] | None:
+    """Childminders whose places the user releases in the round: the office only."""
+    if not is_office(user):
+        return None
+    from kitaplan.web.childminding.models import Childminder
+
+    return Childminder.objects.filter(territory=round_.territory_id, status="active")
+
+
+def can_manage_applicants(user: AnyUser) -> bool:
+    """The office and facility managers see a facility's applicants and confirm its criteria."""
+    return is_office(user) or is_manager(user)
+
+
+def parent_may_edit(application: Application) -> bool:
+    """Parents change an application while the window is open and no offers were sent."""
+    return (
+        not application.withdrawn
+        and application.round.is_open_for_applications()
+        and not application.round.runs.filter(published_at__isnull=False).exists()
+    )
+
+
+def office_may_edit(application: Application) -> bool:
+    """The office changes an application until the child has had an offer."""
+    return not application.withdrawn and not application.offers.exists()
+
+
+def can_save_application(user: AnyUser, application: Application) -> bool:
+    """Register (no pk yet) or change an application: the office (a change until the child had
+    an offer), the family itself (its own, while parents may change it), staff registering on a
+    family's behalf."""
+    created = application.pk is None
+    if is_office(user):
+        return created or office_may_edit(application)
+    if created and application.parent_id is None:
+        return has_any_role(user, ON_BEHALF_ROLES)
+    if not (is_parent(user) and _own(user, application)):
+        return False
+    return application.round.is_open_for_applications() if created else parent_may_edit(application)
+
+
+def can_answer_for(user: AnyUser, application: Application) -> bool:
+    """Withdraw an application or answer its offer: the office, or the family itself."""
+    return is_office(user) or (is_parent(user) and _own(user, application))
+
+
+# --- what a user may see of a round ---------------------------------------------------------
+
+
+def programmes_visible_to(user: AnyUser, round_: AllocationRound) -> QuerySet[RoundProgramme]:
+    """The round's released places: city staff all, facility managers their own facilities'."""
+    programmes = round_.programmes.select_related("facility", "facility__provider", "childminder")
+    if not is_city_staff(user):
+        programmes = programmes.filter(facility__in=facilities_visible_to(user))
+    return programmes
+
+
+def facility_criteria_visible_to(
+    user: AnyUser, round_: AllocationRound
+) -> QuerySet[FacilityCriterion]:
+    criteria = FacilityCriterion.objects.filter(round=round_).select_related("facility")
+    if not is_city_staff(user):
+        criteria = criteria.filter(facility__in=facilities_visible_to(user))
+    return criteria.order_by("facility__name", "position")
+
+
+def programme_for(
+    round_: AllocationRound,
+    *,
+    facility_id: str | None,
+    childminder_id: str | None,
+    age_group: str | None,
+) -> RoundProgramme | None:
+    """The programme a posted places form changes (a facility's or a childminder's age group),
+    ``None`` when the places are new."""
+    if facility_id and age_group:
+        found = RoundProgramme.objects.filter(
+            round=round_, facility_id=facility_id, age_group=age_group
+        )
+    elif childminder_id and age_group:
+        found = RoundProgramme.objects.filter(
+            round=round_, childminder_id=childminder_id, age_group=age_group
+        )
+    else:
+        return None
+    return found.first()
+
+
+def facilities_taking_part(
+    facilities: QuerySet[Facility], round_: AllocationRound
+) -> QuerySet[Facility]:
+    """Of ``facilities``, those that released places in the round (own criteria make sense only
+    for them)."""
+    return facilities.filter(round_programmes__round=round_).distinct()
+
+
+def applications_in_round(round_: AllocationRound, query: str = "") -> QuerySet[Application]:
+    """The round's applications for the office's list, searched by reference or child's name."""
+    applications = (
+        Application.objects.filter(round=round_)
+        .select_related("home_area")
+        .prefetch_related("choices")
+        .order_by("reference")
+    )
+    if query:
+        applications = applications.filter(
+            Q(reference__icontains=query) | Q(child_name__icontains=query)
+        )
+    return applications
+
+
+def offers_by_application(round_: AllocationRound) -> dict[int, list[Offer]]:
+    """Every offer of the round per application id, oldest run first."""
+    offers: dict[int, list[Offer]] = {}
+    for offer in (
+        Offer.objects.filter(application__round=round_)
+        .select_related("facility", "childminder")
+        .order_by("run__number", "pk")
+    ):
+        offers.setdefault(offer.application_id, []).append(offer)
+    return offers
+
+
+def latest_published_run(round_: AllocationRound) -> AllocationRun | None:
+    return round_.runs.filter(published_at__isnull=False).order_by("-number").first()
+
+
+def facility_choices(round_: AllocationRound, place: Facility) -> QuerySet[ApplicationChoice]:
+    """The round's applications (not withdrawn) that name the facility, by reference; the rank
+    a family gave it is not for the facility to see."""
+    return (
+        ApplicationChoice.objects.filter(
+            application__round=round_, application__withdrawn=False, facility=place
+        )
+        .select_related("application")
+        .prefetch_related("own_criteria_met")
+        .order_by("application__reference")
+    )
+
+
+def offer_holders(round_: AllocationRound, place: Facility) -> QuerySet[Offer]:
+    """The offers of the facility in the round that were not replaced by a better one."""
+    return (
+        Offer.objects.filter(application__round=round_, facility=place)
+        .exclude(status=Offer.REPLACED)
+        .select_related("application")
+        .order_by("status", "application__reference")
+    )

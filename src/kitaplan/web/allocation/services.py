@@ -1,6 +1,8 @@
 """Running a round: build the domain instance from the database, run, check, store, make offers.
 
-Every change goes through one function here, in one transaction, with one audit event.
+Every change goes through one function here, in one transaction, with one audit event. Each
+takes a keyword-only ``actor`` and raises ``PermissionDenied`` when the actor may not make the
+change (the rules are the ``can_*`` functions of :mod:`kitaplan.web.allocation.selectors`).
 
 Lottery: the first run draws a seed (``secrets``), logs and stores it on the round, and numbers
 the applications by :func:`kitaplan.domain.allocation.draw_lottery` over their references, so
@@ -21,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -47,6 +50,7 @@ from kitaplan.domain.allocation import (
     priority_classes,
     with_guarantees,
 )
+from kitaplan.web.allocation import selectors
 from kitaplan.web.allocation.models import (
     AllocationRound,
     AllocationRun,
@@ -71,6 +75,11 @@ class AllocationError(Exception):
         self.detail = detail
 
 
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
 def code_version() -> str:
     """Package version plus a digest of the allocation engine's source files."""
     try:
@@ -92,6 +101,7 @@ def save_round(
     *, round_: AllocationRound, criteria: Sequence[Criterion], actor: Any
 ) -> AllocationRound:
     """Create or change a round and its ordered criteria."""
+    _require(selectors.is_office(actor))
     if round_.applications_close < round_.applications_open:
         raise AllocationError("window_reversed")
     if len(set(criteria)) != len(criteria):
@@ -118,6 +128,11 @@ def save_round(
 
 
 def save_programme(*, programme: RoundProgramme, actor: Any) -> RoundProgramme:
+    """Release places of a facility (or a childminder: the office only) in a round."""
+    if programme.facility_id is not None:
+        _require(selectors.can_edit_facility_in_round(actor, programme.round, programme.facility))
+    else:
+        _require(selectors.is_office(actor))
     if programme.integration_places > programme.capacity:
         raise AllocationError("integration_above_capacity")
     with transaction.atomic():
@@ -137,6 +152,7 @@ def save_facility_criteria(
     *, round_: AllocationRound, facility: Facility, names: Sequence[str], actor: Any
 ) -> list[FacilityCriterion]:
     """Replace a facility's own criteria in a round (order = priority)."""
+    _require(selectors.can_edit_facility_in_round(actor, round_, facility))
     cleaned = [n.strip() for n in names if n.strip()]
     with transaction.atomic():
         rows = FacilityCriterion.objects.filter(round=round_, facility=facility)
@@ -169,6 +185,7 @@ def save_own_order(
     *, round_: AllocationRound, facility: Facility, references: Sequence[str], actor: Any
 ) -> None:
     """Iterative mode: the order in which a facility makes its offers (it composes its group)."""
+    _require(selectors.can_edit_facility_in_round(actor, round_, facility))
     known = set(
         ApplicationChoice.objects.filter(application__round=round_, facility=facility).values_list(
             "application__reference", flat=True
@@ -192,6 +209,11 @@ def set_own_criteria_met(
     *, choice: ApplicationChoice, criteria: Iterable[FacilityCriterion], actor: Any
 ) -> None:
     """A facility confirms which of its own criteria an applicant meets."""
+    round_ = choice.application.round
+    _require(
+        choice.facility is not None
+        and selectors.can_edit_facility_in_round(actor, round_, choice.facility)
+    )
     chosen = [c for c in criteria if c.facility_id == choice.facility_id]
     with transaction.atomic():
         before = sorted(choice.own_criteria_met.values_list("pk", flat=True))
@@ -224,6 +246,7 @@ def save_application(
     actor: Any,
 ) -> Application:
     """Register or change an application with its ranked facilities (first = most wanted)."""
+    _require(selectors.can_save_application(actor, application))
     round_ = application.round
     if not facilities:
         raise AllocationError("no_choice")
@@ -314,6 +337,7 @@ def _application_snapshot(application: Application) -> dict[str, Any]:
 
 
 def withdraw_application(*, application: Application, actor: Any) -> None:
+    _require(selectors.can_answer_for(actor, application))
     with transaction.atomic():
         application.withdrawn = True
         application.save(update_fields=["withdrawn"])
@@ -600,6 +624,7 @@ def run_round(
     Before anything is published this is a main run over all applications; afterwards a
     follow-up run in which held places are guaranteed and children who declined have left.
     """
+    _require(selectors.is_office(actor))
     with transaction.atomic():
         AllocationRound.objects.select_for_update().get(pk=round_.pk)
         published = round_.runs.filter(published_at__isnull=False).exists()
@@ -700,6 +725,7 @@ def publish_run(*, run: AllocationRun, actor: Any, today: dt.date | None = None)
     Refused when a later run exists, when the checker found problems, or when answers or
     applications changed since the run was computed (then compute again).
     """
+    _require(selectors.is_office(actor))
     round_ = run.round
     day = today or timezone.localdate()
     with transaction.atomic():
@@ -759,6 +785,7 @@ def publish_run(*, run: AllocationRun, actor: Any, today: dt.date | None = None)
 
 
 def answer_offer(*, offer: Offer, accept: bool, actor: Any, today: dt.date | None = None) -> Offer:
+    _require(selectors.can_answer_for(actor, offer.application))
     day = today or timezone.localdate()
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=offer.pk)

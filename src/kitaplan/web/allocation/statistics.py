@@ -2,55 +2,57 @@
 area and age group, first-choice rate and distance from home to the offered place.
 
 Read from the current state of offers (not from one run), so the figures include answers and
-follow-up runs. Distances are straight lines (haversine) from the home point, or the centroid
-of the home area where no point was given, to the facility.
+follow-up runs; counted by :func:`kitaplan.domain.allocation.figures.round_figures`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from statistics import median
+from typing import Any
 
 from kitaplan.domain.allocation import age_group_at
-from kitaplan.domain.territory.geometry import haversine_km
+from kitaplan.domain.allocation.figures import (
+    NO_AGE_GROUP,
+    ApplicationOutcome,
+    RoundFigures,
+    round_figures,
+)
 from kitaplan.web.allocation.models import AllocationRound, Application, Offer
 from kitaplan.web.allocation.services import district_codes
 from kitaplan.web.territory.models import Area
 
 
-@dataclass
-class Row:
-    key: str
-    name: str
-    age_group: str
-    applications: int = 0
-    holding: int = 0
-    accepted: int = 0
-    left: int = 0
-    unplaced: int = 0
-    first_choice: int = 0
-    integration_need: int = 0
-    integration_unplaced: int = 0
-    distances: list[float] = field(default_factory=list)
-
-    @property
-    def first_choice_share(self) -> float | None:
-        return self.first_choice / self.holding if self.holding else None
-
-    @property
-    def median_distance(self) -> float | None:
-        return median(self.distances) if self.distances else None
+def _place_key(place: Any) -> str:
+    return f"{place._meta.model_name}:{place.pk}"
 
 
-@dataclass
-class RoundStatistics:
-    rows: list[Row]
-    total: Row
-    has_offers: bool
+def _outcome(
+    app: Application, code: str, name: str, age_group: str, history: list[Offer]
+) -> ApplicationOutcome:
+    """The application for :func:`round_figures`; ``history`` its offers, oldest first."""
+    area = app.home_area
+    first = min(app.choices.all(), key=lambda c: c.rank, default=None)
+    holding = next((o for o in reversed(history) if o.status in Offer.HOLDING), None)
+    place = holding.place if holding is not None else None
+    return ApplicationOutcome(
+        area_code=code,
+        area_name=name,
+        age_group=age_group,
+        integration_need=app.integration_need,
+        offered=bool(history),
+        held_place=_place_key(place) if place is not None else None,
+        accepted=holding is not None and holding.status == Offer.ACCEPTED,
+        first_choice=_place_key(first.place) if first is not None else None,
+        home_lat=app.home_lat,
+        home_lon=app.home_lon,
+        area_lat=area.centroid_lat,
+        area_lon=area.centroid_lon,
+        place_lat=place.lat if place is not None else None,
+        place_lon=place.lon if place is not None else None,
+    )
 
 
-def round_statistics(round_: AllocationRound) -> RoundStatistics:
+def round_statistics(round_: AllocationRound) -> RoundFigures:
     districts = district_codes(round_)
     names = dict(
         Area.objects.filter(territory=round_.territory).values_list("official_code", "name")
@@ -67,37 +69,20 @@ def round_statistics(round_: AllocationRound) -> RoundStatistics:
         .order_by("run__number", "pk")
     ):
         offers[offer.application_id].append(offer)
-    rows: dict[tuple[str, str], Row] = {}
-    total = Row("", "", "")
+    outcomes = []
     for app in apps:
         age = age_group_at(app.birth_date, round_.care_start)
-        age_value = age.value if age else "–"
-        area = app.home_area
-        code = districts.get(area.pk, area.official_code)
-        row = rows.setdefault((code, age_value), Row(code, names.get(code, code), age_value))
-        first = min(app.choices.all(), key=lambda c: c.rank, default=None)
-        history = offers.get(app.pk, [])
-        holding = next((o for o in reversed(history) if o.status in Offer.HOLDING), None)
-        for target in (row, total):
-            target.applications += 1
-            target.integration_need += app.integration_need
-            if holding is not None:
-                target.holding += 1
-                target.accepted += holding.status == Offer.ACCEPTED
-                target.first_choice += first is not None and first.place == holding.place
-                lat = app.home_lat if app.home_lat is not None else area.centroid_lat
-                lon = app.home_lon if app.home_lon is not None else area.centroid_lon
-                if lat is not None and lon is not None and holding.place.lat is not None:
-                    target.distances.append(
-                        haversine_km(lat, lon, holding.place.lat, holding.place.lon)
-                    )
-            elif history:
-                target.left += 1
-            else:
-                target.unplaced += 1
-                target.integration_unplaced += app.integration_need
-    ordered = sorted(rows.values(), key=lambda r: (r.name, r.age_group))
-    return RoundStatistics(ordered, total, has_offers=bool(offers))
+        code = districts.get(app.home_area.pk, app.home_area.official_code)
+        outcomes.append(
+            _outcome(
+                app,
+                code,
+                names.get(code, code),
+                age.value if age else NO_AGE_GROUP,
+                offers.get(app.pk, []),
+            )
+        )
+    return round_figures(outcomes, has_offers=bool(offers))
 
 
 def unplaced_by_area(round_: AllocationRound) -> dict[tuple[int, str], int]:

@@ -24,18 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from kitaplan.domain.allocation import SeatType, age_group_at, estimate_chances
 from kitaplan.exchange.allocation_instance import write_allocation, write_instance
-from kitaplan.web.allocation import erasure, selectors, services
+from kitaplan.web.allocation import erasure, presenters, selectors, services
 from kitaplan.web.allocation.explanations import (
     AGE_GROUP_TEXT,
     SEAT_TEXT,
-    class_text,
     explain_child,
     facility_names,
     run_for,
     run_summary,
-    waiting_list,
 )
 from kitaplan.web.allocation.models import (
     AllocationRound,
@@ -55,9 +52,7 @@ from kitaplan.web.allocation.office_forms import (
 from kitaplan.web.allocation.statistics import round_statistics as compute_statistics
 from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.core import access
-from kitaplan.web.core.exports import Column, export_response
-from kitaplan.web.core.roles import Role
-from kitaplan.web.facilities.selectors import facilities_visible_to
+from kitaplan.web.core.exports import export_response
 
 ERROR_TEXT = {
     "window_reversed": gettext_lazy("The application window closes before it opens."),
@@ -74,12 +69,6 @@ ERROR_TEXT = {
         "Applications or answers changed after this run was computed. Compute a new run."
     ),
 }
-STATUS_TEXT = {
-    "registered": gettext_lazy("registered"),
-    "unplaced": gettext_lazy("no place yet (waiting list)"),
-    "left": gettext_lazy("left the round"),
-    "withdrawn": gettext_lazy("withdrawn"),
-}
 
 
 def _round(request: HttpRequest, pk: int) -> AllocationRound:
@@ -91,10 +80,6 @@ def _office_only(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _is_manager(user: Any) -> bool:
-    return Role.FACILITY_MANAGER in access.roles_of(user)
-
-
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     context.setdefault("is_office", selectors.is_office(request.user))
     return render(request, template, context)
@@ -102,27 +87,6 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
 
 def _error(code: str) -> str:
     return str(ERROR_TEXT.get(code, code))
-
-
-def application_status(app: Application, offers: list[Offer]) -> tuple[str, Offer | None]:
-    """A short status code and the offer it refers to."""
-    if app.withdrawn:
-        return "withdrawn", None
-    holding = next((o for o in reversed(offers) if o.status in Offer.HOLDING), None)
-    if holding is not None:
-        return holding.status, holding
-    if offers:
-        return "left", offers[-1]
-    return "registered", None
-
-
-def status_label(code: str, offer: Offer | None) -> str:
-    if offer is not None and code in dict(Offer.STATUS_CHOICES):
-        return _("offer %(status)s: %(facility)s") % {
-            "status": offer.get_status_display(),
-            "facility": offer.place.name,
-        }
-    return str(STATUS_TEXT.get(code, code))
 
 
 # --- rounds ---------------------------------------------------------------------------------
@@ -169,10 +133,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.is_staff_user(user):
         raise PermissionDenied
     round_ = _round(request, pk)
-    own_facilities = facilities_visible_to(user)
-    programmes = round_.programmes.select_related("facility", "childminder")
-    if not access.is_city_staff(user):
-        programmes = programmes.filter(facility__in=own_facilities)
+    programmes = selectors.programmes_visible_to(user, round_)
     totals = {"capacity": 0, "integration": 0}
     for p in programmes:
         totals["capacity"] += p.capacity
@@ -205,162 +166,80 @@ def round_places(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     if not access.is_staff_user(user):
         raise PermissionDenied
-    editable = None
-    if selectors.is_office(user):
-        editable = round_.territory.facilities.all()
-    elif _is_manager(user):
-        editable = facilities_visible_to(user).filter(territory=round_.territory)
-    programmes = round_.programmes.select_related("facility", "facility__provider", "childminder")
-    if not access.is_city_staff(user):
-        programmes = programmes.filter(facility__in=facilities_visible_to(user))
-    childminders = None
-    if selectors.is_office(user):
-        from kitaplan.web.childminding.models import Childminder
-
-        childminders = Childminder.objects.filter(territory=round_.territory, status="active")
-    form = (
-        ProgrammeForm(facilities=editable, childminders=childminders)
-        if editable is not None
-        else None
-    )
-    # Own criteria only make sense for facilities that take part in the round.
-    taking_part = (
-        editable.filter(round_programmes__round=round_).distinct() if editable is not None else None
-    )
-    criteria_form = (
-        FacilityCriteriaForm(facilities=taking_part) if taking_part is not None else None
-    )
+    editable = selectors.round_facilities_editable_by(user, round_)
+    childminders = selectors.round_childminders_editable_by(user, round_)
+    form = criteria_form = None
+    if editable is not None:
+        form = ProgrammeForm(facilities=editable, childminders=childminders)
+        taking_part = selectors.facilities_taking_part(editable, round_)
+        criteria_form = FacilityCriteriaForm(facilities=taking_part)
     if request.method == "POST":
         if editable is None:
             raise PermissionDenied
-        action = request.POST.get("action")
-        if action == "criteria":
+        if request.POST.get("action") == "criteria":
             criteria_form = FacilityCriteriaForm(request.POST, facilities=taking_part)
             if criteria_form.is_valid():
-                facility = criteria_form.cleaned_data["facility"]
-                names = criteria_form.cleaned_data["criteria"].splitlines()
                 services.save_facility_criteria(
-                    round_=round_, facility=facility, names=names, actor=user
+                    round_=round_,
+                    facility=criteria_form.cleaned_data["facility"],
+                    names=criteria_form.cleaned_data["criteria"].splitlines(),
+                    actor=user,
                 )
                 messages.success(request, _("The facility's criteria were saved."))
                 return redirect("allocation:round-places", pk=round_.pk)
         else:
-            existing = None
-            facility_id = request.POST.get("facility")
-            childminder_id = request.POST.get("childminder") if childminders is not None else None
-            age_group = request.POST.get("age_group")
-            if facility_id and age_group:
-                existing = RoundProgramme.objects.filter(
-                    round=round_, facility_id=facility_id, age_group=age_group
-                ).first()
-            elif childminder_id and age_group:
-                existing = RoundProgramme.objects.filter(
-                    round=round_, childminder_id=childminder_id, age_group=age_group
-                ).first()
-            form = ProgrammeForm(
-                request.POST,
-                instance=existing or RoundProgramme(round=round_),
-                facilities=editable,
-                childminders=childminders,
-            )
+            form = _posted_places(request, round_, editable, childminders)
             if form.is_valid():
                 services.save_programme(programme=form.save(commit=False), actor=user)
                 messages.success(request, _("The places were saved."))
                 return redirect("allocation:round-places", pk=round_.pk)
-    criteria = FacilityCriterion.objects.filter(round=round_).select_related("facility")
-    if not access.is_city_staff(user):
-        criteria = criteria.filter(facility__in=facilities_visible_to(user))
     return _page(
         request,
         "allocation/round_places.html",
         {
             "round": round_,
-            "programmes": programmes,
+            "programmes": selectors.programmes_visible_to(user, round_),
             "form": form,
             "criteria_form": criteria_form,
-            "facility_criteria": criteria.order_by("facility__name", "position"),
+            "facility_criteria": selectors.facility_criteria_visible_to(user, round_),
         },
+    )
+
+
+def _posted_places(
+    request: HttpRequest, round_: AllocationRound, editable: Any, childminders: Any
+) -> ProgrammeForm:
+    """The posted places form, bound to the programme it changes where that exists."""
+    existing = selectors.programme_for(
+        round_,
+        facility_id=request.POST.get("facility"),
+        childminder_id=request.POST.get("childminder") if childminders is not None else None,
+        age_group=request.POST.get("age_group"),
+    )
+    return ProgrammeForm(
+        request.POST,
+        instance=existing or RoundProgramme(round=round_),
+        facilities=editable,
+        childminders=childminders,
     )
 
 
 # --- applications ---------------------------------------------------------------------------
 
 
-def _application_rows(round_: AllocationRound, applications: Any) -> list[dict[str, Any]]:
-    offers: dict[int, list[Offer]] = {}
-    for offer in (
-        Offer.objects.filter(application__round=round_)
-        .select_related("facility", "childminder")
-        .order_by("run__number", "pk")
-    ):
-        offers.setdefault(offer.application_id, []).append(offer)
-    rows = []
-    for app in applications:
-        code, offer = application_status(app, offers.get(app.pk, []))
-        age = age_group_at(app.birth_date, round_.care_start)
-        rows.append(
-            {
-                "app": app,
-                "age_group": AGE_GROUP_TEXT.get(age.value, "") if age else "–",
-                "status": code,
-                "status_label": status_label(code, offer),
-                "offer": offer,
-                "choices": len(app.choices.all()),
-            }
-        )
-    return rows
-
-
-STATUS_FILTERS = {
-    "open": gettext_lazy("offer open"),
-    "accepted": gettext_lazy("offer accepted"),
-    "registered": gettext_lazy("registered, no offer"),
-    "left": gettext_lazy("left the round"),
-    "withdrawn": gettext_lazy("withdrawn"),
-}
-
-
 def application_list(request: HttpRequest, pk: int) -> HttpResponse:
     _office_only(request)
     round_ = _round(request, pk)
-    applications = (
-        Application.objects.filter(round=round_)
-        .select_related("home_area")
-        .prefetch_related("choices")
-        .order_by("reference")
-    )
     query = request.GET.get("q", "").strip()
-    if query:
-        applications = applications.filter(
-            Q(reference__icontains=query) | Q(child_name__icontains=query)
-        )
-    rows = _application_rows(round_, applications)
+    rows = presenters.application_rows(round_, selectors.applications_in_round(round_, query))
     status = request.GET.get("status", "")
-    if status in STATUS_FILTERS:
+    if status in presenters.STATUS_FILTERS:
         rows = [r for r in rows if r["status"] == status]
     export_format = request.GET.get("format")
     if export_format in ("csv", "xlsx"):
-        columns = [
-            Column("reference", _("Reference"), lambda r: r["app"].reference),
-            Column("child_name", _("Child's name"), lambda r: r["app"].child_name),
-            Column("birth_date", _("Date of birth"), lambda r: r["app"].birth_date.isoformat()),
-            Column("age_group", _("Age group"), lambda r: str(r["age_group"])),
-            Column("home_area", _("Home area"), lambda r: r["app"].home_area.official_code),
-            Column("choices", _("Choices"), lambda r: r["choices"]),
-            Column(
-                "integration_need", _("Integration need"), lambda r: int(r["app"].integration_need)
-            ),
-            Column("lottery", _("Lottery number"), lambda r: r["app"].lottery_number or ""),
-            Column("status", _("Status"), lambda r: r["status"]),
-            Column(
-                "facility",
-                _("Facility of the offer"),
-                lambda r: r["offer"].place.official_number if r["offer"] else "",
-            ),
-        ]
         return export_response(
             export_format=export_format,
-            columns=columns,
+            columns=presenters.application_columns(),
             objects=rows,
             base_name=f"bewerbungen-runde-{round_.pk}",
         )
@@ -376,12 +255,24 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "rows": page.object_list,
             "status": status,
-            "status_filters": STATUS_FILTERS.items(),
+            "status_filters": presenters.STATUS_FILTERS.items(),
             "q": query,
             "query": params.urlencode(),
             "count": len(rows),
         },
     )
+
+
+def _chosen_run(request: HttpRequest, app: Application) -> AllocationRun | None:
+    """The run asked for by ``?run=`` (where the child took part), else the latest run with
+    the child."""
+    run_pk = request.GET.get("run")
+    if not run_pk:
+        return run_for(app, published_only=False)
+    # an id that is no number (or out of 64 bits) is no run of this round: 404, not 500
+    valid_pk = run_pk.isascii() and run_pk.isdigit() and int(run_pk) < 2**63
+    run = get_object_or_404(app.round.runs, pk=int(run_pk) if valid_pk else 0)
+    return run if app.reference in run.result["assignment"] else None
 
 
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -403,49 +294,24 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     offers = list(
         app.offers.select_related("facility", "childminder", "run").order_by("run__number", "pk")
     )
-    code, offer = application_status(app, offers)
-    run = None
-    run_pk = request.GET.get("run")
-    if run_pk:
-        # an id that is no number (or out of 64 bits) is no run of this round: 404, not 500
-        valid_pk = run_pk.isascii() and run_pk.isdigit() and int(run_pk) < 2**63
-        run = get_object_or_404(round_.runs, pk=int(run_pk) if valid_pk else 0)
-        if app.reference not in run.result["assignment"]:
-            run = None
-    else:
-        run = run_for(app, published_only=False)
-    explanation = None
-    chances = None
+    code, offer = presenters.application_status(app, offers)
+    run = _chosen_run(request, app)
+    explanation = chances = None
     if run is not None:
         names = facility_names(run)
         stored = services.stored_allocation(run)
         explanation = explain_child(run, app.reference, names, stored)
         if request.GET.get("chances"):
-            estimate = estimate_chances(stored[0], draws=200, seed=run.seed)
-            child = estimate[app.reference]
-            chances = {
-                "draws": 200,
-                "rows": [
-                    {
-                        "facility": names.get(f, f),
-                        "probability": e.probability,
-                        "low": e.interval[0],
-                        "high": e.interval[1],
-                    }
-                    for f, e in child.facilities
-                ],
-                "unplaced": child.unplaced,
-            }
-    age = age_group_at(app.birth_date, round_.care_start)
+            chances = presenters.chances(run, stored, app.reference, names)
     return _page(
         request,
         "allocation/application_detail.html",
         {
             "app": app,
             "round": round_,
-            "age_group": AGE_GROUP_TEXT.get(age.value, "") if age else "–",
+            "age_group": presenters.age_group_text(app, round_),
             "offers": offers,
-            "status_label": status_label(code, offer),
+            "status_label": presenters.status_label(code, offer),
             "open_offer": offer if offer is not None and offer.status == Offer.OPEN else None,
             "run": run,
             "explanation": explanation,
@@ -516,25 +382,6 @@ def _run(request: HttpRequest, pk: int) -> AllocationRun:
 
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    names = facility_names(run)
-    cutoffs = []
-    for f, age, seat, capacity, admitted, cls, lottery in sorted(run.result["cutoffs"]):
-        if capacity == 0 and admitted == 0:
-            continue
-        cutoffs.append(
-            {
-                "facility_id": f,
-                "facility": names.get(f, f),
-                "age_group": AGE_GROUP_TEXT.get(age, age),
-                "seat": SEAT_TEXT.get(seat, seat),
-                "capacity": capacity,
-                "admitted": admitted,
-                "full": admitted >= capacity,
-                "priority_class": cls,
-                "class_text": class_text(run, cls, f) if admitted >= capacity else "",
-                "lottery": lottery,
-            }
-        )
     later = run.round.runs.filter(number__gt=run.number).exists()
     return _page(
         request,
@@ -544,7 +391,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "round": run.round,
             "summary": run_summary(run),
             "reproduced": services.reproduce(run),
-            "cutoffs": cutoffs,
+            "cutoffs": presenters.cutoff_rows(run),
             "can_publish": not run.is_published and not later and not run.check_problems,
             "rounds_log": run.result.get("rounds_log", []),
             "criteria": run.inputs["criteria"],
@@ -601,104 +448,46 @@ def facility_applicants(request: HttpRequest, pk: int, facility: int) -> HttpRes
     the confirmation of its own criteria. The rank a family gave the facility is not shown."""
     round_ = _round(request, pk)
     user = request.user
-    if not (selectors.is_office(user) or _is_manager(user)):
+    if not selectors.can_manage_applicants(user):
         raise PermissionDenied
-    facilities = (
-        round_.territory.facilities.all()
-        if selectors.is_office(user)
-        else facilities_visible_to(user)
-    )
-    place = get_object_or_404(facilities, pk=facility)
-    choices = (
-        ApplicationChoice.objects.filter(
-            application__round=round_, application__withdrawn=False, facility=place
-        )
-        .select_related("application")
-        .prefetch_related("own_criteria_met")
-        .order_by("application__reference")
-    )
+    place = get_object_or_404(selectors.round_facilities_editable_by(user, round_), pk=facility)
+    choices = selectors.facility_choices(round_, place)
     own = list(FacilityCriterion.objects.filter(round=round_, facility=place).order_by("position"))
     if request.method == "POST" and request.POST.get("action") == "order":
-        positions = []
-        for choice in choices:
-            raw = request.POST.get(f"order-{choice.application_id}", "").strip()
-            if raw.isdigit():
-                positions.append((int(raw), choice.application.reference))
         services.save_own_order(
-            round_=round_,
-            facility=place,
-            references=[ref for _pos, ref in sorted(positions)],
-            actor=user,
+            round_=round_, facility=place, references=_posted_order(request, choices), actor=user
         )
         messages.success(request, _("Your order of applicants was saved."))
-        return redirect("allocation:facility-applicants", pk=round_.pk, facility=place.pk)
-    if request.method == "POST":
-        if own:
-            by_pk = {c.pk: c for c in own}
-            for choice in choices:
-                chosen = {
-                    int(v)
-                    for v in request.POST.getlist(f"met-{choice.application_id}")
-                    if v.isdigit() and int(v) in by_pk
-                }
-                current = {c.pk for c in choice.own_criteria_met.all()}
-                if chosen != current:
-                    services.set_own_criteria_met(
-                        choice=choice, criteria=[by_pk[k] for k in chosen], actor=user
-                    )
-            messages.success(request, _("The confirmations were saved."))
-        return redirect("allocation:facility-applicants", pk=round_.pk, facility=place.pk)
-    run = round_.runs.filter(published_at__isnull=False).order_by("-number").first()
-    names = {c.application.reference: c.application.child_name for c in choices}
-    first_programme = round_.programmes.filter(facility=place).first()
-    order_position = {
-        ref: k
-        for k, ref in enumerate(first_programme.own_order if first_programme else [], start=1)
-    }
-    programmes = []
-    for programme in round_.programmes.filter(facility=place).order_by("age_group"):
-        lists = []
-        if run is not None:
-            for seat in (SeatType.INTEGRATION.value, SeatType.REGULAR.value):
-                if seat == SeatType.INTEGRATION.value and not programme.integration_places:
-                    continue
-                entries = waiting_list(run, place.official_number, programme.age_group, seat)
-                lists.append(
-                    {
-                        "seat": SEAT_TEXT[seat],
-                        "entries": [
-                            {"entry": e, "name": names.get(e.reference, "")} for e in entries
-                        ],
-                    }
+    elif request.method == "POST" and own:
+        by_pk = {c.pk: c for c in own}
+        for choice in choices:
+            chosen = {
+                int(v)
+                for v in request.POST.getlist(f"met-{choice.application_id}")
+                if v.isdigit() and int(v) in by_pk
+            }
+            if chosen != {c.pk for c in choice.own_criteria_met.all()}:
+                services.set_own_criteria_met(
+                    choice=choice, criteria=[by_pk[k] for k in chosen], actor=user
                 )
-        programmes.append({"programme": programme, "lists": lists})
-    holders = (
-        Offer.objects.filter(application__round=round_, facility=place)
-        .exclude(status=Offer.REPLACED)
-        .select_related("application")
-        .order_by("status", "application__reference")
-    )
+        messages.success(request, _("The confirmations were saved."))
+    if request.method == "POST":
+        return redirect("allocation:facility-applicants", pk=round_.pk, facility=place.pk)
     return _page(
         request,
         "allocation/facility_applicants.html",
-        {
-            "round": round_,
-            "facility": place,
-            "run": run,
-            "programmes": programmes,
-            "holders": holders,
-            "own": own,
-            "choices": [
-                {
-                    "choice": c,
-                    "met": {m.pk for m in c.own_criteria_met.all()},
-                    "position": order_position.get(c.application.reference),
-                }
-                for c in choices
-            ],
-            "iterative": round_.mode == AllocationRound.ITERATIVE,
-        },
+        presenters.facility_applicants(round_, place, choices, own),
     )
+
+
+def _posted_order(request: HttpRequest, choices: Any) -> list[str]:
+    """The references in the order of the positions typed in (rows without a number left out)."""
+    positions = []
+    for choice in choices:
+        raw = request.POST.get(f"order-{choice.application_id}", "").strip()
+        if raw.isdigit():
+            positions.append((int(raw), choice.application.reference))
+    return [ref for _pos, ref in sorted(positions)]
 
 
 # --- statistics -----------------------------------------------------------------------------
@@ -711,30 +500,9 @@ def round_statistics_page(request: HttpRequest, pk: int) -> HttpResponse:
     stats = compute_statistics(round_)
     export_format = request.GET.get("format")
     if export_format in ("csv", "xlsx"):
-        columns = [
-            Column("area", _("Area"), lambda r: r.key),
-            Column("area_name", _("Name"), lambda r: r.name),
-            Column("age_group", _("Age group"), lambda r: r.age_group),
-            Column("applications", _("Applications"), lambda r: r.applications),
-            Column("holding", _("With a place (offer open or accepted)"), lambda r: r.holding),
-            Column("accepted", _("Accepted"), lambda r: r.accepted),
-            Column("left", _("Left the round"), lambda r: r.left),
-            Column("unplaced", _("Without an offer"), lambda r: r.unplaced),
-            Column("first_choice", _("At their first choice"), lambda r: r.first_choice),
-            Column(
-                "integration_unplaced",
-                _("With integration need, without an offer"),
-                lambda r: r.integration_unplaced,
-            ),
-            Column(
-                "median_distance_km",
-                _("Median distance to the place (km)"),
-                lambda r: round(r.median_distance, 2) if r.median_distance is not None else "",
-            ),
-        ]
         return export_response(
             export_format=export_format,
-            columns=columns,
+            columns=presenters.statistics_columns(),
             objects=stats.rows,
             base_name=f"vergabe-statistik-runde-{round_.pk}",
         )

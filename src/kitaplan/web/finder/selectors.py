@@ -29,7 +29,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from kitaplan.domain.territory.geometry import summarise_geometry
 from kitaplan.web.allocation.models import AllocationRound, RoundProgramme
@@ -157,16 +157,13 @@ def _kitas(criteria: Criteria, tokens: list[str]) -> list[Result]:
     if criteria.kind == KIND_CHILDMINDER or criteria.language:
         return []
     facilities = (
-        Facility.objects.filter(territory=criteria.territory)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        Facility.objects.valid_on(day)
+        .filter(territory=criteria.territory)
         .select_related("area")
         .prefetch_related(
             Prefetch(
                 "places_history",
-                queryset=FacilityPlaces.objects.filter(valid_from__lte=day).filter(
-                    Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-                ),
+                queryset=FacilityPlaces.objects.valid_on(day, open_start=False),
                 to_attr="places_on_day",
             )
         )
