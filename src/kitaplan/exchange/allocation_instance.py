@@ -25,9 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kitaplan.domain.allocation import Allocation, AllocationInstance, Child, Programme, SeatType
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import (
+    Expectation,
+    ExpectationCode,
+    ImportProblem,
+    ProblemCode,
+    expectation,
+)
 from kitaplan.exchange.errors import ExchangeError
 from kitaplan.exchange.readers import SourceRow, SourceTable, read_table
+
+_E = ExpectationCode
 
 FACILITIES, CHILDREN, PREFERENCES, PRIORITIES = (
     "facilities.csv",
@@ -59,7 +67,13 @@ class _Checker:
         self.problems: list[ImportProblem] = []
 
     def add(
-        self, code: ProblemCode, file: str, row: int, column: str, value: str | None, expected: str
+        self,
+        code: ProblemCode,
+        file: str,
+        row: int,
+        column: str,
+        value: str | None,
+        expected: Expectation,
     ) -> None:
         self.problems.append(ImportProblem(code, file, row, column, value or "", expected))
 
@@ -74,17 +88,29 @@ class _Checker:
             return None
         missing = [c for c in _REQUIRED[name] if c not in table.columns]
         for column in missing:
-            self.add(ProblemCode.MISSING_COLUMN, name, 1, column, "", f"a column named {column!r}")
+            self.add(
+                ProblemCode.MISSING_COLUMN,
+                name,
+                1,
+                column,
+                "",
+                expectation(_E.COLUMN_NAMED, column=column),
+            )
         for column in table.duplicate_columns:
             self.add(
-                ProblemCode.DUPLICATE_COLUMN, name, 1, column, column, "each column name only once"
+                ProblemCode.DUPLICATE_COLUMN,
+                name,
+                1,
+                column,
+                column,
+                expectation(_E.COLUMN_NAME_ONCE),
             )
         return None if missing else table
 
     def text(self, file: str, row: SourceRow, column: str) -> str | None:
         value = row.get(column)
         if value is None:
-            self.add(ProblemCode.MISSING_VALUE, file, row.number, column, "", "a value")
+            self.add(ProblemCode.MISSING_VALUE, file, row.number, column, "", expectation(_E.VALUE))
         return value
 
     def integer(
@@ -94,16 +120,37 @@ class _Checker:
         if value is None:
             if default is not None:
                 return default
-            self.add(ProblemCode.MISSING_VALUE, file, row.number, column, "", "a whole number")
+            self.add(
+                ProblemCode.MISSING_VALUE,
+                file,
+                row.number,
+                column,
+                "",
+                expectation(_E.WHOLE_NUMBER),
+            )
             return None
         try:
             number = int(value)
         except ValueError:
-            self.add(ProblemCode.NOT_AN_INTEGER, file, row.number, column, value, "a whole number")
+            self.add(
+                ProblemCode.NOT_AN_INTEGER,
+                file,
+                row.number,
+                column,
+                value,
+                expectation(_E.WHOLE_NUMBER),
+            )
             return None
         if number < low:
             code = ProblemCode.NEGATIVE_NUMBER if low == 0 else ProblemCode.OUT_OF_RANGE
-            self.add(code, file, row.number, column, value, f"a whole number ≥ {low}")
+            self.add(
+                code,
+                file,
+                row.number,
+                column,
+                value,
+                expectation(_E.WHOLE_NUMBER_AT_LEAST, low=low),
+            )
             return None
         return number
 
@@ -111,7 +158,9 @@ class _Checker:
         value = row.get(column)
         if value is None or value in ("0", "1"):
             return value == "1"
-        self.add(ProblemCode.NOT_A_BOOLEAN, file, row.number, column, value, "0 or 1")
+        self.add(
+            ProblemCode.NOT_A_BOOLEAN, file, row.number, column, value, expectation(_E.ZERO_OR_ONE)
+        )
         return None
 
     def unique(
@@ -121,8 +170,9 @@ class _Checker:
         file: str,
         row: SourceRow,
         column: str,
-        what: str,
+        what: tuple[str, ...],
     ) -> bool:
+        """``what``: the columns that must be unique (with ``"child"``: per child)."""
         if key in seen:
             self.add(
                 ProblemCode.DUPLICATE_KEY,
@@ -130,7 +180,9 @@ class _Checker:
                 row.number,
                 column,
                 row.get(column),
-                f"{what} only once (already in row {seen[key]})",
+                expectation(_E.ONCE_PER_CHILD, column=what[0], row=seen[key])
+                if what[-1:] == ("child",)
+                else expectation(_E.ONCE, columns=", ".join(what), row=seen[key]),
             )
             return False
         seen[key] = row.number
@@ -163,7 +215,7 @@ def read_instance(directory: Path) -> InstanceReadResult:
                 FACILITIES,
                 row,
                 "age_group",
-                "each facility_id and age_group",
+                ("facility_id", "age_group"),
             ):
                 continue
             if capacity is not None and integration is not None and integration > capacity:
@@ -173,7 +225,7 @@ def read_instance(directory: Path) -> InstanceReadResult:
                     row.number,
                     "integration_places",
                     row.get("integration_places"),
-                    f"at most the capacity ({capacity})",
+                    expectation(_E.AT_MOST_CAPACITY, n=capacity),
                 )
                 continue
             if capacity is not None and integration is not None and release is not None:
@@ -188,7 +240,7 @@ def read_instance(directory: Path) -> InstanceReadResult:
             age_group = check.text(CHILDREN, row, "age_group")
             need = check.flag(CHILDREN, row, "integration_need")
             if child_id is None or not check.unique(
-                seen, (child_id,), CHILDREN, row, "child_id", "each child_id"
+                seen, (child_id,), CHILDREN, row, "child_id", ("child_id",)
             ):
                 continue
             child_ids.add(child_id)
@@ -204,7 +256,7 @@ def read_instance(directory: Path) -> InstanceReadResult:
                 row.number,
                 column,
                 value,
-                f"a {column} from {source}",
+                expectation(_E.ID_FROM, column=column, source=source),
             )
             return None
         return value
@@ -220,7 +272,7 @@ def read_instance(directory: Path) -> InstanceReadResult:
             if child_id is None or rank is None or facility_id is None:
                 continue
             ok = check.unique(
-                seen, (child_id, str(rank)), PREFERENCES, row, "rank", "each rank per child"
+                seen, (child_id, str(rank)), PREFERENCES, row, "rank", ("rank", "child")
             )
             ok = (
                 check.unique(
@@ -229,7 +281,7 @@ def read_instance(directory: Path) -> InstanceReadResult:
                     PREFERENCES,
                     row,
                     "facility_id",
-                    "each facility per child",
+                    ("facility_id", "child"),
                 )
                 and ok
             )
@@ -251,7 +303,7 @@ def read_instance(directory: Path) -> InstanceReadResult:
                 PRIORITIES,
                 row,
                 "child_id",
-                "each facility_id and child_id",
+                ("facility_id", "child_id"),
             ):
                 priorities[(facility_id, child_id)] = cls
 
@@ -300,7 +352,14 @@ def read_lottery(path: Path, instance: AllocationInstance) -> LotteryReadResult:
         return LotteryReadResult(None, tuple(error.problems))
     for column in _LOTTERY_COLUMNS:
         if column not in table.columns:
-            check.add(ProblemCode.MISSING_COLUMN, name, 1, column, "", f"a column named {column!r}")
+            check.add(
+                ProblemCode.MISSING_COLUMN,
+                name,
+                1,
+                column,
+                "",
+                expectation(_E.COLUMN_NAMED, column=column),
+            )
     if check.problems:
         return LotteryReadResult(None, tuple(check.problems))
     known = {c.child_id for c in instance.children}
@@ -319,12 +378,12 @@ def read_lottery(path: Path, instance: AllocationInstance) -> LotteryReadResult:
                 row.number,
                 "child_id",
                 child_id,
-                "a child_id of children.csv",
+                expectation(_E.ID_FROM, column="child_id", source=CHILDREN),
             )
             continue
-        if not check.unique(seen, (child_id,), name, row, "child_id", "each child"):
+        if not check.unique(seen, (child_id,), name, row, "child_id", ("child_id",)):
             continue
-        if not check.unique(numbers, (str(number),), name, row, "lottery", "each number"):
+        if not check.unique(numbers, (str(number),), name, row, "lottery", ("lottery",)):
             continue
         lottery[child_id] = number
     for child_id in sorted(known - set(lottery)):
@@ -334,7 +393,7 @@ def read_lottery(path: Path, instance: AllocationInstance) -> LotteryReadResult:
             len(table.rows) + 2,
             "child_id",
             child_id,
-            "a row for every child of children.csv",
+            expectation(_E.ROW_FOR_EVERY_CHILD, source=CHILDREN),
         )
     if check.problems:
         return LotteryReadResult(None, tuple(check.problems))

@@ -42,8 +42,16 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import (
+    Expectation,
+    ExpectationCode,
+    ImportProblem,
+    ProblemCode,
+    expectation,
+)
 from kitaplan.exchange.errors import ExchangeError
+
+_E = ExpectationCode
 
 __all__ = [
     "ExchangeError",
@@ -90,7 +98,7 @@ SUPPORTED_SUFFIXES: Mapping[str, SourceFormat] = MappingProxyType(
     }
 )
 
-_EXPECTED_FORMATS = "a CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile file"
+_EXPECTED_FORMATS = expectation(_E.SUPPORTED_FILE)
 _DELIMITERS = (",", ";", "\t")
 _SNIFF_RECORDS = 50
 _ZERO_PAD_FORMAT = re.compile(r"^0+$")
@@ -156,7 +164,11 @@ def read_table(
         )
     if not path.is_file():
         raise ExchangeError(
-            [_file_problem(ProblemCode.FILE_UNREADABLE, file_name, "", "an existing file")]
+            [
+                _file_problem(
+                    ProblemCode.FILE_UNREADABLE, file_name, "", expectation(_E.EXISTING_FILE)
+                )
+            ]
         )
     if source_format is SourceFormat.CSV:
         return _read_csv(path, file_name)
@@ -168,7 +180,9 @@ def read_table(
 # --------------------------------------------------------------------------- helpers
 
 
-def _file_problem(code: ProblemCode, file_name: str, value: str, expected: str) -> ImportProblem:
+def _file_problem(
+    code: ProblemCode, file_name: str, value: str, expected: Expectation
+) -> ImportProblem:
     return ImportProblem(
         code=code, file=file_name, row=0, column="", value=value[:200], expected=expected
     )
@@ -247,18 +261,14 @@ def _build_table(
             break
     if header is None:
         raise ExchangeError(
-            [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", "a header row with column names")]
+            [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", expectation(_E.HEADER_ROW))]
         )
     data: list[tuple[int, Sequence[str | None]]] = [
         (number, cells) for number, cells in rows_iter if any(c is not None for c in cells)
     ]
     if not data:
         raise ExchangeError(
-            [
-                _file_problem(
-                    ProblemCode.EMPTY_FILE, file_name, "", "at least one data row below the header"
-                )
-            ]
+            [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", expectation(_E.DATA_ROW))]
         )
 
     def used_width(cells: Sequence[str | None]) -> int:
@@ -338,7 +348,7 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, file_name: str) -> SourceTable:
-    expected = "a CSV text file in UTF-8 or Windows-1252"
+    expected = expectation(_E.CSV_FILE)
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -357,7 +367,7 @@ def _read_csv(path: Path, file_name: str) -> SourceTable:
         )
     if not text.strip():
         raise ExchangeError(
-            [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", "a header row with column names")]
+            [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", expectation(_E.HEADER_ROW))]
         )
     # A cell may be as long as the file: an over-long value is reported by the validation
     # with its row and column (as TOO_LONG), not as a CSV error of the whole file.
@@ -396,7 +406,7 @@ def _xlsx_cell_text(value: object, number_format: object) -> str | None:
 def _read_xlsx(path: Path, file_name: str) -> SourceTable:
     import openpyxl
 
-    expected = "an Excel workbook (.xlsx)"
+    expected = expectation(_E.XLSX_FILE)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
@@ -406,7 +416,7 @@ def _read_xlsx(path: Path, file_name: str) -> SourceTable:
     try:
         if not workbook.worksheets:
             raise ExchangeError(
-                [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", "a worksheet")]
+                [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", expectation(_E.WORKSHEET))]
             )
         sheet: Any = workbook.worksheets[0]
         if hasattr(sheet, "reset_dimensions"):
@@ -445,7 +455,7 @@ def _read_xlsx(path: Path, file_name: str) -> SourceTable:
 
 
 def _zip_member(path: Path, file_name: str, layer: str | None) -> str:
-    expected = "a ZIP archive with a Shapefile (.shp, .shx, .dbf, .prj)"
+    expected = expectation(_E.ZIPPED_SHAPEFILE)
     try:
         with zipfile.ZipFile(path) as archive:
             names = [
@@ -473,7 +483,10 @@ def _zip_member(path: Path, file_name: str, layer: str | None) -> str:
             raise ExchangeError(
                 [
                     _file_problem(
-                        ProblemCode.FILE_UNREADABLE, file_name, layer, f"one of the layers: {stems}"
+                        ProblemCode.FILE_UNREADABLE,
+                        file_name,
+                        layer,
+                        expectation(_E.LAYER_ONE_OF, layers=stems),
                     )
                 ]
             )
@@ -487,9 +500,9 @@ def _read_geodata(
     import pyogrio
 
     expected = {
-        SourceFormat.GEOJSON: "a GeoJSON FeatureCollection",
-        SourceFormat.GEOPACKAGE: "a GeoPackage with a vector layer",
-        SourceFormat.SHAPEFILE: "a Shapefile (zipped with .shp, .shx, .dbf, .prj)",
+        SourceFormat.GEOJSON: expectation(_E.GEOJSON_FILE),
+        SourceFormat.GEOPACKAGE: expectation(_E.GEOPACKAGE_FILE),
+        SourceFormat.SHAPEFILE: expectation(_E.SHAPEFILE),
     }[source_format]
 
     uri = str(path.resolve())
@@ -516,7 +529,7 @@ def _read_geodata(
                             ProblemCode.FILE_UNREADABLE,
                             file_name,
                             read_layer or "",
-                            f"one of the layers: {', '.join(names)}",
+                            expectation(_E.LAYER_ONE_OF, layers=", ".join(names)),
                         )
                     ]
                 )
@@ -530,7 +543,7 @@ def _read_geodata(
 
     if len(frame) == 0:
         raise ExchangeError(
-            [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", "at least one feature")]
+            [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", expectation(_E.FEATURE))]
         )
 
     geometry_column: str | None = getattr(frame, "_geometry_column_name", None)
@@ -575,8 +588,7 @@ def _to_wgs84(frame: Any, file_name: str) -> Any:
                         ProblemCode.FILE_UNREADABLE,
                         file_name,
                         value,
-                        "a declared coordinate reference system (.prj of a Shapefile, crs of "
-                        "a GeoJSON) or WGS84 longitude/latitude coordinates",
+                        expectation(_E.DECLARED_CRS),
                     )
                 ]
             )
@@ -590,7 +602,7 @@ def _to_wgs84(frame: Any, file_name: str) -> Any:
                     ProblemCode.FILE_UNREADABLE,
                     file_name,
                     str(error),
-                    "a coordinate reference system that can be transformed to WGS84",
+                    expectation(_E.TRANSFORMABLE_CRS),
                 )
             ]
         ) from error

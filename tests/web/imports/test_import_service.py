@@ -155,3 +155,17 @@ def test_the_report_lists_format_and_reference_problems_together(tmp_path):
     ]
     assert not Facility.objects.filter(official_number__in=["F7", "F8"]).exists()
     assert Facility.objects.get(official_number="F2").valid_to is None  # nothing was closed either
+
+
+def test_the_service_refuses_an_actor_who_may_not_import(tmp_path):
+    from django.core.exceptions import PermissionDenied
+
+    from tests.web.factories import make_user
+
+    city = make_city()
+    path = write(tmp_path, "e.csv", "area_code;year;age;count\n0101;2024;0;5\n")
+    with pytest.raises(PermissionDenied):
+        import_file(
+            territory=city.territory, kind="population", path=path, actor=make_user("viewer", None)
+        )
+    assert not ImportRun.objects.exists()

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -32,6 +32,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from kitaplan.domain.common.problems import Expectation, ExpectationCode, expectation
 from kitaplan.exchange.mappings import (
     KITAPLAN_INDICATOR_VALUES,
     KITAPLAN_POPULATION,
@@ -43,7 +44,7 @@ from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
 from kitaplan.web.imports import persisters
 from kitaplan.web.imports.limits import limited_mapping
-from kitaplan.web.imports.services import ImportRefused, ImportSummary
+from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
 from kitaplan.web.territory.models import Territory
 
 #: The most rows one request may carry (larger uploads go through the file import).
@@ -52,6 +53,7 @@ MAX_ROWS = 100_000
 MAX_CHANGES_IN_AUDIT = 500
 
 Record = dict[str, Any]
+_E = ExpectationCode
 
 
 class BulkProblemCode(StrEnum):
@@ -73,10 +75,17 @@ class RowProblem:
     field: str
     value: str
     code: str
-    expected: str
+    expected: Expectation
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self, describe: Callable[[Expectation], str]) -> dict[str, Any]:
+        """The problem as JSON, its expectation worded by ``describe`` (the active language)."""
+        return {
+            "row": self.row,
+            "field": self.field,
+            "value": self.value,
+            "code": self.code,
+            "expected": describe(self.expected),
+        }
 
 
 class BulkRejected(Exception):
@@ -131,7 +140,7 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
     meaningful when there are no problems.
     """
     fields = tuple(spec.source for spec in mapping.fields if spec.source is not None)
-    object_expected = "an object with the fields " + ", ".join(fields)
+    object_expected = expectation(_E.OBJECT_WITH_FIELDS, fields=", ".join(fields))
     if not isinstance(rows, list):
         return [], [
             RowProblem(
@@ -139,11 +148,13 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
                 "",
                 _shown(rows),
                 BulkProblemCode.NOT_A_LIST,
-                "a JSON list of " + object_expected.replace("an object", "objects"),
+                expectation(_E.LIST_OF_OBJECTS, fields=", ".join(fields)),
             )
         ]
     if not rows:
-        return [], [RowProblem(None, "", "[]", BulkProblemCode.NO_ROWS, "at least one row")]
+        return [], [
+            RowProblem(None, "", "[]", BulkProblemCode.NO_ROWS, expectation(_E.AT_LEAST_ONE_ROW))
+        ]
     if len(rows) > MAX_ROWS:
         return [], [
             RowProblem(
@@ -151,7 +162,7 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
                 "",
                 str(len(rows)),
                 BulkProblemCode.TOO_MANY_ROWS,
-                f"at most {MAX_ROWS} rows per request",
+                expectation(_E.AT_MOST_ROWS, n=MAX_ROWS),
             )
         ]
     problems: list[RowProblem] = []
@@ -172,7 +183,7 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
                         str(key),
                         _shown(value),
                         BulkProblemCode.UNKNOWN_FIELD,
-                        "one of the fields " + ", ".join(fields),
+                        expectation(_E.FIELD_ONE_OF, fields=", ".join(fields)),
                     )
                 )
                 continue
@@ -181,7 +192,9 @@ def validate_rows(rows: object, mapping: ColumnMapping) -> tuple[list[Record], l
             except TypeError:
                 spec = next(s for s in mapping.fields if s.source == key)
                 problems.append(
-                    RowProblem(index, key, _shown(value), BulkProblemCode.WRONG_TYPE, spec.expected)
+                    RowProblem(
+                        index, key, _shown(value), BulkProblemCode.WRONG_TYPE, spec.expectation
+                    )
                 )
                 reported.add((index, key))
         source_rows.append(SourceRow(number=index, values=values))

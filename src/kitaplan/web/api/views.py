@@ -39,6 +39,7 @@ from kitaplan.web.facilities.selectors import (
     facilities_editable_by,
     facility_list,
 )
+from kitaplan.web.imports.expectations import describe_expectation
 from kitaplan.web.territory.models import (
     Area,
     AreaLevel,
@@ -178,14 +179,15 @@ def _bulk(request: Request, upsert: Callable[..., services.BulkResult]) -> Respo
             territory=query.validated_data["territory"], rows=request.data, actor=request.user
         )
     except services.BulkRejected as rejected:
+        worded = [p.as_dict(describe_expectation) for p in rejected.problems]
         problems = [
             {
-                **p.as_dict(),
+                **p,
                 "message": _(
                     'Row {row}, field "{field}": "{value}" ({code}). Expected: {expected}.'
-                ).format(**p.as_dict()),
+                ).format(**p),
             }
-            for p in rejected.problems
+            for p in worded
         ]
         return Response(
             {"detail": _("The rows have problems; nothing was stored."), "problems": problems},

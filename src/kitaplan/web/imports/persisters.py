@@ -11,15 +11,23 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Q
 from shapely.geometry import mapping as geometry_mapping
 
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import (
+    Expectation,
+    ExpectationCode,
+    ImportProblem,
+    ProblemCode,
+    expectation,
+)
+from kitaplan.domain.common.projection import to_wgs84
 from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
 from kitaplan.domain.territory.hierarchy import ancestors_of
 from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
+from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
 from kitaplan.web.territory.models import (
     Area,
     IndicatorDefinition,
@@ -29,10 +37,8 @@ from kitaplan.web.territory.models import (
     Territory,
 )
 
-if TYPE_CHECKING:
-    from kitaplan.web.imports.services import ImportSummary
-
 Record = dict[str, Any]
+_E = ExpectationCode
 
 #: When a file gives only a facility's total places, the share of places under 3 assumed for a
 #: new facility if the territory has no facility with an age split yet. Berlin 2017: 0.31.
@@ -40,14 +46,10 @@ DEFAULT_U3_SHARE = 0.31
 
 
 def _summary() -> ImportSummary:
-    from kitaplan.web.imports.services import ImportSummary
-
     return ImportSummary()
 
 
 def _refuse(problems: Sequence[ImportProblem]) -> None:
-    from kitaplan.web.imports.services import ImportRefused
-
     raise ImportRefused(problems)
 
 
@@ -76,7 +78,12 @@ def _diff(instance: Any, values: Record) -> dict[str, list[Any]]:
 
 
 def _problem(
-    code: ProblemCode, file_name: str, record: Record, column: str, value: Any, expected: str
+    code: ProblemCode,
+    file_name: str,
+    record: Record,
+    column: str,
+    value: Any,
+    expected: Expectation,
 ) -> ImportProblem:
     return ImportProblem(
         code=code,
@@ -106,7 +113,7 @@ def persist_areas(
                     record,
                     "level",
                     record["level"],
-                    "one of " + ", ".join(sorted(levels)),
+                    expectation(_E.ONE_OF, choices=", ".join(sorted(levels))),
                 )
             )
     if problems:
@@ -135,7 +142,7 @@ def persist_areas(
                         record,
                         "parent_code",
                         parent_code,
-                        "the code of an area one level up",
+                        expectation(_E.PARENT_AREA),
                     )
                 )
                 continue
@@ -244,7 +251,7 @@ def persist_population(
             r,
             "area_code",
             r["area_code"],
-            "the official code of an area of the finest level of this territory",
+            expectation(_E.FINEST_AREA),
         )
         for r in records
         if r["area_code"] not in areas
@@ -343,7 +350,7 @@ def persist_indicator_values(
                     r,
                     "indicator_code",
                     r["indicator_code"],
-                    "the code of a defined indicator",
+                    expectation(_E.DEFINED_INDICATOR),
                 )
             )
         if r["area_code"] not in areas:
@@ -354,7 +361,7 @@ def persist_indicator_values(
                     r,
                     "area_code",
                     r["area_code"],
-                    "the official code of an area of this territory",
+                    expectation(_E.AREA_OF_TERRITORY),
                 )
             )
     if problems:
@@ -503,7 +510,7 @@ def persist_facilities(
                         r,
                         "provider_number",
                         number,
-                        "the number of a provider imported before",
+                        expectation(_E.KNOWN_PROVIDER),
                     )
                 )
         location = _location(r)
@@ -515,7 +522,7 @@ def persist_facilities(
                     r,
                     "lat/lon",
                     "",
-                    "a location (lat/lon or point geometry)",
+                    expectation(_E.LOCATION),
                 )
             )
             location = (0.0, 0.0)
@@ -654,20 +661,17 @@ def _apply_places(
 # ----------------------------------------------------------------------------- population grid
 
 GRID_FIELDS = ("area_id", "lat", "lon", "population", "year", "source")
-_GRID_CRS_EXPECTED = "a coordinate reference system that can be transformed to WGS84"
-_GRID_INSIDE_EXPECTED = (
-    "cell centres inside the areas of this territory (check the coordinate reference system)"
-)
+_GRID_CRS_EXPECTED = expectation(_E.TRANSFORMABLE_CRS)
+_GRID_INSIDE_EXPECTED = expectation(_E.CELLS_INSIDE)
 
 
 def _grid_locations(
     records: list[Record], file_name: str
 ) -> tuple[list[tuple[float, float]], list[ImportProblem]]:
     """(lon, lat) of every cell: given in WGS84, or transformed from x/y in the named CRS."""
-    from pyproj import CRS, Transformer
     from pyproj.exceptions import CRSError
 
-    transformers: dict[str, Any] = {}
+    transformers: dict[str, Callable[[float, float], tuple[float, float]] | None] = {}
     problems: list[ImportProblem] = []
     locations: list[tuple[float, float]] = []
     for record in records:
@@ -677,9 +681,7 @@ def _grid_locations(
         crs = str(record.get("crs") or "")
         if crs not in transformers:
             try:
-                transformers[crs] = Transformer.from_crs(
-                    CRS.from_user_input(crs), "EPSG:4326", always_xy=True
-                )
+                transformers[crs] = to_wgs84(crs)
             except CRSError:
                 transformers[crs] = None
         transformer = transformers[crs]
@@ -691,8 +693,7 @@ def _grid_locations(
             )
             locations.append((0.0, 0.0))
             continue
-        lon, lat = transformer.transform(float(record["x"]), float(record["y"]))
-        locations.append((float(lon), float(lat)))
+        locations.append(transformer(float(record["x"]), float(record["y"])))
     return locations, problems
 
 

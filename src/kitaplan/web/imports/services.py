@@ -25,11 +25,11 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,9 +38,11 @@ from kitaplan.exchange.mappings import get_mapping
 from kitaplan.exchange.readers import ExchangeError, read_table
 from kitaplan.exchange.validation import apply_mapping, shown_value
 from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.core import access
 from kitaplan.web.imports import persisters
 from kitaplan.web.imports.limits import limited_mapping
 from kitaplan.web.imports.models import ImportKind, ImportRun, ImportStatus
+from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
 from kitaplan.web.territory.models import Territory
 
 #: The standard mapping for each kind of data (see docs/data-formats.md).
@@ -53,25 +55,6 @@ STANDARD_MAPPINGS: dict[str, str] = {
     ImportKind.FACILITIES: "kitaplan-facilities",
     ImportKind.POPULATION_GRID: "kitaplan-population-grid",
 }
-
-
-class ImportRefused(Exception):
-    """Raised inside the import transaction to roll it back with the problems found."""
-
-    def __init__(self, problems: Sequence[ImportProblem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = list(problems)
-
-
-@dataclass
-class ImportSummary:
-    added: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    changes: list[dict[str, Any]] = field(default_factory=list)  # before/after of changed records
-    removed_keys: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[str], None]
@@ -99,8 +82,11 @@ def import_file(
     """Import one file of one kind into a territory; returns the stored :class:`ImportRun`.
 
     ``effective_day`` is the day from which changed places hold and the day after which
-    removed facilities/areas are closed (default: today).
+    removed facilities/areas are closed (default: today). Raises ``PermissionDenied`` when
+    ``actor`` may not import data (``access.can_import_data``).
     """
+    if not access.can_import_data(actor):
+        raise PermissionDenied
     say = progress or (lambda message: None)
     started = time.monotonic()
     kind = ImportKind(kind)
