@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +31,9 @@ from kitaplan.web.planning.accessibility_selectors import (
     Offer,
     PopulationPoints,
 )
-from kitaplan.web.territory.models import Area, AreaLevel, PopulationCount, Territory
+from kitaplan.web.planning.selectors import population_years
+from kitaplan.web.territory.models import Area, AreaLevel, Territory
+from kitaplan.web.territory.requests import territory_from_request
 
 SORT_KEYS = ("code", "name", "children", "access", "share")
 
@@ -104,29 +106,10 @@ def _require_city_staff(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _territory(request: HttpRequest) -> Territory | None:
-    territories = Territory.objects.order_by("name")
-    code = request.GET.get("territory")
-    if code:
-        return get_object_or_404(territories, code=code)
-    return territories.filter(areas__population__isnull=False).first() or territories.first()
-
-
-def _years(territory: Territory | None) -> list[int]:
-    if territory is None:
-        return []
-    return list(
-        PopulationCount.objects.filter(area__territory=territory)
-        .values_list("year", flat=True)
-        .distinct()
-        .order_by("year")
-    )
-
-
 def _analysis(request: HttpRequest) -> dict[str, Any]:
     """Everything the page, its export and its map need, from the query string."""
-    territory = _territory(request)
-    years = _years(territory)
+    territory = territory_from_request(request, having=("areas__population",))
+    years = population_years(territory) if territory is not None else []
     has_grid = territory is not None and selectors.has_population_grid(territory)
     data = request.GET.copy()
     data.pop("format", None)
