@@ -12,7 +12,12 @@ import pytest
 import kitaplan
 from kitaplan.domain.childminding.payments import compute_month
 from kitaplan.domain.childminding.payments_rules import parent_fee
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import (
+    ExpectationCode,
+    ImportProblem,
+    ProblemCode,
+    expectation,
+)
 from kitaplan.exchange.childminding_payments import (
     LINE_COLUMNS,
     read_contracts,
@@ -183,7 +188,10 @@ def test_broken_contracts_are_refused_with_file_row_and_column(tmp_path: Path) -
         (ProblemCode.INCONSISTENT_VALUES, name, 5, "settling_in_to"),
     } <= found
     bad = next(p for p in run.problems if p.column == "care_location")
-    assert (bad.value, bad.expected) == ("garden", "one of own_home, rented_rooms, parents_home")
+    assert (bad.value, bad.expected) == (
+        "garden",
+        expectation(ExpectationCode.ONE_OF, choices="own_home, rented_rooms, parents_home"),
+    )
 
 
 def test_missing_columns_and_unreadable_files(tmp_path: Path) -> None:

@@ -262,7 +262,7 @@ def test_geopackage_first_layer_and_named_layer(tmp_path: Path) -> None:
     with pytest.raises(ExchangeError) as error:
         read_table(path, layer="gibt-es-nicht")
     assert _single_problem(error) == (ProblemCode.FILE_UNREADABLE, 0)
-    assert "planungsraeume" in error.value.problems[0].expected
+    assert "planungsraeume" in error.value.problems[0].expected.param("layers")
 
 
 def _zip_shapefile(tmp_path: Path, frame: gpd.GeoDataFrame, *, keep_prj: bool = True) -> Path:

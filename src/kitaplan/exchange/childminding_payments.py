@@ -79,10 +79,26 @@ from kitaplan.domain.childminding.payments_rules import (
     Stage,
     table_errors,
 )
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import (
+    Expectation,
+    ExpectationCode,
+    ImportProblem,
+    ProblemCode,
+    expectation,
+)
 from kitaplan.exchange.coercion import CoercionError, parse_boolean, parse_date, parse_decimal
 from kitaplan.exchange.errors import ExchangeError
 from kitaplan.exchange.readers import SourceRow, SourceTable, read_table
+
+_E = ExpectationCode
+
+
+def _expected(stated: Expectation | str) -> Expectation:
+    """A rule's expectation; a plain text (a rule not yet stating a code) is shown as stated."""
+    if isinstance(stated, Expectation):
+        return stated
+    return expectation(_E.TEXT_AS_STORED, text=stated)
+
 
 __all__ = [
     "CONTRACT_COLUMNS",
@@ -177,14 +193,14 @@ class _Toml:
         self.file = file
         self.problems: list[ImportProblem] = []
 
-    def add(self, code: ProblemCode, path: str, value: object, expected: str) -> None:
+    def add(self, code: ProblemCode, path: str, value: object, expected: Expectation) -> None:
         text = "" if value is None else str(value)
         self.problems.append(ImportProblem(code, self.file, 0, path, text, expected))
 
     def raw(self, data: Mapping[str, object], key: str, path: str, required: bool) -> object:
         value = data.get(key)
         if value is None and required:
-            self.add(ProblemCode.MISSING_VALUE, path + key, "", f"a value for {key!r}")
+            self.add(ProblemCode.MISSING_VALUE, path + key, "", expectation(_E.VALUE_FOR, key=key))
         return value
 
     def text(
@@ -194,7 +210,7 @@ class _Toml:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.add(ProblemCode.MISSING_VALUE, path + key, value, "a text")
+            self.add(ProblemCode.MISSING_VALUE, path + key, value, expectation(_E.TEXT))
             return None
         return value.strip()
 
@@ -209,7 +225,7 @@ class _Toml:
         try:
             return parse_date(str(value))
         except CoercionError:
-            self.add(ProblemCode.NOT_A_DATE, path + key, value, "a date YYYY-MM-DD")
+            self.add(ProblemCode.NOT_A_DATE, path + key, value, expectation(_E.DATE_ISO))
             return None
 
     def number(
@@ -234,14 +250,18 @@ class _Toml:
             else:
                 number = _exact(str(value))
         except CoercionError:
-            self.add(ProblemCode.NOT_A_NUMBER, path + key, value, "a number such as 1.80 or 52/12")
+            self.add(
+                ProblemCode.NOT_A_NUMBER, path + key, value, expectation(_E.NUMBER_OR_FRACTION)
+            )
             return None
         if number < 0 or (positive and number == 0):
             self.add(
                 ProblemCode.NEGATIVE_NUMBER if number < 0 else ProblemCode.OUT_OF_RANGE,
                 path + key,
                 value,
-                "a number > 0" if positive else "a number ≥ 0",
+                expectation(_E.NUMBER_POSITIVE)
+                if positive
+                else expectation(_E.NUMBER_AT_LEAST, low=0),
             )
             return None
         return number
@@ -253,7 +273,12 @@ class _Toml:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.add(ProblemCode.NOT_AN_INTEGER, path + key, value, "a whole number ≥ 0")
+            self.add(
+                ProblemCode.NOT_AN_INTEGER,
+                path + key,
+                value,
+                expectation(_E.WHOLE_NUMBER_AT_LEAST, low=0),
+            )
             return None
         return value
 
@@ -267,7 +292,12 @@ class _Toml:
             return enum(str(value).strip().lower())
         except ValueError:
             allowed = ", ".join(e.value for e in enum)
-            self.add(ProblemCode.UNKNOWN_CHOICE, path + key, value, f"one of {allowed}")
+            self.add(
+                ProblemCode.UNKNOWN_CHOICE,
+                path + key,
+                value,
+                expectation(_E.ONE_OF, choices=allowed),
+            )
             return None
 
     def table(
@@ -277,7 +307,7 @@ class _Toml:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.add(ProblemCode.INCONSISTENT_VALUES, path + key, value, "a table [key]")
+            self.add(ProblemCode.INCONSISTENT_VALUES, path + key, value, expectation(_E.TOML_TABLE))
             return None
         return value
 
@@ -286,13 +316,13 @@ class _Toml:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.add(ProblemCode.INCONSISTENT_VALUES, path + key, value, "a list")
+            self.add(ProblemCode.INCONSISTENT_VALUES, path + key, value, expectation(_E.TOML_LIST))
             return []
         return value
 
     def item_table(self, item: object, path: str) -> Mapping[str, object] | None:
         if not isinstance(item, dict):
-            self.add(ProblemCode.INCONSISTENT_VALUES, path, item, "an inline table { … }")
+            self.add(ProblemCode.INCONSISTENT_VALUES, path, item, expectation(_E.TOML_INLINE_TABLE))
             return None
         return item
 
@@ -304,13 +334,13 @@ def _load_toml(path: Path, check: _Toml) -> dict[str, object] | None:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as error:
-        check.add(ProblemCode.FILE_UNREADABLE, "", error, "an existing, readable TOML file")
+        check.add(ProblemCode.FILE_UNREADABLE, "", error, expectation(_E.TOML_FILE))
         return None
     except UnicodeDecodeError:
-        check.add(ProblemCode.FILE_UNREADABLE, "", "not UTF-8", "a TOML file in UTF-8")
+        check.add(ProblemCode.FILE_UNREADABLE, "", "not UTF-8", expectation(_E.TOML_UTF8))
         return None
     if not text.strip():
-        check.add(ProblemCode.EMPTY_FILE, "", "", "a rate table in TOML")
+        check.add(ProblemCode.EMPTY_FILE, "", "", expectation(_E.TOML_RATE_TABLE))
         return None
     try:
         return tomllib.loads(text)
@@ -323,7 +353,7 @@ def _load_toml(path: Path, check: _Toml) -> dict[str, object] | None:
                 int(found.group(1)) if found else 0,
                 "",
                 str(error),
-                "valid TOML",
+                expectation(_E.TOML_VALID),
             )
         )
         return None
@@ -334,7 +364,12 @@ def _rounding(check: _Toml, data: Mapping[str, object], path: str) -> Rounding |
     unit = check.integer(data, "rounding_unit_cents", path, required=False)
     if mode is None or (unit is not None and unit < 1):
         if unit is not None and unit < 1:
-            check.add(ProblemCode.OUT_OF_RANGE, path + "rounding_unit_cents", unit, "≥ 1")
+            check.add(
+                ProblemCode.OUT_OF_RANGE,
+                path + "rounding_unit_cents",
+                unit,
+                expectation(_E.AT_LEAST, low=1),
+            )
         return None
     return Rounding(mode, unit or 1)
 
@@ -344,7 +379,7 @@ def _classes(check: _Toml, hours: Mapping[str, object]) -> tuple[HoursClass, ...
     ok = True
     entries = check.items(hours, "classes", "hours.")
     if not entries:
-        check.add(ProblemCode.MISSING_VALUE, "hours.classes", "", "a list of classes")
+        check.add(ProblemCode.MISSING_VALUE, "hours.classes", "", expectation(_E.HOURS_CLASSES))
         return None
     for i, entry in enumerate(entries, start=1):
         path = f"hours.classes[{i}]."
@@ -387,7 +422,7 @@ def _hours_rule(check: _Toml, data: Mapping[str, object]) -> HoursRule | None:
             ProblemCode.UNKNOWN_CHOICE,
             "hours.rule",
             rule,
-            "one of exact, bands, corridors, daily_classes, care_scopes",
+            expectation(_E.ONE_OF, choices="exact, bands, corridors, daily_classes, care_scopes"),
         )
     return None
 
@@ -407,7 +442,7 @@ def _component(check: _Toml, entry: object, index: int) -> Component | None:
     rates: list[Rate] = []
     entries = check.items(item, "rates", path)
     if not entries:
-        check.add(ProblemCode.MISSING_VALUE, path + "rates", "", "at least one rate")
+        check.add(ProblemCode.MISSING_VALUE, path + "rates", "", expectation(_E.AT_LEAST_ONE_RATE))
     for k, rate_entry in enumerate(entries, start=1):
         rate_path = f"{path}rates[{k}]."
         rate_item = check.item_table(rate_entry, rate_path[:-1])
@@ -467,7 +502,9 @@ def read_rate_table(path: Path) -> tuple[RateTable | None, list[ImportProblem]]:
         for i, entry in enumerate(check.items(data, "components"), start=1)
     ]
     if not components:
-        check.add(ProblemCode.MISSING_VALUE, "components", "", "at least one [[components]]")
+        check.add(
+            ProblemCode.MISSING_VALUE, "components", "", expectation(_E.AT_LEAST_ONE_COMPONENT)
+        )
     settling = check.table(data, "settling_in")
     settling_rule = SettlingInRule()
     if settling:
@@ -519,7 +556,9 @@ def read_rate_table(path: Path) -> tuple[RateTable | None, list[ImportProblem]]:
         insurance=shares,
     )
     for error in table_errors(table):
-        check.add(ProblemCode.INCONSISTENT_VALUES, error.path, error.value, error.expected)
+        check.add(
+            ProblemCode.INCONSISTENT_VALUES, error.path, error.value, _expected(error.expected)
+        )
     if check.problems:
         return None, check.problems
     return table, []
@@ -546,7 +585,7 @@ def read_rate_tables(
                     0,
                     "code",
                     table.code,
-                    f"each table code once (already in {seen[table.code]})",
+                    expectation(_E.TABLE_CODE_ONCE, file=seen[table.code]),
                 )
             )
         seen.setdefault(table.code, file)
@@ -560,7 +599,7 @@ def read_rate_tables(
                     0,
                     "valid_from",
                     str(b.valid_from),
-                    f"a date after the end of table {a.code} of the same scheme",
+                    expectation(_E.DATE_AFTER_TABLE, table=a.code),
                 )
             )
     if problems:
@@ -589,7 +628,7 @@ def read_fee_table(path: Path) -> tuple[FeeTable | None, list[ImportProblem]]:
     brackets: list[FeeBracket] = []
     entries = check.items(data, "brackets")
     if not entries:
-        check.add(ProblemCode.MISSING_VALUE, "brackets", "", "at least one bracket")
+        check.add(ProblemCode.MISSING_VALUE, "brackets", "", expectation(_E.AT_LEAST_ONE_BRACKET))
     for i, entry in enumerate(entries, start=1):
         bpath = f"brackets[{i}]."
         item = check.item_table(entry, bpath[:-1])
@@ -620,7 +659,7 @@ class _Rows:
         self.problems: list[ImportProblem] = []
 
     def add(
-        self, code: ProblemCode, row: int, column: str, value: str | None, expected: str
+        self, code: ProblemCode, row: int, column: str, value: str | None, expected: Expectation
     ) -> None:
         self.problems.append(ImportProblem(code, self.file, row, column, value or "", expected))
 
@@ -632,15 +671,23 @@ class _Rows:
             return None
         missing = [c for c in required if c not in table.columns]
         for column in missing:
-            self.add(ProblemCode.MISSING_COLUMN, 1, column, "", f"a column named {column!r}")
+            self.add(
+                ProblemCode.MISSING_COLUMN,
+                1,
+                column,
+                "",
+                expectation(_E.COLUMN_NAMED, column=column),
+            )
         for column in table.duplicate_columns:
-            self.add(ProblemCode.DUPLICATE_COLUMN, 1, column, column, "each column name only once")
+            self.add(
+                ProblemCode.DUPLICATE_COLUMN, 1, column, column, expectation(_E.COLUMN_NAME_ONCE)
+            )
         return None if missing or table.duplicate_columns else table
 
     def text(self, row: SourceRow, column: str, *, required: bool = True) -> str | None:
         value = row.get(column)
         if value is None and required:
-            self.add(ProblemCode.MISSING_VALUE, row.number, column, "", "a value")
+            self.add(ProblemCode.MISSING_VALUE, row.number, column, "", expectation(_E.VALUE))
         return value
 
     def day(self, row: SourceRow, column: str, *, required: bool = True) -> date | None:
@@ -650,9 +697,7 @@ class _Rows:
         try:
             return parse_date(value)
         except CoercionError:
-            self.add(
-                ProblemCode.NOT_A_DATE, row.number, column, value, "a date YYYY-MM-DD or DD.MM.YYYY"
-            )
+            self.add(ProblemCode.NOT_A_DATE, row.number, column, value, expectation(_E.DATE))
             return None
 
     def number(
@@ -670,14 +715,24 @@ class _Rows:
         try:
             number = _exact(value)
         except CoercionError as error:
-            self.add(error.code, row.number, column, value, "a number such as 12.5")
+            self.add(error.code, row.number, column, value, expectation(_E.NUMBER))
             return None
         if number < 0:
-            self.add(ProblemCode.NEGATIVE_NUMBER, row.number, column, value, "a number ≥ 0")
+            self.add(
+                ProblemCode.NEGATIVE_NUMBER,
+                row.number,
+                column,
+                value,
+                expectation(_E.NUMBER_AT_LEAST, low=0),
+            )
             return None
         if (positive and number == 0) or (at_most is not None and number > at_most):
-            limit = "" if at_most is None else f" and ≤ {at_most}"
-            self.add(ProblemCode.OUT_OF_RANGE, row.number, column, value, f"a number > 0{limit}")
+            expected = (
+                expectation(_E.NUMBER_POSITIVE)
+                if at_most is None
+                else expectation(_E.NUMBER_POSITIVE_AT_MOST, high=at_most)
+            )
+            self.add(ProblemCode.OUT_OF_RANGE, row.number, column, value, expected)
             return None
         return number
 
@@ -690,10 +745,16 @@ class _Rows:
         try:
             number = int(value)
         except ValueError:
-            self.add(ProblemCode.NOT_AN_INTEGER, row.number, column, value, "a whole number")
+            self.add(
+                ProblemCode.NOT_AN_INTEGER, row.number, column, value, expectation(_E.WHOLE_NUMBER)
+            )
             return None
         if number < low or (high is not None and number > high):
-            expected = f"a whole number from {low}" + ("" if high is None else f" to {high}")
+            expected = (
+                expectation(_E.WHOLE_NUMBER_AT_LEAST, low=low)
+                if high is None
+                else expectation(_E.WHOLE_NUMBER_RANGE, low=low, high=high)
+            )
             self.add(ProblemCode.OUT_OF_RANGE, row.number, column, value, expected)
             return None
         return number
@@ -706,7 +767,13 @@ class _Rows:
             return enum(value.strip().lower())
         except ValueError:
             allowed = ", ".join(e.value for e in enum)
-            self.add(ProblemCode.UNKNOWN_CHOICE, row.number, column, value, f"one of {allowed}")
+            self.add(
+                ProblemCode.UNKNOWN_CHOICE,
+                row.number,
+                column,
+                value,
+                expectation(_E.ONE_OF, choices=allowed),
+            )
             return None
 
     def flag(self, row: SourceRow, column: str) -> bool | None:
@@ -716,7 +783,9 @@ class _Rows:
         try:
             return parse_boolean(value)
         except CoercionError:
-            self.add(ProblemCode.NOT_A_BOOLEAN, row.number, column, value, "1 or 0")
+            self.add(
+                ProblemCode.NOT_A_BOOLEAN, row.number, column, value, expectation(_E.ZERO_OR_ONE)
+            )
             return None
 
     def not_before(
@@ -724,7 +793,11 @@ class _Rows:
     ) -> bool:
         if start is not None and end is not None and end < start:
             self.add(
-                ProblemCode.INCONSISTENT_VALUES, row.number, column, row.get(column), f"≥ {what}"
+                ProblemCode.INCONSISTENT_VALUES,
+                row.number,
+                column,
+                row.get(column),
+                expectation(_E.NOT_BEFORE_COLUMN, column=what),
             )
             return False
         return True
@@ -773,7 +846,7 @@ def _read_contracts(
                     row.number,
                     "scheme",
                     scheme,
-                    "the scheme of a rate table: " + ", ".join(sorted(schemes)),
+                    expectation(_E.RATE_TABLE_SCHEME, schemes=", ".join(sorted(schemes))),
                 )
             elif scheme is None and len(schemes) > 1:
                 check.add(
@@ -781,7 +854,7 @@ def _read_contracts(
                     row.number,
                     "scheme",
                     "",
-                    "a scheme (several are loaded): " + ", ".join(sorted(schemes)),
+                    expectation(_E.SCHEME_OF_SEVERAL, schemes=", ".join(sorted(schemes))),
                 )
             else:
                 stages = schemes[scheme] if scheme is not None else next(iter(schemes.values()))
@@ -791,7 +864,7 @@ def _read_contracts(
                         row.number,
                         "stage",
                         stage,
-                        "one of " + ", ".join(sorted(stages)),
+                        expectation(_E.ONE_OF, choices=", ".join(sorted(stages))),
                     )
         if contract_id is not None:
             if contract_id in rows:
@@ -800,7 +873,7 @@ def _read_contracts(
                     row.number,
                     "contract_id",
                     contract_id,
-                    f"each contract_id once (already in row {rows[contract_id]})",
+                    expectation(_E.ONCE, columns="contract_id", row=rows[contract_id]),
                 )
                 continue
             rows[contract_id] = row.number
@@ -911,14 +984,14 @@ def read_actual_hours(
                 row.number,
                 "contract_id",
                 contract_id,
-                "the contract_id of a contract in the contracts file",
+                expectation(_E.CONTRACT_OF_FILE),
             )
         month = check.text(row, "month")
         if month is not None:
             try:
                 month = "{:04d}-{:02d}".format(*parse_month(month))
             except ValueError:
-                check.add(ProblemCode.NOT_A_DATE, row.number, "month", month, "a month YYYY-MM")
+                check.add(ProblemCode.NOT_A_DATE, row.number, "month", month, expectation(_E.MONTH))
         hours = check.number(row, "hours", at_most=_MAX_MONTH_HOURS)
         if len(check.problems) > before:
             continue
@@ -930,7 +1003,7 @@ def read_actual_hours(
                 row.number,
                 "month",
                 month,
-                f"each contract_id and month once (already in row {rows[key]})",
+                expectation(_E.ONCE, columns="contract_id, month", row=rows[key]),
             )
             continue
         rows[key] = row.number
@@ -957,7 +1030,9 @@ def read_payment_lines(path: Path) -> tuple[tuple[PaymentLine, ...] | None, list
                 try:
                     parse_month(value)
                 except ValueError:
-                    check.add(ProblemCode.NOT_A_DATE, row.number, column, value, "a month YYYY-MM")
+                    check.add(
+                        ProblemCode.NOT_A_DATE, row.number, column, value, expectation(_E.MONTH)
+                    )
         childminder = check.text(row, "childminder_id")
         component = check.text(row, "component")
         quantity = _signed(check, row, "quantity")
@@ -969,12 +1044,22 @@ def read_payment_lines(path: Path) -> tuple[tuple[PaymentLine, ...] | None, list
             except ValueError:
                 allowed = ", ".join(u.value for u in LineUnit)
                 check.add(
-                    ProblemCode.UNKNOWN_CHOICE, row.number, "unit", unit_text, f"one of {allowed}"
+                    ProblemCode.UNKNOWN_CHOICE,
+                    row.number,
+                    "unit",
+                    unit_text,
+                    expectation(_E.ONE_OF, choices=allowed),
                 )
         rate = _signed(check, row, "rate")
         amount = _signed(check, row, "amount")
         if amount is not None and (amount * 100).denominator != 1:
-            check.add(ProblemCode.OUT_OF_RANGE, row.number, "amount", row.get("amount"), "cents")
+            check.add(
+                ProblemCode.OUT_OF_RANGE,
+                row.number,
+                "amount",
+                row.get("amount"),
+                expectation(_E.WHOLE_CENTS),
+            )
         table_code = check.text(row, "table")
         if len(check.problems) > before:
             continue
@@ -1008,7 +1093,9 @@ def _signed(check: _Rows, row: SourceRow, column: str) -> Fraction | None:
     try:
         return _exact(value)
     except CoercionError:
-        check.add(ProblemCode.NOT_A_NUMBER, row.number, column, value, "a number or n/d")
+        check.add(
+            ProblemCode.NOT_A_NUMBER, row.number, column, value, expectation(_E.NUMBER_OR_FRACTION)
+        )
         return None
 
 

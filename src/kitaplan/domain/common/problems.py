@@ -246,4 +246,4 @@ class ImportProblem:
     row: int
     column: str
     value: str
-    expected: Expectation | str  # str: only until every reader states codes (issue 18)
+    expected: Expectation

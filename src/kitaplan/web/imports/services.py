@@ -182,11 +182,7 @@ def problem_to_dict(problem: ImportProblem) -> dict[str, Any]:
         "row": problem.row,
         "column": problem.column,
         "value": problem.value,
-        "expected": (
-            problem.expected.to_json()
-            if isinstance(problem.expected, Expectation)
-            else problem.expected
-        ),
+        "expected": problem.expected.to_json(),
     }
 
 
