@@ -18,6 +18,7 @@ from kitaplan.domain.allocation.figures import (
     round_figures,
 )
 from kitaplan.web.allocation.models import AllocationRound, Application, Offer
+from kitaplan.web.allocation.selectors import offers_by_application
 from kitaplan.web.allocation.services import district_codes
 from kitaplan.web.territory.models import Area
 
@@ -62,13 +63,7 @@ def round_statistics(round_: AllocationRound) -> RoundFigures:
         .select_related("home_area")
         .prefetch_related("choices")
     )
-    offers: dict[int, list[Offer]] = defaultdict(list)
-    for offer in (
-        Offer.objects.filter(application__round=round_)
-        .select_related("facility", "childminder")
-        .order_by("run__number", "pk")
-    ):
-        offers[offer.application_id].append(offer)
+    offers = offers_by_application(round_)
     outcomes = []
     for app in apps:
         age = age_group_at(app.birth_date, round_.care_start)
