@@ -131,7 +131,7 @@ def test_the_childminding_pages_are_accessible_for_advisers_and_the_payment_offi
         status="refused",
         actor_label="system",
     )
-    prefixes = ("childminding:", "substitutes:", "payments:", "qualification:")
+    prefixes = ("childminding:", "reports:", "substitutes:", "payments:", "qualification:")
     checked = 0
     for role in (Role.CHILDMINDER_ADVISER, Role.PAYMENT_OFFICE):
         user = make_user(f"c-{role.value}", role)

@@ -205,10 +205,10 @@ PAGES = [
     Page("substitutes:notifications", REGISTRY_EDITORS | {Role.CHILDMINDER}),
     Page("substitutes:parent-contacts", REGISTRY_EDITORS, kwargs={"pk": "childminder"}),
     Page("substitutes:settings", REGISTRY_EDITORS),
-    Page("childminding:report", REGISTRY - {Role.CHILDMINDER}),
-    Page("childminding:report-pdf", REGISTRY - {Role.CHILDMINDER}, html=False),
-    Page("childminding:report-xlsx", REGISTRY - {Role.CHILDMINDER}, html=False),
-    Page("childminding:transition", REGISTRY_EDITORS),
+    Page("reports:yearly-report", REGISTRY - {Role.CHILDMINDER}),
+    Page("reports:yearly-report-pdf", REGISTRY - {Role.CHILDMINDER}, html=False),
+    Page("reports:yearly-report-xlsx", REGISTRY - {Role.CHILDMINDER}, html=False),
+    Page("reports:transition", REGISTRY_EDITORS),
     Page("qualification:programme-list", REGISTRY),
     Page("qualification:course-detail", REGISTRY, kwargs={"pk": "course"}),
     Page("qualification:childminder", REGISTRY, kwargs={"pk": "qual_childminder"}),
@@ -266,7 +266,7 @@ NOT_PAGES = {
     "allocation:round-run",
     "allocation:run-publish",
     "allocation:offer-answer",
-    "childminding:transition-enter",  # POST only
+    "reports:transition-enter",  # POST only
     "qualification:me",  # redirects to the childminder's own page
     "childminding:me",  # redirects to the childminder's own page (tested in its app)
     "childminding:me-export",  # the childminder's own data (tested in its app)
@@ -356,8 +356,8 @@ POSTS = [
         data={"action": "permit"},
     ),
     Post("childminding:childminder-edit", REGISTRY_EDITORS, {"pk": "childminder"}),
-    Post("childminding:transition", TRANSITION, data={"months": "6"}),  # a read by POST
-    Post("childminding:transition-enter", TRANSITION),
+    Post("reports:transition", TRANSITION, data={"months": "6"}),  # a read by POST
+    Post("reports:transition-enter", TRANSITION),
     Post("qualification:programme-list", REGISTRY_EDITORS),
     Post(
         "qualification:course-detail",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kitaplan.web.measures",  # strategic action plan (Maßnahmenplan)
     "kitaplan.web.networks",  # networks: members, meetings, invitations
     "kitaplan.web.finder",  # the parents' public Kita-Finder
+    "kitaplan.web.reports",  # reports across capabilities (yearly report, move to a Kita)
     "kitaplan.web.api",
 ]
 

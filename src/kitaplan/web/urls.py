@@ -22,6 +22,7 @@ urlpatterns = [
     path("budget/", include("kitaplan.web.budget.urls")),
     path("allocation/", include("kitaplan.web.allocation.urls")),
     path("childminding/", include("kitaplan.web.childminding.urls")),
+    path("", include("kitaplan.web.reports.urls")),  # cross-capability reports, at their paths
     path("qualification/", include("kitaplan.web.qualification.urls")),
     path("inclusion/", include("kitaplan.web.inclusion.urls")),
     path("payments/", include("kitaplan.web.payments.urls")),

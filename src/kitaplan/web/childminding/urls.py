@@ -1,7 +1,6 @@
 from django.urls import path
 
 from kitaplan.web.childminding import views
-from kitaplan.web.childminding.report_urls import urlpatterns as report_urlpatterns
 
 app_name = "childminding"
 urlpatterns = [
@@ -13,5 +12,4 @@ urlpatterns = [
     path("<int:pk>/", views.childminder_detail, name="childminder-detail"),
     path("<int:pk>/edit/", views.childminder_edit, name="childminder-edit"),
     path("<int:pk>/erase/", views.childminder_erase, name="childminder-erase"),
-    *report_urlpatterns,
 ]

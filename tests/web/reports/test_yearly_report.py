@@ -17,10 +17,10 @@ from kitaplan.web.childminding.models import (
     Childminder,
     StatusChange,
 )
-from kitaplan.web.childminding.report import yearly_report
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.roles import Role
 from kitaplan.web.payments.models import PaymentLineRecord, PaymentRun
+from kitaplan.web.reports.yearly import yearly_report
 from kitaplan.web.substitutes.models import Absence, SubstituteAssignment
 from tests.web.factories import PASSWORD, make_city, make_user
 
@@ -271,7 +271,7 @@ def test_pages_pdf_xlsx_and_roles(client, registry):
     services["A"].advisers.add(adviser)
     client.login(username="berater", password=PASSWORD)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    url = reverse("childminding:report")
+    url = reverse("reports:yearly-report")
     page = client.get(url, {"year": YEAR})
     assert page.status_code == 200
     text = page.content.decode()
@@ -285,9 +285,9 @@ def test_pages_pdf_xlsx_and_roles(client, registry):
     )  # C5 of service B is not hers
     assert total["current"] == str(expected(NOW, {"A"})["total"])
 
-    pdf = client.get(reverse("childminding:report-pdf"), {"year": YEAR})
+    pdf = client.get(reverse("reports:yearly-report-pdf"), {"year": YEAR})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    xlsx = client.get(reverse("childminding:report-xlsx"), {"year": YEAR})
+    xlsx = client.get(reverse("reports:yearly-report-xlsx"), {"year": YEAR})
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -307,7 +307,7 @@ def test_pages_pdf_xlsx_and_roles(client, registry):
     people["C1"].save()
     client.login(username="tagesmutter", password=PASSWORD)
     assert client.get(url).status_code == 403
-    assert client.get(reverse("childminding:report-pdf")).status_code == 403
+    assert client.get(reverse("reports:yearly-report-pdf")).status_code == 403
     client.logout()
     make_user("kasse", Role.PAYMENT_OFFICE)
     client.login(username="kasse", password=PASSWORD)

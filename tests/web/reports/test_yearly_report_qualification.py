@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from kitaplan.web.childminding.models import AdvisoryService, Childminder, StatusChange
-from kitaplan.web.childminding.report import qualification_on, yearly_report
 from kitaplan.web.qualification.models import Enrolment, Programme
+from kitaplan.web.reports.yearly import qualification_on, yearly_report
 from tests.web.factories import make_city
 from tests.web.qualification.helpers import make_course
 

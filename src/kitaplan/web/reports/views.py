@@ -1,15 +1,13 @@
 """Pages of the yearly report of the advisory service (page, PDF, XLSX) and of the move to a
 Kita (children turning three, entering them into an open allocation round).
 
-Access: the report is for administrators, the payment office (every childminder) and advisers
-(the childminders of their services); the move to a Kita for administrators and advisers.
-Everything else gets 403. Every figure is counted over
-:func:`~kitaplan.web.childminding.selectors.childminders_visible_to`.
+Access (:mod:`kitaplan.web.reports.selectors`): the report is for administrators, the payment
+office (every childminder) and advisers (the childminders of their services); the move to a Kita
+for administrators and advisers. Everything else gets 403.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,22 +16,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kitaplan.domain.allocation import age_group_at
-from kitaplan.domain.common.vocabulary import AgeGroup
-from kitaplan.web.childminding import report as yearly
-from kitaplan.web.childminding import selectors, transition
+from kitaplan.domain.childminding.yearly_report import default_year
+from kitaplan.domain.common.calendar import add_months
+from kitaplan.web.allocation.services import AllocationError
 from kitaplan.web.childminding.models import AdvisoryService, CareContract
-from kitaplan.web.core.access import has_any_role
+from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.exports import Column, export_response
-from kitaplan.web.core.roles import Role
-from kitaplan.web.territory.models import Territory
+from kitaplan.web.reports import selectors, transition, yearly, yearly_pdf
+from kitaplan.web.territory.requests import territory_from_request
 
-REPORT_ROLES = frozenset({Role.ADMIN, Role.PAYMENT_OFFICE, Role.CHILDMINDER_ADVISER})
-TRANSITION_ROLES = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
 FIRST_YEAR = 2000
 
 TRANSITION_ERRORS = {
@@ -53,54 +48,54 @@ TRANSITION_ERRORS = {
 # --- yearly report -------------------------------------------------------------------------------
 
 
-def _require(request: HttpRequest, roles: frozenset[Role]) -> None:
-    if not has_any_role(request.user, roles):
-        raise PermissionDenied
-
-
-def _report(request: HttpRequest) -> dict[str, Any]:
-    """Territory, year and advisory service from the query, and the report scoped to the user."""
-    _require(request, REPORT_ROLES)
-    visible = selectors.childminders_visible_to(request.user)
-    territories = Territory.objects.filter(pk__in=visible.values("territory_id")).order_by("name")
-    if not territories.exists():
-        territories = Territory.objects.order_by("name")
-    code = request.GET.get("territory")
-    territory = get_object_or_404(territories, code=code) if code else territories.first()
-    if territory is None:
-        raise Http404
+def _year(request: HttpRequest) -> int:
     today = timezone.localdate()
-    year = yearly.default_year(today)
     try:
         asked = int(request.GET.get("year", ""))
     except ValueError:
         asked = None
     if asked is not None and FIRST_YEAR <= asked <= today.year + 1:
-        year = asked
-    services = AdvisoryService.objects.filter(territory=territory).order_by("name")
-    if not has_any_role(request.user, selectors.ALL_CHILDMINDERS):
-        services = services.filter(advisers=request.user)
-    service = None
-    if request.GET.get("service"):
-        try:
-            service = services.get(pk=int(request.GET["service"]))
-        except (ValueError, AdvisoryService.DoesNotExist) as missing:
-            raise Http404 from missing
+        return asked
+    return default_year(today)
+
+
+def _service(request: HttpRequest, services: Any) -> AdvisoryService | None:
+    if not request.GET.get("service"):
+        return None
+    try:
+        found: AdvisoryService = services.get(pk=int(request.GET["service"]))
+    except (ValueError, AdvisoryService.DoesNotExist) as missing:
+        raise Http404 from missing
+    return found
+
+
+def _report(request: HttpRequest) -> dict[str, Any]:
+    """Territory, year and advisory service from the query, and the report scoped to the user."""
+    if not selectors.can_read_yearly_report(request.user):
+        raise PermissionDenied
+    territories = selectors.report_territories_visible_to(request.user).order_by("name")
+    territory = territory_from_request(request, among=territories)
+    if territory is None:
+        raise Http404
+    year = _year(request)
+    services = selectors.services_visible_to(request.user, territory)
+    service = _service(request, services)
     result = yearly.yearly_report(
         territory,
         year,
         services=[service] if service is not None else None,
-        childminders=visible,
+        childminders=childminders_visible_to(request.user),
     )
-    query = {"territory": territory.code, "year": year}
+    query: dict[str, Any] = {"territory": territory.code, "year": year}
     if service is not None:
         query["service"] = service.pk
+    this_year = timezone.localdate().year
     return {
         "report": result,
         "territory": territory,
         "territories": territories,
         "year": year,
-        "years": list(range(today.year + 1, FIRST_YEAR - 1, -1))[:15],
+        "years": list(range(this_year + 1, FIRST_YEAR - 1, -1))[:15],
         "services": services,
         "service": service,
         "query": urlencode(query),
@@ -111,10 +106,14 @@ def _display(line: yearly.Line) -> dict[str, Any]:
     return {
         "label": line.label,
         "key": line.key,
-        "current": yearly._number(line.current, line.kind),
-        "previous": yearly._number(line.previous, line.kind),
-        "difference": yearly._number(line.difference, line.kind, signed=True),
+        "current": yearly.number(line.current, line.kind),
+        "previous": yearly.number(line.previous, line.kind),
+        "difference": yearly.number(line.difference, line.kind, signed=True),
     }
+
+
+def _file_name(context: dict[str, Any]) -> str:
+    return f"sachbericht-{context['territory'].code}-{context['year']}"
 
 
 def report_page(request: HttpRequest) -> HttpResponse:
@@ -124,16 +123,14 @@ def report_page(request: HttpRequest) -> HttpResponse:
         {"code": code, "label": label, "rows": [_display(line) for line in lines]}
         for code, label, lines in result.sections()
     ]
-    return render(request, "childminding/report.html", context)
+    return render(request, "reports/yearly_report.html", context)
 
 
 def report_pdf(request: HttpRequest) -> HttpResponse:
     context = _report(request)
-    content = yearly.report_pdf(context["report"], compress=request.GET.get("compress") != "0")
+    content = yearly_pdf.report_pdf(context["report"], compress=request.GET.get("compress") != "0")
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="sachbericht-{context["territory"].code}-{context["year"]}.pdf"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(context)}.pdf"'
     return response
 
 
@@ -141,23 +138,19 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
     context = _report(request)
     result: yearly.YearlyReport = context["report"]
     labels = dict(yearly.SECTIONS)
-
-    def day(value: dt.date) -> str:
-        return str(formats.date_format(value, "SHORT_DATE_FORMAT"))
-
     columns = [
         Column("section", _("Section"), lambda r: str(labels[r.section])),
         Column("figure", _("Figure"), lambda r: str(r.label)),
         Column("key", _("Code"), lambda r: f"{r.section}.{r.key}"),
-        Column("current", day(result.current.reference_date), lambda r: r.current),
-        Column("previous", day(result.previous.reference_date), lambda r: r.previous),
+        Column("current", yearly.day_text(result.current.reference_date), lambda r: r.current),
+        Column("previous", yearly.day_text(result.previous.reference_date), lambda r: r.previous),
         Column("difference", _("Difference"), lambda r: r.difference),
     ]
     return export_response(
         export_format="xlsx",
         columns=columns,
         objects=result.lines(),
-        base_name=f"sachbericht-{context['territory'].code}-{context['year']}",
+        base_name=_file_name(context),
     )
 
 
@@ -172,67 +165,66 @@ def _horizon(request: HttpRequest) -> int:
     return min(max(months, 1), transition.MAX_HORIZON_MONTHS)
 
 
+def _require_transition(request: HttpRequest) -> None:
+    if not selectors.can_use_transition(request.user):
+        raise PermissionDenied
+
+
+def _round(request: HttpRequest, rounds: Any) -> Any:
+    if not request.GET.get("round"):
+        return rounds.first()
+    try:
+        return rounds.get(pk=int(request.GET["round"]))
+    except (ValueError, rounds.model.DoesNotExist) as missing:
+        raise Http404 from missing
+
+
 def transition_page(request: HttpRequest) -> HttpResponse:
-    _require(request, TRANSITION_ROLES)
+    _require_transition(request)
     today = timezone.localdate()
     months = _horizon(request)
-    visible = selectors.childminders_visible_to(request.user)
+    visible = childminders_visible_to(request.user)
     items = transition.children_turning_three(visible, today=today, horizon_months=months)
     rounds = transition.open_rounds(visible.values("territory_id"), today=today)
-    round_ = None
-    if request.GET.get("round"):
-        try:
-            round_ = rounds.get(pk=int(request.GET["round"]))
-        except (ValueError, rounds.model.DoesNotExist) as missing:
-            raise Http404 from missing
-    else:
-        round_ = rounds.first()
-    rows = []
-    programmes: list[Any] = []
-    entered: set[tuple[str, dt.date]] = set()
-    if round_ is not None:
-        programmes = transition.ue3_programmes(round_)
-        entered = set(
-            round_.applications.filter(withdrawn=False).values_list("child_name", "birth_date")
-        )
-    for item in items:
-        row: dict[str, Any] = {"item": item, "state": None, "choices": []}
-        if round_ is not None:
-            group = age_group_at(item.contract.child_birth_date, round_.care_start)
-            if item.childminder.territory_id != round_.territory_id:
-                row["state"] = "other_territory"
-            elif (item.child_name, item.contract.child_birth_date) in entered:
-                row["state"] = "already_entered"
-            elif group is not AgeGroup.UE3:
-                row["state"] = "not_ue3"
-            else:
-                row["choices"] = transition.nearest_facilities(
-                    round_, item.childminder, programmes=programmes
-                )
-                row["state"] = "ready" if row["choices"] else "no_places"
-        rows.append(row)
+    round_ = _round(request, rounds)
+    rows = [
+        {"item": row.item, "state": row.state, "choices": row.choices or []}
+        for row in transition.rows_against(items, round_)
+    ]
     return render(
         request,
-        "childminding/transition.html",
+        "reports/transition.html",
         {
             "rows": rows,
             "months": months,
             "today": today,
-            "limit": transition.add_months(today, months),
+            "limit": add_months(today, months),
             "rounds": rounds,
             "round": round_,
             "errors": TRANSITION_ERRORS,
-            "can_enter": has_any_role(request.user, TRANSITION_ROLES),
+            "can_enter": selectors.can_use_transition(request.user),
+        },
+    )
+
+
+def _entered_message(request: HttpRequest, application: Any, round_: Any) -> None:
+    messages.success(
+        request,
+        _("%(child)s was entered into %(round)s as application %(reference)s.")
+        % {
+            "child": application.child_name,
+            "round": round_.name,
+            "reference": application.reference,
         },
     )
 
 
 def transition_enter(request: HttpRequest) -> HttpResponse:
-    _require(request, TRANSITION_ROLES)
+    _require_transition(request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     today = timezone.localdate()
-    visible = selectors.childminders_visible_to(request.user)
+    visible = childminders_visible_to(request.user)
     try:
         contract_pk, round_pk = int(request.POST["contract"]), int(request.POST["round"])
     except (KeyError, ValueError) as bad:
@@ -246,8 +238,6 @@ def transition_enter(request: HttpRequest) -> HttpResponse:
     round_ = get_object_or_404(
         transition.open_rounds(visible.values("territory_id"), today=today), pk=round_pk
     )
-    from kitaplan.web.allocation.services import AllocationError
-
     try:
         application = transition.enter_into_round(
             contract=contract, round_=round_, actor=request.user, today=today
@@ -260,14 +250,6 @@ def transition_enter(request: HttpRequest) -> HttpResponse:
             _("The allocation service refused the application (%(code)s).") % {"code": error.code},
         )
     else:
-        messages.success(
-            request,
-            _("%(child)s was entered into %(round)s as application %(reference)s.")
-            % {
-                "child": application.child_name,
-                "round": round_.name,
-                "reference": application.reference,
-            },
-        )
+        _entered_message(request, application, round_)
     query = urlencode({"round": round_.pk, "months": _horizon(request)})
-    return redirect(f"{reverse('childminding:transition')}?{query}")
+    return redirect(f"{reverse('reports:transition')}?{query}")

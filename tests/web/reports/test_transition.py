@@ -9,20 +9,20 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from kitaplan.domain.common.calendar import add_months
 from kitaplan.web.allocation.models import Application, ApplicationChoice, RoundProgramme
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.audit.services import AuditAction
 from kitaplan.web.childminding.models import AdvisoryService, CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
-from kitaplan.web.childminding.transition import (
-    TransitionError,
-    add_months,
-    children_turning_three,
-    enter_into_round,
-)
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.roles import Role
 from kitaplan.web.facilities.models import Facility
+from kitaplan.web.reports.transition import (
+    TransitionError,
+    children_turning_three,
+    enter_into_round,
+)
 from tests.web.allocation.helpers import make_round
 from tests.web.factories import PASSWORD, make_city, make_user
 
@@ -147,7 +147,7 @@ def test_entering_creates_one_application_with_ue3_choices_and_refuses_a_second(
     client.login(username="berater", password=PASSWORD)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     round_ = setting["round"]
-    page = client.get(reverse("childminding:transition"))
+    page = client.get(reverse("reports:transition"))
     assert page.status_code == 200
     text = page.content.decode()
     assert text.count("<h1") == 1
@@ -156,7 +156,7 @@ def test_entering_creates_one_application_with_ue3_choices_and_refuses_a_second(
     states = {r["item"].contract.child_reference: r["state"] for r in page.context["rows"]}
     assert states == {"K1": "ready", "K2": "not_ue3"}
 
-    url = reverse("childminding:transition-enter")
+    url = reverse("reports:transition-enter")
     response = client.post(url, {"contract": setting["contracts"]["K1"].pk, "round": round_.pk})
     assert response.status_code == 302
     applications = Application.objects.filter(round=round_)
@@ -213,9 +213,9 @@ def test_a_childminder_and_the_payment_office_get_403(client, setting):
     setting["mine"].user = person
     setting["mine"].save()
     client.login(username="tagesmutter", password=PASSWORD)
-    assert client.get(reverse("childminding:transition")).status_code == 403
+    assert client.get(reverse("reports:transition")).status_code == 403
     response = client.post(
-        reverse("childminding:transition-enter"),
+        reverse("reports:transition-enter"),
         {"contract": setting["contracts"]["K1"].pk, "round": setting["round"].pk},
     )
     assert response.status_code == 403
@@ -223,4 +223,4 @@ def test_a_childminder_and_the_payment_office_get_403(client, setting):
     client.logout()
     make_user("kasse", Role.PAYMENT_OFFICE)
     client.login(username="kasse", password=PASSWORD)
-    assert client.get(reverse("childminding:transition")).status_code == 403
+    assert client.get(reverse("reports:transition")).status_code == 403

@@ -24,15 +24,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 
 from kitaplan.domain.allocation import age_group_at
+from kitaplan.domain.childminding.ages import third_birthday
+from kitaplan.domain.common.calendar import add_months
 from kitaplan.domain.common.vocabulary import AgeGroup
 from kitaplan.domain.territory.geometry import haversine_km
 from kitaplan.web.allocation.models import AllocationRound, Application, RoundProgramme
+from kitaplan.web.allocation.services import save_application
 from kitaplan.web.childminding.models import CareContract, Childminder
+from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.facilities.models import Facility
+from kitaplan.web.reports.selectors import can_use_transition
 
 DEFAULT_HORIZON_MONTHS = 9
 MAX_HORIZON_MONTHS = 36
@@ -45,24 +51,6 @@ class TransitionError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def third_birthday(birth: dt.date) -> dt.date:
-    try:
-        return birth.replace(year=birth.year + 3)
-    except ValueError:  # born on 29 February
-        return dt.date(birth.year + 3, 3, 1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
 
 
 def child_name(contract: CareContract) -> str:
@@ -174,13 +162,50 @@ def entered(round_: AllocationRound, contract: CareContract) -> Application | No
     return found
 
 
+@dataclass(frozen=True)
+class Row:
+    """One child of the list against the chosen round: ``state`` is ``ready``, a
+    :class:`TransitionError` code, or ``None`` without a round; ``choices`` when ready."""
+
+    item: Transition
+    state: str | None = None
+    choices: list[tuple[Facility, float]] | None = None
+
+
+def rows_against(items: list[Transition], round_: AllocationRound | None) -> list[Row]:
+    """Whether each child could be entered into ``round_`` and for which facilities."""
+    if round_ is None:
+        return [Row(item) for item in items]
+    programmes = ue3_programmes(round_)
+    already = set(
+        round_.applications.filter(withdrawn=False).values_list("child_name", "birth_date")
+    )
+    rows = []
+    for item in items:
+        birth = item.contract.child_birth_date
+        if item.childminder.territory_id != round_.territory_id:
+            rows.append(Row(item, "other_territory"))
+        elif (item.child_name, birth) in already:
+            rows.append(Row(item, "already_entered"))
+        elif age_group_at(birth, round_.care_start) is not AgeGroup.UE3:
+            rows.append(Row(item, "not_ue3"))
+        else:
+            choices = nearest_facilities(round_, item.childminder, programmes=programmes)
+            rows.append(Row(item, "ready" if choices else "no_places", choices))
+    return rows
+
+
 def enter_into_round(
     *, contract: CareContract, round_: AllocationRound, actor: Any, today: dt.date
 ) -> Application:
-    """Register the child for the round on the family's behalf (see the module's text)."""
-    from kitaplan.web.allocation.services import save_application
-
+    """Register the child for the round on the family's behalf (see the module's text).
+    Administrators and advisers may, for a childminder they see (else ``PermissionDenied``)."""
     cm = contract.childminder
+    if (
+        not can_use_transition(actor)
+        or not childminders_visible_to(actor).filter(pk=cm.pk).exists()
+    ):
+        raise PermissionDenied
     if round_.territory_id != cm.territory_id:
         raise TransitionError("other_territory")
     if round_.applications_close < today:
