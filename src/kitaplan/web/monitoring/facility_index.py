@@ -15,11 +15,14 @@ The same numbers feed the monitoring page ``/monitoring/facilities/`` and the bu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count
+from django.utils import timezone
 
 from kitaplan.domain.indicators.facility_index import (
     DEFAULT_MIN_CHILDREN,
@@ -30,30 +33,26 @@ from kitaplan.domain.indicators.facility_index import (
     facility_needs,
 )
 from kitaplan.domain.indicators.index import MSS_2021_STATUS
+from kitaplan.domain.indicators.periods import latest_values
 from kitaplan.web.allocation.models import Offer
-from kitaplan.web.territory.models import IndicatorValue, Territory
+from kitaplan.web.core.validity import valid_on
+from kitaplan.web.facilities.models import Facility
+from kitaplan.web.facilities.selectors import facilities_visible_to
+from kitaplan.web.monitoring.timeseries import districts_of
+from kitaplan.web.territory.models import Area, IndicatorValue, Territory
 
 CLASS_CODE = MSS_2021_STATUS.published_class_code or "mss_status_class"
 INDEX_CODE = MSS_2021_STATUS.published_index_code or "mss_status_index"
 BANDS = MSS_2021_STATUS.bands
 
 
-def _latest(rows: Iterable[tuple[int, int, float]]) -> dict[int, float]:
-    """area pk → the value of the latest year."""
-    best: dict[int, tuple[int, float]] = {}
-    for area_id, year, value in rows:
-        if area_id not in best or year > best[area_id][0]:
-            best[area_id] = (year, value)
-    return {k: v for k, (_y, v) in best.items()}
-
-
 def area_needs(territory: Territory) -> dict[str, AreaNeed]:
     """Every area of ``territory`` with an index value or class (area pk as text)."""
     values = IndicatorValue.objects.filter(area__territory=territory)
-    classes = _latest(
+    classes = latest_values(
         values.filter(indicator__code=CLASS_CODE).values_list("area_id", "year", "value")
     )
-    indexes = _latest(
+    indexes = latest_values(
         values.filter(indicator__code=INDEX_CODE).values_list("area_id", "year", "value")
     )
     return {
@@ -122,3 +121,42 @@ def needs_of(
         min_children=min_children,
     )
     return NeedTable(basis, min_children, {int(k): v for k, v in result.items()})
+
+
+@dataclass(frozen=True)
+class VisibleNeed:
+    """A facility the user may see, its district and its need level."""
+
+    facility: Facility
+    district: Area | None
+    need: FacilityNeed
+
+
+def visible_needs(
+    user: Any,
+    territory: Territory,
+    *,
+    basis: NeedBasis,
+    min_children: int,
+    on: dt.date | None = None,
+) -> list[VisibleNeed]:
+    """The need level of the facilities of ``territory`` open on ``on`` (default today) that
+    ``user`` may see, by official number."""
+    facilities = list(
+        facilities_visible_to(user)
+        .filter(territory=territory)
+        .filter(valid_on(on or timezone.localdate()))
+        .select_related("area")
+        .defer("area__geometry", "area__bbox")
+        .order_by("official_number")
+    )
+    table = needs_of(
+        territory, [(f.pk, f.area_id) for f in facilities], basis=basis, min_children=min_children
+    )
+    district_of, districts = districts_of(territory, [f.area for f in facilities if f.area])
+    out = []
+    for f in facilities:
+        district_key = district_of.get(str(f.area_id)) if f.area_id else None
+        district = districts.get(district_key) if district_key else None
+        out.append(VisibleNeed(f, district, table.needs[f.pk]))
+    return out

@@ -2,7 +2,7 @@
 from its own area, with the basis used (sortable table, CSV/Excel).
 
 Open to the staff roles that may view areas; the facilities listed are those the user may see
-(``access.facilities_visible_to``), so a facility manager sees the own ones only.
+(``facilities.selectors.facilities_visible_to``), so a facility manager sees the own ones only.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.indicators.facility_index import (
@@ -31,10 +29,9 @@ from kitaplan.domain.indicators.facility_index import (
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.facilities.models import Facility
-from kitaplan.web.facilities.selectors import facilities_visible_to
 from kitaplan.web.monitoring import facility_index
-from kitaplan.web.monitoring.timeseries import districts_of
 from kitaplan.web.territory.models import Area, Territory
+from kitaplan.web.territory.requests import territory_from_request
 
 BASIS_CHOICES = {
     NeedBasis.HOME_AREAS.value: _("the children's home areas (fallback: the facility's area)"),
@@ -105,13 +102,31 @@ def export_columns() -> list[Column]:
     ]
 
 
-def _territory(request: HttpRequest) -> Territory | None:
-    territories = Territory.objects.order_by("name")
-    code = request.GET.get("territory")
-    if code:
-        return get_object_or_404(territories, code=code)
-    with_facilities = Facility.objects.values("territory")
-    return territories.filter(pk__in=with_facilities).first() or territories.first()
+@dataclass(frozen=True)
+class Choices:
+    """The page's choices from the query string (unknown values fall back to the defaults)."""
+
+    basis: str
+    min_children: int
+    sort: str
+    show: str
+
+
+def _choices(request: HttpRequest) -> Choices:
+    basis = request.GET.get("basis") or NeedBasis.HOME_AREAS.value
+    if basis not in BASIS_CHOICES:
+        basis = NeedBasis.HOME_AREAS.value
+    try:
+        min_children = max(1, int(request.GET.get("min_children") or DEFAULT_MIN_CHILDREN))
+    except ValueError:
+        min_children = DEFAULT_MIN_CHILDREN
+    sort = request.GET.get("sort") or "-index"
+    if sort.lstrip("-") not in SORT_KEYS:
+        sort = "-index"
+    show = request.GET.get("show") or "all"
+    if show not in SHOW_CHOICES:
+        show = "all"
+    return Choices(basis, min_children, sort, show)
 
 
 def _sorted(rows: list[FacilityRow], sort: str) -> list[FacilityRow]:
@@ -149,61 +164,33 @@ def facility_index_page(request: HttpRequest) -> HttpResponse:
     """Every visible facility of a territory with its need level and the basis used."""
     if not access.can_view_areas(request.user):
         raise PermissionDenied
-    territory = _territory(request)
-    basis_code = request.GET.get("basis") or NeedBasis.HOME_AREAS.value
-    if basis_code not in BASIS_CHOICES:
-        basis_code = NeedBasis.HOME_AREAS.value
-    try:
-        min_children = max(1, int(request.GET.get("min_children") or DEFAULT_MIN_CHILDREN))
-    except ValueError:
-        min_children = DEFAULT_MIN_CHILDREN
-    sort = request.GET.get("sort") or "-index"
-    if sort.lstrip("-") not in SORT_KEYS:
-        sort = "-index"
-    rows: list[FacilityRow] = []
-    if territory is not None:
-        today = timezone.localdate()
-        facilities = list(
-            facilities_visible_to(request.user)
-            .filter(territory=territory)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-            .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-            .select_related("area")
-            .defer("area__geometry", "area__bbox")
-            .order_by("official_number")
-        )
-        table = facility_index.needs_of(
-            territory,
-            [(f.pk, f.area_id) for f in facilities],
-            basis=NeedBasis(basis_code),
-            min_children=min_children,
-        )
-        own_areas = [f.area for f in facilities if f.area is not None]
-        district_of, districts = districts_of(territory, own_areas)
-        for f in facilities:
-            district_key = district_of.get(str(f.area_id)) if f.area_id else None
-            rows.append(
-                FacilityRow(
-                    facility=f,
-                    district=districts.get(district_key) if district_key else None,
-                    need=table.needs[f.pk],
-                )
+    territory = territory_from_request(request, having=("facilities",))
+    choices = _choices(request)
+    rows = [
+        FacilityRow(n.facility, n.district, n.need)
+        for n in (
+            facility_index.visible_needs(
+                request.user,
+                territory,
+                basis=NeedBasis(choices.basis),
+                min_children=choices.min_children,
             )
-    show = request.GET.get("show") or "all"
-    if show not in SHOW_CHOICES:
-        show = "all"
+            if territory is not None
+            else []
+        )
+    ]
     counts = Counter(r.need.basis for r in rows)
     with_enrolment = sum(1 for r in rows if r.need.enrolled)
-    if show == "enrolled":
+    if choices.show == "enrolled":
         rows = [r for r in rows if r.need.enrolled]
-    rows = _sorted(rows, sort)
+    rows = _sorted(rows, choices.sort)
     export_format = request.GET.get("format")
     if export_format in EXPORT_FORMATS and territory is not None:
         return export_response(
             export_format=export_format,
             columns=export_columns(),
             objects=rows,
-            base_name=f"sozialindex-kitas-{territory.code}-{basis_code}",
+            base_name=f"sozialindex-kitas-{territory.code}-{choices.basis}",
         )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -212,16 +199,16 @@ def facility_index_page(request: HttpRequest) -> HttpResponse:
         {
             "territory": territory,
             "territories": Territory.objects.order_by("name"),
-            "basis": basis_code,
+            "basis": choices.basis,
             "basis_choices": list(BASIS_CHOICES.items()),
-            "min_children": min_children,
+            "min_children": choices.min_children,
             "rows": page.object_list,
             "page_obj": page,
             "page_range": page.paginator.get_elided_page_range(page.number),
             "total": len(rows),
-            "show": show,
+            "show": choices.show,
             "show_choices": list(SHOW_CHOICES.items()),
-            "sort": sort,
+            "sort": choices.sort,
             "basis_counts": [(BASIS_USED_LABELS[b], counts[b]) for b in BasisUsed if counts.get(b)],
             "with_enrolment": with_enrolment,
             "high_need_classes": ", ".join(str(c) for c in sorted(HIGH_NEED_CLASSES)),

@@ -3,29 +3,24 @@
 A map of the district's areas (a classed choropleth of the status index or a chosen indicator,
 :mod:`kitaplan.web.monitoring.report_map`), the district's indicators beside the city, the
 changes since the comparison period, the alert sentences, a short generated summary and the
-data sources. Rendered with ReportLab and the Bitstream Vera fonts shipped with it (umlauts,
-−, „“).
+data sources. Rendered with the one ReportLab set-up of :mod:`kitaplan.web.core.pdf`.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from kitaplan.domain.indicators.periods import resolve_periods
 from kitaplan.domain.indicators.trends import (
     Assessment,
     Change,
@@ -35,15 +30,14 @@ from kitaplan.domain.indicators.trends import (
     reference_mean,
     summarise,
 )
+from kitaplan.web.core import pdf
 from kitaplan.web.monitoring import report_map, timeseries, wording
 from kitaplan.web.territory.models import Area, IndicatorValue, Territory
 
-_FONTS = Path(reportlab.__file__).parent / "fonts"
 #: at most this many alert sentences per indicator (the largest changes).
 ALERTS_PER_INDICATOR = 5
-MARGIN = 15 * mm
 #: the text width of the frame (page less margins less the frame's 6 pt paddings)
-MAP_WIDTH = A4[0] - 2 * MARGIN - 12
+MAP_WIDTH = A4[0] - 2 * pdf.MARGIN - 12
 MAP_MAX_HEIGHT = 130 * mm
 
 
@@ -101,7 +95,7 @@ def district_report(
             .distinct()
         )
     )
-    period, compare = timeseries.resolve_periods(all_periods, period, compare)
+    period, compare = resolve_periods(all_periods, period, compare)
     data = ReportData(territory, district, period, compare, basis, threshold)
     if period is None:
         return data
@@ -229,45 +223,16 @@ def district_report(
     return data
 
 
-def _register_fonts() -> None:
-    if "Vera" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("Vera", str(_FONTS / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont("VeraBd", str(_FONTS / "VeraBd.ttf")))
-
-
 def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     """A portrait A4 PDF of ``data``."""
-    buffer = io.BytesIO()
     title = _("Development report %(district)s") % {"district": data.district.name}
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=title,
-        author="kitaplan",
-        pageCompression=1 if compress else 0,
-    )
-    doc.build(build_story(data))
-    return buffer.getvalue()
+    return pdf.build(build_story(data), title=title, compress=compress)
 
 
 def build_story(data: ReportData) -> list[Any]:
     """The report's flowables (paragraphs, the map drawing, tables) in order."""
-    _register_fonts()
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle(
-        "kp-body", parent=styles["BodyText"], fontName="Vera", fontSize=9.5, leading=13
-    )
-    heading = ParagraphStyle(
-        "kp-h1", parent=styles["Heading1"], fontName="VeraBd", fontSize=16, leading=20
-    )
-    subheading = ParagraphStyle(
-        "kp-h2", parent=styles["Heading2"], fontName="VeraBd", fontSize=12, leading=16
-    )
-    cell = ParagraphStyle("kp-cell", parent=body, fontSize=8, leading=10)
+    style = pdf.styles()
+    body, heading, subheading, cell = style.body, style.heading, style.subheading, style.cell
     title = _("Development report %(district)s") % {"district": data.district.name}
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
@@ -333,7 +298,7 @@ def build_story(data: ReportData) -> list[Any]:
         table.setStyle(
             TableStyle(
                 [
-                    ("FONTNAME", (0, 0), (-1, -1), "Vera"),
+                    ("FONTNAME", (0, 0), (-1, -1), pdf.FONT),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                     (

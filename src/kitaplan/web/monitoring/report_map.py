@@ -34,6 +34,7 @@ from reportlab.lib import colors
 
 from kitaplan.domain.common.vocabulary import IndicatorDirection
 from kitaplan.domain.indicators.trends import Classification
+from kitaplan.web.core import pdf
 from kitaplan.web.monitoring import timeseries, wording
 from kitaplan.web.monitoring.timeseries import Source
 from kitaplan.web.territory.models import Area, AreaLevel, Territory
@@ -43,7 +44,7 @@ PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 NO_VALUE_FILL = "#ffffff"
 OUTLINE = "#131525"
 KM_PER_DEGREE = 111.32
-FONT = "Vera"
+FONT = pdf.FONT
 
 
 def class_colour(number: int, count: int) -> str:
@@ -97,12 +98,10 @@ def _source(territory: Territory, code: str | None) -> tuple[Source, list[int]] 
         if candidate in timeseries.INDEX_SOURCES:
             periods = timeseries.index_periods(territory, candidate)
             if periods:
-                from kitaplan.web.monitoring.trend_views import INDEX_LABELS
-
                 return (
                     Source(
                         code=candidate,
-                        name=str(INDEX_LABELS.get(candidate, candidate)),
+                        name=str(wording.INDEX_LABELS.get(candidate, candidate)),
                         unit="",
                         direction=IndicatorDirection.HIGHER_IS_WORSE,
                     ),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from kitaplan.domain.common.vocabulary import IndicatorDirection
 from kitaplan.domain.indicators.index import PRESETS
+from kitaplan.domain.indicators.periods import closest_year, resolve_periods
 from kitaplan.domain.indicators.trends import (
     Change,
     Classification,
@@ -134,12 +135,12 @@ def population_weights(areas: list[Area], year: int) -> tuple[dict[str, float], 
     Returns the weights (area pk as text → residents) and the year they are from; empty when
     no population is recorded for these areas.
     """
-    years = sorted(
-        set(PopulationCount.objects.filter(area__in=areas).values_list("year", flat=True))
+    used = closest_year(
+        PopulationCount.objects.filter(area__in=areas).values_list("year", flat=True).distinct(),
+        year,
     )
-    if not years:
+    if used is None:
         return {}, None
-    used = min(years, key=lambda y: (abs(y - year), y > year))
     totals = (
         PopulationCount.objects.filter(area__in=areas, year=used)
         .values("area_id")
@@ -223,20 +224,6 @@ class IndicatorTable:
     @property
     def mean_method(self) -> MeanMethod | None:
         return self.territory_mean.method if self.territory_mean else None
-
-
-def resolve_periods(
-    periods: list[int], period: int | None, compare: int | None
-) -> tuple[int | None, int | None]:
-    """The chosen period (default: the latest) and comparison period (default: the one before)."""
-    if not periods:
-        return None, None
-    if period not in periods:
-        period = periods[-1]
-    if compare not in periods or compare == period:
-        earlier = [p for p in periods if p < period]
-        compare = earlier[-1] if earlier else None
-    return period, compare
 
 
 def indicator_table(

@@ -7,48 +7,33 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.domain.indicators.index import PRESETS, ClassBand, DifferenceReason
+from kitaplan.domain.indicators.index import PRESETS
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, Column, export_response
+from kitaplan.web.monitoring import presenters
+from kitaplan.web.monitoring.presenters import class_label
 from kitaplan.web.monitoring.selectors import IndexPage, IndexRow, build
-from kitaplan.web.territory.models import Area, IndicatorValue, Territory
+from kitaplan.web.territory.models import Area, Territory
+from kitaplan.web.territory.requests import territory_from_request
 
 PRESET_LABELS = {
     "status": _("MSS 2021 status index"),
     "dynamics": _("MSS 2021 dynamics index"),
 }
-CLASS_LABELS = {
-    "high": _("high"),
-    "medium": _("medium"),
-    "low": _("low"),
-    "very_low": _("very low"),
-    "positive": _("positive"),
-    "stable": _("stable"),
-    "negative": _("negative"),
-}
-REASON_LABELS = {
-    DifferenceReason.MISSING_VALUES: _(
-        "No index: an indicator value is missing, so the area was left out of the "
-        "standardisation, but a class was published."
-    ),
-    DifferenceReason.NOT_PUBLISHED: _("No class was published for this area."),
-    DifferenceReason.ROUNDING_AT_THRESHOLD: _(
-        "The index lies within the rounding of the published values at a class bound."
-    ),
-    DifferenceReason.INDEX_DIFFERS: _(
-        "The computed index differs from the published index: the input values differ."
-    ),
-    DifferenceReason.UNEXPLAINED: _("The index agrees, yet the class differs: not explained."),
-}
 SORT_KEYS = ("code", "name", "index", "class")
-
-
-def class_label(band: ClassBand | None) -> str:
-    return str(CLASS_LABELS.get(band.key, band.key)) if band else ""
+#: The check against the published classes where there is no index page.
+NO_AGREEMENT: dict[str, Any] = {
+    "agreement": None,
+    "share_percent": None,
+    "confusion_header": [],
+    "confusion_rows": [],
+    "differences": [],
+    "class_counts": [],
+}
 
 
 def _require_access(request: HttpRequest) -> None:
@@ -56,17 +41,8 @@ def _require_access(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _territory(request: HttpRequest) -> Territory | None:
-    territories = Territory.objects.order_by("name")
-    code = request.GET.get("territory")
-    if code:
-        return get_object_or_404(territories, code=code)
-    with_values = IndicatorValue.objects.values("area__territory")
-    return territories.filter(pk__in=with_values).first() or territories.first()
-
-
 def _context(request: HttpRequest) -> dict[str, Any]:
-    territory = _territory(request)
+    territory = territory_from_request(request, having=("areas__indicator_values",))
     preset = request.GET.get("index") or "status"
     if preset not in PRESETS:
         preset = "status"
@@ -149,68 +125,13 @@ def index(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("format", None)
-    agreement = page.agreement if page else None
-    confusion_rows = []
-    differences = []
-    if agreement is not None and page is not None:
-        bands = {b.code: b for b in page.definition.bands}
-        codes = agreement.class_codes
-        confusion_rows = [
-            (
-                class_label(bands.get(c)) or str(c),
-                [agreement.confusion.get((c, p), 0) for p in codes],
-            )
-            for c in codes
-        ]
-        areas = {str(r.area.pk): r.area for r in page.rows}
-        differences = [
-            {
-                "area": areas.get(d.area),
-                "computed": class_label(bands.get(d.computed or -1)),
-                "published": class_label(bands.get(d.published or -1)),
-                "index": d.index,
-                "published_index": d.published_index,
-                "reason": REASON_LABELS[d.reason],
-            }
-            for d in agreement.differences
-        ]
     return render(
         request,
         "monitoring/index.html",
         {
             **context,
-            "agreement": agreement,
-            "table_rows": [
-                {
-                    "row": row,
-                    "cells": [
-                        (row.score.values[i.code], row.score.z[i.code])
-                        if row.score
-                        else (None, None)
-                        for i in page.indicators
-                    ],
-                    "class_label": class_label(row.score.band) if row.score else "",
-                    "published_label": class_label(row.published),
-                }
-                for row in context["rows"]
-            ]
-            if page
-            else [],
-            "share_percent": agreement.share * 100
-            if agreement and agreement.share is not None
-            else None,
-            "confusion_header": [
-                class_label(b)
-                for b in (page.definition.bands if page else ())
-                if agreement and b.code in agreement.class_codes
-            ],
-            "confusion_rows": confusion_rows,
-            "differences": differences,
-            "class_counts": [
-                (class_label(b), page.result.class_counts()[b.code]) for b in page.definition.bands
-            ]
-            if page and page.result
-            else [],
+            **(presenters.agreement_context(page) if page else NO_AGREEMENT),
+            "table_rows": presenters.index_table_rows(page, context["rows"]) if page else [],
             "map_url": reverse("monitoring:index-geojson") + "?" + query.urlencode(),
             "export_url": reverse("monitoring:index"),
         },

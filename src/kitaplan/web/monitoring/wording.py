@@ -37,6 +37,11 @@ ASSESSMENT_LABELS = {
     Assessment.IMPROVED: gettext_lazy("more favourable"),
     Assessment.NOT_ASSESSED: gettext_lazy("not assessed"),
 }
+#: The computed indices a page or the report's map can show beside the stored indicators.
+INDEX_LABELS = {
+    "index:status": gettext_lazy("Status index (computed per period)"),
+    "index:dynamics": gettext_lazy("Dynamics index (computed per period)"),
+}
 BASIS_LABELS = {
     ChangeBasis.ABSOLUTE: gettext_lazy("absolute change (in the indicator's unit)"),
     ChangeBasis.RELATIVE: gettext_lazy("relative change (in percent of the earlier value)"),
