@@ -15,7 +15,7 @@ from django.utils import translation
 
 from kitaplan.web.budget import evaluation, services
 from kitaplan.web.budget.models import BudgetRun
-from kitaplan.web.budget.views import TERM_LABELS
+from kitaplan.web.budget.presenters import TERM_LABELS
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.roles import Role
 from kitaplan.web.facilities.models import Facility, FacilityPlaces

@@ -1,7 +1,7 @@
 """The letter to a provider about its share of a published run (PDF, Zuwendungsmitteilung-style).
 
-Rendered with ReportLab and the Bitstream Vera fonts shipped inside it, like the committee
-report (:mod:`kitaplan.web.planning.reports`). The letter is generated from the stored run and
+Rendered with the one ReportLab set-up (:mod:`kitaplan.web.core.pdf`), like the committee
+report. The letter is generated from the stored run and
 says so: it is information, not the legally binding decision (Bescheid) of the Jugendamt.
 
 The view builds the rows (facility, amount, terms in words); this module only lays them out.
@@ -10,25 +10,19 @@ The view builds the rows (facility, amount, terms in words); this module only la
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-_FONTS = Path(reportlab.__file__).parent / "fonts"
+from kitaplan.web.core import pdf
 
 #: What each term means, in plain words (the row's detail gives the numbers).
 TERM_EXPLANATIONS = {
@@ -86,12 +80,6 @@ class Letter:
     superseded_by: int | None = None
     attribution: str = ""
     indicator_note: str = ""
-
-
-def _register_fonts() -> None:
-    if "Vera" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("Vera", str(_FONTS / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont("VeraBd", str(_FONTS / "VeraBd.ttf")))
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
@@ -159,33 +147,12 @@ def _closing_texts(letter: Letter) -> list[str]:
 def render_letter(letter: Letter, *, compress: bool = True) -> bytes:
     """A portrait A4 PDF: address, subject, one table per facility with every term, total,
     the rule, the use-report duty with its deadline, sources and the not-binding note."""
-    _register_fonts()
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle(
-        "kp-body", parent=styles["BodyText"], fontName="Vera", fontSize=9.5, leading=13
-    )
-    strong = ParagraphStyle("kp-strong", parent=body, fontName="VeraBd")
-    heading = ParagraphStyle(
-        "kp-h1", parent=styles["Heading1"], fontName="VeraBd", fontSize=13, leading=17
-    )
-    subheading = ParagraphStyle(
-        "kp-h2", parent=styles["Heading2"], fontName="VeraBd", fontSize=11, leading=14
-    )
-    cell = ParagraphStyle("kp-cell", parent=body, fontSize=8, leading=10)
-    small = ParagraphStyle("kp-small", parent=body, fontSize=8, leading=10)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=22 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=_("Area budget %(y)s: %(p)s") % {"y": letter.year, "p": letter.provider},
-        author="kitaplan",
-        subject=", ".join(f"{f.number} {f.name}" for f in letter.facilities),
-        pageCompression=1 if compress else 0,
-    )
+    style = pdf.styles(heading_size=13, subheading_size=11)
+    body, heading, cell = style.body, style.heading, style.cell
+    # a letter's headings are tighter than a report's, its small print a little larger
+    subheading = ParagraphStyle("kp-letter-h2", parent=style.subheading, leading=14)
+    strong = ParagraphStyle("kp-strong", parent=body, fontName=pdf.FONT_BOLD)
+    small = ParagraphStyle("kp-letter-small", parent=body, fontSize=8, leading=10)
     texts = letter_texts(letter)
     sender, provider, provider_number, day, subject, greeting, intro, version_note = texts
     story: list[Any] = [
@@ -228,13 +195,13 @@ def render_letter(letter: Letter, *, compress: bool = True) -> bytes:
         table.setStyle(
             TableStyle(
                 [
-                    ("FONTNAME", (0, 0), (-1, -1), "Vera"),
+                    ("FONTNAME", (0, 0), (-1, -1), pdf.FONT),
                     ("FONTSIZE", (0, 0), (-1, -1), 8),
                     ("ALIGN", (2, 0), (2, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                     ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
-                    ("FONTNAME", (0, -1), (-1, -1), "VeraBd"),
+                    ("FONTNAME", (0, -1), (-1, -1), pdf.FONT_BOLD),
                     ("SPAN", (0, -1), (1, -1)),
                 ]
             )
@@ -264,5 +231,14 @@ def render_letter(letter: Letter, *, compress: bool = True) -> bytes:
     if letter.attribution:
         story.append(Paragraph(escape(letter.attribution).replace("\n", "<br/>"), small))
     story += [Spacer(1, 4 * mm), Paragraph(escape(binding), strong)]
-    doc.build(story)
-    return buffer.getvalue()
+    return pdf.build(
+        story,
+        title=_("Area budget %(y)s: %(p)s") % {"y": letter.year, "p": letter.provider},
+        compress=compress,
+        # a letter's margins: wider on the left for filing
+        leftMargin=22 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        subject=", ".join(f"{f.number} {f.name}" for f in letter.facilities),
+    )

@@ -28,6 +28,7 @@ from kitaplan.domain.budget.distribution import (
     MoneyRounding,
     StaffPositionRounding,
 )
+from kitaplan.domain.common.money import format_euros
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, BasisUsed, NeedBasis
 
 #: The MSS status classes (1 high status … 4 very low status = highest need).
@@ -86,21 +87,6 @@ def to_rule(data: dict[str, Any]) -> DistributionRule:
     )
 
 
-def euros(cents: int | Fraction | None) -> str:
-    """12345678 -> "123.456,78 €"-like text in the active locale's style (no locale data needed)."""
-    if cents is None:
-        return "–"
-    value = Fraction(cents) / 100
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    whole = int(value)
-    rest = round((value - whole) * 100)
-    if rest == 100:
-        whole, rest = whole + 1, 0
-    grouped = f"{whole:,}".replace(",", ".")
-    return f"{sign}{grouped},{rest:02d} €"
-
-
 def fraction_text(value: str | Fraction) -> str:
     """Exact fraction text as a short decimal ("3/2" -> "1,5")."""
     number = Fraction(value)
@@ -148,7 +134,8 @@ def describe(data: dict[str, Any]) -> list[str]:
             _("Eligible only with a status index of at least %(v)s.") % {"v": data["min_index"]}
         )
     lines.append(
-        _("Base amount per eligible facility: %(a)s.") % {"a": euros(data.get("base_cents") or 0)}
+        _("Base amount per eligible facility: %(a)s.")
+        % {"a": format_euros(data.get("base_cents") or 0)}
     )
     weights = data.get("class_weights") or {}
     parts = [
@@ -164,13 +151,15 @@ def describe(data: dict[str, Any]) -> list[str]:
         % {"w": "; ".join(parts) or "–"}
     )
     if data.get("floor_cents") is not None:
-        lines.append(_("At least %(a)s per eligible facility.") % {"a": euros(data["floor_cents"])})
+        lines.append(
+            _("At least %(a)s per eligible facility.") % {"a": format_euros(data["floor_cents"])}
+        )
     if data.get("cap_cents") is not None:
         lines.append(
             _(
                 "At most %(a)s per facility; what a capped facility cannot take goes to the others in proportion to their weight."
             )
-            % {"a": euros(data["cap_cents"])}
+            % {"a": format_euros(data["cap_cents"])}
         )
     rounding = data.get("rounding") or {"mode": "money", "unit_cents": 100}
     if rounding.get("mode") == "staff":
@@ -180,7 +169,7 @@ def describe(data: dict[str, Any]) -> list[str]:
             )
             % {
                 "s": fraction_text(rounding.get("step", "1/4")),
-                "c": euros(rounding["annual_cost_cents"]),
+                "c": format_euros(rounding["annual_cost_cents"]),
             }
         )
     else:
@@ -188,6 +177,6 @@ def describe(data: dict[str, Any]) -> list[str]:
             _(
                 "Rounded to multiples of %(u)s by the largest remainders, so the shares add up to the budget exactly."
             )
-            % {"u": euros(rounding.get("unit_cents", 100))}
+            % {"u": format_euros(rounding.get("unit_cents", 100))}
         )
     return lines

@@ -20,18 +20,28 @@ children.
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kitaplan.domain.budget.distribution import EligibleFacility
+from kitaplan.domain.budget.distribution import (
+    BudgetDistribution,
+    BudgetShare,
+    EligibleFacility,
+    IneligibilityCode,
+    IneligibleFacility,
+)
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
-from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord
+from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
 from kitaplan.web.core import access
 from kitaplan.web.core.roles import Role
-from kitaplan.web.facilities.models import Facility, FacilityPlaces
-from kitaplan.web.facilities.selectors import facilities_visible_to
+from kitaplan.web.core.validity import valid_on
+from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
+from kitaplan.web.facilities.selectors import facilities_visible_to, providers_visible_to
 from kitaplan.web.monitoring import facility_index
 from kitaplan.web.territory.models import Area, Territory
 
@@ -62,15 +72,12 @@ def facility_records(
     """The facility records a run uses (JSON-ready; stored on the run as its input snapshot)."""
     on = on or timezone.localdate()
     facilities = list(
-        Facility.objects.filter(territory=territory)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
-        .order_by("pk")
+        Facility.objects.filter(territory=territory).filter(valid_on(on)).order_by("pk")
     )
     places: dict[int, int] = {}
     for fid, u3, ue3 in (
-        FacilityPlaces.objects.filter(facility__in=facilities, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        FacilityPlaces.objects.filter(facility__in=facilities)
+        .filter(valid_on(on, open_start=False))
         .values_list("facility_id", "places_u3", "places_ue3")
     ):
         places[fid] = u3 + ue3
@@ -138,6 +145,11 @@ def to_eligible(records: list[dict[str, Any]]) -> list[EligibleFacility]:
 # --------------------------------------------------------------------------- who sees what
 
 
+def can_view_budgets(user: Any) -> bool:
+    """The budget pages at all: staff (facility managers see only their published shares)."""
+    return access.is_staff_user(user)
+
+
 def can_manage(user: Any) -> bool:
     """Create budgets and runs, publish: planners and administrators."""
     return access.can_import_data(user)
@@ -160,6 +172,32 @@ def budgets_visible_to(user: Any) -> QuerySet[AreaBudget]:
     if can_view_runs(user):
         return AreaBudget.objects.all()
     return AreaBudget.objects.filter(pk__in=runs_visible_to(user).values("budget_id"))
+
+
+def evaluable_budgets(user: Any) -> list[AreaBudget]:
+    """The budgets with a published run that ``user`` may see, by territory and latest year."""
+    return list(
+        budgets_visible_to(user)
+        .filter(runs__status=BudgetRun.PUBLISHED)
+        .distinct()
+        .select_related("territory")
+        .order_by("territory__name", "-year", "pk")
+    )
+
+
+def runs_by_budget(user: Any, budgets: QuerySet[AreaBudget]) -> dict[int, list[BudgetRun]]:
+    """budget id → the runs of it ``user`` may see, latest version first, versions marked."""
+    runs = list(
+        runs_visible_to(user)
+        .filter(budget__in=budgets)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+    mark_versions(runs)
+    out: dict[int, list[BudgetRun]] = {}
+    for run in runs:
+        out.setdefault(run.budget_id, []).append(run)
+    return out
 
 
 def shares_visible_to(user: Any) -> QuerySet[BudgetShareRecord]:
@@ -201,6 +239,11 @@ def current_runs() -> QuerySet[BudgetRun]:
     return published.exclude(Exists(later))
 
 
+def current_run_of(budget: AreaBudget) -> BudgetRun:
+    """The valid version of a budget with a published run."""
+    return current_runs().filter(budget=budget).select_related("budget").get()
+
+
 def version_marks(runs: list[BudgetRun]) -> dict[int, dict[str, Any]]:
     """Per run id: ``current`` (the valid version) and ``superseded_by`` (the version published
     next after it, for an older published run; else ``None``)."""
@@ -223,3 +266,73 @@ def version_marks(runs: list[BudgetRun]) -> dict[int, dict[str, Any]]:
             "superseded_by": later[0] if is_published and later else None,
         }
     return marks
+
+
+def mark_versions(runs: list[BudgetRun]) -> None:
+    """Set ``is_current`` (the valid version: the latest published run of its budget) and
+    ``superseded_by`` (the version published next, for an older published run) on each run."""
+    marks = version_marks(runs)
+    for run in runs:
+        run.is_current = marks[run.pk]["current"]  # type: ignore[attr-defined]
+        run.superseded_by = marks[run.pk]["superseded_by"]  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- shares of runs
+
+
+def with_reports(shares: QuerySet[BudgetShareRecord]) -> list[BudgetShareRecord]:
+    """``shares`` with facility, provider, run and use reports, by year, version and number.
+
+    The run's inputs (one record per facility of the territory) are not read here: the callers
+    read them once per run, never once per share."""
+    return list(
+        shares.select_related("facility", "facility__provider", "run", "run__budget")
+        .defer("run__inputs", "run__ineligible")
+        .prefetch_related(
+            Prefetch("use_reports", queryset=UseReport.objects.order_by("reported_at"))
+        )
+        .order_by("run__budget__year", "run__version", "facility__official_number")
+    )
+
+
+def inputs_of_runs(run_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
+    """run id → its input snapshot (one query for all)."""
+    return dict(BudgetRun.objects.filter(pk__in=run_ids).values_list("pk", "inputs"))
+
+
+def provider_shares(
+    user: Any, run_id: int, provider_id: int
+) -> tuple[BudgetRun, Provider, list[BudgetShareRecord]]:
+    """A published run and one provider's shares in it, as far as ``user`` may see them: city
+    staff any provider, a facility manager only the own one (404 otherwise)."""
+    run = get_object_or_404(
+        runs_visible_to(user)
+        .filter(status=BudgetRun.PUBLISHED)
+        .select_related("budget", "budget__territory"),
+        pk=run_id,
+    )
+    provider = get_object_or_404(providers_visible_to(user), pk=provider_id)
+    shares = with_reports(shares_visible_to(user).filter(run=run, facility__provider=provider))
+    if not shares:
+        raise Http404
+    return run, provider, shares
+
+
+def stored_distribution(run: BudgetRun) -> BudgetDistribution:
+    """A stored run as the domain's result (for ``compare``); terms are not needed there."""
+    district = {r["facility_id"]: str(r["district_id"] or "") for r in run.inputs}
+    shares = tuple(
+        BudgetShare(str(s.facility_id), district.get(s.facility_id, ""), s.amount_cents, ())
+        for s in run.shares.all()
+    )
+    ineligible = tuple(
+        IneligibleFacility(
+            str(i["facility_id"]),
+            district.get(i["facility_id"], ""),
+            IneligibilityCode(i["reason"]),
+        )
+        for i in run.ineligible
+    )
+    return BudgetDistribution(
+        shares, run.budget.total_cents, run.unallocated_cents, ineligible, Fraction(run.factor)
+    )
