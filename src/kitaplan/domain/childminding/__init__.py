@@ -1,5 +1,6 @@
-"""Kindertagespflege (childminding): monthly payments, capacity per time slot, substitutes.
+"""Kindertagespflege (childminding): monthly payments, capacity per time slot, substitutes,
+qualification.
 
-Import from the submodules (``payments``, ``capacity``, ``substitutes``); see
+Import from the submodules (``payments``, ``capacity``, ``substitutes``, ``qualification``); see
 docs/domain/childminding.md.
 """

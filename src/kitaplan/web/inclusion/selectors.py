@@ -5,17 +5,10 @@ pool for the facilities :func:`facilities_visible_to` returns (facility managers
 planners and administrators configure the checklist, enrol Kita staff and run the pool;
 whoever may edit a facility (:func:`facilities_editable_by`) confirms its items and books for it.
 
-Evaluation (:func:`evaluate`): per facility and active item of its territory, in a fixed number
-of queries for any number of facilities:
-
-* feature: every field the feature names is true (barrier-free: step-free entrance and
-  accessible toilet);
-* staff qualification: distinct participants of the facility with a *completed* enrolment in a
-  course of the item's programme ≥ the completions needed;
-* confirmation: the latest confirmation row (by date, then entry) exists and confirms.
-
-A facility meets the checklist when its territory has at least one active item and every active
-item is met (an empty checklist is not "met by default").
+Evaluation (:func:`evaluate`): the rules are :mod:`kitaplan.domain.inclusion.checklist`; this
+module reads, in a fixed number of queries for any number of facilities, each facility's feature
+fields, its completions per programme (distinct participants with a *completed* enrolment) and
+its confirmations, and keeps the item rows beside the domain's results for the pages.
 """
 
 from __future__ import annotations
@@ -30,6 +23,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.inclusion import checklist
 from kitaplan.web.core.access import has_any_role, is_staff_user
 from kitaplan.web.core.roles import DATA_STEWARD_ROLES
 from kitaplan.web.facilities.models import Facility
@@ -77,6 +71,8 @@ def confirmable_facilities(user: AnyUser) -> QuerySet[Facility]:
 
 @dataclass(frozen=True)
 class ItemResult:
+    """The domain's result of one item beside the item's row; ``reason`` words it."""
+
     item: ChecklistItem
     met: bool
     code: str
@@ -87,6 +83,8 @@ class ItemResult:
         params = dict(self.params)
         if isinstance(params.get("date"), dt.date):
             params["date"] = formats.date_format(params["date"], "SHORT_DATE_FORMAT")
+        if "feature" in params:
+            params["feature"] = FEATURE_LABELS.get(params["feature"], params["feature"])
         for key, value in params.items():
             params[key] = str(value)
         return str(REASONS[self.code]) % params
@@ -116,6 +114,50 @@ def active_items(territory_ids: Iterable[int]) -> dict[int, list[ChecklistItem]]
     return items
 
 
+def domain_item(item: ChecklistItem) -> checklist.Item:
+    return checklist.Item(
+        item_id=item.pk,
+        kind=checklist.Kind(item.kind),
+        feature=item.feature,
+        fields=FEATURE_FIELDS.get(item.feature, ()),
+        programme_id=item.programme_id,
+        programme=item.programme.name if item.programme is not None else "",
+        min_completions=item.min_completions,
+    )
+
+
+def _completions(facility_ids: list[int], programme_ids: set[int]) -> dict[int, dict[int, int]]:
+    """Distinct participants with a completed enrolment, per facility and programme."""
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    if not (programme_ids and facility_ids):
+        return found
+    for row in (
+        Enrolment.objects.filter(
+            facility_id__in=facility_ids, status="completed", course__programme_id__in=programme_ids
+        )
+        .values("facility_id", "course__programme_id")
+        .annotate(n=Count("participant_name", distinct=True))
+    ):
+        found[row["facility_id"]][row["course__programme_id"]] = row["n"]
+    return found
+
+
+def _confirmations(
+    facility_ids: list[int], item_ids: list[int]
+) -> dict[int, list[checklist.Confirmation]]:
+    found: dict[int, list[checklist.Confirmation]] = defaultdict(list)
+    if not (item_ids and facility_ids):
+        return found
+    for c in FacilityConfirmation.objects.filter(
+        facility_id__in=facility_ids, item_id__in=item_ids
+    ).select_related("confirmed_by"):
+        who = c.confirmed_by.get_username() if c.confirmed_by is not None else "system"
+        found[c.facility_id].append(
+            checklist.Confirmation(c.item_id, c.confirmed, c.date, c.pk, who)
+        )
+    return found
+
+
 def evaluate(
     facilities: Iterable[Facility], *, items: dict[int, list[ChecklistItem]] | None = None
 ) -> dict[int, FacilityResult]:
@@ -125,67 +167,29 @@ def evaluate(
     if items is None:
         items = active_items({f.territory_id for f in facilities})
     all_items = [i for group in items.values() for i in group]
-    programmes = {i.programme_id for i in all_items if i.kind == "staff_qualification"}
-    confirmation_items = [i.pk for i in all_items if i.kind == "confirmation"]
-    completions: dict[tuple[int, int], int] = {}
-    if programmes and ids:
-        for row in (
-            Enrolment.objects.filter(
-                facility_id__in=ids, status="completed", course__programme_id__in=programmes
-            )
-            .values("facility_id", "course__programme_id")
-            .annotate(n=Count("participant_name", distinct=True))
-        ):
-            completions[(row["facility_id"], row["course__programme_id"])] = row["n"]
-    latest: dict[tuple[int, int], FacilityConfirmation] = {}
-    if confirmation_items and ids:
-        for c in (
-            FacilityConfirmation.objects.filter(facility_id__in=ids, item_id__in=confirmation_items)
-            .select_related("confirmed_by")
-            .order_by("facility_id", "item_id", "-date", "-pk")
-        ):
-            latest.setdefault((c.facility_id, c.item_id), c)
+    completions = _completions(
+        ids, {i.programme_id for i in all_items if i.kind == "staff_qualification"}
+    )
+    confirmations = _confirmations(ids, [i.pk for i in all_items if i.kind == "confirmation"])
+    fields = sorted({name for names in FEATURE_FIELDS.values() for name in names})
     out: dict[int, FacilityResult] = {}
     for f in facilities:
-        results = [_result(f, item, completions, latest) for item in items.get(f.territory_id, [])]
-        out[f.pk] = FacilityResult(facility=f, results=results)
+        rows = items.get(f.territory_id, [])
+        facts = checklist.FacilityFacts(
+            facility_id=f.pk,
+            features={name: bool(getattr(f, name)) for name in fields},
+            completions=completions.get(f.pk, {}),
+            confirmations=tuple(confirmations.get(f.pk, ())),
+        )
+        result = checklist.evaluate([domain_item(i) for i in rows], facts)
+        out[f.pk] = FacilityResult(
+            facility=f,
+            results=[
+                ItemResult(row, r.met, r.reason.value, dict(r.params))
+                for row, r in zip(rows, result.results, strict=True)
+            ],
+        )
     return out
-
-
-def _result(
-    facility: Facility,
-    item: ChecklistItem,
-    completions: dict[tuple[int, int], int],
-    latest: dict[tuple[int, int], FacilityConfirmation],
-) -> ItemResult:
-    if item.kind == "feature":
-        met = all(getattr(facility, name) for name in FEATURE_FIELDS[item.feature])
-        return ItemResult(
-            item,
-            met,
-            "feature_present" if met else "feature_missing",
-            {"feature": FEATURE_LABELS[item.feature]},
-        )
-    if item.kind == "staff_qualification":
-        assert item.programme is not None
-        count = completions.get((facility.pk, item.programme.pk), 0)
-        met = count >= item.min_completions
-        return ItemResult(
-            item,
-            met,
-            "completions_enough" if met else "completions_short",
-            {"count": count, "needed": item.min_completions, "programme": item.programme.name},
-        )
-    row = latest.get((facility.pk, item.pk))
-    if row is None:
-        return ItemResult(item, False, "not_confirmed")
-    who = row.confirmed_by.get_username() if row.confirmed_by is not None else "system"
-    return ItemResult(
-        item,
-        row.confirmed,
-        "confirmed" if row.confirmed else "withdrawn",
-        {"date": row.date, "who": who},
-    )
 
 
 def facility_meets_all(facility: Facility) -> tuple[bool, list[ItemResult]]:
@@ -244,6 +248,28 @@ def bookings_visible_to(user: AnyUser) -> QuerySet[Booking]:
 def holding_bookings(item: PoolItem) -> QuerySet[Booking]:
     """Requested or lent bookings of an item (they block their period), any facility."""
     return item.bookings.filter(status__in=HOLDING_STATUSES).order_by("start", "pk")
+
+
+def pool_item_bookings(
+    item: PoolItem, visible: QuerySet[Booking], bookable: QuerySet[Facility], today: dt.date
+) -> dict[str, Any]:
+    """One pool item's page: the periods held from today (details only of the bookings the
+    user sees), the user's booking history (with whether she may cancel) and the item's use."""
+    own = set(visible.values_list("pk", flat=True))
+    own_facilities = set(bookable.values_list("pk", flat=True))
+    occupied = [
+        {"booking": b, "shown": b.pk in own}
+        for b in holding_bookings(item).filter(end__gte=today).select_related("facility")
+    ]
+    history = [
+        {
+            "booking": b,
+            "can_cancel": b.status == "requested" and b.facility_id in own_facilities,
+        }
+        for b in visible.order_by("-start", "-pk")
+    ]
+    use = use_statistics([item], [h["booking"] for h in history], day=today)[0]
+    return {"occupied": occupied, "history": history, "use": use}
 
 
 @dataclass

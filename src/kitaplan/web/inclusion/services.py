@@ -1,6 +1,12 @@
 """Changes to the checklist, confirmations and the resource pool: one transaction and one audit
 event (``inclusion.changed``) each. Kita staff enrolments go through the qualification app's
 :func:`kitaplan.web.qualification.services.save_enrolment` (audited as ``qualification.changed``).
+
+Each service checks what its keyword-only ``actor`` may do and raises ``PermissionDenied``
+otherwise: planners and administrators keep the checklist and the pool and lend
+(:func:`~kitaplan.web.inclusion.selectors.can_configure`); whoever may edit a facility confirms
+its items, books for it and cancels its own requests
+(:func:`~kitaplan.web.inclusion.selectors.confirmable_facilities`).
 """
 
 from __future__ import annotations
@@ -8,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
@@ -19,6 +26,7 @@ from kitaplan.web.inclusion.models import (
     FacilityConfirmation,
     PoolItem,
 )
+from kitaplan.web.inclusion.selectors import can_configure, confirmable_facilities
 
 #: Allowed status changes of a booking.
 TRANSITIONS = {
@@ -38,7 +46,27 @@ class InclusionError(Exception):
         self.params = params
 
 
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def can_act_for(user: Any, facility_id: int) -> bool:
+    """Confirm items of, book for and cancel the requests of this facility."""
+    return confirmable_facilities(user).filter(pk=facility_id).exists()
+
+
+def can_set_booking_status(user: Any, booking: Booking, status: str) -> bool:
+    """Planners and administrators lend and take back; the booking facility's editors may
+    cancel their own request."""
+    if can_configure(user):
+        return True
+    own_cancel = status == "cancelled" and booking.status == "requested"
+    return own_cancel and can_act_for(user, booking.facility_id)
+
+
 def save_checklist_item(*, item: ChecklistItem, actor: Any) -> ChecklistItem:
+    _require(can_configure(actor))
     if item.kind == "feature":
         if not item.feature:
             raise InclusionError("feature_needed")
@@ -80,7 +108,8 @@ def confirm_item(
     actor: Any,
     note: str = "",
 ) -> FacilityConfirmation:
-    """Confirm (or withdraw) a manual item for a facility; the caller checks the scope."""
+    """Confirm (or withdraw) a manual item for a facility the actor may edit."""
+    _require(can_act_for(actor, facility.pk))
     if item.kind != "confirmation":
         raise InclusionError("not_confirmable")
     if item.territory_id != facility.territory_id:
@@ -105,6 +134,7 @@ def confirm_item(
 
 
 def save_pool_item(*, item: PoolItem, actor: Any) -> PoolItem:
+    _require(can_configure(actor))
     if not item.owner_name.strip() and item.owner_facility_id is None:
         raise InclusionError("owner_needed")
     if item.owner_facility is not None and item.owner_facility.territory_id != item.territory_id:
@@ -134,6 +164,7 @@ def book(
 ) -> Booking:
     """Request an item for a facility and period; refused when the item is not available, lies
     in another territory or a requested or lent booking overlaps the period."""
+    _require(can_act_for(actor, facility.pk))
     if end < start:
         raise InclusionError("dates_reversed")
     if item.territory_id != facility.territory_id:
@@ -171,6 +202,7 @@ def book(
 
 def set_booking_status(*, booking: Booking, status: str, actor: Any, day: dt.date) -> Booking:
     """Lend (requested → lent), take back (lent → returned) or cancel a requested booking."""
+    _require(can_set_booking_status(actor, booking, status))
     if status not in TRANSITIONS.get(booking.status, set()):
         raise InclusionError("transition")
     with transaction.atomic():

@@ -4,6 +4,7 @@ resource pool (items, one item with bookings and history, use statistics)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -28,11 +29,12 @@ from kitaplan.web.inclusion.forms import (
     PoolItemForm,
     StaffEnrolForm,
 )
-from kitaplan.web.inclusion.models import POOL_KINDS, Booking, ChecklistItem
+from kitaplan.web.inclusion.models import POOL_KINDS, Booking, ChecklistItem, PoolItem
 from kitaplan.web.qualification import services as qualification_services
+from kitaplan.web.qualification.messages import error_text as qualification_error_text
 from kitaplan.web.qualification.models import Course, Programme
-from kitaplan.web.qualification.views import error_text as qualification_error_text
 from kitaplan.web.territory.models import Area, Territory
+from kitaplan.web.territory.requests import territory_from_request
 
 ERRORS = {
     "feature_needed": gettext_lazy("Choose the facility feature."),
@@ -68,11 +70,9 @@ def _require_configure(request: HttpRequest) -> None:
 
 
 def _territory(request: HttpRequest, territories: QuerySet[Territory]) -> Territory | None:
-    code = request.GET.get("territory")
-    if code:
-        return get_object_or_404(territories, code=code)
-    return (
-        territories.filter(checklist_items__active=True).distinct().first() or territories.first()
+    """The page's territory; without ``?territory=`` the first with an active checklist."""
+    return territory_from_request(
+        request, having=[Q(checklist_items__active=True)], among=territories
     )
 
 
@@ -282,8 +282,6 @@ def staff(request: HttpRequest) -> HttpResponse:
             try:
                 if action == "enrol" and enrol_form.is_valid():
                     enrolment = enrol_form.save(commit=False)
-                    if enrolment.facility.territory_id != enrolment.course.programme.territory_id:
-                        raise qualification_services.QualificationError("other_territory")
                     qualification_services.save_enrolment(enrolment=enrolment, actor=request.user)
                     messages.success(request, _("The staff member was enrolled."))
                     return redirect("inclusion:staff")
@@ -373,15 +371,16 @@ def pool_item(request: HttpRequest, pk: int) -> HttpResponse:
     visible_bookings = selectors.bookings_visible_to(request.user).filter(item=item)
     today = timezone.localdate()
     action = request.POST.get("action")
+    data = request.POST
     booking_form = None
     if bookable.exists():
         booking_form = BookingForm(
-            request.POST if action == "book" else None, facilities=bookable.order_by("name")
+            data if action == "book" else None, facilities=bookable.order_by("name")
         )
     edit_form = None
     if can_manage:
         edit_form = PoolItemForm(
-            request.POST if action == "edit" else None,
+            data if action == "edit" else None,
             instance=item,
             prefix="item",
             territories=Territory.objects.filter(pk=item.territory_id),
@@ -390,79 +389,74 @@ def pool_item(request: HttpRequest, pk: int) -> HttpResponse:
     status_error = ""
     if request.method == "POST":
         if action == "book" and booking_form is not None:
-            if booking_form.is_valid():
-                try:
-                    services.book(
-                        item=item,
-                        facility=booking_form.cleaned_data["facility"],
-                        start=booking_form.cleaned_data["start"],
-                        end=booking_form.cleaned_data["end"],
-                        note=booking_form.cleaned_data["note"],
-                        actor=request.user,
-                    )
-                except services.InclusionError as error:
-                    booking_form.add_error(None, error_text(error))
-                else:
-                    messages.success(request, _("The booking was requested."))
-                    return redirect("inclusion:pool-item", pk=item.pk)
+            done = _book(request, item, booking_form)
         elif action == "status":
-            booking = get_object_or_404(visible_bookings, pk=request.POST.get("booking"))
-            status = request.POST.get("status", "")
-            own_cancel = (
-                status == "cancelled"
-                and booking.status == "requested"
-                and bookable.filter(pk=booking.facility_id).exists()
-            )
-            if not (can_manage or own_cancel):
-                raise PermissionDenied
-            try:
-                services.set_booking_status(
-                    booking=booking, status=status, actor=request.user, day=today
-                )
-            except services.InclusionError as error:
-                status_error = error_text(error)
-            else:
-                messages.success(request, _("The booking was updated."))
-                return redirect("inclusion:pool-item", pk=item.pk)
+            done, status_error = _set_booking_status(request, item, visible_bookings, today)
         elif action == "edit" and edit_form is not None:
-            if edit_form.is_valid():
-                try:
-                    services.save_pool_item(item=edit_form.save(commit=False), actor=request.user)
-                except services.InclusionError as error:
-                    edit_form.add_error(None, error_text(error))
-                else:
-                    messages.success(request, _("The pool item was saved."))
-                    return redirect("inclusion:pool-item", pk=item.pk)
+            done = _save_pool_item(request, edit_form)
         else:
             raise PermissionDenied
-    own = set(visible_bookings.values_list("pk", flat=True))
-    own_facilities = set(bookable.values_list("pk", flat=True))
-    occupied = [
-        {"booking": b, "shown": b.pk in own}
-        for b in selectors.holding_bookings(item).filter(end__gte=today).select_related("facility")
-    ]
-    history = [
-        {
-            "booking": b,
-            "can_cancel": b.status == "requested" and b.facility_id in own_facilities,
-        }
-        for b in visible_bookings.order_by("-start", "-pk")
-    ]
-    use = selectors.use_statistics([item], [h["booking"] for h in history], day=today)[0]
+        if done is not None:
+            return done
     return render(
         request,
         "inclusion/pool_item.html",
         {
             "item": item,
-            "occupied": occupied,
-            "history": history,
-            "use": use,
+            **selectors.pool_item_bookings(item, visible_bookings, bookable, today),
             "booking_form": booking_form,
             "edit_form": edit_form,
             "can_manage": can_manage,
             "status_error": status_error,
         },
     )
+
+
+def _book(request: HttpRequest, item: PoolItem, form: BookingForm) -> HttpResponse | None:
+    if not form.is_valid():
+        return None
+    try:
+        services.book(
+            item=item,
+            facility=form.cleaned_data["facility"],
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except services.InclusionError as error:
+        form.add_error(None, error_text(error))
+        return None
+    messages.success(request, _("The booking was requested."))
+    return redirect("inclusion:pool-item", pk=item.pk)
+
+
+def _set_booking_status(
+    request: HttpRequest, item: PoolItem, visible: QuerySet[Booking], today: dt.date
+) -> tuple[HttpResponse | None, str]:
+    """Lend, take back or cancel one booking; the response, or the error to show."""
+    booking = get_object_or_404(visible, pk=request.POST.get("booking"))
+    status = request.POST.get("status", "")
+    if not services.can_set_booking_status(request.user, booking, status):
+        raise PermissionDenied
+    try:
+        services.set_booking_status(booking=booking, status=status, actor=request.user, day=today)
+    except services.InclusionError as error:
+        return None, error_text(error)
+    messages.success(request, _("The booking was updated."))
+    return redirect("inclusion:pool-item", pk=item.pk), ""
+
+
+def _save_pool_item(request: HttpRequest, form: PoolItemForm) -> HttpResponse | None:
+    if not form.is_valid():
+        return None
+    try:
+        item = services.save_pool_item(item=form.save(commit=False), actor=request.user)
+    except services.InclusionError as error:
+        form.add_error(None, error_text(error))
+        return None
+    messages.success(request, _("The pool item was saved."))
+    return redirect("inclusion:pool-item", pk=item.pk)
 
 
 def pool_use(request: HttpRequest) -> HttpResponse:
