@@ -34,7 +34,7 @@ import calendar
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
@@ -50,6 +50,9 @@ from kitaplan.domain.childminding.payments_rules import (
     billed_hours,
     day_factor,
 )
+from kitaplan.domain.common.calendar import month_key
+from kitaplan.domain.common.money import plain_euros
+from kitaplan.domain.common.problems import Expectation, ExpectationCode
 
 __all__ = [
     "Absence",
@@ -57,8 +60,10 @@ __all__ = [
     "InsuranceKind",
     "InsuranceProof",
     "IssueCode",
+    "LineNote",
     "LineUnit",
     "MonthResult",
+    "NoteCode",
     "PaymentIssue",
     "PaymentLine",
     "compute_month",
@@ -77,10 +82,6 @@ def parse_month(text: str) -> tuple[int, int]:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"not a month (YYYY-MM): {text!r}")
     return int(match.group(1)), int(match.group(2))
-
-
-def month_key(year: int, month: int) -> str:
-    return f"{year:04d}-{month:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,77 @@ class Absence:
     end: date
 
 
+class NoteCode(StrEnum):
+    """What a note on a line says; the parameters each code has are in :data:`NOTE_TRACES`."""
+
+    WEEKLY_HOURS = "weekly_hours"  # granted weekly hours → billed weekly hours × weeks a month
+    HOURS_CLASS = "hours_class"  # the hours class that picked a monthly amount
+    PERCENT_OF = "percent_of"  # a percentage of another component's line
+    PRO_RATA = "pro_rata"  # a part of the month (days, by the table's pro-rata rule)
+    ABSENCE_UNPAID = "absence_beyond_quota_unpaid"  # absence days beyond the quota, not paid
+    ABSENCE_PAID = "absence_beyond_quota_paid"  # absence days beyond the quota, still paid
+    ACTUAL_HOURS = "actual_hours"  # paid on the hours actually cared
+    SETTLING_IN_FLAT = "settling_in_flat"
+    SETTLING_IN_EXTRA_HOURS = "settling_in_extra_hours"
+    SETTLING_IN_OPEN_PLACE = "settling_in_open_place"  # a place kept open before funding
+    PROOF = "proof"  # a proven insurance contribution for the whole month
+    PROOF_SHARE = "proof_share"  # a proven contribution for a part of the month
+    FUNDED_SHARE = "funded_share"  # the share of children funded by this Jugendamt
+    CORRECTION = "correction"  # a released month paid again: paid and due (cents)
+
+
+#: The technical trace of each note (:attr:`PaymentLine.note`); the fields are its parameters.
+NOTE_TRACES: dict[NoteCode, str] = {
+    NoteCode.WEEKLY_HOURS: "{granted}->{billed} h/week x {weeks}",
+    NoteCode.HOURS_CLASS: "class {hours_class}",
+    NoteCode.PERCENT_OF: "{percent}% of {base}",
+    NoteCode.PRO_RATA: "pro_rata {rule} {from_day}-{to_day}",
+    NoteCode.ABSENCE_UNPAID: "absence_beyond_quota_unpaid {days} d",
+    NoteCode.ABSENCE_PAID: "absence_beyond_quota_paid {days} d",
+    NoteCode.ACTUAL_HOURS: "actual_hours {hours}",
+    NoteCode.SETTLING_IN_FLAT: "settling_in flat",
+    NoteCode.SETTLING_IN_EXTRA_HOURS: "settling_in extra_hours at the hourly rates",
+    NoteCode.SETTLING_IN_OPEN_PLACE: "settling_in open_place {from_day}-{to_day}",
+    NoteCode.PROOF: "proof {amount}",
+    NoteCode.PROOF_SHARE: "proof {amount} x {share} ({rule} {from_day}-{to_day})",
+    NoteCode.FUNDED_SHARE: "funded_share {funded}/{total} children",
+    NoteCode.CORRECTION: "correction of {month}: paid {paid}, due {due}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LineNote:
+    """One note on a line: a code and its parameters (exact numbers as :func:`format_exact`
+    writes them, days of the month, codes; ``paid``/``due`` of a correction in cents)."""
+
+    code: NoteCode
+    params: tuple[tuple[str, str | int], ...] = ()
+
+    @classmethod
+    def of(cls, code: NoteCode, **params: str | int) -> LineNote:
+        return cls(code, tuple(params.items()))
+
+    @property
+    def values(self) -> dict[str, str | int]:
+        return dict(self.params)
+
+    @property
+    def trace(self) -> str:
+        values = self.values
+        if self.code is NoteCode.CORRECTION:
+            values = {
+                **values,
+                "paid": plain_euros(int(values["paid"])),
+                "due": plain_euros(int(values["due"])),
+            }
+        return NOTE_TRACES[self.code].format(**values)
+
+
+def trace(notes: Iterable[LineNote]) -> str:
+    """The notes' technical trace, as :attr:`PaymentLine.note` keeps it."""
+    return "; ".join(note.trace for note in notes)
+
+
 class LineUnit(StrEnum):
     HOUR = "h"  # quantity = billed hours in the month, rate = euros per hour
     MONTH = "month"  # quantity = share of the month, rate = euros per month
@@ -162,7 +234,10 @@ class PaymentLine:
 
     ``month`` is the run the line belongs to; ``corrects_month`` is set on correction lines and
     names the released month they correct. ``child_id`` is ``None`` for childminder-level lines
-    (insurance).
+    (insurance). ``notes`` say how the line came about as codes with parameters (the web and
+    the CLI word them); ``note`` is their technical trace (:attr:`LineNote.trace`, ``; ``
+    between notes), kept with the line in files and records. Lines read back from a file have
+    only the trace, so ``notes`` take no part in comparisons.
     """
 
     month: str
@@ -177,6 +252,7 @@ class PaymentLine:
     note: str = ""
     contract_id: str | None = None
     corrects_month: str | None = None
+    notes: tuple[LineNote, ...] = field(default=(), compare=False)
 
     @property
     def pays_for(self) -> str:
@@ -198,15 +274,37 @@ class IssueCode(StrEnum):
     DAILY_HOURS_MISSING = "daily_hours_missing"
 
 
+#: What the engine expected instead, per issue (the issue's parameters are the expectation's).
+ISSUE_EXPECTATIONS: dict[IssueCode, ExpectationCode] = {
+    IssueCode.UNKNOWN_SCHEME: ExpectationCode.RATE_TABLE_SCHEME,  # schemes
+    IssueCode.AMBIGUOUS_SCHEME: ExpectationCode.SCHEME_OF_SEVERAL,  # schemes
+    IssueCode.NO_TABLE: ExpectationCode.SCHEME_DAYS,  # scheme
+    IssueCode.HOURS_NOT_COVERED: ExpectationCode.TABLE_HOURS_CLASS,  # table
+    IssueCode.NO_RATE: ExpectationCode.COMPONENT_RATE,  # component, table
+    IssueCode.UNKNOWN_STAGE: ExpectationCode.TABLE_STAGE,  # table
+    IssueCode.DAILY_HOURS_MISSING: ExpectationCode.DAILY_HOURS,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentIssue:
-    """Why (part of) a contract could not be paid: code, contract, field, value, expectation."""
+    """Why (part of) a contract could not be paid: code, contract, field, value, and the
+    parameters of what was expected (:attr:`expected`, worded by the web and the CLI)."""
 
     code: IssueCode
     contract_id: str
     field: str
     value: str
-    expected: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def values(self) -> dict[str, str]:
+        return dict(self.params)
+
+    @property
+    def expected(self) -> Expectation:
+        """What was expected: the code of :data:`ISSUE_EXPECTATIONS` with the parameters."""
+        return Expectation.of(ISSUE_EXPECTATIONS[self.code], **self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,16 +341,11 @@ class _Part:
     quantity: Fraction
     unit: LineUnit
     rate: Fraction
-    note: str
+    notes: tuple[LineNote, ...]
 
 
 _FullMonth = tuple[tuple[_Part, ...], tuple[PaymentIssue, ...]]
 _Parts = Callable[[RateTable, Contract], tuple[_Part, ...] | None]
-
-
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def format_exact(value: Fraction) -> str:
@@ -285,9 +378,7 @@ def _full_month(table: RateTable, contract: Contract) -> _FullMonth:
     stage = table.stage_for(contract.stage, contract.training_units)
     if stage is not None and table.stages and stage not in {s.code for s in table.stages}:
         issues.append(
-            PaymentIssue(
-                IssueCode.UNKNOWN_STAGE, cid, "stage", stage, f"a stage of table {table.code}"
-            )
+            PaymentIssue(IssueCode.UNKNOWN_STAGE, cid, "stage", stage, (("table", table.code),))
         )
         return (), tuple(issues)
     daily = contract.effective_daily_hours
@@ -295,11 +386,7 @@ def _full_month(table: RateTable, contract: Contract) -> _FullMonth:
     if not covered:
         daily_rule = type(table.hours_rule).__name__ == "MonthlyByDailyHours"
         if daily_rule and daily is None:
-            issues.append(
-                PaymentIssue(
-                    IssueCode.DAILY_HOURS_MISSING, cid, "daily_hours", "", "daily hours or days"
-                )
-            )
+            issues.append(PaymentIssue(IssueCode.DAILY_HOURS_MISSING, cid, "daily_hours", ""))
         else:
             issues.append(
                 PaymentIssue(
@@ -307,7 +394,7 @@ def _full_month(table: RateTable, contract: Contract) -> _FullMonth:
                     cid,
                     "daily_hours" if daily_rule else "weekly_hours",
                     _fmt(daily if daily_rule and daily is not None else contract.weekly_hours),
-                    f"hours covered by a class of table {table.code}",
+                    (("table", table.code),),
                 )
             )
         return (), tuple(issues)
@@ -324,21 +411,27 @@ def _full_month(table: RateTable, contract: Contract) -> _FullMonth:
                         cid,
                         "stage",
                         f"{stage or ''}/{contract.care_location.value}/{hours_class or ''}",
-                        f"a rate of component {comp.code} in table {table.code}",
+                        (("component", comp.code), ("table", table.code)),
                     )
                 )
             continue
         if comp.unit is RateUnit.HOUR:
             assert weekly is not None and table.weeks_per_month is not None
-            note = f"{_fmt(contract.weekly_hours)}->{_fmt(weekly)} h/week x {table.weeks_per_month}"
-            parts.append(_Part(comp, weekly * table.weeks_per_month, LineUnit.HOUR, rate, note))
-        elif comp.unit is RateUnit.MONTH:
-            note = f"class {hours_class}" if hours_class else ""
-            parts.append(_Part(comp, Fraction(1), LineUnit.MONTH, rate, note))
-        else:
-            parts.append(
-                _Part(comp, Fraction(0), LineUnit.EURO, rate / 100, f"{_fmt(rate)}% of {comp.base}")
+            note = LineNote.of(
+                NoteCode.WEEKLY_HOURS,
+                granted=_fmt(contract.weekly_hours),
+                billed=_fmt(weekly),
+                weeks=str(table.weeks_per_month),
             )
+            parts.append(_Part(comp, weekly * table.weeks_per_month, LineUnit.HOUR, rate, (note,)))
+        elif comp.unit is RateUnit.MONTH:
+            notes = (
+                (LineNote.of(NoteCode.HOURS_CLASS, hours_class=hours_class),) if hours_class else ()
+            )
+            parts.append(_Part(comp, Fraction(1), LineUnit.MONTH, rate, notes))
+        else:
+            note = LineNote.of(NoteCode.PERCENT_OF, percent=_fmt(rate), base=str(comp.base))
+            parts.append(_Part(comp, Fraction(0), LineUnit.EURO, rate / 100, (note,)))
     return tuple(parts), tuple(issues)
 
 
@@ -448,7 +541,7 @@ def compute_month(
                         contract.contract_id,
                         "scheme",
                         contract.scheme,
-                        "the scheme of a rate table: " + ", ".join(sorted(schemes)),
+                        (("schemes", ", ".join(sorted(schemes))),),
                     )
                 )
                 return None
@@ -461,7 +554,7 @@ def compute_month(
                 contract.contract_id,
                 "scheme",
                 "",
-                "a scheme (several are loaded): " + ", ".join(sorted(schemes)),
+                (("schemes", ", ".join(sorted(schemes))),),
             )
         )
         return None
@@ -518,7 +611,7 @@ def compute_month(
         unpaid, paid_beyond = unpaid_cache[(cm, scheme_code)]
         actual = None if actual_hours is None else actual_hours.get((contract.contract_id, key))
         segments = scheme.segments(start, end) if active else []
-        shares: list[tuple[RateTable, Fraction, tuple[_Part, ...], str]] = []
+        shares: list[tuple[RateTable, Fraction, tuple[_Part, ...], tuple[LineNote, ...]]] = []
         for table, seg_start, seg_end in segments:
             if table is None:
                 issues.append(
@@ -527,7 +620,7 @@ def compute_month(
                         contract.contract_id,
                         "from",
                         f"{seg_start}..{seg_end}",
-                        f"days covered by a rate table of scheme {scheme_code}",
+                        (("scheme", scheme_code),),
                     )
                 )
                 continue
@@ -540,32 +633,38 @@ def compute_month(
             else:
                 days = set(range(seg_start.day, seg_end.day + 1)) - unpaid
                 share = day_factor(table.pro_rata, year, mon, days)
-            notes = []
+            notes: list[LineNote] = []
             if not whole:
-                notes.append(f"pro_rata {table.pro_rata.value} {seg_start.day}-{seg_end.day}")
+                notes.append(
+                    LineNote.of(
+                        NoteCode.PRO_RATA,
+                        rule=table.pro_rata.value,
+                        from_day=seg_start.day,
+                        to_day=seg_end.day,
+                    )
+                )
             absent = len(set(range(seg_start.day, seg_end.day + 1)) & unpaid)
             if absent:
-                notes.append(f"absence_beyond_quota_unpaid {absent} d")
+                notes.append(LineNote.of(NoteCode.ABSENCE_UNPAID, days=absent))
             if paid_beyond:
-                notes.append(f"absence_beyond_quota_paid {paid_beyond} d")
-            shares.append((table, share, parts, "; ".join(notes)))
+                notes.append(LineNote.of(NoteCode.ABSENCE_PAID, days=paid_beyond))
+            shares.append((table, share, parts, tuple(notes)))
         share_sum = sum((s for _, s, _, _ in shares), Fraction(0))
-        for table, share, parts, note in shares:
+        for table, share, parts, segment_notes in shares:
             rounded: dict[str, int] = {}
             made: dict[str, PaymentLine] = {}
             ordered = [p for p in parts if p.unit is not LineUnit.EURO]
             ordered += [p for p in parts if p.unit is LineUnit.EURO]
             for part in ordered:
                 comp = part.component
+                line_notes = part.notes
                 if part.unit is LineUnit.EURO:
                     quantity = Fraction(rounded.get(comp.base or "", 0), 100)
-                    line_note = part.note
                 elif part.unit is LineUnit.HOUR and actual is not None:
                     quantity = actual * share / share_sum if share_sum else Fraction(0)
-                    line_note = f"actual_hours {_fmt(actual)}"
+                    line_notes = (LineNote.of(NoteCode.ACTUAL_HOURS, hours=_fmt(actual)),)
                 else:
                     quantity = part.quantity * share
-                    line_note = part.note
                 amount = comp.rounding.cents(quantity * part.rate)
                 rounded[comp.code] = amount
                 made[comp.code] = PaymentLine(
@@ -578,8 +677,9 @@ def compute_month(
                     part.rate,
                     amount,
                     table.code,
-                    "; ".join(n for n in (line_note, note) if n),
+                    trace(line_notes + segment_notes),
                     contract.contract_id,
+                    notes=line_notes + segment_notes,
                 )
             lines.extend(made[p.component.code] for p in parts)
         lines.extend(
@@ -643,7 +743,9 @@ def _settling_in_lines(
     rule = table.settling_in
     in_month = first <= start <= last
 
-    def line(quantity: Fraction, unit: LineUnit, rate: Fraction, note: str) -> list[PaymentLine]:
+    def line(
+        quantity: Fraction, unit: LineUnit, rate: Fraction, note: LineNote
+    ) -> list[PaymentLine]:
         return [
             PaymentLine(
                 key,
@@ -655,13 +757,14 @@ def _settling_in_lines(
                 rate,
                 rule.rounding.cents(quantity * rate),
                 table.code,
-                note,
+                note.trace,
                 contract.contract_id,
+                notes=(note,),
             )
         ]
 
     if rule.mode is SettlingInMode.FLAT and in_month:
-        return line(Fraction(1), LineUnit.FLAT, rule.amount, "settling_in flat")
+        return line(Fraction(1), LineUnit.FLAT, rule.amount, LineNote(NoteCode.SETTLING_IN_FLAT))
     wanted_hours = rule.mode is SettlingInMode.EXTRA_HOURS and in_month
     wanted_place = rule.mode is SettlingInMode.OPEN_PLACE and bool(open_days)
     if not (wanted_hours or wanted_place):
@@ -671,7 +774,7 @@ def _settling_in_lines(
         return []
     if wanted_hours:
         rate = sum((p.rate for p in parts if p.unit is LineUnit.HOUR), Fraction(0))
-        return line(rule.hours, LineUnit.HOUR, rate, "settling_in extra_hours at the hourly rates")
+        return line(rule.hours, LineUnit.HOUR, rate, LineNote(NoteCode.SETTLING_IN_EXTRA_HOURS))
     monthly = Fraction(0)
     exact: dict[str, Fraction] = {}
     for part in sorted(parts, key=lambda p: p.unit is LineUnit.EURO):
@@ -682,9 +785,10 @@ def _settling_in_lines(
         exact[part.component.code] = value
         monthly += value
     share = day_factor(table.pro_rata, first.year, first.month, open_days)
-    return line(
-        share, LineUnit.MONTH, monthly, f"settling_in open_place {min(open_days)}-{max(open_days)}"
+    note = LineNote.of(
+        NoteCode.SETTLING_IN_OPEN_PLACE, from_day=min(open_days), to_day=max(open_days)
     )
+    return line(share, LineUnit.MONTH, monthly, note)
 
 
 def _insurance_lines(
@@ -713,7 +817,7 @@ def _insurance_lines(
         total = len(all_children[cm])
         children_share = Fraction(funded, total)
         proven = Fraction(0)
-        notes: list[str] = []
+        notes: list[LineNote] = []
         for proof in sorted(group, key=lambda p: (p.valid_from, p.monthly_amount)):
             start = max(first, proof.valid_from)
             end = last if proof.valid_to is None else min(last, proof.valid_to)
@@ -721,14 +825,20 @@ def _insurance_lines(
                 continue
             if start == first and end == last:
                 month_share = Fraction(1)
-                notes.append(f"proof {_fmt(proof.monthly_amount)}")
+                notes.append(LineNote.of(NoteCode.PROOF, amount=_fmt(proof.monthly_amount)))
             else:
                 month_share = day_factor(
                     table.pro_rata, first.year, first.month, range(start.day, end.day + 1)
                 )
                 notes.append(
-                    f"proof {_fmt(proof.monthly_amount)} x {_fmt(month_share)} "
-                    f"({table.pro_rata.value} {start.day}-{end.day})"
+                    LineNote.of(
+                        NoteCode.PROOF_SHARE,
+                        amount=_fmt(proof.monthly_amount),
+                        share=_fmt(month_share),
+                        rule=table.pro_rata.value,
+                        from_day=start.day,
+                        to_day=end.day,
+                    )
                 )
             proven += proof.monthly_amount * month_share
         if not notes:
@@ -737,7 +847,7 @@ def _insurance_lines(
         assert isinstance(legal, Fraction)
         quantity = proven * children_share
         if children_share != 1:
-            notes.append(f"funded_share {funded}/{total} children")
+            notes.append(LineNote.of(NoteCode.FUNDED_SHARE, funded=funded, total=total))
         rounding: Rounding = table.insurance.rounding
         lines.append(
             PaymentLine(
@@ -750,7 +860,8 @@ def _insurance_lines(
                 legal,
                 rounding.cents(quantity * legal),
                 table.code,
-                "; ".join(notes),
+                trace(notes),
+                notes=tuple(notes),
             )
         )
     return lines
@@ -785,6 +896,7 @@ def corrections(
         diff = new[k] - old[k]
         if diff == 0:
             continue
+        note = LineNote.of(NoteCode.CORRECTION, month=corrected, paid=old[k], due=new[k])
         result.append(
             PaymentLine(
                 run_month,
@@ -796,8 +908,9 @@ def corrections(
                 Fraction(diff, 100),
                 diff,
                 tables[k],
-                f"correction of {corrected}: paid {_euros(old[k])}, due {_euros(new[k])}",
+                note.trace,
                 corrects_month=corrected,
+                notes=(note,),
             )
         )
     return result

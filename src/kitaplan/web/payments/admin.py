@@ -13,6 +13,7 @@ from kitaplan.web.audit.admin import AuditedAdmin
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
 from kitaplan.web.payments import services
 from kitaplan.web.payments.models import InsuranceProofRecord, PayeeAccount, mask_iban
+from kitaplan.web.payments.texts import error_text, master_data_error_text
 
 
 class InsuranceProofAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -21,8 +22,6 @@ class InsuranceProofAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["childminder", "kind", "monthly_amount_cents", "valid_from", "valid_to"]
 
     def clean(self) -> dict[str, Any]:
-        from kitaplan.web.payments.views import master_data_error_text
-
         data = super().clean()
         childminder, kind = data.get("childminder"), data.get("kind")
         valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
@@ -64,8 +63,6 @@ class PayeeAccountAdminForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 def _checked(check: Any, value: Any) -> str:
-    from kitaplan.web.payments.views import error_text
-
     try:
         return str(check(str(value or "")))
     except services.PaymentError as error:

@@ -13,7 +13,7 @@ from django.core.validators import RegexValidator
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.budget.rules import euros
+from kitaplan.domain.common.money import format_euros
 from kitaplan.web.childminding.forms import ISO_DATE, SupplementsField
 from kitaplan.web.childminding.models import CareContract
 from kitaplan.web.payments.models import (
@@ -179,7 +179,7 @@ class ProofChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: InsuranceProofRecord) -> str:  # type: ignore[override]
         start = date_format(obj.valid_from, "SHORT_DATE_FORMAT")
         until = date_format(obj.valid_to, "SHORT_DATE_FORMAT") if obj.valid_to else "…"
-        amount = euros(obj.monthly_amount_cents)
+        amount = format_euros(obj.monthly_amount_cents)
         return f"{obj.get_kind_display()}, {amount}: {start} – {until}"
 
 

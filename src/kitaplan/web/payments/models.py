@@ -305,6 +305,10 @@ class PaymentLineRecord(FrozenModel):
     table_code = models.CharField(_("rate table"), max_length=80)
     corrects_month = models.CharField(_("corrects month"), max_length=7, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    #: The engine's notes as codes with parameters (``[{"code": …, "params": {…}}]``), worded
+    #: by the page, the PDF and the CSV; ``None`` on lines computed before notes had codes
+    #: (those show their ``note`` as it is).
+    notes = models.JSONField(_("notes"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment line")

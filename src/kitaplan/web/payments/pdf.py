@@ -1,6 +1,6 @@
 """One childminder's statement of a payment run as PDF (de: Abrechnung der laufenden
-Geldleistung), rendered with ReportLab like the planning report: every line with
-quantity × rate = amount, per child, the insurance lines, corrections of earlier months, the
+Geldleistung), rendered with kitaplan's one ReportLab set-up (:mod:`kitaplan.web.core.pdf`):
+every line with quantity × rate = amount (and its note, worded as on the page), per child, the insurance lines, corrections of earlier months, the
 total, the payee account and the sources of the rates. It is a statement of the computation,
 not a formal notice (no information on legal remedies).
 """
@@ -13,12 +13,10 @@ from typing import Any
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from kitaplan.web.planning.reports import _register_fonts
+from kitaplan.web.core.pdf import FONT, FONT_BOLD, document, styles
 
 
 def _escape(text: str) -> str:
@@ -26,31 +24,19 @@ def _escape(text: str) -> str:
 
 
 def statement_pdf(data: dict[str, Any], *, compress: bool = True) -> bytes:
-    _register_fonts()
     run, cm = data["run"], data["cm"]
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle(
-        "kp-body", parent=styles["BodyText"], fontName="Vera", fontSize=9.5, leading=13
-    )
-    heading = ParagraphStyle(
-        "kp-h1", parent=styles["Heading1"], fontName="VeraBd", fontSize=15, leading=19
-    )
-    subheading = ParagraphStyle(
-        "kp-h2", parent=styles["Heading2"], fontName="VeraBd", fontSize=11, leading=15
-    )
-    cell = ParagraphStyle("kp-cell", parent=body, fontSize=8, leading=10)
+    kp = styles(heading_size=15, subheading_size=11)
+    body, heading, subheading, cell = kp.body, kp.heading, kp.subheading, kp.cell
     buffer = io.BytesIO()
     title = _("Monthly payment %(month)s: %(name)s") % {"month": run.month, "name": cm.name}
-    doc = SimpleDocTemplate(
+    doc = document(
         buffer,
-        pagesize=A4,
+        title=title,
+        compress=compress,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=title,
-        author="kitaplan",
-        pageCompression=1 if compress else 0,
     )
     status = _("released") if run.is_released else _("draft, not released")
     address = ", ".join(p for p in (cm.street, f"{cm.postcode} {cm.city}".strip()) if p)
@@ -94,8 +80,8 @@ def statement_pdf(data: dict[str, Any], *, compress: bool = True) -> bytes:
         data_rows: list[list[Any]] = [[Paragraph(_escape(h), cell) for h in header]]
         for r in rows:
             label = r["label"]
-            if note and r["line"].note:
-                label += f" – {r['line'].note}"
+            if note and r["note"]:
+                label += f" – {r['note']}"
             data_rows.append(
                 [
                     Paragraph(_escape(label), cell),
@@ -112,13 +98,13 @@ def statement_pdf(data: dict[str, Any], *, compress: bool = True) -> bytes:
         table.setStyle(
             TableStyle(
                 [
-                    ("FONTNAME", (0, 0), (-1, -1), "Vera"),
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
                     ("FONTSIZE", (0, 0), (-1, -1), 8),
                     ("ALIGN", (1, 1), (4, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                     ("LINEABOVE", (0, last), (-1, last), 0.8, colors.black),
-                    ("FONTNAME", (0, last), (-1, last), "VeraBd"),
+                    ("FONTNAME", (0, last), (-1, last), FONT_BOLD),
                 ]
             )
         )

@@ -41,10 +41,13 @@ from kitaplan.domain.childminding.payments import (
     Contract,
     InsuranceKind,
     InsuranceProof,
+    LineNote,
     LineUnit,
+    NoteCode,
     PaymentLine,
 )
 from kitaplan.domain.childminding.payments_rules import CareLocation, FeeTable, RateTable
+from kitaplan.domain.common.calendar import month_bounds
 from kitaplan.domain.common.problems import ImportProblem
 from kitaplan.exchange.childminding_payments import read_fee_table, read_rate_table
 from kitaplan.web.childminding.models import CareContract, Childminder
@@ -158,6 +161,34 @@ def hours_visible_to(user: Any) -> QuerySet[ActualHours]:
 # --------------------------------------------------------------------------- master data
 
 
+def hours_contract_choices(
+    user: Any, territory: Territory | None, contract: CareContract | None, today: dt.date
+) -> QuerySet[CareContract]:
+    """The contracts the user may report hours for: funded ones that ran in the last 13 months
+    (and the one asked for), of the territory when one is chosen."""
+    visible = contracts_visible_to(user)
+    if territory is not None:
+        visible = visible.filter(childminder__territory=territory)
+    recent = Q(funded=True) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today - dt.timedelta(days=400))
+    )
+    if contract is not None:
+        recent |= Q(pk=contract.pk)
+    return visible.filter(recent).order_by("childminder__number", "child_reference", "pk")
+
+
+def hours_reports(user: Any, territory: Territory | None, month: str) -> QuerySet[ActualHours]:
+    """The reports the user may see, of the territory and the month when they are chosen."""
+    reports = hours_visible_to(user).select_related(
+        "contract", "contract__childminder", "reported_by", "settled_in"
+    )
+    if territory is not None:
+        reports = reports.filter(contract__childminder__territory=territory)
+    if month:
+        reports = reports.filter(month=month)
+    return reports.order_by("-month", "contract__childminder__number", "contract__child_reference")
+
+
 def can_edit_master_data(user: Any) -> bool:
     """Add or end insurance proofs, set payee accounts: the payment office and administrators."""
     return can_manage(user)
@@ -204,6 +235,33 @@ def overlapping_proof(
     return rows.order_by("valid_from", "pk").first()
 
 
+def runs_of(territory: Territory | None) -> list[PaymentRun]:
+    """The territory's runs, the latest month and version first (none without a territory)."""
+    if territory is None:
+        return []
+    return list(PaymentRun.objects.filter(territory=territory).order_by("-month", "-version"))
+
+
+def released_month_reached(
+    territory: Territory, start: dt.date, ends: list[dt.date | None]
+) -> str | None:
+    """The latest released month when a proof from ``start`` reaches into released months with
+    one of these ends (a new proof: its end; an ended proof: its end before and after), else
+    ``None``."""
+    latest = latest_released_month(territory)
+    if latest is None:
+        return None
+    last_day = month_bounds(latest)[1]
+    if start > last_day:
+        return None
+    if len(ends) == 1:  # a new proof: paid in released months from its start
+        return latest
+    # An end moved: the days between the earlier end and the last released day change.
+    if min(end or dt.date.max for end in ends) < last_day:
+        return latest
+    return None
+
+
 def latest_released_month(territory: Territory) -> str | None:
     """The latest month of the territory with a released run (changes up to its last day become
     corrections of the next run)."""
@@ -220,14 +278,6 @@ def schemes_of(territory: Territory) -> list[str]:
     return sorted(
         set(RateTableRecord.objects.filter(territory=territory).values_list("scheme", flat=True))
     )
-
-
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    """First and last day of ``YYYY-MM``."""
-    year, number = (int(part) for part in month.split("-"))
-    first = dt.date(year, number, 1)
-    last = dt.date(year + number // 12, number % 12 + 1, 1) - dt.timedelta(days=1)
-    return first, last
 
 
 def funded_in(contract: CareContract, month: str) -> bool:
@@ -372,9 +422,24 @@ def to_domain_lines(
             note=line.note,
             contract_id=line.contract_id or None,
             corrects_month=line.corrects_month or None,
+            notes=line_notes(line) or (),
         )
         for line in lines
     ]
+
+
+def notes_json(notes: Iterable[LineNote]) -> list[dict[str, Any]]:
+    """A line's notes as :attr:`PaymentLineRecord.notes` stores them."""
+    return [{"code": note.code.value, "params": note.values} for note in notes]
+
+
+def line_notes(line: PaymentLineRecord) -> tuple[LineNote, ...] | None:
+    """The stored line's notes as codes (``None``: a line stored before notes had codes)."""
+    if line.notes is None:
+        return None
+    return tuple(
+        LineNote(NoteCode(note["code"]), tuple(note["params"].items())) for note in line.notes
+    )
 
 
 def previous_lines(territory: Territory, month: str) -> tuple[list[int], list[PaymentLine]]:
@@ -418,9 +483,8 @@ def registry_absences(territory: Territory, month: str) -> tuple[Absence, ...]:
     beyond it is the table's rule)."""
     from kitaplan.web.substitutes.models import Absence as AbsenceRecord
 
-    year, number = (int(part) for part in month.split("-"))
-    first = dt.date(year, 1, 1)
-    last = (dt.date(year + number // 12, number % 12 + 1, 1)) - dt.timedelta(days=1)
+    last = month_bounds(month)[1]
+    first = dt.date(last.year, 1, 1)
     rows = AbsenceRecord.objects.filter(
         childminder__territory=territory, start__lte=last, end__gte=first
     ).order_by("start", "pk")

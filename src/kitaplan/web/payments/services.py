@@ -17,8 +17,8 @@ import hashlib
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -269,6 +269,7 @@ def _line_record(run: PaymentRun, position: int, line: PaymentLine) -> PaymentLi
         table_code=line.table,
         corrects_month=line.corrects_month or "",
         note=line.note[:500],
+        notes=selectors.notes_json(line.notes),
     )
 
 
@@ -301,7 +302,7 @@ def create_run(*, territory: Territory, month: str, actor: Any) -> PaymentRun:
             "contract_id": i.contract_id,
             "field": i.field,
             "value": i.value,
-            "expected": i.expected,
+            "expected": i.expected.to_json(),
             "childminder_id": int(children[i.contract_id][0])
             if i.contract_id in children
             else None,
@@ -684,21 +685,24 @@ def totals_by_childminder(run: PaymentRun) -> dict[int, int]:
     return dict(totals)
 
 
-def lines_csv(run: PaymentRun) -> bytes:
+def lines_csv(
+    run: PaymentRun, *, word_note: Callable[[PaymentLineRecord], str] | None = None
+) -> bytes:
     """The exchange writer's format (one line per childminder, child, component and table
-    version); ``childminder_id`` is the registry number of the childminder."""
+    version); ``childminder_id`` is the registry number of the childminder. ``word_note``
+    words each line's note (the page's wording); without it the note is the engine's trace."""
     numbers = dict(
         Childminder.objects.filter(payment_lines__run=run).distinct().values_list("pk", "number")
     )
-    lines = selectors.to_domain_lines(run.lines.order_by("position"), {run.pk: run.month})
+    records = list(run.lines.order_by("position"))
+    lines = selectors.to_domain_lines(records, {run.pk: run.month})
     named = [
-        PaymentLine(
-            **{
-                **{f: getattr(line, f) for f in PaymentLine.__slots__},
-                "childminder_id": numbers[int(line.childminder_id)],
-            }
+        replace(
+            line,
+            childminder_id=numbers[int(line.childminder_id)],
+            note=line.note if word_note is None else word_note(record),
         )
-        for line in lines
+        for record, line in zip(records, lines, strict=True)
     ]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lines.csv"
