@@ -205,6 +205,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from kitaplan.web.core.access import SYSTEM
     from kitaplan.web.core.exports import export_response, point
+    from kitaplan.web.facilities.area_selectors import area_statistics
     from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
     from kitaplan.web.facilities.tables import FACILITY_COLUMNS
     from kitaplan.web.territory import selectors
@@ -221,7 +222,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         objects: Any = facility_list(user=SYSTEM, filters=FacilityFilter(territory=territory))
         columns, geometry = FACILITY_COLUMNS, (lambda f: point(f.lat, f.lon))
     elif args.kind == "areas":
-        stats, _year = selectors.area_statistics(territory=territory)
+        stats, _year = area_statistics(territory=territory)
         objects = sorted(stats.values(), key=lambda s: (s.area.level.rank, s.area.official_code))
         boundaries = dict(selectors.current_areas(territory).values_list("pk", "geometry"))
         columns, geometry = AREA_COLUMNS, (lambda s: boundaries.get(s.area.pk))

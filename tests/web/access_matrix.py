@@ -61,7 +61,7 @@ PAGES = [
     Page("finder:search", EVERYONE, query="?age_group=u3&integration=on", anonymous=True),
     Page("finder:easy-language", EVERYONE, anonymous=True),
     Page("core:home", EVERYONE),
-    Page("core:security", EVERYONE),
+    Page("accounts:security", EVERYONE),
     Page("territory:area-list", STAFF),
     Page("territory:area-list", STAFF, query="?level=district"),
     Page("territory:area-list", STAFF, query="?level=area&show=children_u3"),
@@ -297,7 +297,7 @@ class Post:
 
 
 POSTS = [
-    Post("core:security", EVERYONE, data={"action": "otp-start"}),
+    Post("accounts:security", EVERYONE, data={"action": "otp-start"}),
     Post("facilities:facility-edit", STEWARDS | {Role.FACILITY_MANAGER}, {"pk": "own_facility"}),
     Post("imports:import-new", STEWARDS),
     Post("planning:care-rates", STEWARDS),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "kitaplan.web.core",
     "kitaplan.web.audit",
+    "kitaplan.web.accounts",  # login, second factor, security page, users and roles
     "kitaplan.web.territory",
     "kitaplan.web.facilities",
     "kitaplan.web.imports",
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "kitaplan.web.core.login.SecondFactorRequiredMiddleware",
+    "kitaplan.web.accounts.login.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -6,15 +6,25 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from kitaplan.web.core.login import login_view
+from kitaplan.web.accounts.login import login_view
+from kitaplan.web.facilities import home
+from kitaplan.web.territory.views import about
+
+#: The start page and the page about the data sources keep their names ``core:home`` and
+#: ``core:about``; their views live in the apps whose data they show.
+core_pages = (
+    [path("", home.home, name="home"), path("about/", about, name="about")],
+    "core",
+)
 
 urlpatterns = [
     path("login/", login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
-    path("", include("kitaplan.web.core.urls")),
-    path("areas/", include("kitaplan.web.territory.urls")),
+    path("", include(core_pages)),
+    path("", include("kitaplan.web.accounts.urls")),
+    path("areas/", include("kitaplan.web.facilities.area_urls")),
     path("facilities/", include("kitaplan.web.facilities.urls")),
     path("imports/", include("kitaplan.web.imports.urls")),
     path("planning/", include("kitaplan.web.planning.urls")),

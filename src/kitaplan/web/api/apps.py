@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
@@ -15,3 +16,8 @@ class ApiConfig(AppConfig):
         # Tokens made elsewhere (knox's own views, the shell, tests) get their number as well,
         # so that every token can be listed and revoked on the API page.
         post_save.connect(give_every_token_a_label, sender=AuthToken, dispatch_uid="api-label")
+
+        from kitaplan.web.core.access import is_staff_user
+        from kitaplan.web.core.navigation import NavEntry, register
+
+        register(NavEntry("api-docs", _("API"), 130, visible=is_staff_user))

@@ -1,6 +1,7 @@
 """Administration pages (Django admin) that write every change to the audit trail.
 
-The admin is for administrators only (user accounts, role assignments, territories). Data of
+The admin is for administrators only (user accounts and role assignments: ``accounts.admin``;
+territories). Data of
 areas, population, indicators and facilities changes through imports and the pages, which audit
 themselves; the admin shows the audit trail read-only.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import Group, User
 from django.db import models
 
 from kitaplan.web.audit.models import AuditEvent
@@ -68,26 +67,6 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
-
-
-admin.site.unregister(User)
-admin.site.unregister(Group)
-
-
-@admin.register(User)
-class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
-    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
-        """An administrator sets another user's password: audited (who, whose; no password)."""
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            user = User.objects.get(pk=id)
-            record_audit_event(
-                actor=request.user,
-                action=AuditAction.PASSWORD_CHANGED,
-                target=user,
-                details={"by": "administrator" if user != request.user else "self"},
-            )
-        return response
 
 
 @admin.register(AuditEvent)

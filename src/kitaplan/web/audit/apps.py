@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
@@ -7,3 +8,7 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from kitaplan.web.audit import signals  # noqa: F401 - connects the receivers
+        from kitaplan.web.core.access import can_view_audit
+        from kitaplan.web.core.navigation import NavEntry, register
+
+        register(NavEntry("audit:event-list", _("Audit trail"), 120, visible=can_view_audit))

@@ -1,4 +1,7 @@
-"""Template context shared by every page: the main navigation and the user's roles."""
+"""Template context shared by every page: the main navigation and the user's roles.
+
+The menu entries come from :mod:`kitaplan.web.core.navigation`, filled by the apps' ``ready()``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kitaplan.web.core import access
-from kitaplan.web.core.roles import Role
+from kitaplan.web.core import navigation as navigation_registry
 
 
 @dataclass(frozen=True)
@@ -31,42 +34,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles_label": "", **tiles}
     path = request.path
-    entries: list[tuple[str, str]] = [("core:home", _("Overview"))]
-    if access.can_view_areas(user):
-        entries.append(("territory:area-list", _("Areas")))
-    if access.is_staff_user(user):
-        entries.append(("facilities:facility-list", _("Facilities")))
-    if access.can_view_areas(user):
-        entries.append(("planning:balance", _("Demand planning")))
-    if access.can_view_areas(user):
-        entries.append(("monitoring:index", _("Social monitoring")))
-    if access.is_staff_user(user):
-        entries.append(("budget:overview", _("Area budget")))
-    if access.is_city_staff(user):
-        entries.append(("measures:plan-list", _("Action plan")))
-    if access.is_staff_user(user):
-        entries.append(("allocation:round-list", _("Allocation of places")))
-    elif Role.PARENT in access.roles_of(user):
-        entries.append(("allocation:my-applications", _("My applications")))
-    from kitaplan.web.childminding.selectors import can_use_registry
-
-    if can_use_registry(user):
-        entries.append(("childminding:childminder-list", _("Childminding")))
-    from kitaplan.web.payments.selectors import can_use_payments
-
-    if can_use_payments(user):
-        entries.append(("payments:overview", _("Payments")))
-    if access.can_import_data(user):
-        entries.append(("imports:import-list", _("Imports")))
-    if access.can_view_audit(user):
-        entries.append(("audit:event-list", _("Audit trail")))
-    if access.is_staff_user(user):
-        entries.append(("api-docs", _("API")))
     items = []
-    for name, label in entries:
-        url = reverse(name)
-        active = path == url if name == "core:home" else path.startswith(url)
-        items.append(NavItem(url=url, label=label, active=active))
+    for entry in navigation_registry.visible_entries(user):
+        url = reverse(entry.url_name)
+        active = path == url if entry.exact else path.startswith(url)
+        items.append(NavItem(url=url, label=str(entry.label), active=active))
     roles = sorted(access.roles_of(user))
     return {
         "nav_items": items,

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.common.vocabulary import ProviderType
+from kitaplan.web.core.validity import ValidityQuerySet
 from kitaplan.web.territory.models import Area, Territory
 
 PROVIDER_TYPE_CHOICES = [
@@ -103,6 +104,8 @@ class Facility(models.Model):
     valid_to = models.DateField(_("closed after"), null=True, blank=True)
     data_note = models.CharField(_("data note"), max_length=255, blank=True)
 
+    objects = ValidityQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
@@ -148,6 +151,8 @@ class FacilityPlaces(models.Model):
     places_school = _places_field(_("school-age places"), default=0)
     integration_places = _places_field(_("integration places"), default=0)
     special_needs_group_places = _places_field(_("special-needs group places"), default=0)
+
+    objects = ValidityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("places")

@@ -1,4 +1,5 @@
-"""Reads of facilities for pages, exports and the API — always scoped by ``core.access``."""
+"""Reads of facilities for pages, exports and the API — always scoped by
+:func:`facilities_visible_to`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from kitaplan.web.core import access
 from kitaplan.web.core.roles import DATA_STEWARD_ROLES, Role
 from kitaplan.web.core.sums import int64, sum64
+from kitaplan.web.core.validity import valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
 from kitaplan.web.territory.models import Area, Territory
 
@@ -30,9 +32,7 @@ PLACE_ANNOTATIONS = (
 
 def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[Facility]:
     """Annotate each facility with the places valid on ``day`` (one LEFT JOIN, no query per row)."""
-    valid = Q(places_history__valid_from__lte=day) & (
-        Q(places_history__valid_to__isnull=True) | Q(places_history__valid_to__gte=day)
-    )
+    valid = valid_on(day, "places_history__", open_start=False)
     annotations: dict[str, Any] = {
         f"current_{name}": Coalesce(F(f"places_on_day__{name}"), Value(0))
         for name in PLACE_ANNOTATIONS
@@ -82,8 +82,7 @@ def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
     if filters.territory is not None:
         qs = qs.filter(territory=filters.territory)
     if not filters.include_closed:
-        qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        qs = qs.valid_on(day)
     if filters.search:
         term = filters.search.strip()
         qs = qs.filter(
@@ -146,11 +145,8 @@ def places_history(facility: Facility) -> QuerySet[FacilityPlaces]:
 
 
 def places_on(facility: Facility, day: dt.date) -> FacilityPlaces | None:
-    return (
-        facility.places_history.filter(valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .first()
-    )
+    places: FacilityPlaces | None = facility.places_history.valid_on(day, open_start=False).first()
+    return places
 
 
 # ---------------------------------------------------------------- scoping

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MonitoringConfig(AppConfig):
     name = "kitaplan.web.monitoring"
     label = "monitoring"
+
+    def ready(self) -> None:
+        from kitaplan.web.core.access import can_view_areas
+        from kitaplan.web.core.navigation import NavEntry, register
+
+        register(NavEntry("monitoring:index", _("Social monitoring"), 50, visible=can_view_areas))

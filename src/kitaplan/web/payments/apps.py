@@ -6,3 +6,9 @@ class PaymentsConfig(AppConfig):
     name = "kitaplan.web.payments"
     label = "payments"
     verbose_name = _("Childminder payments")
+
+    def ready(self) -> None:
+        from kitaplan.web.core.navigation import NavEntry, register
+        from kitaplan.web.payments.selectors import can_use_payments
+
+        register(NavEntry("payments:overview", _("Payments"), 100, visible=can_use_payments))

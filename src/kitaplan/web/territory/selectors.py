@@ -2,22 +2,20 @@
 
 The statistics of the area list are computed with a fixed number of queries (grouped sums at
 the finest level, rolled up the hierarchy in Python by ``domain.territory.hierarchy``), so the
-list stays fast with a whole city loaded.
+list stays fast with a whole city loaded. The facilities and places of each area are added one
+layer up, in :mod:`kitaplan.web.facilities.area_selectors`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.utils import timezone
 
 from kitaplan.domain.territory.hierarchy import roll_up
 from kitaplan.web.core.sums import sum64
-from kitaplan.web.facilities.models import FacilityPlaces
 from kitaplan.web.territory.models import (
     Area,
     AreaLevel,
@@ -71,11 +69,10 @@ def area_statistics(
     *,
     territory: Territory,
     year: int | None = None,
-    day: dt.date | None = None,
     indicator_codes: tuple[str, ...] = (),
 ) -> tuple[dict[int, AreaStatistics], int | None]:
-    """Statistics for every current area of the territory, keyed by area id, and the year used."""
-    day = day or timezone.localdate()
+    """Population and indicators of every current area of the territory, keyed by area id, and
+    the year used. The places are added by ``facilities.area_selectors.area_statistics``."""
     areas = list(
         current_areas(territory)
         .select_related("level", "parent")
@@ -100,34 +97,6 @@ def area_statistics(
                 stats[key].children_u3 = int(value)
             for key, value in roll_up(ue3, parent_of).items():
                 stats[key].children_ue3 = int(value)
-    places = (
-        FacilityPlaces.objects.filter(
-            facility__territory=territory, facility__area__isnull=False, valid_from__lte=day
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .filter(Q(facility__valid_to__isnull=True) | Q(facility__valid_to__gte=day))
-        .values("facility__area_id")
-        .annotate(
-            n=Count("facility_id", distinct=True),
-            u3=sum64("places_u3"),
-            ue3=sum64("places_ue3"),
-            integ=sum64("integration_places"),
-        )
-    )
-    by_area: dict[str, dict[int, float]] = defaultdict(dict)
-    for row in places:
-        area_id = row["facility__area_id"]
-        if area_id in parent_of:
-            for key in ("n", "u3", "ue3", "integ"):
-                by_area[key][area_id] = row[key] or 0
-    for key, attr in (
-        ("n", "facilities"),
-        ("u3", "places_u3"),
-        ("ue3", "places_ue3"),
-        ("integ", "integration_places"),
-    ):
-        for area_id, value in roll_up(by_area[key], parent_of).items():
-            setattr(stats[area_id], attr, int(value))
     if indicator_codes:
         values = (
             IndicatorValue.objects.filter(

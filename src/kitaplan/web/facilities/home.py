@@ -1,8 +1,10 @@
-"""Start page and the page about data sources."""
+"""The start page (de: Übersicht): the territories with their areas and facilities today.
+
+It keeps its URL name ``core:home`` (routed in the root URL configuration).
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -29,9 +31,4 @@ def home(request: HttpRequest) -> HttpResponse:
                 }
             )
         context["territories"] = territories
-    return render(request, "core/home.html", context)
-
-
-@login_not_required
-def about(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/about.html", {"territories": Territory.objects.order_by("name")})
+    return render(request, "facilities/home.html", context)

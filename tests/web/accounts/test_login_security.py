@@ -95,7 +95,7 @@ def test_logins_failures_and_logouts_are_audited_without_the_password(client, ax
 def test_a_user_changes_the_password_and_it_is_audited(client):
     user = make_user("kita", Role.PLANNER)
     client.force_login(user)
-    url = reverse("core:security")
+    url = reverse("accounts:security")
     wrong = client.post(
         url,
         {
@@ -147,7 +147,7 @@ def test_a_payment_officer_sets_up_the_second_factor_and_then_needs_it(client, a
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     user = make_user("zahlstelle", Role.PAYMENT_OFFICE)
     client.force_login(user)
-    url = reverse("core:security")
+    url = reverse("accounts:security")
     page = client.post(url, {"action": "otp-start"})
     assert page.status_code == 200
     device = TOTPDevice.objects.get(user=user)
@@ -186,8 +186,8 @@ def test_a_required_second_factor_keeps_users_on_the_security_page(client, setti
     planner = make_user("planung", Role.PLANNER)
     client.force_login(officer)
     response = client.get(reverse("payments:overview"))
-    assert response.status_code == 302 and response.url == reverse("core:security")
-    assert client.get(reverse("core:security")).status_code == 200
+    assert response.status_code == 302 and response.url == reverse("accounts:security")
+    assert client.get(reverse("accounts:security")).status_code == 200
     client.force_login(planner)
     assert client.get(reverse("core:home")).status_code == 200
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kitaplan.web.accounts.login import confirmed_device, otp_required_for
 from kitaplan.web.audit.services import AuditAction, record_audit_event
-from kitaplan.web.core.login import confirmed_device, otp_required_for
 
 
 class CodeForm(forms.Form):
@@ -91,7 +91,7 @@ def security(request: HttpRequest) -> HttpResponse:
             )
         update_session_auth_hash(request, password_form.user)
         messages.success(request, gettext("Your password has been changed."))
-        return redirect("core:security")
+        return redirect("accounts:security")
     if action == "otp-confirm" and pending is not None and code_form and code_form.is_valid():
         with transaction.atomic():
             pending.confirmed = True
@@ -106,13 +106,13 @@ def security(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, gettext("Two-factor login is set up. You will be asked for a code.")
         )
-        return redirect("core:security")
+        return redirect("accounts:security")
     if action == "otp-remove" and device is not None and code_form and code_form.is_valid():
         if otp_required_for(user):
             messages.error(
                 request, gettext("Your role requires two-factor login; it cannot be removed.")
             )
-            return redirect("core:security")
+            return redirect("accounts:security")
         with transaction.atomic():
             TOTPDevice.objects.filter(user=user).delete()
             record_audit_event(
@@ -122,7 +122,7 @@ def security(request: HttpRequest) -> HttpResponse:
                 details={"operation": "removed"},
             )
         messages.success(request, gettext("Two-factor login is switched off."))
-        return redirect("core:security")
+        return redirect("accounts:security")
     context = {
         "password_form": password_form,
         "device": device,
@@ -134,4 +134,4 @@ def security(request: HttpRequest) -> HttpResponse:
     }
     # a refused form answers 400 (as the other pages do), the setup step's first view 200
     status = 400 if action in ("password", "otp-confirm", "otp-remove") else 200
-    return render(request, "core/security.html", context, status=status)
+    return render(request, "accounts/security.html", context, status=status)

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kitaplan.web.core.access import roles_of
 from kitaplan.web.core.roles import Role
 
 
@@ -99,8 +100,6 @@ def otp_required_for(user: Any) -> bool:
     required = set(settings.KITAPLAN_OTP_REQUIRED_ROLES)
     if not required or not getattr(user, "is_authenticated", False):
         return False
-    from kitaplan.web.core.access import roles_of
-
     roles = {str(r) for r in roles_of(user)}
     if user.is_superuser:
         roles.add(Role.ADMIN.value)
@@ -123,8 +122,8 @@ class SecondFactorRequiredMiddleware:
             and otp_required_for(user)
             and not user.is_verified()  # type: ignore[union-attr]
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and request.path != reverse("core:security")
+            and request.path != reverse("accounts:security")
         ):
-            return redirect("core:security")
+            return redirect("accounts:security")
         response: HttpResponse = self.get_response(request)
         return response
