@@ -1,15 +1,6 @@
-"""The planner's rule as stored JSON, the domain's :class:`DistributionRule`, and the rule in words.
+"""The planner's rule in words, and the labels of its choices.
 
-Stored form (``BudgetRun.rule``), every part as the planner composed it::
-
-    {"need_basis": "own_area" | "home_areas", "min_children": 10,
-     "need_classes": ["3", "4"] | null, "min_index": null,
-     "base_cents": 500000, "class_weights": {"3": "1", "4": "3/2"}, "default_weight": "1",
-     "floor_cents": null, "cap_cents": 4000000,
-     "rounding": {"mode": "money", "unit_cents": 100}
-               | {"mode": "staff", "annual_cost_cents": 7000000, "step": "1/4"}}
-
-Fractions are kept as exact text ("3/2") so a rerun reads exactly the same rule.
+The stored form and its reading into the domain's rule: :mod:`kitaplan.domain.budget.stored`.
 """
 
 from __future__ import annotations
@@ -20,14 +11,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kitaplan.domain.budget.distribution import (
-    BaseAmount,
-    ChildWeighting,
-    DistributionRule,
-    Eligibility,
-    MoneyRounding,
-    StaffPositionRounding,
-)
 from kitaplan.domain.common.money import format_euros
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, BasisUsed, NeedBasis
 
@@ -56,35 +39,6 @@ def basis_used_label(record: dict[str, Any]) -> str:
     """The basis of a run's facility record in words (records before the choice: own area)."""
     code = record.get("need_basis") or BasisUsed.OWN_AREA.value
     return str(BASIS_USED_LABELS.get(code, code))
-
-
-def to_rule(data: dict[str, Any]) -> DistributionRule:
-    need = data.get("need_classes")
-    rounding = data.get("rounding") or {"mode": "money", "unit_cents": 100}
-    if rounding.get("mode") == "staff":
-        rounding_part: MoneyRounding | StaffPositionRounding = StaffPositionRounding(
-            annual_cost_cents=int(rounding["annual_cost_cents"]),
-            step=Fraction(rounding.get("step", "1/4")),
-        )
-    else:
-        rounding_part = MoneyRounding(unit_cents=int(rounding.get("unit_cents", 100)))
-    default_weight = data.get("default_weight")
-    return DistributionRule(
-        eligibility=Eligibility(
-            need_classes=frozenset(str(c) for c in need) if need is not None else None,
-            min_index=float(data["min_index"]) if data.get("min_index") is not None else None,
-        ),
-        base=BaseAmount(default_cents=int(data.get("base_cents") or 0)),
-        children=ChildWeighting(
-            class_weights={
-                str(k): Fraction(v) for k, v in (data.get("class_weights") or {}).items()
-            },
-            default_weight=Fraction(default_weight) if default_weight is not None else None,
-        ),
-        floor_cents=data.get("floor_cents"),
-        cap_cents=data.get("cap_cents"),
-        rounding=rounding_part,
-    )
 
 
 def fraction_text(value: str | Fraction) -> str:

@@ -31,10 +31,10 @@ from django.utils import timezone
 from kitaplan.domain.budget.distribution import (
     BudgetDistribution,
     BudgetShare,
-    EligibleFacility,
     IneligibilityCode,
     IneligibleFacility,
 )
+from kitaplan.domain.budget.stored import top_ancestor, version_mark
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
 from kitaplan.web.core import access
@@ -47,19 +47,6 @@ from kitaplan.web.territory.models import Area, Territory
 
 CLASS_CODE = facility_index.CLASS_CODE
 INDEX_CODE = facility_index.INDEX_CODE
-
-
-def need_basis_of(rule: dict[str, Any]) -> tuple[NeedBasis, int]:
-    """The rule's need basis and least number of known children (defaults: own area, 10)."""
-    try:
-        basis = NeedBasis(rule.get("need_basis") or NeedBasis.OWN_AREA)
-    except ValueError:
-        basis = NeedBasis.OWN_AREA
-    try:
-        minimum = max(1, int(rule.get("min_children") or DEFAULT_MIN_CHILDREN))
-    except (TypeError, ValueError):
-        minimum = DEFAULT_MIN_CHILDREN
-    return basis, minimum
 
 
 def facility_records(
@@ -88,12 +75,11 @@ def facility_records(
         )
     }
 
+    parents = {pk: a["parent_id"] for pk, a in areas.items()}
+
     def district(area_id: int | None) -> dict[str, Any] | None:
-        seen = 0
-        while area_id is not None and areas.get(area_id, {}).get("parent_id") and seen < 20:
-            area_id = areas[area_id]["parent_id"]
-            seen += 1
-        return areas.get(area_id) if area_id is not None else None
+        top = top_ancestor(parents, area_id)
+        return areas.get(top) if top is not None else None
 
     needs = facility_index.needs_of(
         territory,
@@ -127,19 +113,6 @@ def facility_records(
             }
         )
     return records
-
-
-def to_eligible(records: list[dict[str, Any]]) -> list[EligibleFacility]:
-    return [
-        EligibleFacility(
-            facility_key=str(r["facility_id"]),
-            area_key=str(r["district_id"] or ""),
-            children=int(r["children"]),
-            need_class=r["need_class"],
-            index_value=r["index_value"],
-        )
-        for r in records
-    ]
 
 
 # --------------------------------------------------------------------------- who sees what
@@ -258,13 +231,8 @@ def version_marks(runs: list[BudgetRun]) -> dict[int, dict[str, Any]]:
         published.setdefault(budget_id, []).append(version)
     marks: dict[int, dict[str, Any]] = {}
     for run in runs:
-        versions = published.get(run.budget_id, [])
-        later = [v for v in versions if v > run.version]
-        is_published = run.version in versions
-        marks[run.pk] = {
-            "current": is_published and not later,
-            "superseded_by": later[0] if is_published and later else None,
-        }
+        mark = version_mark(published.get(run.budget_id, []), run.version)
+        marks[run.pk] = {"current": mark.current, "superseded_by": mark.superseded_by}
     return marks
 
 

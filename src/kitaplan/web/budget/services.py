@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from kitaplan.domain.budget.distribution import BudgetDistribution, distribute_budget
+from kitaplan.domain.budget.stored import need_basis_of, to_eligible, to_rule
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
 from kitaplan.web.budget import selectors
 from kitaplan.web.budget.models import (
@@ -20,7 +21,6 @@ from kitaplan.web.budget.models import (
     FrozenRunError,
     UseReport,
 )
-from kitaplan.web.budget.rules import to_rule
 from kitaplan.web.territory.models import Territory
 
 
@@ -28,7 +28,7 @@ def compute(
     budget: AreaBudget, rule: dict[str, Any], records: list[dict[str, Any]]
 ) -> BudgetDistribution:
     """The domain engine on stored data (raises ``BudgetRuleError`` with a code)."""
-    return distribute_budget(budget.total_cents, selectors.to_eligible(records), to_rule(rule))
+    return distribute_budget(budget.total_cents, to_eligible(records), to_rule(rule))
 
 
 def terms_json(share: Any) -> list[dict[str, Any]]:
@@ -76,7 +76,7 @@ def create_run(*, budget: AreaBudget, rule: dict[str, Any], actor: Any) -> Budge
     """Distribute ``budget`` by ``rule`` over today's facility records; store every term."""
     if not selectors.can_manage(actor):
         raise PermissionDenied
-    need_basis, min_children = selectors.need_basis_of(rule)
+    need_basis, min_children = need_basis_of(rule)
     records = selectors.facility_records(
         budget.territory, need_basis=need_basis, min_children=min_children
     )
