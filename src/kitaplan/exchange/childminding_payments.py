@@ -79,6 +79,7 @@ from kitaplan.domain.childminding.payments_rules import (
     Stage,
     table_errors,
 )
+from kitaplan.domain.common.money import plain_euros
 from kitaplan.domain.common.problems import (
     Expectation,
     ExpectationCode,
@@ -163,11 +164,6 @@ E = TypeVar("E", bound=StrEnum)
 
 
 # --------------------------------------------------------------------------- numbers
-
-
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 _FRACTION = re.compile(r"^\s*([+-]?\d+)\s*/\s*(\d+)\s*$")
@@ -1116,7 +1112,7 @@ def write_payment_lines(path: Path, lines: Sequence[PaymentLine]) -> None:
                     format_exact(line.quantity),
                     line.unit.value,
                     format_exact(line.rate),
-                    _euros(line.amount_cents),
+                    plain_euros(line.amount_cents),
                     line.table,
                     line.note,
                     line.corrects_month or "",
@@ -1237,7 +1233,7 @@ def run_payments_cli(
     corrections = sum(1 for line in result.lines if line.corrects_month)
     messages = [
         f"{result.month}: {len(result.lines)} lines ({corrections} corrections), "
-        f"{len(result.totals_by_childminder())} childminders, total {_euros(result.total_cents)} EUR",
+        f"{len(result.totals_by_childminder())} childminders, total {plain_euros(result.total_cents)} EUR",
         f"written: {out}",
     ]
     return PaymentsRun(0, messages, [], result, [Path(out)])

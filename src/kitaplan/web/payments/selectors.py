@@ -64,6 +64,7 @@ from kitaplan.web.payments.models import (
     group_iban,
     mask_iban,
 )
+from kitaplan.web.substitutes.models import Absence as AbsenceRecord
 from kitaplan.web.territory.models import Territory
 
 OFFICE = frozenset({Role.PAYMENT_OFFICE, Role.ADMIN})
@@ -481,8 +482,6 @@ def registry_absences(territory: Territory, month: str) -> tuple[Absence, ...]:
     """The childminders' absences reported in the substitutes app, from 1 January of the month's
     year to its last day: they count against the yearly quota of the rate table (what happens
     beyond it is the table's rule)."""
-    from kitaplan.web.substitutes.models import Absence as AbsenceRecord
-
     last = month_bounds(month)[1]
     first = dt.date(last.year, 1, 1)
     rows = AbsenceRecord.objects.filter(
