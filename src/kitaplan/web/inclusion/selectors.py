@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -200,10 +200,7 @@ def facility_meets_all(facility: Facility) -> tuple[bool, list[ItemResult]]:
 
 def current_facilities(territory: Territory | int, day: dt.date) -> QuerySet[Facility]:
     territory_id = territory if isinstance(territory, int) else territory.pk
-    return Facility.objects.filter(territory_id=territory_id).filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=day),
-        Q(valid_to__isnull=True) | Q(valid_to__gte=day),
-    )
+    return Facility.objects.filter(territory_id=territory_id).valid_on(day)
 
 
 def able_for_all_by_area(territory: Territory | int, day: dt.date) -> dict[int, float]:

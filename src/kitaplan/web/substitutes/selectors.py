@@ -39,6 +39,7 @@ from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.access import has_any_role, roles_of
 from kitaplan.web.core.roles import Role
+from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.substitutes.bridge import affected_contracts, known_substitutes, profile_model
 from kitaplan.web.substitutes.models import (
     OPEN_STATUSES,
@@ -202,7 +203,7 @@ def childminder_names(pks: Iterable[int]) -> dict[int, str]:
 
 def current_contracts(cm: Childminder, today: dt.date) -> QuerySet[CareContract]:
     """Her contracts not ended before ``today``, with their declared substitutes."""
-    return cm.contracts.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)).select_related(
+    return cm.contracts.filter(valid_from_on(today)).select_related(
         "primary_substitute", "secondary_substitute"
     )
 
