@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.inclusion import pool
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.qualification.models import Programme
 from kitaplan.web.territory.models import Territory
@@ -230,10 +231,19 @@ class Booking(models.Model):
         return f"{self.item_id} {self.facility_id} {self.start}–{self.end}"
 
     @property
+    def facts(self) -> pool.BookingFacts:
+        """The booking as the domain's value."""
+        return pool.BookingFacts(
+            self.item_id,
+            self.facility_id,
+            self.status,
+            self.start,
+            self.end,
+            self.lent_on,
+            self.returned_at,
+        )
+
+    @property
     def days_lent(self) -> int:
-        """Days the item was (or is) out: lent_on to returned_at, else the booked period."""
-        if self.status not in ("lent", "returned"):
-            return 0
-        first = self.lent_on or self.start
-        last = self.returned_at or self.end
-        return max((last - first).days + 1, 0)
+        """Days the item was (or is) out (:func:`kitaplan.domain.inclusion.pool.days_lent`)."""
+        return pool.days_lent(self.facts)

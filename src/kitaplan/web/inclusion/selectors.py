@@ -23,7 +23,7 @@ from django.db.models import Count, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.domain.inclusion import checklist
+from kitaplan.domain.inclusion import checklist, pool
 from kitaplan.web.core.access import has_any_role, is_staff_user
 from kitaplan.web.core.roles import DATA_STEWARD_ROLES
 from kitaplan.web.facilities.models import Facility
@@ -269,31 +269,34 @@ def pool_item_bookings(
     return {"occupied": occupied, "history": history, "use": use}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ItemUse:
+    """The domain's use of a pool item beside the item's row."""
+
     item: PoolItem
-    bookings: int = 0
-    days_lent: int = 0
-    facilities: set[int] = field(default_factory=set)
-    lent_now: bool = False
+    use: pool.Use
+
+    @property
+    def bookings(self) -> int:
+        return self.use.bookings
+
+    @property
+    def days_lent(self) -> int:
+        return self.use.days_lent
 
     @property
     def facility_count(self) -> int:
-        return len(self.facilities)
+        return self.use.facility_count
+
+    @property
+    def lent_now(self) -> bool:
+        return self.use.lent_now
 
 
 def use_statistics(
     items: Iterable[PoolItem], bookings: Iterable[Booking], *, day: dt.date
 ) -> list[ItemUse]:
-    """Per item: bookings (cancelled left out), days lent, facilities, whether lent on the day."""
-    rows = {i.pk: ItemUse(item=i) for i in items}
-    for b in bookings:
-        row = rows.get(b.item_id)
-        if row is None or b.status == "cancelled":
-            continue
-        row.bookings += 1
-        row.days_lent += b.days_lent
-        row.facilities.add(b.facility_id)
-        if b.status == "lent" and (b.lent_on or b.start) <= day:
-            row.lent_now = True
-    return list(rows.values())
+    """Per item: bookings (cancelled left out), days lent, facilities, whether lent on the day
+    (:func:`kitaplan.domain.inclusion.pool.item_use`)."""
+    use = pool.item_use((b.facts for b in bookings), day=day)
+    return [ItemUse(i, use.get(i.pk, pool.Use())) for i in items]

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from kitaplan.domain.inclusion import pool
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.inclusion.models import (
@@ -27,14 +28,6 @@ from kitaplan.web.inclusion.models import (
     PoolItem,
 )
 from kitaplan.web.inclusion.selectors import can_configure, confirmable_facilities
-
-#: Allowed status changes of a booking.
-TRANSITIONS = {
-    "requested": {"lent", "cancelled"},
-    "lent": {"returned"},
-    "returned": set(),
-    "cancelled": set(),
-}
 
 
 class InclusionError(Exception):
@@ -203,7 +196,7 @@ def book(
 def set_booking_status(*, booking: Booking, status: str, actor: Any, day: dt.date) -> Booking:
     """Lend (requested → lent), take back (lent → returned) or cancel a requested booking."""
     _require(can_set_booking_status(actor, booking, status))
-    if status not in TRANSITIONS.get(booking.status, set()):
+    if not pool.may_change(booking.status, status):
         raise InclusionError("transition")
     with transaction.atomic():
         before = snapshot(booking)
