@@ -1,4 +1,5 @@
-"""Inclusion (de: Inklusion): whether a facility meets its territory's inclusion checklist.
+"""Inclusion (de: Inklusion): whether a facility meets its territory's inclusion checklist
+(``checklist``) and the rules of the resource pool (``pool``).
 
-Import from the submodule ``checklist``.
+Import from the submodules.
 """
