@@ -24,6 +24,8 @@ from kitaplan.web.monitoring.trend_selectors import Selection
 from kitaplan.web.territory.models import Area, Territory
 from kitaplan.web.territory.requests import territory_from_request
 
+#: Without a choice the pages show the first territory with indicator values.
+WITH_VALUES = ("areas__indicator_values",)
 SORTS = ("value", "-value", "change", "-change", "name", "code")
 ONLY_CHOICES = {
     "": _("all changes"),
@@ -52,14 +54,10 @@ def _float(value: str | None) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
-def _territory(request: HttpRequest) -> Territory | None:
-    return territory_from_request(request, having=("areas__indicator_values",))
-
-
 def _select(request: HttpRequest) -> Selection:
     """The filter form's choices from the query string."""
     return trend_selectors.select(
-        _territory(request),
+        territory_from_request(request, having=WITH_VALUES),
         code=request.GET.get("indicator") or "",
         level_code=request.GET.get("level"),
         period=_int(request.GET.get("period")),
@@ -289,7 +287,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def report_pdf(request: HttpRequest) -> HttpResponse:
     """The development report of one district as PDF (indicators, alerts, summary, sources)."""
     _require_access(request)
-    territory = _territory(request)
+    territory = territory_from_request(request, having=WITH_VALUES)
     if territory is None:
         raise Http404
     district_code = request.GET.get("district") or ""
