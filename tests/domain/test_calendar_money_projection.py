@@ -41,7 +41,7 @@ def test_month_keys_and_bounds() -> None:
     assert month_bounds("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
     assert month_bounds("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
     assert first_of_next_month(date(2026, 12, 17)) == date(2027, 1, 1)
-    for bad in ("2026-13", "2026-00", "26-01", "März"):
+    for bad in ("2026-13", "2026-00", "26-01", "2026-3", "März"):
         with pytest.raises(ValueError, match="month|invalid literal"):
             parse_month(bad)
 

@@ -6,13 +6,13 @@ import pytest
 from django.db.models import Sum
 
 from kitaplan.web.core.access import SYSTEM
-from kitaplan.web.core.checks import run_checks
 from kitaplan.web.demo.city import (
     create_demo_accounts,
     create_demo_scenario,
     create_demo_targets,
     load_demo,
 )
+from kitaplan.web.facilities.checks import run_checks
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning.scenario_models import Scenario
 from kitaplan.web.planning.scenario_services import compare

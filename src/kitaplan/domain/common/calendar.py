@@ -31,10 +31,12 @@ def month_key(year: int, month: int) -> str:
 
 
 def parse_month(key: str) -> tuple[int, int]:
-    """``"2026-03"`` → ``(2026, 3)``; ``ValueError`` for anything else."""
+    """``"2026-03"`` → ``(2026, 3)``; ``ValueError`` for anything else (also ``"2026-3"``)."""
     year_text, _, month_text = key.partition("-")
+    if len(year_text) != 4 or len(month_text) != 2:
+        raise ValueError(f"not a month as YYYY-MM: {key!r}")
     year, month = int(year_text), int(month_text)
-    if not 1 <= month <= 12 or len(year_text) != 4:
+    if not 1 <= month <= 12:
         raise ValueError(f"not a month as YYYY-MM: {key!r}")
     return year, month
 
