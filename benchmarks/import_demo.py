@@ -53,7 +53,7 @@ def child() -> None:
     from django.core.management import call_command
 
     from kitaplan.web.core.access import SYSTEM
-    from kitaplan.web.core.demo import load_demo
+    from kitaplan.web.demo.city import load_demo
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
