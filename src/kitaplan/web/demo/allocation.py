@@ -416,7 +416,7 @@ def generate_round(
 
 
 def demo_district(territory: Territory) -> Area | None:
-    """The Bezirk with most Kitas of the demo facility manager's provider (see core.demo)."""
+    """The Bezirk with most Kitas of the demo facility manager's provider (see demo.city)."""
     from kitaplan.web.demo.city import demo_provider
 
     provider = demo_provider()
