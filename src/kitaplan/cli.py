@@ -255,7 +255,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from kitaplan.web.core.checks import run_checks
+    from kitaplan.web.facilities.checks import run_checks
 
     _migrate()
     territories = [_territory(args.territory)] if args.territory else None
@@ -425,8 +425,9 @@ def cmd_retention(args: argparse.Namespace) -> int:
     """Apply the retention periods of personal data (``KITAPLAN_RETENTION_*``) once."""
     from django.utils.translation import gettext as _
 
+    from kitaplan.web.audit.retention import run_retention
     from kitaplan.web.core.access import SYSTEM
-    from kitaplan.web.core.retention import periods, run_retention
+    from kitaplan.web.core.retention import periods
 
     _migrate()
     p = periods()
@@ -441,21 +442,15 @@ def cmd_retention(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         _say(_("Dry run: nothing is changed. Would erase:"))
-    rows = [
-        (_("Applications deleted"), done.applications_deleted),
-        (_("Applications anonymised"), done.applications_anonymised),
-        (_("Parents' e-mail addresses deleted"), done.parent_contacts_deleted),
-        (_("Childminders anonymised"), done.childminders_anonymised),
-    ]
-    for label, references in rows:
+    for line in done.erased:
+        references = line.references
         _say(
-            f"  {label}: {len(references)}" + (f" ({', '.join(references)})" if references else "")
+            f"  {line.outcome.label}: {len(references)}"
+            + (f" ({', '.join(references)})" if references else "")
         )
-    if done.childminders_undated:
-        _say(
-            _("Childminders who left without a payment or a leaving day (not erased): %(refs)s")
-            % {"refs": ", ".join(done.childminders_undated)}
-        )
+    for line in done.not_erased:
+        if line.references:
+            _say(str(line.outcome.label) % {"refs": ", ".join(line.references)})
     return EXIT_OK
 
 

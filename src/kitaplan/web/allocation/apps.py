@@ -4,6 +4,13 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _apply_retention(**kwargs: Any) -> dict[str, list[str]]:
+    from kitaplan.web.allocation import erasure
+
+    report = erasure.apply_retention(**kwargs)
+    return {"applications_deleted": report.deleted, "applications_anonymised": report.anonymised}
+
+
 class AllocationConfig(AppConfig):
     name = "kitaplan.web.allocation"
     label = "allocation"
@@ -22,4 +29,19 @@ class AllocationConfig(AppConfig):
         )
         register(
             NavEntry("allocation:my-applications", _("My applications"), 80, visible=is_parent_only)
+        )
+
+        from kitaplan.web.audit.retention import RetentionOutcome, RetentionStep
+        from kitaplan.web.audit.retention import register as register_retention
+
+        register_retention(
+            RetentionStep(
+                "allocation",
+                10,
+                (
+                    RetentionOutcome("applications_deleted", _("Applications deleted")),
+                    RetentionOutcome("applications_anonymised", _("Applications anonymised")),
+                ),
+                apply=_apply_retention,
+            )
         )
