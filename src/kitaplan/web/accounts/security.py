@@ -11,15 +11,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kitaplan.web.accounts import services
 from kitaplan.web.accounts.login import confirmed_device, otp_required_for
-from kitaplan.web.audit.services import AuditAction, record_audit_event
 
 
 class CodeForm(forms.Form):
@@ -42,14 +41,6 @@ class CodeForm(forms.Form):
         return code
 
 
-def _pending_device(user: Any) -> TOTPDevice:
-    """The unconfirmed device being set up (one per user; a new secret when there is none)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="kitaplan", confirmed=False)
-    return device
-
-
 def _qr_svg(device: TOTPDevice) -> str:
     """The otpauth URI as an inline SVG QR code (segno: pure Python, no image library)."""
     return str(
@@ -61,10 +52,13 @@ def _group(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def security(request: HttpRequest) -> HttpResponse:
+def _forms(
+    request: HttpRequest, action: str | None
+) -> tuple[PasswordChangeForm, TOTPDevice | None, TOTPDevice | None, CodeForm | None]:
+    """The password form, the confirmed and the pending device, and the code form for the one
+    there is (bound to the POST of the action it belongs to)."""
     user = request.user
     device = confirmed_device(user)
-    action = request.POST.get("action") if request.method == "POST" else None
     password_form = PasswordChangeForm(user, request.POST if action == "password" else None)
     password_form.fields["old_password"].widget.attrs.pop("autofocus", None)  # not the page's aim
     pending = (
@@ -73,56 +67,42 @@ def security(request: HttpRequest) -> HttpResponse:
         else TOTPDevice.objects.filter(user=user, confirmed=False).first()
     )
     if action == "otp-start" and device is None:
-        pending = _pending_device(user)
+        pending = services.pending_device(user)
     code_form = None
     if device is not None:
         code_form = CodeForm(request.POST if action == "otp-remove" else None, device=device)
     elif pending is not None:
         code_form = CodeForm(request.POST if action == "otp-confirm" else None, device=pending)
+    return password_form, device, pending, code_form
 
+
+def _done(request: HttpRequest, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("accounts:security")
+
+
+def security(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    action = request.POST.get("action") if request.method == "POST" else None
+    password_form, device, pending, code_form = _forms(request, action)
+    code_ok = code_form is not None and code_form.is_valid()
     if action == "password" and password_form.is_valid():
-        with transaction.atomic():
-            password_form.save()
-            record_audit_event(
-                actor=user,
-                action=AuditAction.PASSWORD_CHANGED,
-                target=user,
-                details={"by": "self"},
-            )
+        services.change_own_password(actor=user, form=password_form)
         update_session_auth_hash(request, password_form.user)
-        messages.success(request, gettext("Your password has been changed."))
-        return redirect("accounts:security")
-    if action == "otp-confirm" and pending is not None and code_form and code_form.is_valid():
-        with transaction.atomic():
-            pending.confirmed = True
-            pending.save(update_fields=["confirmed"])
-            record_audit_event(
-                actor=user,
-                action=AuditAction.SECOND_FACTOR_CHANGED,
-                target=user,
-                details={"operation": "set_up"},
-            )
+        return _done(request, gettext("Your password has been changed."))
+    if action == "otp-confirm" and pending is not None and code_ok:
+        services.confirm_second_factor(actor=user, device=pending)
         django_otp.login(request, pending)
-        messages.success(
-            request, gettext("Two-factor login is set up. You will be asked for a code.")
-        )
-        return redirect("accounts:security")
-    if action == "otp-remove" and device is not None and code_form and code_form.is_valid():
-        if otp_required_for(user):
+        return _done(request, gettext("Two-factor login is set up. You will be asked for a code."))
+    if action == "otp-remove" and device is not None and code_ok:
+        try:
+            services.remove_second_factor(actor=user)
+        except services.SecondFactorRequired:
             messages.error(
                 request, gettext("Your role requires two-factor login; it cannot be removed.")
             )
             return redirect("accounts:security")
-        with transaction.atomic():
-            TOTPDevice.objects.filter(user=user).delete()
-            record_audit_event(
-                actor=user,
-                action=AuditAction.SECOND_FACTOR_CHANGED,
-                target=user,
-                details={"operation": "removed"},
-            )
-        messages.success(request, gettext("Two-factor login is switched off."))
-        return redirect("accounts:security")
+        return _done(request, gettext("Two-factor login is switched off."))
     context = {
         "password_form": password_form,
         "device": device,
