@@ -13,6 +13,10 @@ of children, periods, hours: the basis of the lines); insurance proofs; every pa
 its lines, and the bank details frozen into released runs at release. Released runs are never
 changed. When a released run holds no frozen bank details (released before they were frozen),
 the payee account is kept as well: its SEPA file still reads it.
+
+The records of the apps above the registry (substitute e-mail address and parents' contacts,
+the payee account, payments) are erased, exported and dated by those apps, through the signals
+of :mod:`kitaplan.web.childminding.signals` (``substitutes.erasure``, ``payments.erasure``).
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.common.calendar import months_before
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
-from kitaplan.web.childminding import selectors
+from kitaplan.web.childminding import selectors, signals
 from kitaplan.web.childminding.models import Childminder, Proof, StatusChange
 from kitaplan.web.core import retention
 from kitaplan.web.core.access import roles_of
@@ -49,6 +54,13 @@ class ErasureError(Exception):
         self.code = code
 
 
+class ErasureNotAllowed(ErasureError, PermissionDenied):
+    """The actor may not erase this childminder (a ``PermissionDenied`` too)."""
+
+    def __init__(self) -> None:
+        super().__init__("not_allowed")
+
+
 def may_erase(user: Any, childminder: Childminder) -> bool:
     """Advisers of her service and administrators (those who keep the registry)."""
     return (
@@ -57,31 +69,19 @@ def may_erase(user: Any, childminder: Childminder) -> bool:
     )
 
 
-def released_runs(childminder: Childminder) -> Any:
-    from kitaplan.web.payments.models import PaymentRun
-
-    return PaymentRun.objects.filter(
-        status=PaymentRun.RELEASED, lines__childminder=childminder
-    ).distinct()
-
-
-def _payee_account_still_read(childminder: Childminder) -> bool:
-    """Does a released run without frozen bank details still read her current account?"""
-    return any(
-        "accounts" not in (run.payees or {}) or str(childminder.pk) not in run.payees["accounts"]
-        for run in released_runs(childminder).only("pk", "payees")
-    )
+def kept_records(childminder: Childminder) -> dict[str, int]:
+    """Counts of the records an erasure keeps, by the apps that keep them (e.g.
+    ``released_payment_runs``)."""
+    return signals.merged(signals.childminder_kept_records, childminder)
 
 
 def erase_childminder(*, childminder: Childminder, actor: Any, reason: str) -> Childminder:
-    """Erase the personal data of a childminder who left (see the module); idempotent."""
-    from kitaplan.web.payments.models import PayeeAccount
-    from kitaplan.web.substitutes.models import ParentContact, SubstituteProfile
-
+    """Erase the personal data of a childminder who left (see the module); idempotent.
+    Refused (:class:`ErasureNotAllowed`) unless :func:`may_erase`."""
     if reason not in REASON_CODES:
         raise ErasureError("unknown_reason")
     if not may_erase(actor, childminder):
-        raise ErasureError("not_allowed")
+        raise ErasureNotAllowed
     with transaction.atomic():
         cm = Childminder.objects.select_for_update().get(pk=childminder.pk)
         if cm.erased_at is not None:
@@ -107,10 +107,7 @@ def erase_childminder(*, childminder: Childminder, actor: Any, reason: str) -> C
             login.last_name = ""
             login.save(update_fields=["is_active", "email", "first_name", "last_name"])
             login_deactivated = True
-        SubstituteProfile.objects.filter(childminder=cm).update(email="", available=False)
-        account_kept = _payee_account_still_read(cm)
-        accounts = 0 if account_kept else PayeeAccount.objects.filter(childminder=cm).delete()[0]
-        contacts = ParentContact.objects.filter(contract__childminder=cm).delete()[0]
+        erased_elsewhere = signals.merged(signals.childminder_erasing, cm, actor=actor)
         StatusChange.objects.filter(childminder=cm).exclude(note="").update(note="")
         Proof.objects.filter(childminder=cm).exclude(note="").update(note="")
         record_audit_event(
@@ -123,10 +120,7 @@ def erase_childminder(*, childminder: Childminder, actor: Any, reason: str) -> C
                 "reason": reason,
                 "erasure": "anonymised",
                 "login_deactivated": login_deactivated,
-                "payee_account_deleted": bool(accounts),
-                "payee_account_kept_for_released_runs": account_kept,
-                "parent_contacts_deleted": contacts,
-                "released_payment_runs_kept": released_runs(cm).count(),
+                **erased_elsewhere,
             },
         )
     return cm
@@ -136,13 +130,8 @@ def erase_childminder(*, childminder: Childminder, actor: Any, reason: str) -> C
 
 
 def last_payment_day(childminder: Childminder) -> dt.date | None:
-    """The last day of the last month a released run paid her, or None."""
-    month = released_runs(childminder).aggregate(m=Max("month"))["m"]
-    if not month:
-        return None
-    year, number = (int(part) for part in month.split("-"))
-    first_of_next = dt.date(year + number // 12, number % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1)
+    """The last day of the last month paid to her (answered by the payments app), or None."""
+    return signals.latest_day(signals.childminder_last_paid, childminder)
 
 
 def reference_day(childminder: Childminder) -> dt.date | None:
@@ -166,7 +155,7 @@ def apply_retention(
     """Erase childminders who left the configured number of years after the last payment
     (``KITAPLAN_RETENTION_CHILDMINDER_YEARS``); a dry run only reports."""
     day = today or timezone.localdate()
-    cutoff = retention.months_before(day, 12 * retention.periods().childminder_years)
+    cutoff = months_before(day, 12 * retention.periods().childminder_years)
     report = RetentionReport()
     for cm in Childminder.objects.filter(status="left", erased_at__isnull=True).order_by(
         "territory_id", "number"
@@ -193,25 +182,18 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def export_own_records(childminder: Childminder, *, actor: Any) -> dict[str, Any]:
-    """Her registry and payment data as JSON-ready data (GDPR Art. 15/20), logged as a read."""
-    from kitaplan.web.payments.models import (
-        ActualHours,
-        InsuranceProofRecord,
-        PayeeAccount,
-        PaymentLineRecord,
-        PaymentRun,
-    )
-    from kitaplan.web.substitutes.models import SubstituteProfile
+def may_export_own_records(user: Any, childminder: Childminder) -> bool:
+    """Only she herself, through her own login."""
+    return childminder.user_id is not None and childminder.user_id == getattr(user, "pk", None)
 
+
+def export_own_records(childminder: Childminder, *, actor: Any) -> dict[str, Any]:
+    """Her registry data and what the other apps hold about her (payments, substitute care) as
+    JSON-ready data (GDPR Art. 15/20), logged as a read. Only for herself
+    (:func:`may_export_own_records`, else ``PermissionDenied``)."""
+    if not may_export_own_records(actor, childminder):
+        raise PermissionDenied
     cm = childminder
-    account = PayeeAccount.objects.filter(childminder=cm).first()
-    profile = SubstituteProfile.objects.filter(childminder=cm).first()
-    lines = (
-        PaymentLineRecord.objects.filter(childminder=cm, run__status=PaymentRun.RELEASED)
-        .select_related("run")
-        .order_by("run__month", "position")
-    )
     data = {
         "exported_at": timezone.now().isoformat(),
         "childminder": {
@@ -268,49 +250,15 @@ def export_own_records(childminder: Childminder, *, actor: Any) -> dict[str, Any
             }
             for c in cm.contracts.order_by("valid_from", "pk")
         ],
-        "substitute_notice_email": profile.email if profile is not None else "",
-        "payee_account": (
-            {"holder": account.holder, "iban": account.iban, "bic": account.bic}
-            if account is not None
-            else None
-        ),
-        "insurance_proofs": [
-            {
-                "kind": i.kind,
-                "monthly_amount_cents": i.monthly_amount_cents,
-                "valid_from": _iso(i.valid_from),
-                "valid_to": _iso(i.valid_to),
-            }
-            for i in InsuranceProofRecord.objects.filter(childminder=cm).order_by("valid_from")
-        ],
-        "actual_hours": [
-            {
-                "child_reference": h.contract.child_reference,
-                "month": h.month,
-                "hours": str(h.hours),
-            }
-            for h in ActualHours.objects.filter(contract__childminder=cm)
-            .select_related("contract")
-            .order_by("month", "pk")
-        ],
-        "payments": [
-            {
-                "month": line.run.month,
-                "child_reference": line.child_reference,
-                "component": line.component,
-                "quantity": line.quantity,
-                "rate": line.rate,
-                "unit": line.unit,
-                "amount_cents": line.amount_cents,
-                "corrects_month": line.corrects_month,
-            }
-            for line in lines
-        ],
+        **signals.merged(signals.childminder_exporting, cm),
     }
     record_audit_event(
         actor=actor,
         action=AuditAction.OWN_DATA_EXPORTED,
         target=cm,
-        details={"payment_lines": len(data["payments"]), "contracts": len(data["contracts"])},
+        details={
+            "payment_lines": len(data.get("payments", [])),
+            "contracts": len(data["contracts"]),
+        },
     )
     return data

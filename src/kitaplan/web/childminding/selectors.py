@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
+from kitaplan.domain.childminding import due
 from kitaplan.web.childminding.models import (
     REQUIRED_PROOFS,
     CareContract,
     Childminder,
     Permit,
-    Proof,
 )
 from kitaplan.web.core.access import has_any_role, roles_of
 from kitaplan.web.core.roles import Role
@@ -74,41 +74,40 @@ class DueItem:
     extra: Any = None
 
 
+def _due_items(cm: Childminder, *, today: dt.date, limit: dt.date) -> list[DueItem]:
+    contracts = {c.pk: c for c in cm.contracts.all()}
+    found = due.due_items(
+        permits=[due.PermitSpan(p.reference, p.valid_from, p.valid_to) for p in cm.permits.all()],
+        proofs=[due.ProofRecord(p.kind, p.issued_on, p.valid_until) for p in cm.proofs.all()],
+        contracts=[
+            due.ContractSpan(c.pk, c.child_reference, c.child_birth_date, c.valid_from, c.valid_to)
+            for c in contracts.values()
+        ],
+        required_proofs=REQUIRED_PROOFS,
+        today=today,
+        limit=limit,
+    )
+    return [
+        DueItem(
+            cm,
+            item.kind,
+            item.due,
+            item.detail,
+            contracts[item.contract] if item.contract is not None else None,
+        )
+        for item in found
+    ]
+
+
 def due_list(
     childminders: QuerySet[Childminder], *, today: dt.date, horizon_days: int = 180
 ) -> list[DueItem]:
     """Permits to renew, proofs expiring or missing, and children turning three (move to a Kita)
-    within the horizon, for active childminders, soonest first."""
+    within the horizon, for active childminders, soonest first (the rules:
+    :mod:`kitaplan.domain.childminding.due`)."""
     limit = today + dt.timedelta(days=horizon_days)
-    items: list[DueItem] = []
     rows = childminders.filter(status="active").prefetch_related("permits", "proofs", "contracts")
-    for cm in rows:
-        permit = valid_permit(cm, today)
-        if permit is None:
-            items.append(DueItem(cm, "permit_missing", None, ""))
-        elif permit.valid_to <= limit:
-            later = [p for p in cm.permits.all() if p.valid_from > permit.valid_to]
-            if not later:
-                items.append(DueItem(cm, "permit_expiring", permit.valid_to, permit.reference))
-        latest: dict[str, Proof] = {}
-        for proof in cm.proofs.all():
-            current = latest.get(proof.kind)
-            if current is None or proof.issued_on > current.issued_on:
-                latest[proof.kind] = proof
-        for kind in REQUIRED_PROOFS:
-            proof = latest.get(kind)
-            if proof is None:
-                items.append(DueItem(cm, "proof_missing", None, kind))
-            elif proof.valid_until is not None and proof.valid_until <= limit:
-                items.append(DueItem(cm, "proof_expiring", proof.valid_until, kind))
-        for contract in active_contracts(cm, today):
-            birth = contract.child_birth_date
-            try:
-                third = birth.replace(year=birth.year + 3)
-            except ValueError:  # born on 29 February
-                third = dt.date(birth.year + 3, 3, 1)
-            if today <= third <= limit and (contract.valid_to is None or contract.valid_to > third):
-                items.append(DueItem(cm, "turns_three", third, contract.child_reference, contract))
+    items = [item for cm in rows for item in _due_items(cm, today=today, limit=limit)]
     far = dt.date.max
     return sorted(
         items,

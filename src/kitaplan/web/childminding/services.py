@@ -1,5 +1,9 @@
 """Changes to the childminder registry: one transaction and one audit event each.
 
+Only those who keep the registry (administrators; advisers for the childminders they see, see
+:mod:`kitaplan.web.childminding.selectors`) may change it: every service takes a keyword-only
+``actor`` and raises ``PermissionDenied`` for anyone else.
+
 A contract is stored only when, on every day and in every time slot of its validity, the
 childminder has no more children present (own young children included) than her valid permit
 allows, and, in a group practice, the practice stays within its limit.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +32,7 @@ from kitaplan.web.childminding.models import (
     Proof,
     StatusChange,
 )
+from kitaplan.web.childminding.selectors import can_edit_registry, childminders_visible_to
 
 #: How far ahead an open-ended contract is checked.
 OPEN_END_DAYS = 730
@@ -39,6 +45,17 @@ class RegistryError(Exception):
         super().__init__(f"{code}: {params}")
         self.code = code
         self.params = params
+
+
+def require_editor(actor: Any, childminder: Childminder) -> None:
+    """``PermissionDenied`` unless the actor keeps the registry and sees this childminder (a new
+    one: keeps the registry)."""
+    if not can_edit_registry(actor):
+        raise PermissionDenied
+    if childminder.pk is not None and not (
+        childminders_visible_to(actor).filter(pk=childminder.pk).exists()
+    ):
+        raise PermissionDenied
 
 
 def contract_schedule(contract: CareContract) -> CareSchedule:
@@ -139,6 +156,7 @@ def check_capacity(contract: CareContract) -> None:
 
 
 def save_contract(*, contract: CareContract, actor: Any) -> CareContract:
+    require_editor(actor, contract.childminder)
     if contract.valid_to is not None and contract.valid_to < contract.valid_from:
         raise RegistryError("dates_reversed")
     try:
@@ -161,6 +179,7 @@ def save_contract(*, contract: CareContract, actor: Any) -> CareContract:
 
 
 def save_childminder(*, childminder: Childminder, actor: Any, status_note: str = "") -> Childminder:
+    require_editor(actor, childminder)
     with transaction.atomic():
         old = Childminder.objects.filter(pk=childminder.pk).first() if childminder.pk else None
         before = snapshot(old) if old else None
@@ -183,6 +202,7 @@ def save_childminder(*, childminder: Childminder, actor: Any, status_note: str =
 
 
 def save_permit(*, permit: Permit, actor: Any) -> Permit:
+    require_editor(actor, permit.childminder)
     if permit.max_children > 5:
         raise RegistryError("permit_above_five")
     if permit.valid_to < permit.valid_from:
@@ -199,6 +219,7 @@ def save_permit(*, permit: Permit, actor: Any) -> Permit:
 
 
 def save_proof(*, proof: Proof, actor: Any) -> Proof:
+    require_editor(actor, proof.childminder)
     if proof.valid_until is not None and proof.valid_until < proof.issued_on:
         raise RegistryError("dates_reversed")
     with transaction.atomic():

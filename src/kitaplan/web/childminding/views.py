@@ -19,13 +19,12 @@ from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.childminding.capacity import CareSchedule
 from kitaplan.web.audit.services import AuditAction, record_read
-from kitaplan.web.childminding import erasure, selectors, services
+from kitaplan.web.childminding import erasure, presenters, selectors, services
 from kitaplan.web.childminding.forms import (
     ChildminderForm,
     ContractForm,
     PermitForm,
     ProofForm,
-    schedule_text,
 )
 from kitaplan.web.childminding.models import (
     CARE_LOCATIONS,
@@ -90,61 +89,23 @@ def schedules_of(cm: Childminder) -> list[CareSchedule]:
     return [services.contract_schedule(c) for c in cm.contracts.all()]
 
 
-def free_today(cm: Childminder, today: dt.date) -> int | None:
-    if cm.status != "active":
-        return None
-    return services.free_places_on(cm, today)
+free_today = presenters.free_today
 
 
 def childminder_list(request: HttpRequest) -> HttpResponse:
     _require_registry(request)
     today = timezone.localdate()
-    rows = selectors.childminders_visible_to(request.user).prefetch_related("permits", "contracts")
     status = request.GET.get("status", "active")
-    if status in dict(STATUSES):
-        rows = rows.filter(status=status)
     query = request.GET.get("q", "").strip()
-    if query:
-        rows = rows.filter(name__icontains=query) | rows.filter(number__icontains=query)
-    table = []
-    for cm in rows:
-        permit = selectors.valid_permit(cm, today)
-        table.append(
-            {
-                "cm": cm,
-                "permit": permit,
-                "children": len(selectors.active_contracts(cm, today)),
-                "free": free_today(cm, today),
-            }
-        )
+    rows = presenters.filtered(
+        selectors.childminders_visible_to(request.user), status=status, query=query
+    )
+    table = presenters.list_rows(rows, today)
     export_format = request.GET.get("format")
     if export_format in ("csv", "xlsx"):
-        columns = [
-            Column("number", _("Number"), lambda r: r["cm"].number),
-            Column("name", _("Name"), lambda r: r["cm"].name),
-            Column("area", _("Area"), lambda r: r["cm"].area.official_code if r["cm"].area else ""),
-            Column("care_location", _("Care location"), lambda r: r["cm"].care_location),
-            Column("status", _("Status"), lambda r: r["cm"].status),
-            Column(
-                "permit_until",
-                _("Permit until"),
-                lambda r: r["permit"].valid_to.isoformat() if r["permit"] else "",
-            ),
-            Column(
-                "max_children",
-                _("Permitted children"),
-                lambda r: r["permit"].max_children if r["permit"] else "",
-            ),
-            Column("children", _("Children in care"), lambda r: r["children"]),
-            Column(
-                "free_places",
-                _("Free places today"),
-                lambda r: "" if r["free"] is None else r["free"],
-            ),
-        ]
         return export_response(
             export_format=export_format,
-            columns=columns,
+            columns=presenters.list_columns(),
             objects=table,
             base_name="kindertagespflege",
         )
@@ -165,79 +126,84 @@ def childminder_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+SAVED = {
+    "permit": gettext_lazy("The permit was saved."),
+    "proof": gettext_lazy("The proof was saved."),
+    "contract": gettext_lazy("The contract was saved."),
+}
+
+
+def _detail_forms(cm: Childminder, substitutes: Any, request: HttpRequest) -> dict[str, Any]:
+    """The three forms of the detail page; the one of the posted ``action`` is bound."""
+    action = request.POST.get("action") if request.method == "POST" else None
+
+    def bound(name: str, instance: Any) -> dict[str, Any]:
+        if action != name:
+            return {"prefix": name}
+        return {"data": request.POST, "prefix": name, "instance": instance}
+
+    return {
+        "permit_form": PermitForm(**bound("permit", Permit(childminder=cm))),
+        "proof_form": ProofForm(**bound("proof", Proof(childminder=cm))),
+        "contract_form": ContractForm(
+            **bound("contract", CareContract(childminder=cm)), substitutes=substitutes
+        ),
+    }
+
+
+def _save(action: str, form: Any, actor: Any) -> None:
+    if action == "permit":
+        services.save_permit(permit=form.save(commit=False), actor=actor)
+    elif action == "proof":
+        services.save_proof(proof=form.save(commit=False), actor=actor)
+    else:
+        contract = form.save(commit=False)
+        contract.slots = form.cleaned_data["schedule"]
+        services.save_contract(contract=contract, actor=actor)
+
+
+def _post_detail(request: HttpRequest, cm: Childminder, forms_: dict[str, Any]) -> bool:
+    """Save the posted permit, proof or contract; ``True`` when saved. Errors land on the form."""
+    action = request.POST.get("action", "")
+    if action not in SAVED:
+        return False
+    form = forms_[f"{action}_form"]
+    if not form.is_valid():
+        return False
+    try:
+        _save(action, form, request.user)
+    except services.RegistryError as error:
+        form.add_error(None, error_text(error))
+        return False
+    messages.success(request, str(SAVED[action]))
+    return True
+
+
 def childminder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cm = _childminder(request, pk)
     if request.method == "GET":
         record_read(actor=request.user, action=AuditAction.CHILDMINDER_VIEWED, target=cm)
     today = timezone.localdate()
     can_edit = selectors.can_edit_registry(request.user)
-    forms_: dict[str, Any] = {}
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
     substitutes = (
         selectors.childminders_visible_to(request.user)
         .exclude(pk=cm.pk)
         .filter(territory=cm.territory)
     )
-    if can_edit:
-        forms_ = {
-            "permit_form": PermitForm(prefix="permit"),
-            "proof_form": ProofForm(prefix="proof"),
-            "contract_form": ContractForm(prefix="contract", substitutes=substitutes),
-        }
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        action = request.POST.get("action")
-        try:
-            if action == "permit":
-                form = PermitForm(request.POST, prefix="permit", instance=Permit(childminder=cm))
-                forms_["permit_form"] = form
-                if form.is_valid():
-                    services.save_permit(permit=form.save(commit=False), actor=request.user)
-                    messages.success(request, _("The permit was saved."))
-                    return redirect("childminding:childminder-detail", pk=cm.pk)
-            elif action == "proof":
-                form = ProofForm(request.POST, prefix="proof", instance=Proof(childminder=cm))
-                forms_["proof_form"] = form
-                if form.is_valid():
-                    services.save_proof(proof=form.save(commit=False), actor=request.user)
-                    messages.success(request, _("The proof was saved."))
-                    return redirect("childminding:childminder-detail", pk=cm.pk)
-            elif action == "contract":
-                form = ContractForm(
-                    request.POST,
-                    prefix="contract",
-                    instance=CareContract(childminder=cm),
-                    substitutes=substitutes,
-                )
-                forms_["contract_form"] = form
-                if form.is_valid():
-                    contract = form.save(commit=False)
-                    contract.slots = form.cleaned_data["schedule"]
-                    services.save_contract(contract=contract, actor=request.user)
-                    messages.success(request, _("The contract was saved."))
-                    return redirect("childminding:childminder-detail", pk=cm.pk)
-        except services.RegistryError as error:
-            target = forms_.get(f"{action}_form")
-            if target is not None:
-                target.add_error(None, error_text(error))
-    contracts = [
-        {
-            "contract": c,
-            "schedule": schedule_text(c.slots),
-            "active": c in selectors.active_contracts(cm, today),
-        }
-        for c in cm.contracts.select_related("primary_substitute", "secondary_substitute")
-    ]
-    permit = selectors.valid_permit(cm, today)
+    forms_ = _detail_forms(cm, substitutes, request) if can_edit else {}
+    if request.method == "POST" and _post_detail(request, cm, forms_):
+        return redirect("childminding:childminder-detail", pk=cm.pk)
     return render(
         request,
         "childminding/childminder_detail.html",
         {
             "cm": cm,
-            "permit": permit,
+            "permit": selectors.valid_permit(cm, today),
             "permits": cm.permits.all(),
             "proofs": cm.proofs.all(),
-            "contracts": contracts,
+            "contracts": presenters.contract_rows(cm, today),
             "history": cm.status_history.all(),
             "free": free_today(cm, today),
             "due": selectors.due_list(
@@ -368,7 +334,7 @@ def childminder_erase(request: HttpRequest, pk: int) -> HttpResponse:
             "cm": cm,
             "form": form,
             "left": cm.status == "left",
-            "released_runs": erasure.released_runs(cm).count(),
+            "released_runs": erasure.kept_records(cm).get("released_payment_runs", 0),
             "payment_reason": retention.payment_retention_reason(),
         },
     )

@@ -9,6 +9,9 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from kitaplan.web.core.navigation import NavEntry, register
+        from kitaplan.web.payments import erasure
         from kitaplan.web.payments.selectors import can_use_payments
+
+        erasure.connect()
 
         register(NavEntry("payments:overview", _("Payments"), 100, visible=can_use_payments))

@@ -16,6 +16,10 @@ class SubstitutesConfig(AppConfig):
     verbose_name = _("Substitute care")
 
     def ready(self) -> None:
+        from kitaplan.web.substitutes import erasure
+
+        erasure.connect_childminder_signals()
+
         from kitaplan.web.audit.retention import RetentionOutcome, RetentionStep
         from kitaplan.web.audit.retention import register as register_retention
 

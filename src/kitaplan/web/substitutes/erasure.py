@@ -18,8 +18,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.childminding import signals
+from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.core import retention
-from kitaplan.web.substitutes.models import ParentContact
+from kitaplan.web.substitutes.models import ParentContact, SubstituteProfile
 
 
 def due_for_retention(today: dt.date | None = None) -> QuerySet[ParentContact]:
@@ -57,3 +59,29 @@ def apply_retention(
             )
             contact.delete()
     return report
+
+
+# --- a childminder's erasure and export (answers to kitaplan.web.childminding.signals; H4) -------
+
+
+def erase_childminder_records(childminder: Childminder, **_kwargs: Any) -> dict[str, Any]:
+    """Her substitute notice address is emptied (she is no longer available) and the parents'
+    addresses of her contracts are deleted."""
+    SubstituteProfile.objects.filter(childminder=childminder).update(email="", available=False)
+    deleted = ParentContact.objects.filter(contract__childminder=childminder).delete()[0]
+    return {"parent_contacts_deleted": deleted}
+
+
+def export_childminder_records(childminder: Childminder, **_kwargs: Any) -> dict[str, Any]:
+    profile = SubstituteProfile.objects.filter(childminder=childminder).first()
+    return {"substitute_notice_email": profile.email if profile is not None else ""}
+
+
+def connect_childminder_signals() -> None:
+    """Answer the registry's signals (called once from ``SubstitutesConfig.ready()``)."""
+    signals.childminder_erasing.connect(
+        erase_childminder_records, dispatch_uid="substitutes.erasure.erase"
+    )
+    signals.childminder_exporting.connect(
+        export_childminder_records, dispatch_uid="substitutes.erasure.export"
+    )
