@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -37,6 +37,9 @@ from kitaplan.web.childminding.models import Childminder, Proof, StatusChange
 from kitaplan.web.core import retention
 from kitaplan.web.core.access import roles_of
 from kitaplan.web.core.roles import Role
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 REASONS = [
     ("own_request", _("request of the childminder (Art. 17 GDPR)")),
@@ -61,7 +64,7 @@ class ErasureNotAllowed(ErasureError, PermissionDenied):
         super().__init__("not_allowed")
 
 
-def may_erase(user: Any, childminder: Childminder) -> bool:
+def may_erase(user: AnyUser, childminder: Childminder) -> bool:
     """Advisers of her service and administrators (those who keep the registry)."""
     return (
         selectors.can_edit_registry(user)
@@ -75,7 +78,7 @@ def kept_records(childminder: Childminder) -> dict[str, int]:
     return signals.merged(signals.childminder_kept_records, childminder)
 
 
-def erase_childminder(*, childminder: Childminder, actor: Any, reason: str) -> Childminder:
+def erase_childminder(*, childminder: Childminder, actor: AnyUser, reason: str) -> Childminder:
     """Erase the personal data of a childminder who left (see the module); idempotent.
     Refused (:class:`ErasureNotAllowed`) unless :func:`may_erase`."""
     if reason not in REASON_CODES:
@@ -150,7 +153,7 @@ class RetentionReport:
 
 
 def apply_retention(
-    *, actor: Any, today: dt.date | None = None, dry_run: bool = False
+    *, actor: AnyUser, today: dt.date | None = None, dry_run: bool = False
 ) -> RetentionReport:
     """Erase childminders who left the configured number of years after the last payment
     (``KITAPLAN_RETENTION_CHILDMINDER_YEARS``); a dry run only reports."""
@@ -182,12 +185,12 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def may_export_own_records(user: Any, childminder: Childminder) -> bool:
+def may_export_own_records(user: AnyUser, childminder: Childminder) -> bool:
     """Only she herself, through her own login."""
     return childminder.user_id is not None and childminder.user_id == getattr(user, "pk", None)
 
 
-def export_own_records(childminder: Childminder, *, actor: Any) -> dict[str, Any]:
+def export_own_records(childminder: Childminder, *, actor: AnyUser) -> dict[str, Any]:
     """Her registry data and what the other apps hold about her (payments, substitute care) as
     JSON-ready data (GDPR Art. 15/20), logged as a read. Only for herself
     (:func:`may_export_own_records`, else ``PermissionDenied``)."""

@@ -12,7 +12,7 @@ allows, and, in a group practice, the practice stays within its limit.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -34,6 +34,9 @@ from kitaplan.web.childminding.models import (
 )
 from kitaplan.web.childminding.selectors import can_edit_registry, childminders_visible_to
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
 #: How far ahead an open-ended contract is checked.
 OPEN_END_DAYS = 730
 
@@ -47,7 +50,7 @@ class RegistryError(Exception):
         self.params = params
 
 
-def require_editor(actor: Any, childminder: Childminder) -> None:
+def require_editor(actor: AnyUser, childminder: Childminder) -> None:
     """``PermissionDenied`` unless the actor keeps the registry and sees this childminder (a new
     one: keeps the registry)."""
     if not can_edit_registry(actor):
@@ -155,7 +158,7 @@ def check_capacity(contract: CareContract) -> None:
             )
 
 
-def save_contract(*, contract: CareContract, actor: Any) -> CareContract:
+def save_contract(*, contract: CareContract, actor: AnyUser) -> CareContract:
     require_editor(actor, contract.childminder)
     if contract.valid_to is not None and contract.valid_to < contract.valid_from:
         raise RegistryError("dates_reversed")
@@ -178,7 +181,9 @@ def save_contract(*, contract: CareContract, actor: Any) -> CareContract:
     return contract
 
 
-def save_childminder(*, childminder: Childminder, actor: Any, status_note: str = "") -> Childminder:
+def save_childminder(
+    *, childminder: Childminder, actor: AnyUser, status_note: str = ""
+) -> Childminder:
     require_editor(actor, childminder)
     with transaction.atomic():
         old = Childminder.objects.filter(pk=childminder.pk).first() if childminder.pk else None
@@ -201,7 +206,7 @@ def save_childminder(*, childminder: Childminder, actor: Any, status_note: str =
     return childminder
 
 
-def save_permit(*, permit: Permit, actor: Any) -> Permit:
+def save_permit(*, permit: Permit, actor: AnyUser) -> Permit:
     require_editor(actor, permit.childminder)
     if permit.max_children > 5:
         raise RegistryError("permit_above_five")
@@ -218,7 +223,7 @@ def save_permit(*, permit: Permit, actor: Any) -> Permit:
     return permit
 
 
-def save_proof(*, proof: Proof, actor: Any) -> Proof:
+def save_proof(*, proof: Proof, actor: AnyUser) -> Proof:
     require_editor(actor, proof.childminder)
     if proof.valid_until is not None and proof.valid_until < proof.issued_on:
         raise RegistryError("dates_reversed")

@@ -5,7 +5,7 @@ permits, proofs, contracts and the capacity check, the due list, and the childmi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -38,6 +38,9 @@ from kitaplan.web.childminding.models import (
 from kitaplan.web.core import retention
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.territory.models import Territory
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 ERRORS = {
     "no_permit": gettext_lazy("There is no valid permit on %(day)s."),
@@ -151,7 +154,7 @@ def _detail_forms(cm: Childminder, substitutes: Any, request: HttpRequest) -> di
     }
 
 
-def _save(action: str, form: Any, actor: Any) -> None:
+def _save(action: str, form: Any, actor: AnyUser) -> None:
     if action == "permit":
         services.save_permit(permit=form.save(commit=False), actor=actor)
     elif action == "proof":

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -39,6 +39,9 @@ from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.reports.selectors import can_use_transition
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 DEFAULT_HORIZON_MONTHS = 9
 MAX_HORIZON_MONTHS = 36
@@ -196,7 +199,7 @@ def rows_against(items: list[Transition], round_: AllocationRound | None) -> lis
 
 
 def enter_into_round(
-    *, contract: CareContract, round_: AllocationRound, actor: Any, today: dt.date
+    *, contract: CareContract, round_: AllocationRound, actor: AnyUser, today: dt.date
 ) -> Application:
     """Register the child for the round on the family's behalf (see the module's text).
     Administrators and advisers may, for a childminder they see (else ``PermissionDenied``)."""
