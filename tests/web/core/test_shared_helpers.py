@@ -55,9 +55,9 @@ def test_territory_from_request_prefers_the_named_then_the_one_with_data() -> No
     factory = RequestFactory()
     assert territory_from_request(factory.get("/")).code == "alpha"
     assert territory_from_request(factory.get("/"), having=("facilities",)).code == "zeta"
-    assert territory_from_request(factory.get("/?territory=alpha"), having=("facilities",)).code == (
-        "alpha"
-    )
+    assert territory_from_request(
+        factory.get("/?territory=alpha"), having=("facilities",)
+    ).code == ("alpha")
     with pytest.raises(Http404):
         territory_from_request(factory.get("/?territory=nowhere"))
     only_zeta = Territory.objects.filter(pk=city.territory.pk)

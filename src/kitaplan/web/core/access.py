@@ -6,14 +6,16 @@ here; every write checks a ``can_*`` predicate.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from kitaplan.web.core.roles import CITY_STAFF_ROLES, DATA_STEWARD_ROLES, STAFF_ROLES, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    AnyUser = AbstractBaseUser | AnonymousUser | "SystemActor"
+#: Whoever a read is scoped for or a write is made by: a request's user (possibly anonymous)
+#: or the command line's :data:`SYSTEM`. Services take it as the keyword-only ``actor``.
+AnyUser: TypeAlias = "AbstractBaseUser | AnonymousUser | SystemActor"
 
 
 class SystemActor:
