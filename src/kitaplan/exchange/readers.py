@@ -33,7 +33,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -228,8 +228,6 @@ def _scalar_text(value: object) -> str | None:
     if isinstance(value, Decimal):
         return format(value, "f") if value.is_finite() else None
     if isinstance(value, datetime):
-        if type(value).__name__ == "NaTType":  # pandas.NaT is a datetime subclass
-            return None
         if value.time() == time(0, 0):
             return value.date().isoformat()
         return f"{value.date().isoformat()} {_time_text(value.time())}"
@@ -533,7 +531,7 @@ def _read_geodata(
                         )
                     ]
                 )
-        frame: Any = pyogrio.read_dataframe(uri, layer=read_layer, **options)
+        layer_data = _read_layer(uri, read_layer, options)
     except ExchangeError:
         raise
     except Exception as error:
@@ -541,22 +539,22 @@ def _read_geodata(
             [_file_problem(ProblemCode.FILE_UNREADABLE, file_name, str(error), expected)]
         ) from error
 
-    if len(frame) == 0:
+    if layer_data.count == 0:
         raise ExchangeError(
             [_file_problem(ProblemCode.EMPTY_FILE, file_name, "", expectation(_E.FEATURE))]
         )
 
-    geometry_column: str | None = getattr(frame, "_geometry_column_name", None)
-    geometries: list[Any] = [None] * len(frame)
-    if geometry_column is not None and geometry_column in frame.columns:
-        frame = _to_wgs84(frame, file_name)
+    geometries: list[BaseGeometry | None] = [None] * layer_data.count
+    if layer_data.geometries is not None:
+        projected = _to_wgs84(layer_data.geometries, layer_data.crs, file_name)
         geometries = [
             None if geometry is None or geometry.is_empty else geometry
-            for geometry in frame[geometry_column].tolist()
+            for geometry in projected.tolist()
         ]
-    columns = tuple(str(column) for column in frame.columns if column != geometry_column)
+    columns = layer_data.columns
     column_values = {
-        column: [_scalar_text(value) for value in frame[column].tolist()] for column in columns
+        column: [_scalar_text(value) for value in values]
+        for column, values in zip(columns, layer_data.values, strict=True)
     }
     rows = tuple(
         SourceRow(
@@ -564,15 +562,98 @@ def _read_geodata(
             values=MappingProxyType({column: column_values[column][index] for column in columns}),
             geometry=geometries[index],
         )
-        for index in range(len(frame))
+        for index in range(layer_data.count)
     )
     return SourceTable(file_name=file_name, columns=columns, rows=rows, source_format=source_format)
 
 
-def _to_wgs84(frame: Any, file_name: str) -> Any:
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    """The features of one layer as read by pyogrio: attribute columns (plain Python values,
+    in file order), the geometries (``None`` when the layer has none) and the declared CRS."""
+
+    count: int
+    columns: tuple[str, ...]
+    values: tuple[list[object], ...]
+    geometries: Any  # numpy object array of shapely geometries (None for a null geometry)
+    crs: str | None
+
+
+def _read_layer(uri: str, layer: str | None, options: Mapping[str, str]) -> _Layer:
+    """Read a layer with pyogrio's raw API (numpy arrays and WKB), without pandas.
+
+    The values are those ``pyogrio.read_dataframe`` gave: date and time fields are read as
+    text and parsed as ISO 8601 (mixed UTC offsets in one column are turned into UTC, text
+    that does not parse stays text), JSON fields are parsed, geometries are decoded from WKB.
+    """
+    import shapely
+    from pyogrio.raw import read
+
+    meta, _fids, wkb, field_data = read(uri, layer=layer, datetime_as_string=True, **options)
+    columns = tuple(str(name) for name in meta["fields"])
+    subtypes = list(meta.get("ogr_subtypes") or [None] * len(columns))
+    values: list[list[object]] = []
+    for dtype, subtype, data in zip(meta["dtypes"], subtypes, field_data, strict=True):
+        cells: list[object] = data.tolist()
+        if str(dtype).startswith("datetime"):
+            cells = _parse_datetimes(cells)
+        elif subtype == "OFSTJSON":
+            cells = _parse_json(cells)
+        values.append(cells)
+    geometries = None if wkb is None else shapely.from_wkb(wkb)
+    count = len(geometries) if geometries is not None else _feature_count(field_data)
+    crs = meta.get("crs")
+    return _Layer(
+        count=count,
+        columns=columns,
+        values=tuple(values),
+        geometries=geometries,
+        crs=str(crs) if crs else None,
+    )
+
+
+def _feature_count(field_data: Sequence[Any]) -> int:
+    return len(field_data[0]) if len(field_data) else 0
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _parse_datetimes(cells: list[object]) -> list[object]:
+    """ISO 8601 text to datetimes, as pandas' ``to_datetime(format="ISO8601")`` would."""
+    parsed: list[object] = []
+    for cell in cells:
+        if _is_missing(cell):
+            parsed.append(None)
+            continue
+        try:
+            parsed.append(datetime.fromisoformat(str(cell).replace(" ", "T")))
+        except ValueError:
+            return cells
+    offsets = {value.utcoffset() for value in parsed if isinstance(value, datetime)}
+    if len(offsets) > 1:
+        return [value.astimezone(UTC) if isinstance(value, datetime) else value for value in parsed]
+    return parsed
+
+
+def _parse_json(cells: list[object]) -> list[object]:
+    """JSON fields parsed (a column with text that is not JSON stays text)."""
+    try:
+        return [
+            None if _is_missing(cell) else json.loads(cell) if isinstance(cell, str) else cell
+            for cell in cells
+        ]
+    except ValueError:
+        return cells
+
+
+def _to_wgs84(geometries: Any, crs: str | None, file_name: str) -> Any:
     """Reproject to EPSG:4326 (lon/lat); no CRS means WGS84 if the coordinates allow it."""
-    if frame.crs is None:
-        bounds = [float(value) for value in frame.total_bounds]
+    import shapely
+
+    if crs is None:
+        bounds = [float(value) for value in shapely.total_bounds(geometries)]
         if all(math.isfinite(value) for value in bounds) and not (
             -180.0 <= bounds[0] <= 180.0
             and -180.0 <= bounds[2] <= 180.0
@@ -592,9 +673,9 @@ def _to_wgs84(frame: Any, file_name: str) -> Any:
                     )
                 ]
             )
-        return frame
+        return geometries
     try:
-        return frame.to_crs("EPSG:4326")
+        return _reproject(geometries, crs)
     except Exception as error:
         raise ExchangeError(
             [
@@ -606,3 +687,26 @@ def _to_wgs84(frame: Any, file_name: str) -> Any:
                 )
             ]
         ) from error
+
+
+def _reproject(geometries: Any, crs: str) -> Any:
+    """Coordinates from ``crs`` to WGS84 lon/lat (z kept), as GeoPandas' ``to_crs`` does."""
+    import numpy as np
+    import shapely
+    from pyproj import CRS, Transformer
+
+    source = CRS.from_user_input(crs)
+    target = CRS.from_epsg(4326)
+    if source == target:
+        return geometries
+    transformer = Transformer.from_crs(source, target, always_xy=True)
+    result = np.array(geometries, dtype=object, copy=True)
+    present = ~shapely.is_missing(result)
+    for with_z in (False, True):
+        chosen = present & (shapely.has_z(result) == with_z)
+        if not chosen.any():
+            continue
+        coordinates = shapely.get_coordinates(result[chosen], include_z=with_z)
+        moved = np.column_stack(transformer.transform(*coordinates.T))
+        result[chosen] = shapely.set_coordinates(result[chosen].copy(), moved)
+    return result
