@@ -28,6 +28,25 @@ def test_summary_gives_real_square_kilometres():
     assert facts.bbox == (13.4, 52.5, 13.41, 52.51)
 
 
+def test_summary_measures_in_the_zone_of_the_place():
+    from pyproj import Geod
+    from shapely.geometry import shape
+
+    cologne = square(6.95, 50.93, 0.01)  # zone 32
+    true_km2 = abs(Geod(ellps="GRS80").geometry_area_perimeter(shape(cologne))[0]) / 1e6
+    assert summarise_geometry(cologne).area_km2 == pytest.approx(true_km2, rel=5e-4)
+    assert (
+        summarise_geometry(cologne).area_km2
+        == summarise_geometry(cologne, crs="EPSG:25832").area_km2
+    )
+    # measured in Berlin's zone 33 the square would come out too large by more than 0.5 %
+    assert summarise_geometry(cologne, crs="EPSG:25833").area_km2 > true_km2 * 1.005
+    berlin = square(13.4, 52.5, 0.01)
+    assert (
+        summarise_geometry(berlin).area_km2 == summarise_geometry(berlin, crs="EPSG:25833").area_km2
+    )
+
+
 def test_roll_up_sums_into_every_ancestor():
     parent_of = {"city": None, "d1": "city", "a1": "d1", "a2": "d1", "d2": "city", "a3": "d2"}
     totals = roll_up({"a1": 1, "a2": 2, "a3": 4}, parent_of)

@@ -156,6 +156,27 @@ def test_projection_to_utm33():
     assert y2[0] - y[1] == pytest.approx(1113, abs=2)
 
 
+def test_projection_zone_is_chosen_from_the_place():
+    from pyproj import Geod
+
+    # Cologne (6.96° E) lies in zone 32: projected like EPSG:25832, not EPSG:25833
+    lon, lat = [6.958, 6.990], [50.941, 50.941]  # Dom and Deutz, about 2.2 km apart
+    x, y = project_to_metres(lon, lat)
+    assert (x.tolist(), y.tolist()) == (
+        project_to_metres(lon, lat, crs="EPSG:25832")[0].tolist(),
+        project_to_metres(lon, lat, crs="EPSG:25832")[1].tolist(),
+    )
+    assert x[0] == pytest.approx(356_500, abs=1_000)  # 500 km minus 2° of longitude
+    _, _, true_m = Geod(ellps="GRS80").inv(lon[0], lat[0], lon[1], lat[1])
+    assert float(np.hypot(x[1] - x[0], y[1] - y[0])) == pytest.approx(true_m, rel=5e-4)
+    # in the zone of Berlin the same distance would be off by more than 0.3 %
+    wx, wy = project_to_metres(lon, lat, crs="EPSG:25833")
+    assert abs(float(np.hypot(wx[1] - wx[0], wy[1] - wy[0])) / true_m - 1) > 3e-3
+    # Berlin stays in zone 33, and no points give no coordinates
+    assert project_to_metres([13.377704], [52.516275])[0].tolist() == pytest.approx([389_918.04])
+    assert project_to_metres([], [])[0].tolist() == []
+
+
 # --- invariants --------------------------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ per child each population point can reach, when children compete for the places 
 facility within a catchment radius and nearer places count more than farther ones.
 
 Inputs are points in metres of a projected CRS (:func:`project_to_metres` turns WGS84
-longitude/latitude into ETRS89 / UTM 33N, EPSG:25833): demand points *i* with weight ``P_i``
+longitude/latitude into the ETRS89 / UTM zone of the place, e.g. EPSG:25833 for Berlin and
+EPSG:25832 for Cologne; demand and supply of one analysis must share the zone): demand points *i* with weight ``P_i``
 (children), supply points *j* with capacity ``S_j`` (places), a catchment radius ``d0`` and a
 distance decay ``w(d)`` (:class:`GaussianDecay` or :class:`StepDecay`).
 
@@ -44,13 +45,14 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeAlias, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import Transformer
 from scipy.spatial import cKDTree
+
+from kitaplan.domain.common.projection import WGS84, utm_crs_for
+from kitaplan.domain.common.projection import _transformer as transformer
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
@@ -196,16 +198,24 @@ class Accessibility:
     pairs: int = field(default=0)  # demand–facility pairs within the catchment
 
 
-@lru_cache(maxsize=1)
-def _wgs84_to_utm33() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:25833", always_xy=True)
+def project_to_metres(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, *, crs: str | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """WGS84 longitude/latitude (degrees) to x, y in metres of ``crs``.
 
-
-def project_to_metres(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """WGS84 longitude/latitude (degrees) to ETRS89 / UTM 33N (EPSG:25833) x, y in metres."""
+    Without ``crs`` the ETRS89 / UTM zone is chosen from the points' own mean longitude
+    (:func:`kitaplan.domain.common.projection.utm_crs_for`): zone 33 (EPSG:25833) for Berlin
+    and Dresden, zone 32 (EPSG:25832) for Cologne or Munich. Points that are compared with
+    each other (demand and supply of one analysis) must be projected with the same ``crs``:
+    pass it when they are projected in separate calls of a place near a zone border.
+    """
     lon_array = np.asarray(lon, dtype=np.float64)
     lat_array = np.asarray(lat, dtype=np.float64)
-    x, y = _wgs84_to_utm33().transform(lon_array, lat_array)
+    if lon_array.size == 0:
+        return np.zeros(lon_array.shape), np.zeros(lat_array.shape)
+    if crs is None:
+        crs = utm_crs_for(float(np.nanmean(lon_array)))
+    x, y = transformer(WGS84, crs).transform(lon_array, lat_array)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 

@@ -1,8 +1,9 @@
 """Spatial helpers on GeoJSON geometries in WGS84 (de: Raumbezug).
 
 1. :func:`summarise_geometry` gives the centroid, bounding box and size of a boundary, with the
-   size computed in the equal-distance projection ETRS89 / UTM 33N (EPSG:25833) used by German
-   surveying authorities, so km² are real km².
+   size computed in the ETRS89 / UTM projection used by German surveying authorities, in the
+   zone of the boundary itself (zone 33, EPSG:25833, for Berlin; zone 32, EPSG:25832, for
+   Cologne), so km² are real km².
 2. :func:`locate_points` assigns points (e.g. facility locations) to the area whose polygon
    contains them, using shapely's STRtree index (one query per point, not one per area).
 """
@@ -12,14 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
+
+from kitaplan.domain.common.projection import WGS84, utm_crs_for
+from kitaplan.domain.common.projection import _transformer as transformer
 
 Key = TypeVar("Key")
 
@@ -32,18 +34,17 @@ class GeometrySummary:
     area_km2: float
 
 
-@lru_cache(maxsize=1)
-def _to_utm33() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:25833", always_xy=True)
+def summarise_geometry(geometry: Mapping[str, Any], *, crs: str | None = None) -> GeometrySummary:
+    """Centroid, bounding box and size (km²) of a GeoJSON polygon in WGS84.
 
-
-def summarise_geometry(geometry: Mapping[str, Any]) -> GeometrySummary:
-    """Centroid, bounding box and size (km²) of a GeoJSON polygon in WGS84."""
+    The size is measured in ``crs``; without it in the ETRS89 / UTM zone of the polygon's own
+    centroid (:func:`kitaplan.domain.common.projection.utm_crs_for`).
+    """
     geom = shape(geometry)
     point = geom.representative_point() if not geom.centroid.within(geom) else geom.centroid
-    transformer = _to_utm33()
+    to_metres = transformer(WGS84, crs or utm_crs_for(geom.centroid.x))
     projected = shapely.transform(
-        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        geom, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1]))
     )
     min_x, min_y, max_x, max_y = geom.bounds
     return GeometrySummary(
