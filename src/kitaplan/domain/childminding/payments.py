@@ -31,7 +31,6 @@ pro-rata rules: ``docs/domain/childminding-payments.md``.
 from __future__ import annotations
 
 import calendar
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,7 +49,7 @@ from kitaplan.domain.childminding.payments_rules import (
     billed_hours,
     day_factor,
 )
-from kitaplan.domain.common.calendar import month_key
+from kitaplan.domain.common.calendar import month_key, parse_month
 from kitaplan.domain.common.money import plain_euros
 from kitaplan.domain.common.problems import Expectation, ExpectationCode
 
@@ -72,16 +71,6 @@ __all__ = [
     "month_key",
     "parse_month",
 ]
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def parse_month(text: str) -> tuple[int, int]:
-    """``YYYY-MM`` → (year, month); ``ValueError`` otherwise."""
-    match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"not a month (YYYY-MM): {text!r}")
-    return int(match.group(1)), int(match.group(2))
 
 
 @dataclass(frozen=True, slots=True)

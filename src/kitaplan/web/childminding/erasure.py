@@ -179,10 +179,8 @@ def apply_retention(
 # --- a childminder's own records ------------------------------------------------------------
 
 
-def _iso(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def may_export_own_records(user: AnyUser, childminder: Childminder) -> bool:
@@ -207,10 +205,10 @@ def export_own_records(childminder: Childminder, *, actor: AnyUser) -> dict[str,
             "city": cm.city,
             "lat": cm.lat,
             "lon": cm.lon,
-            "area": cm.area.name if cm.area_id else None,
+            "area": cm.area.name if cm.area is not None else None,
             "care_location": cm.care_location,
-            "group_practice": cm.group_practice.name if cm.group_practice_id else None,
-            "advisory_service": cm.service.name if cm.service_id else None,
+            "group_practice": cm.group_practice.name if cm.group_practice is not None else None,
+            "advisory_service": cm.service.name if cm.service is not None else None,
             "languages": cm.languages,
             "inclusion_skills": cm.inclusion_skills,
             "qualification": cm.qualification,

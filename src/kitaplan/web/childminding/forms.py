@@ -4,9 +4,10 @@ part: "Mo 08:00-15:00, Di 08:00-15:00" (German or English weekday abbreviations)
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +18,11 @@ from kitaplan.web.childminding.models import (
     Permit,
     Proof,
 )
+
+if TYPE_CHECKING:
+    from kitaplan.web.territory.models import Territory
+
+_M = TypeVar("_M", bound=Model)
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 WEEKDAYS = {
@@ -78,7 +84,19 @@ def schedule_text(slots: list[list[Any]]) -> str:
     return ", ".join(f"{WEEKDAY_SHORT[d]} {a}-{b}" for d, a, b in slots)
 
 
-class ChildminderForm(forms.ModelForm):
+def set_model_choices(form: forms.BaseForm, name: str, queryset: QuerySet[_M]) -> None:
+    """Offer ``queryset`` in the form's model choice field ``name``."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+# ``ModelForm`` (and ``ModelChoiceField``) are generic only in django-stubs: without the
+# ``django_stubs_ext`` monkeypatch they cannot be subscripted at run time, hence the bare base
+# classes with ``type: ignore[type-arg]``.
+
+
+class ChildminderForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     class Meta:
         model = Childminder
         fields = [
@@ -98,16 +116,15 @@ class ChildminderForm(forms.ModelForm):
             "status",
         ]
 
-    def __init__(self, *args: Any, territory: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, territory: Territory, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = territory.areas.filter(children__isnull=True).order_by(
-            "name"
-        )
-        self.fields["group_practice"].queryset = territory.group_practices.all()
-        self.fields["service"].queryset = territory.advisory_services.all()
+        areas = territory.areas.filter(children__isnull=True).order_by("name")
+        set_model_choices(self, "area", areas)
+        set_model_choices(self, "group_practice", territory.group_practices.all())
+        set_model_choices(self, "service", territory.advisory_services.all())
 
 
-class PermitForm(forms.ModelForm):
+class PermitForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     class Meta:
         model = Permit
         fields = ["reference", "valid_from", "valid_to", "max_children", "conditions"]
@@ -118,7 +135,8 @@ class PermitForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("valid_from"), data.get("valid_to")
         if start and end and end < start:
             self.add_error("valid_to", _("The end lies before the start."))
@@ -129,7 +147,7 @@ class PermitForm(forms.ModelForm):
         return data
 
 
-class ProofForm(forms.ModelForm):
+class ProofForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     class Meta:
         model = Proof
         fields = ["kind", "issued_on", "valid_until", "note"]
@@ -163,7 +181,7 @@ def clean_rate_scheme(value: str) -> str:
     return text
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     schedule = forms.CharField(
         label=gettext_lazy("Weekly schedule"),
         help_text=gettext_lazy("Weekdays with times, e.g. “Mo 08:00-15:00, Di 08:00-15:00”."),
@@ -194,10 +212,10 @@ class ContractForm(forms.ModelForm):
             "settling_in_to": ISO_DATE,
         }
 
-    def __init__(self, *args: Any, substitutes: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, substitutes: QuerySet[Childminder], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["primary_substitute"].queryset = substitutes
-        self.fields["secondary_substitute"].queryset = substitutes
+        set_model_choices(self, "primary_substitute", substitutes)
+        set_model_choices(self, "secondary_substitute", substitutes)
         if self.instance.pk and self.instance.slots:
             self.initial.setdefault("schedule", schedule_text(self.instance.slots))
 

@@ -40,6 +40,8 @@ from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.territory.models import Territory
 
 if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+
     from kitaplan.web.core.access import AnyUser
 
 ERRORS = {
@@ -65,7 +67,7 @@ DUE_LABELS = {
 }
 
 
-def _minutes(value: Any) -> str:
+def _minutes(value: object) -> str:
     if isinstance(value, int):
         return f"{value // 60:02d}:{value % 60:02d}"
     return str(value)
@@ -136,11 +138,13 @@ SAVED = {
 }
 
 
-def _detail_forms(cm: Childminder, substitutes: Any, request: HttpRequest) -> dict[str, Any]:
+def _detail_forms(
+    cm: Childminder, substitutes: QuerySet[Childminder], request: HttpRequest
+) -> dict[str, Any]:
     """The three forms of the detail page; the one of the posted ``action`` is bound."""
     action = request.POST.get("action") if request.method == "POST" else None
 
-    def bound(name: str, instance: Any) -> dict[str, Any]:
+    def bound(name: str, instance: Model) -> dict[str, Any]:
         if action != name:
             return {"prefix": name}
         return {"data": request.POST, "prefix": name, "instance": instance}
@@ -231,9 +235,10 @@ def childminder_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
     else:
         code = request.GET.get("territory") or request.POST.get("territory_code")
         territories = Territory.objects.order_by("name")
-        territory = get_object_or_404(territories, code=code) if code else territories.first()
-        if territory is None:
+        chosen = get_object_or_404(territories, code=code) if code else territories.first()
+        if chosen is None:
             raise Http404
+        territory = chosen
         cm = Childminder(territory=territory, care_location=CARE_LOCATIONS[0][0])
     form = ChildminderForm(request.POST or None, instance=cm, territory=territory)
     if request.method == "POST" and form.is_valid():

@@ -4,10 +4,12 @@ checks (no overlapping proofs of one kind, an end not before the start, IBAN and
 ``schwifty``), and
 the audit of an account change keeps the IBAN masked, as the pages' audit does."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
 from kitaplan.web.audit.admin import AuditedAdmin
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
@@ -16,13 +18,14 @@ from kitaplan.web.payments.models import InsuranceProofRecord, PayeeAccount, mas
 from kitaplan.web.payments.texts import error_text, master_data_error_text
 
 
-class InsuranceProofAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class InsuranceProofAdminForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in stubs only
     class Meta:
         model = InsuranceProofRecord
         fields = ["childminder", "kind", "monthly_amount_cents", "valid_from", "valid_to"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         childminder, kind = data.get("childminder"), data.get("kind")
         valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
         if childminder is None or not kind or valid_from is None:
@@ -50,7 +53,7 @@ def _account_snapshot(obj: PayeeAccount) -> dict[str, Any]:
     return data
 
 
-class PayeeAccountAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class PayeeAccountAdminForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in stubs only
     class Meta:
         model = PayeeAccount
         fields = ["childminder", "holder", "iban", "bic"]
@@ -62,7 +65,7 @@ class PayeeAccountAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         return _checked(services.checked_bic, self.cleaned_data.get("bic"))
 
 
-def _checked(check: Any, value: Any) -> str:
+def _checked(check: Callable[[str], str], value: object) -> str:
     try:
         return str(check(str(value or "")))
     except services.PaymentError as error:
@@ -74,7 +77,9 @@ class PayeeAccountAdmin(AuditedAdmin):
     form = PayeeAccountAdminForm
     list_display = ("childminder", "holder", "iban")
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: PayeeAccount, form: forms.BaseForm, change: bool
+    ) -> None:
         stored = PayeeAccount.objects.filter(pk=obj.pk).first() if change and obj.pk else None
         before = _account_snapshot(stored) if stored is not None else None
         admin.ModelAdmin.save_model(self, request, obj, form, change)
@@ -86,7 +91,7 @@ class PayeeAccountAdmin(AuditedAdmin):
             after=_account_snapshot(obj),
         )
 
-    def delete_model(self, request: Any, obj: Any) -> None:
+    def delete_model(self, request: HttpRequest, obj: PayeeAccount) -> None:
         before = _account_snapshot(obj)
         admin.ModelAdmin.delete_model(self, request, obj)
         record_audit_event(

@@ -64,10 +64,8 @@ def last_paid(childminder: Childminder, **_kwargs: Any) -> dt.date | None:
     return month_bounds(month)[1] if month else None
 
 
-def _iso(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def export_payee_records(childminder: Childminder, **_kwargs: Any) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.common.money import format_euros
-from kitaplan.web.childminding.forms import ISO_DATE, SupplementsField
+from kitaplan.web.childminding.forms import ISO_DATE, SupplementsField, set_model_choices
 from kitaplan.web.childminding.models import CareContract
 from kitaplan.web.payments.models import (
     INSURANCE_KINDS,
@@ -38,9 +40,9 @@ class TableUploadForm(forms.Form):
         help_text=_("One table version per file, UTF-8, as described in the documentation."),
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_TABLE_BYTES:
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if (upload.size or 0) > MAX_TABLE_BYTES:
             raise forms.ValidationError(_("The file is larger than 256 KB."))
         return upload
 
@@ -77,14 +79,16 @@ class FeeForm(forms.Form):
         help_text=_("Only for tables with age groups, e.g. u3."),
     )
 
-    def __init__(self, *args, tables=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, tables: QuerySet[FeeTableRecord] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if tables is not None:
-            self.fields["table"].queryset = tables
+            set_model_choices(self, "table", tables)
 
 
-class ContractChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: CareContract) -> str:  # type: ignore[override]
+class ContractChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only
+    def label_from_instance(self, obj: CareContract) -> str:
         return f"{obj.child_reference} – {obj.childminder.name} ({obj.childminder.number})"
 
 
@@ -111,9 +115,9 @@ class HoursForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
-    def __init__(self, *args: Any, contracts: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, contracts: QuerySet[CareContract], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contract"].queryset = contracts
+        set_model_choices(self, "contract", contracts)
 
 
 class ContractTermsForm(forms.Form):
@@ -131,14 +135,17 @@ class ContractTermsForm(forms.Form):
         choices = [("", _("the territory's only scheme"))] + [(s, s) for s in schemes]
         if current and current not in schemes:
             choices.append((current, _("%(scheme)s (no rate table)") % {"scheme": current}))
-        self.fields["rate_scheme"].choices = choices
+        field = self.fields["rate_scheme"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
 
 class EuroAmountField(forms.DecimalField):
     """An amount in euros typed either way: ``343,22`` (German) or ``343.22``; with a decimal
     comma, dots are thousands separators (``1.234,56``). A trailing ``€`` is ignored."""
 
-    def to_python(self, value: Any) -> Decimal | None:
+    # The stubs derive DecimalField from IntegerField and ignore the override themselves.
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
             text = value.replace("€", "").replace("\u00a0", "").replace(" ", "").strip()
             if "," in text:
@@ -168,15 +175,16 @@ class ProofForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("valid_from"), data.get("valid_to")
         if start is not None and end is not None and end < start:
             self.add_error("valid_to", _("The last day must not be before the first day."))
         return data
 
 
-class ProofChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: InsuranceProofRecord) -> str:  # type: ignore[override]
+class ProofChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only
+    def label_from_instance(self, obj: InsuranceProofRecord) -> str:
         start = date_format(obj.valid_from, "SHORT_DATE_FORMAT")
         until = date_format(obj.valid_to, "SHORT_DATE_FORMAT") if obj.valid_to else "…"
         amount = format_euros(obj.monthly_amount_cents)
@@ -192,12 +200,13 @@ class EndProofForm(forms.Form):
         widget=ISO_DATE,
     )
 
-    def __init__(self, *args: Any, proofs: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, proofs: QuerySet[InsuranceProofRecord], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["proof"].queryset = proofs
+        set_model_choices(self, "proof", proofs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         proof, end = data.get("proof"), data.get("valid_to")
         if proof is not None and end is not None and end < proof.valid_from:
             self.add_error("valid_to", _("The last day must not be before the first day."))

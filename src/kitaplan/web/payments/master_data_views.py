@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.payments import presenters, selectors, services
 from kitaplan.web.payments.forms import (
     AccountForm,
@@ -51,7 +52,7 @@ from kitaplan.web.payments.views import (
 
 
 def _save_master_data(
-    action: str, cm: Childminder, data: dict[str, Any], user: Any
+    action: str, cm: Childminder, data: dict[str, Any], user: AnyUser
 ) -> tuple[str, str | None]:
     """Run the change a valid form asks for: (success message, the latest released month the
     change reaches into, or ``None``)."""

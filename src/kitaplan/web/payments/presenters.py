@@ -21,6 +21,7 @@ from kitaplan.domain.childminding.payments import format_exact
 from kitaplan.domain.childminding.payments_rules import FeeTable, parent_fee
 from kitaplan.domain.common.money import format_euros
 from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.validity import valid_on
 from kitaplan.web.payments import selectors, services
 from kitaplan.web.payments.models import (
@@ -133,7 +134,7 @@ def _corrections(
     run: PaymentRun, lines: list[PaymentLineRecord], cms: dict[int, Childminder]
 ) -> dict[str, Any]:
     settled = settlement_hours(run)
-    corrections = [
+    corrections: list[dict[str, Any]] = [
         {
             "line": line,
             "cm": cms[line.childminder_id],
@@ -314,7 +315,9 @@ def proof_rows(proofs: list[InsuranceProofRecord], today: dt.date) -> list[dict[
     ]
 
 
-def childminder_items(childminders: list[Childminder], user: Any, today: dt.date) -> list[Any]:
+def childminder_items(
+    childminders: list[Childminder], user: AnyUser, today: dt.date
+) -> list[dict[str, Any]]:
     """The list's rows: each childminder with the proofs valid today and the account."""
     current: dict[int, list[dict[str, str]]] = defaultdict(list)
     for proof in (
@@ -325,7 +328,7 @@ def childminder_items(childminders: list[Childminder], user: Any, today: dt.date
         current[proof.childminder_id].append(
             {"kind": proof.get_kind_display(), "amount": format_euros(proof.monthly_amount_cents)}
         )
-    items = []
+    items: list[dict[str, Any]] = []
     for cm in childminders:
         account = getattr(cm, "payee_account", None)
         items.append(

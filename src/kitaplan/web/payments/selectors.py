@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -52,7 +52,7 @@ from kitaplan.domain.common.problems import ImportProblem
 from kitaplan.exchange.childminding_payments import read_fee_table, read_rate_table
 from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
-from kitaplan.web.core.access import has_any_role, roles_of
+from kitaplan.web.core.access import AnyUser, has_any_role, roles_of
 from kitaplan.web.core.roles import Role
 from kitaplan.web.payments.models import (
     ActualHours,
@@ -80,17 +80,17 @@ LOCATIONS = {
 T = TypeVar("T")
 
 
-def can_manage(user: Any) -> bool:
+def can_manage(user: AnyUser) -> bool:
     """Upload tables, compute and release runs, export: the payment office and administrators."""
     return has_any_role(user, OFFICE)
 
 
-def can_use_payments(user: Any) -> bool:
+def can_use_payments(user: AnyUser) -> bool:
     """See the payments pages at all (runs or at least one's own or advised statements)."""
     return has_any_role(user, READERS)
 
 
-def runs_visible_to(user: Any) -> QuerySet[PaymentRun]:
+def runs_visible_to(user: AnyUser) -> QuerySet[PaymentRun]:
     if can_manage(user):
         return PaymentRun.objects.all()
     if has_any_role(user, {Role.CHILDMINDER_ADVISER, Role.CHILDMINDER}):
@@ -98,7 +98,7 @@ def runs_visible_to(user: Any) -> QuerySet[PaymentRun]:
     return PaymentRun.objects.none()
 
 
-def statement_childminders(user: Any, run: PaymentRun) -> QuerySet[Childminder]:
+def statement_childminders(user: AnyUser, run: PaymentRun) -> QuerySet[Childminder]:
     """The childminders whose statement of ``run`` the user may open."""
     if not runs_visible_to(user).filter(pk=run.pk).exists():
         return Childminder.objects.none()
@@ -107,7 +107,7 @@ def statement_childminders(user: Any, run: PaymentRun) -> QuerySet[Childminder]:
     return childminders_visible_to(user).filter(territory_id=run.territory_id)
 
 
-def own_statements(user: Any) -> list[tuple[PaymentRun, Childminder]]:
+def own_statements(user: AnyUser) -> list[tuple[PaymentRun, Childminder]]:
     """(run, childminder) pairs of released runs for an adviser's or a childminder's list."""
     if can_manage(user) or not has_any_role(user, {Role.CHILDMINDER_ADVISER, Role.CHILDMINDER}):
         return []
@@ -126,14 +126,14 @@ def own_statements(user: Any) -> list[tuple[PaymentRun, Childminder]]:
     return sorted(result, key=lambda p: (p[0].month, p[1].name), reverse=False)[::-1]
 
 
-def is_childminder_only(user: Any) -> bool:
+def is_childminder_only(user: AnyUser) -> bool:
     return roles_of(user) == frozenset({Role.CHILDMINDER})
 
 
 # --------------------------------------------------------------------------- contracts, hours
 
 
-def contracts_visible_to(user: Any) -> QuerySet[CareContract]:
+def contracts_visible_to(user: AnyUser) -> QuerySet[CareContract]:
     """The care contracts whose payment terms and actual hours the user may see: all for the
     payment office and administrators, those of the advised childminders for advisers, her own
     for a childminder."""
@@ -145,17 +145,17 @@ def contracts_visible_to(user: Any) -> QuerySet[CareContract]:
     return contracts.filter(childminder__in=childminders_visible_to(user).values("pk"))
 
 
-def can_report_hours(user: Any) -> bool:
+def can_report_hours(user: AnyUser) -> bool:
     """Report or correct actual hours (each within :func:`contracts_visible_to`)."""
     return can_use_payments(user)
 
 
-def can_edit_terms(user: Any) -> bool:
+def can_edit_terms(user: AnyUser) -> bool:
     """Set a contract's rate scheme and supplements: the office, administrators, advisers."""
     return has_any_role(user, OFFICE | {Role.CHILDMINDER_ADVISER})
 
 
-def hours_visible_to(user: Any) -> QuerySet[ActualHours]:
+def hours_visible_to(user: AnyUser) -> QuerySet[ActualHours]:
     return ActualHours.objects.filter(contract__in=contracts_visible_to(user).values("pk"))
 
 
@@ -163,7 +163,7 @@ def hours_visible_to(user: Any) -> QuerySet[ActualHours]:
 
 
 def hours_contract_choices(
-    user: Any, territory: Territory | None, contract: CareContract | None, today: dt.date
+    user: AnyUser, territory: Territory | None, contract: CareContract | None, today: dt.date
 ) -> QuerySet[CareContract]:
     """The contracts the user may report hours for: funded ones that ran in the last 13 months
     (and the one asked for), of the territory when one is chosen."""
@@ -178,7 +178,7 @@ def hours_contract_choices(
     return visible.filter(recent).order_by("childminder__number", "child_reference", "pk")
 
 
-def hours_reports(user: Any, territory: Territory | None, month: str) -> QuerySet[ActualHours]:
+def hours_reports(user: AnyUser, territory: Territory | None, month: str) -> QuerySet[ActualHours]:
     """The reports the user may see, of the territory and the month when they are chosen."""
     reports = hours_visible_to(user).select_related(
         "contract", "contract__childminder", "reported_by", "settled_in"
@@ -190,16 +190,23 @@ def hours_reports(user: Any, territory: Territory | None, month: str) -> QuerySe
     return reports.order_by("-month", "contract__childminder__number", "contract__child_reference")
 
 
-def can_edit_master_data(user: Any) -> bool:
+def can_edit_master_data(user: AnyUser) -> bool:
     """Add or end insurance proofs, set payee accounts: the payment office and administrators."""
     return can_manage(user)
 
 
-def sees_full_iban(user: Any) -> bool:
+def sees_full_iban(user: AnyUser) -> bool:
     return can_manage(user)
 
 
-def iban_text(account: Any, user: Any) -> str:
+class HasIban(Protocol):
+    """A payee account, stored (``PayeeAccount``) or frozen in a run (``AccountDetails``)."""
+
+    @property
+    def iban(self) -> str: ...
+
+
+def iban_text(account: HasIban | None, user: AnyUser) -> str:
     """The IBAN of an account (stored or frozen in a run) as this user may read it: whole for
     the payment office, else masked."""
     if account is None:
@@ -207,7 +214,7 @@ def iban_text(account: Any, user: Any) -> str:
     return group_iban(account.iban) if sees_full_iban(user) else mask_iban(account.iban)
 
 
-def payment_childminders_visible_to(user: Any) -> QuerySet[Childminder]:
+def payment_childminders_visible_to(user: AnyUser) -> QuerySet[Childminder]:
     """The childminders whose insurance proofs and payee account the user may read: all for
     the payment office and administrators, the advised ones for advisers, her own record for a
     childminder."""

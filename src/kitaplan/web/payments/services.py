@@ -39,7 +39,7 @@ from kitaplan.domain.childminding.payments import (
     month_key,
     parse_month,
 )
-from kitaplan.domain.common.problems import ImportProblem, ProblemCode
+from kitaplan.domain.common.problems import ExpectationCode, ImportProblem, ProblemCode, expectation
 from kitaplan.exchange.childminding_payments import (
     read_fee_table,
     read_rate_table,
@@ -48,6 +48,7 @@ from kitaplan.exchange.childminding_payments import (
 )
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.childminding.models import SUPPLEMENTS, CareContract, Childminder
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.payments import selectors
 from kitaplan.web.payments.models import (
     INSURANCE_KINDS,
@@ -82,7 +83,7 @@ class UploadResult:
     problems: list[ImportProblem] = field(default_factory=list)
 
 
-def _require_office(actor: Any) -> None:
+def _require_office(actor: AnyUser) -> None:
     if not selectors.can_manage(actor):
         raise PermissionDenied
 
@@ -90,7 +91,9 @@ def _require_office(actor: Any) -> None:
 # --------------------------------------------------------------------------- tables
 
 
-def save_rate_table(*, territory: Territory, text: str, file_name: str, actor: Any) -> UploadResult:
+def save_rate_table(
+    *, territory: Territory, text: str, file_name: str, actor: AnyUser
+) -> UploadResult:
     """Store an uploaded rate-table version, or return every problem and store nothing.
 
     Beyond the file itself, the table must not reuse a code of the territory nor overlap another
@@ -147,13 +150,16 @@ def save_rate_table(*, territory: Territory, text: str, file_name: str, actor: A
     return UploadResult(record, [])
 
 
-def save_fee_table(*, territory: Territory, text: str, file_name: str, actor: Any) -> UploadResult:
+def save_fee_table(
+    *, territory: Territory, text: str, file_name: str, actor: AnyUser
+) -> UploadResult:
     """Store an uploaded parent-fee table, or return every problem and store nothing."""
     _require_office(actor)
     table, problems = selectors.parse_toml(text, file_name, read_fee_table)
     if table is None:
         return UploadResult(None, problems)
-    if FeeTableRecord.objects.filter(territory=territory, code=table.code).exists():
+    same_code = FeeTableRecord.objects.filter(territory=territory, code=table.code).first()
+    if same_code is not None:
         problems = [
             ImportProblem(
                 ProblemCode.DUPLICATE_KEY,
@@ -161,7 +167,7 @@ def save_fee_table(*, territory: Territory, text: str, file_name: str, actor: An
                 0,
                 "code",
                 table.code,
-                "each table code once",
+                expectation(ExpectationCode.TABLE_CODE_ONCE, file=same_code.file_name),
             )
         ]
         return UploadResult(None, problems)
@@ -274,7 +280,7 @@ def _line_record(run: PaymentRun, position: int, line: PaymentLine) -> PaymentLi
 
 
 @transaction.atomic(durable=True)
-def create_run(*, territory: Territory, month: str, actor: Any) -> PaymentRun:
+def create_run(*, territory: Territory, month: str, actor: AnyUser) -> PaymentRun:
     """Compute ``month`` as a new draft version; refused for a month already released or
     earlier than the latest released month (changes to those appear as corrections)."""
     _require_office(actor)
@@ -357,7 +363,7 @@ def hours_changed(run: PaymentRun) -> bool:
 
 
 @transaction.atomic(durable=True)
-def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
+def release_run(*, run: PaymentRun, actor: AnyUser) -> PaymentRun:
     """Freeze the run: from now on neither it nor its lines can change. Needs the territory's
     paying account (:class:`PaymentDebtor`); the SEPA file is written and stored in the same
     transaction (:class:`PaymentRunFile`), so every download is the same file."""
@@ -406,7 +412,7 @@ def release_run(*, run: PaymentRun, actor: Any) -> PaymentRun:
 # --------------------------------------------------------------------------- actual hours
 
 
-def _visible_contract(contract: CareContract, actor: Any) -> CareContract:
+def _visible_contract(contract: CareContract, actor: AnyUser) -> CareContract:
     found = selectors.contracts_visible_to(actor).filter(pk=contract.pk).first()
     if found is None:
         raise PermissionDenied
@@ -418,7 +424,7 @@ def save_actual_hours(
     contract: CareContract,
     month: str,
     hours: Decimal,
-    actor: Any,
+    actor: AnyUser,
     note: str = "",
     today: dt.date | None = None,
 ) -> ActualHours:
@@ -480,7 +486,7 @@ def save_actual_hours(
 
 
 def save_contract_terms(
-    *, contract: CareContract, rate_scheme: str, supplements: Iterable[str], actor: Any
+    *, contract: CareContract, rate_scheme: str, supplements: Iterable[str], actor: AnyUser
 ) -> CareContract:
     """Set the rate scheme (empty: the territory's only scheme) and the supplements of a
     contract; audited like every change to a contract."""
@@ -516,7 +522,7 @@ def save_contract_terms(
 MAX_PROOF_AMOUNT = Decimal("99999.99")
 
 
-def _require_master_data(actor: Any) -> None:
+def _require_master_data(actor: AnyUser) -> None:
     if not selectors.can_edit_master_data(actor):
         raise PermissionDenied
 
@@ -562,7 +568,7 @@ def add_insurance_proof(
     monthly_amount: Decimal,
     valid_from: dt.date,
     valid_to: dt.date | None = None,
-    actor: Any,
+    actor: AnyUser,
 ) -> InsuranceProofRecord:
     """Store a proven monthly insurance contribution of a childminder.
 
@@ -602,7 +608,7 @@ def add_insurance_proof(
 
 
 def end_insurance_proof(
-    *, proof: InsuranceProofRecord, valid_to: dt.date, actor: Any
+    *, proof: InsuranceProofRecord, valid_to: dt.date, actor: AnyUser
 ) -> InsuranceProofRecord:
     """Set the last day of a proof (or move it); refused before its first day and where the new
     period would overlap another proof of the same kind."""
@@ -641,7 +647,7 @@ def clean_iban(iban: str) -> str:
 
 
 def save_payee_account(
-    *, childminder: Childminder, holder: str, iban: str, bic: str = "", actor: Any
+    *, childminder: Childminder, holder: str, iban: str, bic: str = "", actor: AnyUser
 ) -> PayeeAccount:
     """Set or replace the account a childminder's payment is transferred to.
 
@@ -760,7 +766,8 @@ def transfers(run: PaymentRun) -> tuple[list[Transfer], list[Transfer]]:
     totals = totals_by_childminder(run)
     cms = Childminder.objects.in_bulk(list(totals))
     accounts = run_accounts(run, totals)
-    payable, other = [], []
+    payable: list[Transfer] = []
+    other: list[Transfer] = []
     for pk in sorted(totals, key=lambda p: (cms[p].number, p)):
         item = Transfer(cms[pk], totals[pk], accounts.get(pk))
         (payable if item.amount_cents > 0 and item.account is not None else other).append(item)
@@ -828,7 +835,7 @@ def run_file(run: PaymentRun) -> PaymentRunFile:
     theirs written and stored now, once (with the territory's paying account of today)."""
     if not run.is_released:
         raise PaymentError("not_released")
-    stored = PaymentRunFile.objects.filter(run=run).first()
+    stored: PaymentRunFile | None = PaymentRunFile.objects.filter(run=run).first()
     if stored is not None:
         return stored
     with transaction.atomic():
@@ -877,7 +884,7 @@ def save_debtor(
     bic: str = "",
     creditor_id: str = "",
     valid_from: dt.date,
-    actor: Any,
+    actor: AnyUser,
 ) -> PaymentDebtor:
     """Set or replace the account ``territory`` pays from (the payment office). Refused: an
     empty holder, an IBAN or BIC that :func:`checked_iban`/:func:`checked_bic` refuse, a

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,7 +56,7 @@ def page_territory(request: HttpRequest) -> Territory | None:
     return territory_from_request(request, having=HAVING)
 
 
-def territories() -> Any:
+def territories() -> QuerySet[Territory]:
     return Territory.objects.order_by("name")
 
 

@@ -16,6 +16,7 @@ Used by :mod:`.services` (writes) and :mod:`.selectors` (the period report); imp
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -45,17 +46,21 @@ def territory_crs(territory_id: int) -> str:
     """The ETRS89 / UTM zone for distances in a territory, from its childminders' mean longitude
     (its areas' centroids when no childminder has coordinates; zone 32 when nothing is known,
     where no point exists to measure anyway)."""
-    lons = list(
-        Childminder.objects.filter(territory_id=territory_id, lon__isnull=False).values_list(
-            "lon", flat=True
-        )
-    )
+    lons = [
+        lon
+        for lon in Childminder.objects.filter(
+            territory_id=territory_id, lon__isnull=False
+        ).values_list("lon", flat=True)
+        if lon is not None
+    ]
     if not lons:
-        lons = list(
-            Area.objects.filter(territory_id=territory_id, centroid_lon__isnull=False).values_list(
-                "centroid_lon", flat=True
-            )
-        )
+        lons = [
+            lon
+            for lon in Area.objects.filter(
+                territory_id=territory_id, centroid_lon__isnull=False
+            ).values_list("centroid_lon", flat=True)
+            if lon is not None
+        ]
     return utm_crs_for(sum(lons) / len(lons) if lons else 9.0)
 
 
@@ -73,7 +78,7 @@ def distance_km(a: Childminder, b: Childminder) -> float | None:
     pa, pb = point_km(a, crs), point_km(b, crs)
     if pa is None or pb is None:
         return None
-    return round(((pa[0] - pb[0]) ** 2 + (pa[1] - pb[1]) ** 2) ** 0.5, 2)
+    return round(math.sqrt((pa[0] - pb[0]) ** 2 + (pa[1] - pb[1]) ** 2), 2)
 
 
 def schedule_of(contract: CareContract) -> CareSchedule:

@@ -21,6 +21,7 @@ from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.childminding import signals
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.core import retention
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.substitutes.models import ParentContact, SubstituteProfile
 
 
@@ -38,7 +39,7 @@ class RetentionReport:
 
 
 def apply_retention(
-    *, actor: Any, today: dt.date | None = None, dry_run: bool = False
+    *, actor: AnyUser, today: dt.date | None = None, dry_run: bool = False
 ) -> RetentionReport:
     report = RetentionReport()
     for contact in due_for_retention(today).select_related("contract").order_by("contract_id"):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kitaplan.web.childminding.forms import set_model_choices
 from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.substitutes.models import ABSENCE_KINDS, SubstituteProfile, SubstituteSettings
 
@@ -33,20 +34,28 @@ class AbsenceForm(forms.Form):
 
     def __init__(self, *args: Any, childminders: QuerySet[Childminder], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["childminder"].queryset = childminders.order_by("name", "number")
+        set_model_choices(self, "childminder", childminders.order_by("name", "number"))
         if childminders.count() == 1:
             self.fields["childminder"].initial = childminders.first()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end lies before the start."))
         return data
 
 
+class ChildChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in stubs only
+    """A care contract offered by its child's reference."""
+
+    def label_from_instance(self, obj: CareContract) -> str:
+        return obj.child_reference
+
+
 class ContactForm(forms.Form):
-    contract = forms.ModelChoiceField(
+    contract = ChildChoiceField(
         label=gettext_lazy("Child (contract)"), queryset=CareContract.objects.none()
     )
     substitute = forms.ModelChoiceField(
@@ -63,12 +72,11 @@ class ContactForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contract"].queryset = contracts
-        self.fields["contract"].label_from_instance = lambda c: c.child_reference
-        self.fields["substitute"].queryset = substitutes.order_by("name", "number")
+        set_model_choices(self, "contract", contracts)
+        set_model_choices(self, "substitute", substitutes.order_by("name", "number"))
 
     def clean_day(self) -> dt.date:
-        day = self.cleaned_data["day"]
+        day: dt.date = self.cleaned_data["day"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("A contact visit cannot lie in the future."))
         return day
@@ -86,7 +94,8 @@ class ParentContactForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("consent") and not data.get("email"):
             self.add_error("email", _("Consent needs an e-mail address."))
         return data
@@ -97,7 +106,8 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label=gettext_lazy("Until (inclusive)"), widget=ISO_DATE)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end lies before the start."))
@@ -114,7 +124,7 @@ def _without_range(validators: list[Any]) -> list[Any]:
     return [v for v in validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
 
 
-class SubstituteSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+class SubstituteSettingsForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in stubs only
     """The rules, the day rate and the phone of a territory (labels from the model)."""
 
     #: (field, smallest, largest) accepted on the page
@@ -159,7 +169,7 @@ class SubstituteSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         return phone
 
 
-class SubstituteEmailForm(forms.ModelForm):  # type: ignore[type-arg]
+class SubstituteEmailForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in stubs only
     """The address for the e-mails about her substitutions (empty: her login's address)."""
 
     class Meta:

@@ -31,8 +31,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from kitaplan.domain.childminding.capacity import format_time, parse_slots
-from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
 from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.mail import email_configured
 from kitaplan.web.substitutes.models import (
     Notification,
@@ -221,7 +222,7 @@ def _send(outgoing: list[Outgoing], connection: Any) -> list[tuple[str, str]]:
 
 
 def notify_confirmed(
-    *, assignment: SubstituteAssignment, actor: Any, connection: Any = None
+    *, assignment: SubstituteAssignment, actor: AnyUser, connection: Any = None
 ) -> list[Notification]:
     """E-mail the substitute and the parents about a confirmed substitute; returns the log rows
     of this attempt. Sets ``notified_at`` when at least one e-mail went out."""
@@ -250,7 +251,7 @@ def notify_confirmed(
             ("not_configured", "") if o.message is not None else ("no_address", "")
             for o in outgoing
         ]
-    by = actor if getattr(actor, "pk", None) else None
+    by = actor_user(actor)
     with transaction.atomic():
         rows = [
             Notification.objects.create(

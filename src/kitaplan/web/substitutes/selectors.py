@@ -35,6 +35,7 @@ from kitaplan.domain.childminding.substitutes import (
     UncoveredReason,
     coverage_report,
 )
+from kitaplan.web.audit.services import actor_user
 from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.access import has_any_role, roles_of
@@ -75,10 +76,11 @@ def managed_childminders(user: AnyUser) -> QuerySet[Childminder]:
         return childminders_visible_to(user)
     scope = Q(pk__in=[])
     roles = roles_of(user)
-    if Role.CHILDMINDER_ADVISER in roles and getattr(user, "pk", None) is not None:
-        scope |= Q(service__advisers=user)
-    if Role.CHILDMINDER in roles and getattr(user, "pk", None) is not None:
-        scope |= Q(user=user)
+    person = actor_user(user)
+    if Role.CHILDMINDER_ADVISER in roles and person is not None:
+        scope |= Q(service__advisers=person)
+    if Role.CHILDMINDER in roles and person is not None:
+        scope |= Q(user=person)
     ids = Childminder.objects.filter(scope).values("pk")
     return childminders_visible_to(user).filter(pk__in=ids)
 
@@ -89,9 +91,10 @@ def decidable_childminders(user: AnyUser) -> QuerySet[Childminder]:
         return Childminder.objects.none()
     if has_any_role(user, {Role.ADMIN}):
         return childminders_visible_to(user)
-    if getattr(user, "pk", None) is None:
+    person = actor_user(user)
+    if person is None:
         return Childminder.objects.none()
-    ids = Childminder.objects.filter(service__advisers=user).values("pk")
+    ids = Childminder.objects.filter(service__advisers=person).values("pk")
     return Childminder.objects.filter(pk__in=ids)
 
 
@@ -102,16 +105,18 @@ def settings_territories(user: AnyUser) -> QuerySet[Territory]:
         return Territory.objects.none()
     if has_any_role(user, {Role.ADMIN}):
         return Territory.objects.all()
-    if getattr(user, "pk", None) is None:
+    person = actor_user(user)
+    if person is None:
         return Territory.objects.none()
-    ids = Territory.objects.filter(advisory_services__advisers=user).values("pk")
+    ids = Territory.objects.filter(advisory_services__advisers=person).values("pk")
     return Territory.objects.filter(pk__in=ids)
 
 
 def own_childminder(user: AnyUser) -> Childminder | None:
-    if getattr(user, "pk", None) is None or Role.CHILDMINDER not in roles_of(user):
+    person = actor_user(user)
+    if person is None or Role.CHILDMINDER not in roles_of(user):
         return None
-    return Childminder.objects.filter(user=user).first()
+    return Childminder.objects.filter(user=person).first()
 
 
 def absences_visible_to(user: AnyUser) -> QuerySet[Absence]:
@@ -269,9 +274,11 @@ class PeriodReport:
     day_rate: Decimal
 
 
-def _clipped(
-    absence: Absence, start: dt.date, end: dt.date
-) -> tuple[DomainAbsence, list[Item], list[Proposal], list[Uncovered], dict[str, int]]:
+#: One absence clipped to a period (see :func:`_clipped`).
+_Clipped = tuple[DomainAbsence, list[Item], list[Proposal], list[Uncovered], dict[str, int]]
+
+
+def _clipped(absence: Absence, start: dt.date, end: dt.date) -> _Clipped:
     """One absence within the period as domain objects: children's care days, what confirmed
     substitutions cover, and the rest (with the stored reason, for the web-side breakdown)."""
     first, last = max(start, absence.start), min(end, absence.end)
@@ -343,9 +350,9 @@ def period_report(
         .prefetch_related("childminder__contracts", "assignments")
         .order_by("pk")
     )
-    by_area: dict[int | None, list] = defaultdict(list)
+    by_area: dict[int | None, list[_Clipped]] = defaultdict(list)
     names: dict[int | None, str] = {}
-    everything = []
+    everything: list[_Clipped] = []
     reasons: dict[str, int] = defaultdict(int)
     for absence in rows:
         parts = _clipped(absence, start, end)
@@ -357,7 +364,7 @@ def period_report(
         for code, n in parts[4].items():
             reasons[code] += n
 
-    def report(parts: list) -> CoverageReport:
+    def report(parts: list[_Clipped]) -> CoverageReport:
         assignment = Assignment(
             tuple(p for part in parts for p in part[2]),
             tuple(u for part in parts for u in part[3]),

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from kitaplan.domain.childminding import substitutes as domain
 from kitaplan.domain.common.periods import ValidityPeriod
-from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.childminding.models import CareContract, Childminder, GroupPractice
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.substitutes import selectors
 from kitaplan.web.substitutes.bridge import (
     affected_contracts,
@@ -73,7 +74,7 @@ def report_absence(
     start: dt.date,
     end: dt.date,
     kind: str,
-    actor: Any,
+    actor: AnyUser,
     note: str = "",
 ) -> Absence:
     """A childminder reports her own absence; advisers those of their services; admins all."""
@@ -83,8 +84,9 @@ def report_absence(
     overlapping = Absence.objects.filter(
         childminder=childminder, status__in=OPEN_STATUSES, start__lte=end, end__gte=start
     )
-    if overlapping.exists():
-        raise SubstituteError("overlaps", start=overlapping.first().start)  # type: ignore[union-attr]
+    first_overlapping = overlapping.first()
+    if first_overlapping is not None:
+        raise SubstituteError("overlaps", start=first_overlapping.start)
     with transaction.atomic():
         absence = Absence.objects.create(
             childminder=childminder,
@@ -93,7 +95,7 @@ def report_absence(
             kind=kind,
             status="planned" if kind in ("holiday", "training") else "reported",
             note=note,
-            reported_by=actor if getattr(actor, "pk", None) else None,
+            reported_by=actor_user(actor),
         )
         record_audit_event(
             actor=actor,
@@ -104,7 +106,7 @@ def report_absence(
     return absence
 
 
-def close_absence(*, absence: Absence, actor: Any) -> Absence:
+def close_absence(*, absence: Absence, actor: AnyUser) -> Absence:
     _require(selectors.decidable_childminders(actor).filter(pk=absence.childminder_id).exists())
     with transaction.atomic():
         before = snapshot(absence)
@@ -156,7 +158,7 @@ def wave_of(absences: Iterable[Absence]) -> dict[int, list[Absence]]:
     return waves
 
 
-def propose(absences: Iterable[Absence], *, actor: Any) -> dict[str, int]:
+def propose(absences: Iterable[Absence], *, actor: AnyUser) -> dict[str, int]:
     """Propose substitutes for every affected child of the absences' waves at once.
 
     Earlier unconfirmed proposals (proposed / uncovered / own arrangement) of those absences are
@@ -182,7 +184,9 @@ def propose(absences: Iterable[Absence], *, actor: Any) -> dict[str, int]:
     return totals
 
 
-def propose_open(territory: Territory, *, actor: Any, today: dt.date | None = None) -> dict:
+def propose_open(
+    territory: Territory, *, actor: AnyUser, today: dt.date | None = None
+) -> dict[str, int]:
     """The "flu wave" button: every open absence of the territory that has not ended yet."""
     today = today or timezone.localdate()
     open_ = Absence.objects.filter(
@@ -243,31 +247,32 @@ def _propose_wave(territory: Territory, wave: list[Absence]) -> dict[str, int]:
     candidate_ids = {v[0] for v in visits}
     if rules.min_contacts == 0:
         for c in contracts.values():
-            candidate_ids |= {c.primary_substitute_id, c.secondary_substitute_id} - {None}
+            declared = (c.primary_substitute_id, c.secondary_substitute_id)
+            candidate_ids |= {pk for pk in declared if pk is not None}
     pool = (
         Childminder.objects.filter(pk__in=candidate_ids, territory=territory, status="active")
         .select_related("substitute_profile", "group_practice")
         .prefetch_related("permits", "contracts")
     )
-    days = sorted(all_days)
+    wave_days = sorted(all_days)
     load = confirmed_load([cm.pk for cm in pool])
     substitutes = []
     practices: dict[int, domain.PracticeLimit] = {}
     for cm in pool:
         if not is_available(cm):
             continue
-        free = own_free_places(cm, days)
+        free = own_free_places(cm, wave_days)
         practice = cm.group_practice
         if practice is not None and practice.pk not in practices:
             practices[practice.pk] = domain.PracticeLimit(
-                str(practice.pk), practice_free_places(practice, days)
+                str(practice.pk), practice_free_places(practice, wave_days)
             )
         substitutes.append(
             domain.Substitute(
                 substitute_id=str(cm.pk),
                 model=profile_model(cm) or domain.SubstituteModel.TANDEM,
                 permits=tuple(ValidityPeriod(p.valid_from, p.valid_to) for p in cm.permits.all()),
-                free_places={d: max(0, free[d] - load.get((cm.pk, d), 0)) for d in days},
+                free_places={d: max(0, free[d] - load.get((cm.pk, d), 0)) for d in wave_days},
                 point=point_km(cm, crs),
                 practice_id=None if practice is None else str(practice.pk),
             )
@@ -355,7 +360,7 @@ def _has_place(
     return all(shared[d] >= 1 for d in days)
 
 
-def _decidable(actor: Any, assignment: SubstituteAssignment) -> None:
+def _decidable(actor: AnyUser, assignment: SubstituteAssignment) -> None:
     _require(
         selectors.decidable_childminders(actor)
         .filter(pk=assignment.absence.childminder_id)
@@ -366,7 +371,7 @@ def _decidable(actor: Any, assignment: SubstituteAssignment) -> None:
 def confirm(
     *,
     assignment: SubstituteAssignment,
-    actor: Any,
+    actor: AnyUser,
     notify: bool = True,
     connection: Any = None,
 ) -> SubstituteAssignment:
@@ -378,7 +383,7 @@ def confirm(
         row = SubstituteAssignment.objects.select_for_update().get(pk=assignment.pk)
         if row.status != "proposed" or row.substitute is None:
             raise SubstituteError("not_proposed")
-        locked = Childminder.objects.select_for_update().get(pk=row.substitute_id)
+        locked = Childminder.objects.select_for_update().get(pk=row.substitute.pk)
         if locked.group_practice_id is not None:  # members share the practice's places
             GroupPractice.objects.select_for_update().filter(pk=locked.group_practice_id).first()
         days = [dt.date.fromisoformat(d) for d in row.days]
@@ -387,7 +392,7 @@ def confirm(
         before = snapshot(row)
         now = timezone.now()
         row.status = "confirmed"
-        row.decided_by = actor if getattr(actor, "pk", None) else None
+        row.decided_by = actor_user(actor)
         row.decided_at = now
         row.save()
         record_audit_event(
@@ -404,7 +409,7 @@ def confirm(
 
 
 def notify_confirmed(
-    *, assignment: SubstituteAssignment, actor: Any, connection: Any = None
+    *, assignment: SubstituteAssignment, actor: AnyUser, connection: Any = None
 ) -> list[Notification]:
     """E-mail the substitute and the parents about a confirmed substitute (again); returns the
     log rows of this attempt (see :mod:`.notifications`)."""
@@ -417,7 +422,7 @@ def notify_confirmed(
 
 
 def save_parent_contact(
-    *, contract: CareContract, email: str, consent: bool, actor: Any
+    *, contract: CareContract, email: str, consent: bool, actor: AnyUser
 ) -> ParentContact | None:
     """Store the parents' e-mail address and consent for a contract (empty address: delete it).
     The audit event keeps whether an address exists and the consent, not the address."""
@@ -438,7 +443,7 @@ def save_parent_contact(
                 row.consent_at = None
             row.email = email
             row.consent = consent
-            row.updated_by = actor if getattr(actor, "pk", None) else None
+            row.updated_by = actor_user(actor)
             row.save()
         after = None if row is None else {"email": True, "consent": row.consent}
         if before != after:
@@ -464,7 +469,7 @@ SETTINGS_FIELDS = [
 
 
 def save_settings(
-    *, territory: Territory, values: dict[str, Any], actor: Any
+    *, territory: Territory, values: dict[str, Any], actor: AnyUser
 ) -> SubstituteSettings:
     """Store the substitute settings of a territory (the row is created on the first save).
     Audited with the values before and after (rules and the service's phone, no personal data);
@@ -494,7 +499,7 @@ def save_settings(
 
 
 def save_substitute_email(
-    *, childminder: Childminder, email: str, actor: Any
+    *, childminder: Childminder, email: str, actor: AnyUser
 ) -> SubstituteProfile | None:
     """Set the address the e-mails about her substitutions go to (empty: her login's address).
     Advisers of her service and administrators only. The audit event keeps whether an address
@@ -527,7 +532,7 @@ def save_substitute_email(
     return profile
 
 
-def reject(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssignment:
+def reject(*, assignment: SubstituteAssignment, actor: AnyUser) -> SubstituteAssignment:
     """Reject a proposal and propose the next alternative that still has a place (or record
     the child as uncovered with ``alternatives_exhausted``). Returns the new row."""
     _decidable(actor, assignment)
@@ -537,7 +542,7 @@ def reject(*, assignment: SubstituteAssignment, actor: Any) -> SubstituteAssignm
             raise SubstituteError("not_proposed")
         before = snapshot(row)
         row.status = "rejected"
-        row.decided_by = actor if getattr(actor, "pk", None) else None
+        row.decided_by = actor_user(actor)
         row.decided_at = timezone.now()
         row.save()
         refused = set(
@@ -603,7 +608,7 @@ def record_contact(
     substitute: Childminder,
     contract: CareContract,
     day: dt.date,
-    actor: Any,
+    actor: AnyUser,
     note: str = "",
 ) -> ContactVisit:
     decidable = selectors.decidable_childminders(actor)
@@ -620,7 +625,7 @@ def record_contact(
             contract=contract,
             day=day,
             note=note,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
+            recorded_by=actor_user(actor),
         )
         record_audit_event(
             actor=actor,
