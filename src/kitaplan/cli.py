@@ -11,7 +11,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kitaplan.web.territory.models import Territory
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -43,7 +46,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
-def _territory(code: str) -> Any:
+def _territory(code: str) -> Territory:
     from django.utils.translation import gettext as _
 
     from kitaplan.web.territory.models import Territory

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
+from django.http import HttpRequest, HttpResponse
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -38,10 +39,18 @@ class RoleAssignmentAdmin(AuditedAdmin):
 admin.site.unregister(User)
 admin.site.unregister(Group)
 
+# UserAdmin is generic in the stubs only: it cannot be subscripted at run time.
+if TYPE_CHECKING:
+    _UserAdmin = UserAdmin[User]
+else:
+    _UserAdmin = UserAdmin
+
 
 @admin.register(User)
-class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
-    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+class AuditedUserAdmin(AuditedAdmin, _UserAdmin):
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
         """An administrator sets another user's password: audited (who, whose; no password)."""
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:

@@ -9,6 +9,7 @@ throttle and one second factor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_otp
@@ -26,18 +27,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kitaplan.web.core.access import roles_of
+from kitaplan.web.core.access import AnyUser, roles_of
 from kitaplan.web.core.roles import Role
 
 
-def confirmed_device(user: Any) -> TOTPDevice | None:
+def confirmed_device(user: AnyUser | None) -> TOTPDevice | None:
     if getattr(user, "pk", None) is None:
         return None
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-class SecondFactorMixin(forms.Form):
-    """Asks for the authenticator code of a user who has set one up."""
+class SecondFactorMixin(AuthenticationForm):
+    """Asks for the authenticator code of a user who has set one up (after the password)."""
 
     otp_token = forms.CharField(
         label=_("Code from the authenticator app"),
@@ -52,7 +53,7 @@ class SecondFactorMixin(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()  # authenticates; a wrong password stops here
-        user = self.get_user()  # type: ignore[attr-defined]
+        user = self.get_user()
         device = confirmed_device(user)
         if device is None:
             return cleaned
@@ -90,18 +91,18 @@ login_view = LoginView.as_view()
 
 
 @login_not_required
-def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
     """``/admin/login/``: the one login page, then back to the admin (or where ``next`` says)."""
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
-def otp_required_for(user: Any) -> bool:
+def otp_required_for(user: AnyUser) -> bool:
     """Whether the deployment requires a second factor for one of this user's roles."""
     required = set(settings.KITAPLAN_OTP_REQUIRED_ROLES)
     if not required or not getattr(user, "is_authenticated", False):
         return False
     roles = {str(r) for r in roles_of(user)}
-    if user.is_superuser:
+    if getattr(user, "is_superuser", False):
         roles.add(Role.ADMIN.value)
     return bool(roles & required)
 
@@ -112,7 +113,7 @@ class SecondFactorRequiredMiddleware:
 
     ALLOWED_PREFIXES = ("/static/", "/i18n/", "/jsi18n/", "/logout/", "/login/")
 
-    def __init__(self, get_response: Any) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -120,10 +121,9 @@ class SecondFactorRequiredMiddleware:
         if (
             user is not None
             and otp_required_for(user)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and request.path != reverse("accounts:security")
         ):
             return redirect("accounts:security")
-        response: HttpResponse = self.get_response(request)
-        return response
+        return self.get_response(request)

@@ -33,7 +33,7 @@ class CodeForm(forms.Form):
         self.device = device
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].replace(" ", "")
+        code: str = self.cleaned_data["code"].replace(" ", "")
         if not self.device.verify_token(code):
             raise forms.ValidationError(
                 _("The code is wrong or no longer valid. Try the next one.")

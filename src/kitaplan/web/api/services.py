@@ -42,6 +42,7 @@ from kitaplan.exchange.readers import SourceRow, SourceTable
 from kitaplan.exchange.validation import apply_mapping
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.imports import persisters
 from kitaplan.web.imports.limits import limited_mapping
 from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
@@ -240,7 +241,7 @@ def _write(
 
 def _audit(
     *,
-    actor: Any,
+    actor: AnyUser,
     territory: Territory,
     kind: str,
     rows: int,
@@ -270,7 +271,7 @@ def _audit(
     return int(event.pk)
 
 
-def _require_steward(actor: Any) -> None:
+def _require_steward(actor: AnyUser) -> None:
     if not access.can_import_data(actor):
         raise PermissionDenied
 
@@ -279,7 +280,7 @@ def _require_steward(actor: Any) -> None:
 
 
 @transaction.atomic(durable=True)
-def upsert_population(*, territory: Territory, rows: object, actor: Any) -> BulkResult:
+def upsert_population(*, territory: Territory, rows: object, actor: AnyUser) -> BulkResult:
     """Insert or update population counts (area × year × age) of ``territory``; see module doc."""
     _require_steward(actor)
     records, problems = validate_rows(rows, limited_mapping(KITAPLAN_POPULATION))
@@ -297,7 +298,7 @@ def upsert_population(*, territory: Territory, rows: object, actor: Any) -> Bulk
 
 
 @transaction.atomic(durable=True)
-def upsert_indicator_values(*, territory: Territory, rows: object, actor: Any) -> BulkResult:
+def upsert_indicator_values(*, territory: Territory, rows: object, actor: AnyUser) -> BulkResult:
     """Insert or update indicator values (indicator × area × year) of ``territory``."""
     _require_steward(actor)
     records, problems = validate_rows(rows, limited_mapping(KITAPLAN_INDICATOR_VALUES))
@@ -316,7 +317,7 @@ def upsert_indicator_values(*, territory: Territory, rows: object, actor: Any) -
 
 def _finish(
     *,
-    actor: Any,
+    actor: AnyUser,
     territory: Territory,
     kind: str,
     records: list[Record],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -24,6 +25,7 @@ from knox.settings import knox_settings
 from kitaplan.web.api.models import ApiTokenLabel
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.roles import Role
 
 #: The lifetimes offered on the page, in days (those above the configured maximum are left out).
@@ -44,14 +46,15 @@ def lifetime_choices() -> list[int]:
     return [days for days in LIFETIME_DAYS if days <= cap] or [cap]
 
 
-def can_manage_all_tokens(user: Any) -> bool:
+def can_manage_all_tokens(user: AnyUser) -> bool:
     """Administrators see and revoke every user's tokens."""
     return access.has_any_role(user, {Role.ADMIN})
 
 
 def key_hint(token: AuthToken) -> str:
     """The last characters of knox's ``token_key`` prefix, enough to recognise a key."""
-    return token.token_key[-KEY_HINT_LENGTH:]
+    key: str = token.token_key  # knox has no type hints
+    return key[-KEY_HINT_LENGTH:]
 
 
 def is_expired(token: AuthToken, now: dt.datetime | None = None) -> bool:
@@ -59,24 +62,27 @@ def is_expired(token: AuthToken, now: dt.datetime | None = None) -> bool:
 
 
 def _tokens() -> QuerySet[AuthToken]:
-    return AuthToken.objects.select_related("kitaplan_label", "user").order_by("-created", "pk")
+    tokens: QuerySet[AuthToken] = AuthToken.objects.select_related(  # knox has no type hints
+        "kitaplan_label", "user"
+    ).order_by("-created", "pk")
+    return tokens
 
 
-def tokens_of(user: Any) -> QuerySet[AuthToken]:
+def tokens_of(user: AnyUser) -> QuerySet[AuthToken]:
     """The user's own tokens, newest first (expired ones too, until knox deletes them)."""
     return _tokens().filter(user=user)
 
 
-def all_tokens(actor: Any) -> QuerySet[AuthToken]:
+def all_tokens(actor: AnyUser) -> QuerySet[AuthToken]:
     """Every user's tokens, for administrators only."""
     if not can_manage_all_tokens(actor):
         raise PermissionDenied
     return _tokens().order_by("user__username", "-created", "pk")
 
 
-def create_token(*, actor: Any, label: str, days: int) -> tuple[AuthToken, str]:
+def create_token(*, actor: AnyUser, label: str, days: int) -> tuple[AuthToken, str]:
     """A new token for ``actor``'s own account; returns it and the key (shown once, never kept)."""
-    if not access.is_staff_user(actor):
+    if not isinstance(actor, User) or not access.is_staff_user(actor):
         raise PermissionDenied
     if days not in lifetime_choices():
         raise ValueError(f"lifetime {days} days is not offered")
@@ -94,7 +100,7 @@ def create_token(*, actor: Any, label: str, days: int) -> tuple[AuthToken, str]:
     return token, key
 
 
-def revoke_token(*, actor: Any, number: int) -> AuthToken:
+def revoke_token(*, actor: AnyUser, number: int) -> AuthToken:
     """Delete the token with this number: the actor's own, or anyone's for an administrator.
 
     Raises ``AuthToken.DoesNotExist`` for a token the actor may not revoke, so that other

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.retention import periods
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class RetentionRun:
 
 
 def run_retention(
-    *, actor: Any, today: dt.date | None = None, dry_run: bool = False
+    *, actor: AnyUser, today: dt.date | None = None, dry_run: bool = False
 ) -> RetentionRun:
     """Apply every retention period once (idempotent: erased records are not due again)."""
     lines = []
@@ -108,7 +109,7 @@ def run_retention(
     return result
 
 
-def _record(actor: Any, result: RetentionRun) -> None:
+def _record(actor: AnyUser, result: RetentionRun) -> None:
     p = periods()
     details: dict[str, Any] = {
         "periods": {

@@ -7,10 +7,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 
 from kitaplan.web.audit import personal
 from kitaplan.web.audit.models import AuditEvent
+from kitaplan.web.core.access import AnyUser
 
 
 class AuditAction(StrEnum):
@@ -79,10 +81,10 @@ class AuditAction(StrEnum):
     OWN_DATA_EXPORTED = "read.own_data_export"  # a parent or childminder downloaded own records
 
 
-def actor_user(actor: Any) -> Any:
+def actor_user(actor: AnyUser | None) -> User | None:
     """The user to store in a ``created_by``-style field: ``None`` for the command line's
     system actor (it has no database row)."""
-    return actor if getattr(actor, "pk", None) is not None else None
+    return actor if isinstance(actor, User) and actor.pk is not None else None
 
 
 def to_jsonable(value: Any) -> Any:
@@ -108,7 +110,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
 
 def record_audit_event(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     action: AuditAction,
     target: models.Model | None = None,
     target_type: str | None = None,
@@ -124,7 +126,6 @@ def record_audit_event(
     ``before``, ``after`` and ``details``; the event keeps only their names in
     ``personal_fields``. A record about one person is labelled by its reference, not its name.
     """
-    is_user = isinstance(actor, models.Model)
     model_label = target_type or (target._meta.label_lower if target is not None else "")
     if target is not None:
         target_id = str(target.pk)
@@ -147,7 +148,7 @@ def record_audit_event(
         else (None, [])
     )
     return AuditEvent.objects.create(
-        actor=actor if is_user else None,
+        actor=actor if isinstance(actor, User) else None,
         actor_label=actor.get_username()
         if actor is not None and hasattr(actor, "get_username")
         else "system",
@@ -163,7 +164,11 @@ def record_audit_event(
 
 
 def record_read(
-    *, actor: Any, action: AuditAction, target: models.Model, details: dict[str, Any] | None = None
+    *,
+    actor: AnyUser | None,
+    action: AuditAction,
+    target: models.Model,
+    details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Log that ``actor`` looked at a sensitive record (an application, a childminder's
     payments): who, when, which record, never what was shown."""

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 
 
-def _address(request: Any) -> str:
+def _address(request: HttpRequest | None) -> str:
     if request is None:
         return ""
     try:
@@ -27,12 +29,14 @@ def _address(request: Any) -> str:
         return str(request.META.get("REMOTE_ADDR", ""))
 
 
-def _path(request: Any) -> str:
+def _path(request: HttpRequest | None) -> str:
     return str(getattr(request, "path", ""))[:200]
 
 
 @receiver(user_logged_in, dispatch_uid="kitaplan.audit.login")
-def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def audit_login(
+    sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any
+) -> None:
     # no target id: the actor is the user (a target id would mix with other records' ids)
     record_audit_event(
         actor=user,
@@ -43,7 +47,9 @@ def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_logged_out, dispatch_uid="kitaplan.audit.logout")
-def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def audit_logout(
+    sender: Any, request: HttpRequest | None, user: AbstractBaseUser | None, **kwargs: Any
+) -> None:
     if user is None:
         return
     record_audit_event(actor=user, action=AuditAction.LOGOUT, target_type="auth.user")
@@ -51,7 +57,7 @@ def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed, dispatch_uid="kitaplan.audit.login_failed")
 def audit_login_failed(
-    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     attempted = str(credentials.get("username", ""))[:150]
     AuditEvent.objects.create(

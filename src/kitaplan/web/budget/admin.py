@@ -1,7 +1,19 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from kitaplan.web.audit.admin import AuditedAdmin
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, UseReport
+
+# ModelAdmin is generic in the stubs only: it cannot be subscripted at run time.
+if TYPE_CHECKING:
+    _RunAdmin = admin.ModelAdmin[BudgetRun]
+    _UseReportAdmin = admin.ModelAdmin[UseReport]
+else:
+    _RunAdmin = _UseReportAdmin = admin.ModelAdmin
 
 
 @admin.register(AreaBudget)
@@ -11,31 +23,31 @@ class AreaBudgetAdmin(AuditedAdmin):
 
 
 @admin.register(BudgetRun)
-class BudgetRunAdmin(admin.ModelAdmin):
+class BudgetRunAdmin(_RunAdmin):
     """Read-only: runs are made and published by the budget pages (audited services)."""
 
     list_display = ("budget", "version", "status", "created_at", "published_at")
     list_filter = ("status",)
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: BudgetRun | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: BudgetRun | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: BudgetRun | None = None) -> bool:
         return False
 
 
 @admin.register(UseReport)
-class UseReportAdmin(admin.ModelAdmin):
+class UseReportAdmin(_UseReportAdmin):
     list_display = ("share", "amount_spent_cents", "reported_by", "reported_at")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: UseReport | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: UseReport | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: UseReport | None = None) -> bool:
         return False

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.web.budget.models import AreaBudget
 from kitaplan.web.budget.rules import NEED_BASIS_CHOICES, NEED_CLASSES
 
-EURO = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
+
+class _EuroArgs(TypedDict):
+    max_digits: int
+    decimal_places: int
+    min_value: Decimal
+
+
+EURO: _EuroArgs = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
 
 
 def cents(value: Decimal | None) -> int | None:
@@ -121,13 +129,16 @@ class RuleForm(forms.Form):
         initial="1/4",
     )
 
-    def __init__(self, *args: Any, budgets: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, budgets: QuerySet[AreaBudget] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if budgets is not None:
-            self.fields["budget"].queryset = budgets
+            cast("forms.ModelChoiceField[AreaBudget]", self.fields["budget"]).queryset = budgets
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("rounding") == "staff" and not data.get("annual_cost_euros"):
             self.add_error("annual_cost_euros", _("Give the annual cost of a staff position."))
         if data.get("rounding") == "money" and not data.get("unit_euros"):

@@ -8,6 +8,7 @@ are the domain's :mod:`kitaplan.domain.budget.summary`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from fractions import Fraction
 from itertools import groupby
 from typing import Any
@@ -196,7 +197,7 @@ def export_columns() -> list[Column]:
         Column("amount_eur", _("Amount (EUR)"), lambda r: r["share"].amount_cents / 100),
     ]
 
-    def term(code: str) -> Any:
+    def term(code: str) -> Callable[[dict[str, Any]], float | None]:
         return lambda r: next(
             (t["cents"] / 100 for t in r["share"].terms if t["code"] == code), None
         )

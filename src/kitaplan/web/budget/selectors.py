@@ -20,6 +20,7 @@ children.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -38,6 +39,7 @@ from kitaplan.domain.budget.stored import top_ancestor, version_mark
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
 from kitaplan.web.core import access
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.roles import Role
 from kitaplan.web.core.validity import valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
@@ -77,7 +79,7 @@ def facility_records(
 
     parents = {pk: a["parent_id"] for pk, a in areas.items()}
 
-    def district(area_id: int | None) -> dict[str, Any] | None:
+    def district(area_id: int | None) -> Mapping[str, Any] | None:
         top = top_ancestor(parents, area_id)
         return areas.get(top) if top is not None else None
 
@@ -118,22 +120,22 @@ def facility_records(
 # --------------------------------------------------------------------------- who sees what
 
 
-def can_view_budgets(user: Any) -> bool:
+def can_view_budgets(user: AnyUser) -> bool:
     """The budget pages at all: staff (facility managers see only their published shares)."""
     return access.is_staff_user(user)
 
 
-def can_manage(user: Any) -> bool:
+def can_manage(user: AnyUser) -> bool:
     """Create budgets and runs, publish: planners and administrators."""
     return access.can_import_data(user)
 
 
-def can_view_runs(user: Any) -> bool:
+def can_view_runs(user: AnyUser) -> bool:
     """The whole distribution (all facilities, drafts): city staff."""
     return access.is_city_staff(user)
 
 
-def runs_visible_to(user: Any) -> QuerySet[BudgetRun]:
+def runs_visible_to(user: AnyUser) -> QuerySet[BudgetRun]:
     if can_view_runs(user):
         return BudgetRun.objects.all()
     if access.is_staff_user(user):
@@ -141,13 +143,13 @@ def runs_visible_to(user: Any) -> QuerySet[BudgetRun]:
     return BudgetRun.objects.none()
 
 
-def budgets_visible_to(user: Any) -> QuerySet[AreaBudget]:
+def budgets_visible_to(user: AnyUser) -> QuerySet[AreaBudget]:
     if can_view_runs(user):
         return AreaBudget.objects.all()
     return AreaBudget.objects.filter(pk__in=runs_visible_to(user).values("budget_id"))
 
 
-def evaluable_budgets(user: Any) -> list[AreaBudget]:
+def evaluable_budgets(user: AnyUser) -> list[AreaBudget]:
     """The budgets with a published run that ``user`` may see, by territory and latest year."""
     return list(
         budgets_visible_to(user)
@@ -158,7 +160,7 @@ def evaluable_budgets(user: Any) -> list[AreaBudget]:
     )
 
 
-def runs_by_budget(user: Any, budgets: QuerySet[AreaBudget]) -> dict[int, list[BudgetRun]]:
+def runs_by_budget(user: AnyUser, budgets: QuerySet[AreaBudget]) -> dict[int, list[BudgetRun]]:
     """budget id → the runs of it ``user`` may see, latest version first, versions marked."""
     runs = list(
         runs_visible_to(user)
@@ -173,14 +175,14 @@ def runs_by_budget(user: Any, budgets: QuerySet[AreaBudget]) -> dict[int, list[B
     return out
 
 
-def shares_visible_to(user: Any) -> QuerySet[BudgetShareRecord]:
+def shares_visible_to(user: AnyUser) -> QuerySet[BudgetShareRecord]:
     """City staff: every share; facility managers: the published shares of their facilities."""
     return BudgetShareRecord.objects.filter(
         run__in=runs_visible_to(user), facility__in=facilities_visible_to(user)
     )
 
 
-def can_report_use(user: Any, share: BudgetShareRecord) -> bool:
+def can_report_use(user: AnyUser, share: BudgetShareRecord) -> bool:
     """The facility's own provider's manager, or a planner; published runs only."""
     if not share.run.is_published:
         return False
@@ -195,7 +197,7 @@ def can_report_use(user: Any, share: BudgetShareRecord) -> bool:
 # --------------------------------------------------------------------------- current version
 
 
-def current_versions(budget_ids: Any) -> dict[int, int]:
+def current_versions(budget_ids: Iterable[int]) -> dict[int, int]:
     """The valid version of each budget: its latest published run (de: gültige Fassung)."""
     current: dict[int, int] = {}
     for budget_id, version in BudgetRun.objects.filter(
@@ -269,7 +271,7 @@ def inputs_of_runs(run_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 def provider_shares(
-    user: Any, run_id: int, provider_id: int
+    user: AnyUser, run_id: int, provider_id: int
 ) -> tuple[BudgetRun, Provider, list[BudgetShareRecord]]:
     """A published run and one provider's shares in it, as far as ``user`` may see them: city
     staff any provider, a facility manager only the own one (404 otherwise)."""

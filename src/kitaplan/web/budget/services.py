@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from kitaplan.domain.budget.distribution import BudgetDistribution, distribute_budget
+from kitaplan.domain.budget.distribution import BudgetDistribution, BudgetShare, distribute_budget
 from kitaplan.domain.budget.stored import need_basis_of, to_eligible, to_rule
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
 from kitaplan.web.budget import selectors
@@ -21,6 +21,7 @@ from kitaplan.web.budget.models import (
     FrozenRunError,
     UseReport,
 )
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.territory.models import Territory
 
 
@@ -31,7 +32,7 @@ def compute(
     return distribute_budget(budget.total_cents, to_eligible(records), to_rule(rule))
 
 
-def terms_json(share: Any) -> list[dict[str, Any]]:
+def terms_json(share: BudgetShare) -> list[dict[str, Any]]:
     return [
         {
             "code": t.code.value,
@@ -47,7 +48,7 @@ def terms_json(share: Any) -> list[dict[str, Any]]:
 def create_budget(
     *,
     territory: Territory,
-    actor: Any,
+    actor: AnyUser,
     year: int,
     total_cents: int,
     source: str,
@@ -72,7 +73,7 @@ def create_budget(
 
 
 @transaction.atomic(durable=True)
-def create_run(*, budget: AreaBudget, rule: dict[str, Any], actor: Any) -> BudgetRun:
+def create_run(*, budget: AreaBudget, rule: dict[str, Any], actor: AnyUser) -> BudgetRun:
     """Distribute ``budget`` by ``rule`` over today's facility records; store every term."""
     if not selectors.can_manage(actor):
         raise PermissionDenied
@@ -131,7 +132,7 @@ def reproduce(run: BudgetRun) -> bool:
 
 
 @transaction.atomic(durable=True)
-def publish_run(*, run: BudgetRun, actor: Any) -> BudgetRun:
+def publish_run(*, run: BudgetRun, actor: AnyUser) -> BudgetRun:
     """Freeze the run: from now on neither it nor its shares can change."""
     if not selectors.can_manage(actor):
         raise PermissionDenied
@@ -155,7 +156,7 @@ def publish_run(*, run: BudgetRun, actor: Any) -> BudgetRun:
 def report_use(
     *,
     share: BudgetShareRecord,
-    actor: Any,
+    actor: AnyUser,
     amount_spent_cents: int,
     purpose: str,
     staff: str = "",

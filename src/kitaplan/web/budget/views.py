@@ -28,6 +28,7 @@ from kitaplan.web.budget import evaluation, letters, presenters, selectors, serv
 from kitaplan.web.budget.forms import BudgetForm, RuleForm, UseReportForm, cents
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, FrozenRunError
 from kitaplan.web.budget.rules import describe
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.exports import export_response
 from kitaplan.web.facilities.models import Provider
 from kitaplan.web.monitoring import timeseries
@@ -152,7 +153,7 @@ def _publish(request: HttpRequest, run: BudgetRun) -> HttpResponse:
     return redirect(_run_url(run))
 
 
-def _rerun_form(user: Any, run: BudgetRun) -> RuleForm | None:
+def _rerun_form(user: AnyUser, run: BudgetRun) -> RuleForm | None:
     """The rule builder filled with the run's rule, for those who may distribute."""
     if not selectors.can_manage(user):
         return None
@@ -393,7 +394,7 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
             base_name=f"sozialraumbudget-auswertung-{budget.territory.code}-{budget.year}-"
             f"{slugify(indicator.code)}",
         )
-    query = {"budget": budget.pk, "indicator": indicator.code}
+    query: dict[str, int | str] = {"budget": budget.pk, "indicator": indicator.code}
     prefix = reverse("budget:evaluation") + "?" + urlencode(query) + "&format="
     context.update(presenters.evaluation_context(result, budget.year))
     context.update({"export_csv": prefix + "csv", "export_xlsx": prefix + "xlsx"})

@@ -36,6 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.sqlite3.creation import DatabaseCreation as SQLiteCreation
 from django.utils.translation import gettext as _
 
 ARCHIVE_FORMAT = 1
@@ -238,9 +239,14 @@ def _dump_postgres(target: Path) -> tuple[dict[str, TableFigures], list[list[str
         return figures, _applied_migrations(cursor, list(figures))
 
 
+def _in_memory() -> bool:
+    """Whether the (SQLite) database lives in memory only, as in tests."""
+    return SQLiteCreation.is_in_memory_db(connection.settings_dict["NAME"])
+
+
 def _dump_sqlite(target: Path) -> tuple[dict[str, TableFigures], list[list[str]]]:
     name = str(connection.settings_dict["NAME"])
-    if not connection.is_in_memory_db() and not Path(name).is_file():
+    if not _in_memory() and not Path(name).is_file():
         raise BackupError(_("The database file %(file)s does not exist.") % {"file": name})
     connection.ensure_connection()
     copy = sqlite3.connect(target)
@@ -494,7 +500,7 @@ def restore_backup(
     say = progress or (lambda _message: None)
     manifest = read_manifest(archive)
     _check_vendor(manifest)
-    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and not _in_memory():
         # A fresh installation: the database file is created by the restore.
         Path(str(connection.settings_dict["NAME"])).parent.mkdir(parents=True, exist_ok=True)
     if not force:

@@ -84,7 +84,7 @@ class FrozenQuerySet(models.QuerySet):  # type: ignore[type-arg]
         if not rule.parent or rule.parent_frozen is None:
             return
         parent_model = self.model._meta.get_field(rule.parent).related_model
-        frozen = parent_model._base_manager.filter(  # type: ignore[union-attr]
+        frozen = parent_model._base_manager.filter(
             rule.parent_frozen, pk__in=[getattr(pk, "pk", pk) for pk in pks]
         )
         if frozen.exists():

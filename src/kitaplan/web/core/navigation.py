@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kitaplan.web.core.access import AnyUser
+
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
@@ -23,7 +25,7 @@ else:
     Label = Any
 
 
-def _always(user: Any) -> bool:
+def _always(user: AnyUser) -> bool:
     return True
 
 
@@ -38,7 +40,7 @@ class NavEntry:
     url_name: str
     label: Label
     order: int
-    visible: Callable[[Any], bool] = _always
+    visible: Callable[[AnyUser], bool] = _always
     exact: bool = False
 
 
@@ -55,6 +57,6 @@ def entries() -> list[NavEntry]:
     return sorted(_entries.values(), key=lambda e: (e.order, e.url_name))
 
 
-def visible_entries(user: Any) -> list[NavEntry]:
+def visible_entries(user: AnyUser) -> list[NavEntry]:
     """The entries this user sees, in menu order."""
     return [entry for entry in entries() if entry.visible(user)]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,12 +35,12 @@ class ImportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["mapping"].choices = [
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["mapping"]).choices = [
             ("", _("standard format")),
             *[(name, name) for name in sorted(MAPPINGS)],
-        ]  # type: ignore[attr-defined]
+        ]
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

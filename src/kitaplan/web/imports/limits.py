@@ -13,6 +13,7 @@ a database error. File imports (``imports.services``) and the API's bulk writes
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from django.apps import apps
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -80,18 +81,20 @@ COLUMNS: dict[ImportKind, dict[str, str]] = {
 }
 
 
-def model_field(path: str) -> models.Field:  # type: ignore[type-arg]
+def model_field(path: str) -> models.Field[Any, Any]:
     app_label, model_name, field_name = path.split(".")
-    field: models.Field = apps.get_model(app_label, model_name)._meta.get_field(field_name)  # type: ignore[type-arg, assignment]
+    field = apps.get_model(app_label, model_name)._meta.get_field(field_name)
+    assert isinstance(field, models.Field), path  # COLUMNS names concrete fields only
     return field
 
 
-def integer_bounds(field: models.Field) -> tuple[int | None, int | None]:  # type: ignore[type-arg]
+def integer_bounds(field: models.Field[Any, Any]) -> tuple[int | None, int | None]:
     """The tightest of the field's validators and the portable range of its column type."""
     low, high = BaseDatabaseOperations.integer_field_ranges.get(
         field.get_internal_type(), (None, None)
     )
-    for validator in field._validators:  # declared ones; field.validators adds the backend's
+    # the declared validators (private, not in the stubs); field.validators adds the backend's
+    for validator in field._validators:  # type: ignore[attr-defined]
         limit = validator.limit_value
         if isinstance(validator, MinValueValidator) and isinstance(limit, int):
             low = limit if low is None else max(low, limit)
@@ -100,7 +103,7 @@ def integer_bounds(field: models.Field) -> tuple[int | None, int | None]:  # typ
     return low, high
 
 
-def limited_spec(spec: FieldSpec, field: models.Field) -> FieldSpec:  # type: ignore[type-arg]
+def limited_spec(spec: FieldSpec, field: models.Field[Any, Any]) -> FieldSpec:
     if spec.kind is FieldKind.TEXT and field.max_length is not None:
         return spec.with_limits(max_length=field.max_length)
     if spec.kind is FieldKind.INTEGER:

@@ -29,4 +29,4 @@ class ImportSummary:
     removed: int = 0
     changes: list[dict[str, Any]] = field(default_factory=list)  # before/after of changed records
     removed_keys: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | dict[str, int]] = field(default_factory=list)  # codes, counts by code

@@ -531,7 +531,8 @@ def persist_facilities(
         _refuse(problems)
     areas = finest_areas(territory)
     area_ids = locate_points(
-        [(lon, lat) for lat, lon in locations], [(a.pk, a.geometry) for a in areas]
+        [(lon, lat) for lat, lon in locations],
+        [(a.pk, a.geometry) for a in areas if a.geometry is not None],
     )
     existing = {f.official_number: f for f in Facility.objects.filter(territory=territory)}
     current_places = {
@@ -595,9 +596,9 @@ def persist_facilities(
             facility.valid_to = max(day - dt.timedelta(days=1), facility.valid_from or dt.date.min)
             facility.save(update_fields=["valid_to"])
             # places dated after the closing day never hold; the others end with the facility
-            places = FacilityPlaces.objects.filter(facility=facility)
-            places.filter(valid_from__gt=facility.valid_to).delete()
-            places.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=facility.valid_to)).update(
+            held = FacilityPlaces.objects.filter(facility=facility)
+            held.filter(valid_from__gt=facility.valid_to).delete()
+            held.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=facility.valid_to)).update(
                 valid_to=facility.valid_to
             )
             summary.removed += 1
@@ -717,7 +718,9 @@ def persist_population_grid(
     if problems:
         _refuse(problems)
     areas = finest_areas(territory)
-    area_ids = locate_points(locations, [(a.pk, a.geometry) for a in areas])
+    area_ids = locate_points(
+        locations, [(a.pk, a.geometry) for a in areas if a.geometry is not None]
+    )
     inside = [i for i, area_id in enumerate(area_ids) if area_id is not None]
     if records and not inside:
         _refuse(

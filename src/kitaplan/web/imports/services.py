@@ -39,6 +39,7 @@ from kitaplan.exchange.readers import ExchangeError, read_table
 from kitaplan.exchange.validation import apply_mapping, shown_value
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core import access
+from kitaplan.web.core.access import AnyUser
 from kitaplan.web.imports import persisters
 from kitaplan.web.imports.limits import limited_mapping
 from kitaplan.web.imports.models import ImportKind, ImportRun, ImportStatus
@@ -73,7 +74,7 @@ def import_file(
     territory: Territory,
     kind: str,
     path: Path,
-    actor: Any,
+    actor: AnyUser,
     mapping_name: str | None = None,
     display_name: str | None = None,
     effective_day: dt.date | None = None,

@@ -62,7 +62,10 @@ def current_areas(territory: Territory) -> QuerySet[Area]:
 
 
 def latest_population_year(territory: Territory) -> int | None:
-    return PopulationCount.objects.filter(area__territory=territory).aggregate(y=Max("year"))["y"]
+    year: int | None = PopulationCount.objects.filter(area__territory=territory).aggregate(
+        y=Max("year")
+    )["y"]
+    return year
 
 
 def area_statistics(

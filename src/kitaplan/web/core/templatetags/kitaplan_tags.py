@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 register = template.Library()
 
@@ -22,7 +25,7 @@ def sum_values(values: Any) -> Any:
 
 
 @register.filter
-def has_any_role(user: Any, roles: str) -> bool:
+def has_any_role(user: AnyUser, roles: str) -> bool:
     """``{% if user|has_any_role:"admin,childminder_adviser" %}`` – for links only; every view
     checks access itself."""
     from kitaplan.web.core.access import has_any_role as check
