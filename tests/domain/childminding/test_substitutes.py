@@ -28,9 +28,9 @@ from kitaplan.domain.childminding.substitutes import (
     coverage_report,
     knows_child,
     max_covered_single_milp,
-    months_before,
     solve_candidates,
 )
+from kitaplan.domain.common.calendar import months_before
 from kitaplan.domain.common.periods import ValidityPeriod
 
 MON = date(2025, 3, 10)

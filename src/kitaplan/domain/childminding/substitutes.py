@@ -35,7 +35,6 @@ A child stays with one substitute for all its days of the absence (no splitting 
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from kitaplan.domain.common.calendar import months_before
 from kitaplan.domain.common.periods import ValidityPeriod
 
 Point = tuple[float, float]
@@ -325,14 +325,6 @@ class CoverageReport:
 
 
 # --- candidates ----------------------------------------------------------------------------------
-
-
-def months_before(day: date, months: int) -> date:
-    """``day`` minus calendar months, clipped to the month's last day (31 Mar − 1 → 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
 
 
 def knows_child(

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 
 from kitaplan.domain.allocation import Criterion, age_group_at
 from kitaplan.domain.common.rounding import split_by_largest_remainder
@@ -203,14 +203,13 @@ def generate_round(
     inside, leaves = _descendants(district)
     facilities = list(
         Facility.objects.filter(territory_id=district.territory_id, area_id__in=inside)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=round_.care_start))
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=round_.care_start))
+        .valid_on(round_.care_start)
         .order_by("official_number")
     )
     places: dict[int, FacilityPlaces] = {}
     for row in (
-        FacilityPlaces.objects.filter(facility__in=facilities, valid_from__lte=round_.care_start)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=round_.care_start))
+        FacilityPlaces.objects.filter(facility__in=facilities)
+        .valid_on(round_.care_start, open_start=False)
         .order_by("facility_id", "valid_from")
     ):
         places[row.facility_id] = row  # the latest valid row wins

@@ -93,15 +93,17 @@ def demo_population_grid_rows(territory: Territory, cell_m: float = DEMO_GRID_CE
         return []
     union = shapely.union_all(polygons)
     min_lon, min_lat, max_lon, max_lat = union.bounds
-    # The grid is laid out in ETRS89 / UTM 33N metres; its centres go back to WGS84.
-    from pyproj import Transformer
+    # The grid is laid out in ETRS89 / UTM 33N metres (Berlin's zone, as the cell ids say);
+    # its centres go back to WGS84.
+    from kitaplan.domain.common.projection import to_wgs84
 
-    x0, y0 = project_to_metres([min_lon], [min_lat])
-    x1, y1 = project_to_metres([max_lon], [max_lat])
+    x0, y0 = project_to_metres([min_lon], [min_lat], crs="EPSG:25833")
+    x1, y1 = project_to_metres([max_lon], [max_lat], crs="EPSG:25833")
     xs = np.arange(np.floor(x0[0] / cell_m) * cell_m + cell_m / 2, x1[0] + cell_m, cell_m)
     ys = np.arange(np.floor(y0[0] / cell_m) * cell_m + cell_m / 2, y1[0] + cell_m, cell_m)
     gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
-    lon, lat = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True).transform(gx, gy)
+    to_lon_lat = to_wgs84("EPSG:25833")
+    lon, lat = np.array([to_lon_lat(x, y) for x, y in zip(gx, gy, strict=True)]).reshape(-1, 2).T
     inside = shapely.contains_xy(union, lon, lat)
     lines = ["cell_id,lat,lon,population,source"]
     for x, y, la, lo in zip(gx[inside], gy[inside], lat[inside], lon[inside], strict=True):

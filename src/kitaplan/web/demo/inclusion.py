@@ -61,9 +61,7 @@ def _facilities(territory: Territory, today: dt.date) -> list[Facility]:
     district = demo_district(territory) or (
         Area.objects.filter(territory=territory, level__rank=1).order_by("official_code").first()
     )
-    facilities = Facility.objects.filter(territory=territory).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
-    )
+    facilities = Facility.objects.filter(territory=territory).not_ended_on(today)
     if district is not None:
         facilities = facilities.filter(
             Q(area=district) | Q(area__path__startswith=f"{district.path}/")
