@@ -285,8 +285,9 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
     from django.utils.translation import gettext as _
 
-    from kitaplan.domain.allocation import allocate, run_allocation
+    from kitaplan.domain.allocation import allocate, check_problems, run_allocation
     from kitaplan.exchange.allocation_instance import read_instance, read_lottery, write_allocation
+    from kitaplan.web.allocation.check_wording import describe_check_problem
     from kitaplan.web.imports.messages import describe_problem
 
     instance_dir = Path(args.instance)
@@ -347,6 +348,12 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         _("Allocation took %(seconds)s s. Written: %(files)s")
         % {"seconds": f"{seconds:.3f}", "files": ", ".join(str(p) for p in paths)}
     )
+    problems = check_problems(instance, allocation)
+    if problems:
+        print(_("The independent check found problems in this allocation:"), file=sys.stderr)
+        for check_problem in problems:
+            print("  " + describe_check_problem(check_problem), file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

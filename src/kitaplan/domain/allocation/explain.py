@@ -9,14 +9,21 @@
 2. :func:`blocking_pairs` checks the result from scratch, without the cut-offs: in each step, a
    child and a programme it prefers to its own place form a blocking pair when a seat of its kind
    stayed empty there or a child with a worse key got one. A stable result has none.
-3. :func:`feasibility_problems` checks capacity, age group and seat-kind rules.
+3. :func:`feasibility_problems` checks capacity, age group and seat-kind rules;
+   :func:`check_problems` adds the blocking pairs and, in a follow-up run, broken guarantees.
+
+Problems are :class:`CheckProblem` records (a :class:`CheckCode` and its parameters), never
+sentences: the web layer and the CLI word them (``kitaplan.web.allocation.check_wording``).
+The codes are stored with allocation runs: renaming one is a breaking change.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from kitaplan.domain.allocation.model import Allocation, AllocationInstance, SeatType
 
@@ -158,9 +165,55 @@ def blocking_pairs(instance: AllocationInstance, allocation: Allocation) -> list
     return found
 
 
-def feasibility_problems(instance: AllocationInstance, allocation: Allocation) -> list[str]:
+class CheckCode(StrEnum):
+    """What the independent check found (parameters in brackets)."""
+
+    NOT_RANKED = "not_ranked"  # (child, facility)
+    NO_PLACES_FOR_AGE_GROUP = "no_places_for_age_group"  # (child, facility, age_group)
+    WRONG_SEAT_TYPE = "wrong_seat_type"  # (child)
+    OVER_INTEGRATION_PLACES = "over_integration_places"  # (facility, age_group, admitted, places)
+    OVER_REGULAR_PLACES = "over_regular_places"  # (facility, age_group, admitted, places)
+    BLOCKING_PAIR = "blocking_pair"  # (child, facility)
+    GUARANTEE_BROKEN = "guarantee_broken"  # (child, facility)
+
+
+#: A parameter of a check problem: an id, an age group or a count.
+CheckParameter = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckProblem:
+    """A broken rule: a code and its parameters, (name, value) pairs sorted by name.
+
+    Build one with :meth:`of` (``CheckProblem.of(CheckCode.WRONG_SEAT_TYPE, child="k1")``).
+    """
+
+    code: CheckCode
+    params: tuple[tuple[str, CheckParameter], ...] = field(default=())
+
+    @classmethod
+    def of(cls, code: CheckCode, **params: CheckParameter) -> CheckProblem:
+        return cls(code, tuple(sorted(params.items())))
+
+    @property
+    def arguments(self) -> dict[str, CheckParameter]:
+        return dict(self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict, read back by :meth:`from_json`."""
+        return {"code": self.code.value, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckProblem:
+        params = data.get("params") or {}
+        return cls.of(CheckCode(data["code"]), **{str(k): v for k, v in params.items()})
+
+
+def feasibility_problems(
+    instance: AllocationInstance, allocation: Allocation
+) -> list[CheckProblem]:
     """Broken hard rules: over capacity, wrong age group, unlisted facility, wrong seat kind."""
-    problems: list[str] = []
+    problems: list[CheckProblem] = []
     programmes = {(p.facility_id, p.age_group): p for p in instance.programmes}
     count: Counter[tuple[str, str, bool]] = Counter()
     for c in instance.children:
@@ -168,19 +221,65 @@ def feasibility_problems(instance: AllocationInstance, allocation: Allocation) -
         if facility_id is None:
             continue
         if facility_id not in instance.preferences.get(c.child_id, ()):
-            problems.append(f"{c.child_id}: placed at {facility_id}, which it did not rank")
+            problems.append(
+                CheckProblem.of(CheckCode.NOT_RANKED, child=c.child_id, facility=facility_id)
+            )
         if (facility_id, c.age_group) not in programmes:
-            problems.append(f"{c.child_id}: no places for age group {c.age_group} at {facility_id}")
+            problems.append(
+                CheckProblem.of(
+                    CheckCode.NO_PLACES_FOR_AGE_GROUP,
+                    child=c.child_id,
+                    facility=facility_id,
+                    age_group=c.age_group,
+                )
+            )
             continue
         expected = SeatType.INTEGRATION if c.integration_need else SeatType.REGULAR
         if allocation.seat_types.get(c.child_id) is not expected:
-            problems.append(f"{c.child_id}: wrong seat type")
+            problems.append(CheckProblem.of(CheckCode.WRONG_SEAT_TYPE, child=c.child_id))
         count[(facility_id, c.age_group, c.integration_need)] += 1
-    for key, p in programmes.items():
-        used_1 = count[(*key, True)]
+    for (facility_id, age_group), p in programmes.items():
+        used_1 = count[(facility_id, age_group, True)]
+        used_0 = count[(facility_id, age_group, False)]
         released = p.integration_places - used_1 if p.release_unused else 0
         if used_1 > p.integration_places:
-            problems.append(f"{key}: {used_1} > {p.integration_places} integration places")
-        if count[(*key, False)] > p.regular_places + released:
-            problems.append(f"{key}: {count[(*key, False)]} > regular places + released")
+            problems.append(
+                CheckProblem.of(
+                    CheckCode.OVER_INTEGRATION_PLACES,
+                    facility=facility_id,
+                    age_group=age_group,
+                    admitted=used_1,
+                    places=p.integration_places,
+                )
+            )
+        if used_0 > p.regular_places + released:
+            problems.append(
+                CheckProblem.of(
+                    CheckCode.OVER_REGULAR_PLACES,
+                    facility=facility_id,
+                    age_group=age_group,
+                    admitted=used_0,
+                    places=p.regular_places + released,
+                )
+            )
+    return problems
+
+
+def check_problems(
+    instance: AllocationInstance,
+    allocation: Allocation,
+    held: Mapping[str, str] | None = None,
+) -> list[CheckProblem]:
+    """The independent check of a run: :func:`feasibility_problems`, every blocking pair, and
+    for a follow-up run every child that ``held`` a place (child → facility) and has none now."""
+    problems = feasibility_problems(instance, allocation)
+    problems += [
+        CheckProblem.of(CheckCode.BLOCKING_PAIR, child=p.child_id, facility=p.facility_id)
+        for p in blocking_pairs(instance, allocation)
+    ]
+    problems += [
+        CheckProblem.of(CheckCode.GUARANTEE_BROKEN, child=child_id, facility=facility_id)
+        for child_id, facility_id in (held or {}).items()
+        if child_id in allocation.assignment and allocation.assignment[child_id] is None
+    ]
     return problems

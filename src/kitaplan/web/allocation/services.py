@@ -43,10 +43,9 @@ from kitaplan.domain.allocation import (
     age_group_at,
     allocate,
     allocate_iterative,
-    blocking_pairs,
+    check_problems,
     draw_lottery,
     draw_seed,
-    feasibility_problems,
     priority_classes,
     with_guarantees,
 )
@@ -646,16 +645,7 @@ def run_round(
             result, rounds_log = allocate_iterative(instance, lottery=lottery)
         else:
             result = allocate(instance, lottery=lottery)
-        problems = feasibility_problems(instance, result) + [
-            f"blocking pair: {p.child_id} at {p.facility_id}"
-            for p in blocking_pairs(instance, result)
-        ]
-        if published:
-            problems += [
-                f"guarantee broken: {c} held {f} and lost it"
-                for c, f in held.items()
-                if c in result.assignment and result.assignment[c] is None
-            ]
+        problems = check_problems(instance, result, held)
         inputs = {
             "instance": instance_to_json(instance),
             "lottery": lottery,
@@ -678,7 +668,7 @@ def run_round(
             inputs=inputs,
             inputs_sha256=_sha256(inputs),
             result={**allocation_to_json(result), "rounds_log": rounds_log},
-            check_problems=problems,
+            check_problems=[p.to_json() for p in problems],
             created_by=actor_user(actor),
         )
         placed = sum(1 for f in result.assignment.values() if f is not None)

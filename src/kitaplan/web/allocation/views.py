@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from kitaplan.exchange.allocation_instance import write_allocation, write_instance
 from kitaplan.web.allocation import erasure, presenters, selectors, services
+from kitaplan.web.allocation.check_wording import check_report, describe_stored_problems
 from kitaplan.web.allocation.explanations import (
     AGE_GROUP_TEXT,
     SEAT_TEXT,
@@ -390,6 +391,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "round": run.round,
             "summary": run_summary(run),
+            "problems": describe_stored_problems(run.check_problems[:20]),
             "reproduced": services.reproduce(run),
             "cutoffs": presenters.cutoff_rows(run),
             "can_publish": not run.is_published and not later and not run.check_problems,
@@ -428,7 +430,7 @@ def run_instance_zip(request: HttpRequest, pk: int) -> HttpResponse:
             f"inputs sha256: {run.inputs_sha256}\n"
             "Format: docs/domain/allocation.md. lottery.csv holds the numbers used; check with\n"
             "`kitaplan allocate --instance . --out OUT --lottery lottery.csv`.\n"
-        )
+        ) + check_report(run.check_problems)
         (Path(folder) / "README.txt").write_text(readme, encoding="utf-8")
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(Path(folder).iterdir()):
