@@ -20,6 +20,9 @@ from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
+from kitaplan.domain.common.problems import Expectation
+from kitaplan.domain.common.problems import ExpectationCode as _E
+
 __all__ = [
     "AbsenceBeyond",
     "AbsenceRule",
@@ -381,18 +384,26 @@ class RateTable:
 
 @dataclass(frozen=True, slots=True)
 class TableError:
-    """A structural error in a rate table: where (dotted path), the value, what was expected."""
+    """A structural error in a rate table: where (dotted path), the value, what was expected
+    (a code with parameters; the web and the CLI word it)."""
 
     path: str
     value: str
-    expected: str
+    expected: Expectation
+
+
+_x = Expectation.of
 
 
 def table_errors(table: RateTable) -> list[TableError]:
     """Everything that makes ``table`` unusable (the exchange layer reports these)."""
     errors: list[TableError] = []
     if table.valid_to is not None and table.valid_to < table.valid_from:
-        errors.append(TableError("valid_to", str(table.valid_to), "a date on or after valid_from"))
+        errors.append(
+            TableError(
+                "valid_to", str(table.valid_to), _x(_E.NOT_BEFORE_COLUMN, column="valid_from")
+            )
+        )
     class_rule = isinstance(table.hours_rule, MonthlyByDailyHours | CareScopes)
     classes: tuple[HoursClass, ...] = ()
     if isinstance(table.hours_rule, Corridors):
@@ -400,18 +411,22 @@ def table_errors(table: RateTable) -> list[TableError]:
     elif isinstance(table.hours_rule, MonthlyByDailyHours | CareScopes):
         classes = table.hours_rule.classes
     if isinstance(table.hours_rule, Bands) and table.hours_rule.width <= 0:
-        errors.append(TableError("hours.width", str(table.hours_rule.width), "a width > 0"))
+        errors.append(
+            TableError("hours.width", str(table.hours_rule.width), _x(_E.NUMBER_POSITIVE))
+        )
     for i, hc in enumerate(classes):
         if hc.up_to is not None and hc.up_to <= hc.over:
-            errors.append(TableError(f"hours.classes[{i + 1}]", hc.code, "over < up_to"))
+            errors.append(TableError(f"hours.classes[{i + 1}]", hc.code, _x(_E.UP_TO_ABOVE_OVER)))
         if isinstance(table.hours_rule, Corridors) and hc.up_to is None:
-            errors.append(TableError(f"hours.classes[{i + 1}].up_to", "", "a corridor top"))
+            errors.append(TableError(f"hours.classes[{i + 1}].up_to", "", _x(_E.CORRIDOR_TOP)))
         for j, other in enumerate(classes[:i]):
             lo = max(hc.over, other.over)
             hi_values = [x for x in (hc.up_to, other.up_to) if x is not None]
             if not hi_values or lo < min(hi_values):
                 errors.append(
-                    TableError(f"hours.classes[{i + 1}]", hc.code, f"no overlap with class {j + 1}")
+                    TableError(
+                        f"hours.classes[{i + 1}]", hc.code, _x(_E.NO_OVERLAP_WITH_CLASS, n=j + 1)
+                    )
                 )
     class_codes = {hc.code for hc in classes}
     stage_codes = {s.code for s in table.stages}
@@ -419,30 +434,35 @@ def table_errors(table: RateTable) -> list[TableError]:
     for i, comp in enumerate(table.components):
         path = f"components[{i + 1}]"
         if comp.code in codes:
-            errors.append(TableError(f"{path}.code", comp.code, "each component code once"))
+            errors.append(TableError(f"{path}.code", comp.code, _x(_E.COMPONENT_CODE_ONCE)))
         codes[comp.code] = comp
         if not comp.rates:
-            errors.append(TableError(f"{path}.rates", "", "at least one rate"))
+            errors.append(TableError(f"{path}.rates", "", _x(_E.AT_LEAST_ONE_RATE)))
         if comp.unit is RateUnit.HOUR and (class_rule or table.weeks_per_month is None):
-            errors.append(
-                TableError(
-                    f"{path}.unit",
-                    comp.unit.value,
-                    "'month' or 'percent' (hourly rates need an hours rule with hours "
-                    "and weeks_per_month)",
-                )
-            )
+            errors.append(TableError(f"{path}.unit", comp.unit.value, _x(_E.MONTH_OR_PERCENT_UNIT)))
         for k, rate in enumerate(comp.rates):
             if rate.amount < 0:
-                errors.append(TableError(f"{path}.rates[{k + 1}].amount", str(rate.amount), "≥ 0"))
+                errors.append(
+                    TableError(
+                        f"{path}.rates[{k + 1}].amount",
+                        str(rate.amount),
+                        _x(_E.NUMBER_AT_LEAST, low=0),
+                    )
+                )
             if rate.stage is not None and stage_codes and rate.stage not in stage_codes:
                 errors.append(
-                    TableError(f"{path}.rates[{k + 1}].stage", rate.stage, "a stage of the table")
+                    TableError(
+                        f"{path}.rates[{k + 1}].stage",
+                        rate.stage,
+                        _x(_E.TABLE_STAGE, table=table.code),
+                    )
                 )
             if rate.hours_class is not None and rate.hours_class not in class_codes:
                 errors.append(
                     TableError(
-                        f"{path}.rates[{k + 1}].class", rate.hours_class, "a class of the table"
+                        f"{path}.rates[{k + 1}].class",
+                        rate.hours_class,
+                        _x(_E.TABLE_CLASS, table=table.code),
                     )
                 )
     for i, comp in enumerate(table.components):
@@ -451,18 +471,14 @@ def table_errors(table: RateTable) -> list[TableError]:
             base = codes.get(comp.base or "")
             if base is None or base.unit is RateUnit.PERCENT:
                 errors.append(
-                    TableError(
-                        f"{path}.base", comp.base or "", "the code of a non-percent component"
-                    )
+                    TableError(f"{path}.base", comp.base or "", _x(_E.NON_PERCENT_COMPONENT))
                 )
         elif comp.base is not None:
-            errors.append(TableError(f"{path}.base", comp.base, "no base (only for percent)"))
+            errors.append(TableError(f"{path}.base", comp.base, _x(_E.NO_BASE)))
     if table.settling_in.mode is SettlingInMode.EXTRA_HOURS and not any(
         c.unit is RateUnit.HOUR for c in table.components
     ):
-        errors.append(
-            TableError("settling_in.mode", "extra_hours", "a table with hourly components")
-        )
+        errors.append(TableError("settling_in.mode", "extra_hours", _x(_E.HOURLY_COMPONENT)))
     return errors
 
 

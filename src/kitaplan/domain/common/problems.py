@@ -153,6 +153,16 @@ class ExpectationCode(StrEnum):
     COMPONENT_RATE = "component_rate"  # (component, table)
     SCHEME_DAYS = "scheme_days"  # (scheme)
     DAILY_HOURS = "daily_hours"
+    # a rate table's own consistency (domain.childminding.payments_rules.table_errors)
+    UP_TO_ABOVE_OVER = "up_to_above_over"
+    CORRIDOR_TOP = "corridor_top"
+    NO_OVERLAP_WITH_CLASS = "no_overlap_with_class"  # (n)
+    COMPONENT_CODE_ONCE = "component_code_once"
+    MONTH_OR_PERCENT_UNIT = "month_or_percent_unit"
+    TABLE_CLASS = "table_class"  # (table)
+    NON_PERCENT_COMPONENT = "non_percent_component"
+    NO_BASE = "no_base"
+    HOURLY_COMPONENT = "hourly_component"
     # the HTTP API's bulk writes (web.api.services)
     OBJECT_WITH_FIELDS = "object_with_fields"  # (fields)
     LIST_OF_OBJECTS = "list_of_objects"  # (fields)

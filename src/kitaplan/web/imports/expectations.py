@@ -143,6 +143,17 @@ WORDINGS: dict[ExpectationCode, str] = {
     C.COMPONENT_RATE: gettext_noop("a rate of component %(component)s in rate table %(table)s"),
     C.SCHEME_DAYS: gettext_noop("days covered by a rate table of scheme %(scheme)s"),
     C.DAILY_HOURS: gettext_noop("daily hours (a weekly schedule)"),
+    C.UP_TO_ABOVE_OVER: gettext_noop("an upper bound (up_to) above the lower one (over)"),
+    C.CORRIDOR_TOP: gettext_noop("an upper bound (up_to) for every corridor"),
+    C.NO_OVERLAP_WITH_CLASS: gettext_noop("no overlap with class %(n)s"),
+    C.COMPONENT_CODE_ONCE: gettext_noop("each component code only once"),
+    C.MONTH_OR_PERCENT_UNIT: gettext_noop(
+        "'month' or 'percent' (hourly rates need an hours rule with hours and weeks_per_month)"
+    ),
+    C.TABLE_CLASS: gettext_noop("a class of rate table %(table)s"),
+    C.NON_PERCENT_COMPONENT: gettext_noop("the code of a component that is not a percentage"),
+    C.NO_BASE: gettext_noop("no base (only a percentage has one)"),
+    C.HOURLY_COMPONENT: gettext_noop("a table with hourly components"),
     C.OBJECT_WITH_FIELDS: gettext_noop("an object with the fields %(fields)s"),
     C.LIST_OF_OBJECTS: gettext_noop("a JSON list of objects with the fields %(fields)s"),
     C.FIELD_ONE_OF: gettext_noop("one of the fields %(fields)s"),

@@ -54,6 +54,7 @@ from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.core.access import AnyUser, has_any_role, roles_of
 from kitaplan.web.core.roles import Role
+from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.payments.models import (
     ActualHours,
     FeeTableRecord,
@@ -170,9 +171,7 @@ def hours_contract_choices(
     visible = contracts_visible_to(user)
     if territory is not None:
         visible = visible.filter(childminder__territory=territory)
-    recent = Q(funded=True) & (
-        Q(valid_to__isnull=True) | Q(valid_to__gte=today - dt.timedelta(days=400))
-    )
+    recent = Q(funded=True) & valid_from_on(today - dt.timedelta(days=400))
     if contract is not None:
         recent |= Q(pk=contract.pk)
     return visible.filter(recent).order_by("childminder__number", "child_reference", "pk")
@@ -234,7 +233,7 @@ def overlapping_proof(
     """The first proof of the same kind whose validity shares a day with ``valid_from`` –
     ``valid_to`` (open end: ``None``)."""
     rows = InsuranceProofRecord.objects.filter(childminder=childminder, kind=kind).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+        valid_from_on(valid_from)
     )
     if valid_to is not None:
         rows = rows.filter(valid_from__lte=valid_to)
