@@ -61,7 +61,7 @@ def round_statistics(round_: AllocationRound) -> RoundFigures:
     apps = (
         Application.objects.filter(round=round_, withdrawn=False)
         .select_related("home_area")
-        .prefetch_related("choices")
+        .prefetch_related("choices__facility", "choices__childminder")
     )
     offers = offers_by_application(round_)
     outcomes = []

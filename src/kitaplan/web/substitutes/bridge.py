@@ -208,13 +208,18 @@ def role_for(contract: CareContract, substitute_pk: int) -> str:
 
 
 def known_substitutes(
-    contract: CareContract, on: dt.date, rules: domain.SubstituteRules
+    contract: CareContract,
+    on: dt.date,
+    rules: domain.SubstituteRules,
+    *,
+    visits: Iterable[tuple[int, dt.date]] | None = None,
 ) -> set[int]:
-    """Substitute pks who know the child on ``on`` by the territory's rule."""
+    """Substitute pks who know the child on ``on`` by the territory's rule; ``visits``: the
+    contract's (substitute pk, day) pairs when the caller has loaded them already."""
+    if visits is None:
+        visits = ContactVisit.objects.filter(contract=contract).values_list("substitute_id", "day")
     per: dict[int, list[dt.date]] = defaultdict(list)
-    for sid, day in ContactVisit.objects.filter(contract=contract).values_list(
-        "substitute_id", "day"
-    ):
+    for sid, day in visits:
         per[sid].append(day)
     return {
         sid

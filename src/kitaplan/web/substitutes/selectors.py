@@ -240,8 +240,8 @@ def contact_table(
         by_contract[v.contract_id].append(v)
     table = []
     for c in contracts:
-        known = known_substitutes(c, today, rules)
         own = by_contract.get(c.pk, [])
+        known = known_substitutes(c, today, rules, visits=[(v.substitute_id, v.day) for v in own])
         table.append(
             {
                 "contract": c,
