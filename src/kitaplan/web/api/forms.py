@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +34,7 @@ class TokenForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = tokens.lifetime_choices()
-        field = self.fields["days"]
+        field = cast(forms.TypedChoiceField, self.fields["days"])
         field.choices = [
             (days, ngettext("%(days)d day", "%(days)d days", days) % {"days": days})
             for days in choices

@@ -13,7 +13,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
 
-class KnoxTokenScheme(OpenApiAuthenticationExtension):
+# drf-spectacular leaves the extensions' __init_subclass__ unannotated.
+class KnoxTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "knox.auth.TokenAuthentication"
     name = "tokenAuth"
     priority = 1  # above drf_spectacular.contrib.knox_auth_token

@@ -8,7 +8,7 @@ same number of queries for 1 or 1,000 rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kitaplan.domain.common.vocabulary import PopulationMethod
+from kitaplan.web.api.services import BulkResult
 from kitaplan.web.facilities.models import (
     Facility,
     FacilityPlaces,
@@ -32,6 +33,9 @@ from kitaplan.web.territory.models import (
     PopulationCount,
     Territory,
 )
+
+#: What the serializers of query parameters, payload rows and problems read: plain mappings.
+PlainData: TypeAlias = Mapping[str, Any]
 
 GEOJSON_GEOMETRY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -53,12 +57,13 @@ def _territory_param() -> serializers.CharField:
     return serializers.CharField(required=False, help_text=_("Code of the territory, e.g. berlin."))
 
 
-class AreaQuerySerializer(serializers.Serializer):
+class AreaQuerySerializer(serializers.Serializer[PlainData]):
     territory = _territory_param()
     level = serializers.CharField(
         required=False, help_text=_("Code of the area level, e.g. bezirk.")
     )
-    parent = serializers.CharField(
+    # DRF's metaclass takes declared fields out of the class; only the stubs see Field.parent.
+    parent = serializers.CharField(  # type: ignore[assignment]
         required=False, help_text=_("Official code of the parent area: its direct children.")
     )
     current = serializers.BooleanField(
@@ -69,13 +74,13 @@ class AreaQuerySerializer(serializers.Serializer):
     )
 
 
-class GeometryQuerySerializer(serializers.Serializer):
+class GeometryQuerySerializer(serializers.Serializer[PlainData]):
     geometry = serializers.BooleanField(
         required=False, default=False, help_text=_("1: include the GeoJSON boundary of the area.")
     )
 
 
-class PopulationQuerySerializer(serializers.Serializer):
+class PopulationQuerySerializer(serializers.Serializer[PlainData]):
     territory = _territory_param()
     area = serializers.CharField(required=False, help_text=_("Official code of the area."))
     year = serializers.IntegerField(
@@ -83,7 +88,7 @@ class PopulationQuerySerializer(serializers.Serializer):
     )
 
 
-class IndicatorValueQuerySerializer(serializers.Serializer):
+class IndicatorValueQuerySerializer(serializers.Serializer[PlainData]):
     territory = _territory_param()
     indicator = serializers.CharField(required=False, help_text=_("Code of the indicator."))
     area = serializers.CharField(required=False, help_text=_("Official code of the area."))
@@ -92,7 +97,7 @@ class IndicatorValueQuerySerializer(serializers.Serializer):
     )
 
 
-class FacilityDayQuerySerializer(serializers.Serializer):
+class FacilityDayQuerySerializer(serializers.Serializer[PlainData]):
     day = serializers.DateField(
         required=False, help_text=_("The day whose places are shown (YYYY-MM-DD); default: today.")
     )
@@ -122,7 +127,7 @@ class FacilityQuerySerializer(FacilityDayQuerySerializer):
     )
 
 
-class BulkQuerySerializer(serializers.Serializer):
+class BulkQuerySerializer(serializers.Serializer[PlainData]):
     territory = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Territory.objects.all(),
@@ -133,13 +138,13 @@ class BulkQuerySerializer(serializers.Serializer):
 # ------------------------------------------------------------------------------ representations
 
 
-class AreaLevelSerializer(serializers.ModelSerializer):
+class AreaLevelSerializer(serializers.ModelSerializer[AreaLevel]):
     class Meta:
         model = AreaLevel
         fields = ["code", "name", "rank"]
 
 
-class TerritorySerializer(serializers.ModelSerializer):
+class TerritorySerializer(serializers.ModelSerializer[Territory]):
     levels = AreaLevelSerializer(
         many=True,
         read_only=True,
@@ -151,7 +156,7 @@ class TerritorySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "official_code", "attribution", "levels"]
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(serializers.ModelSerializer[Area]):
     territory = serializers.CharField(
         source="territory.code", read_only=True, help_text=_("Code of the territory.")
     )
@@ -205,7 +210,7 @@ class AreaSerializer(serializers.ModelSerializer):
         return geometry
 
 
-class PopulationCountSerializer(serializers.ModelSerializer):
+class PopulationCountSerializer(serializers.ModelSerializer[PopulationCount]):
     area = serializers.IntegerField(
         source="area_id", read_only=True, help_text=_("Id of the area.")
     )
@@ -218,13 +223,13 @@ class PopulationCountSerializer(serializers.ModelSerializer):
         fields = ["id", "area", "area_code", "year", "age", "count", "method", "source"]
 
 
-class IndicatorDefinitionSerializer(serializers.ModelSerializer):
+class IndicatorDefinitionSerializer(serializers.ModelSerializer[IndicatorDefinition]):
     class Meta:
         model = IndicatorDefinition
         fields = ["id", "code", "name", "unit", "direction", "source", "description"]
 
 
-class IndicatorValueSerializer(serializers.ModelSerializer):
+class IndicatorValueSerializer(serializers.ModelSerializer[IndicatorValue]):
     indicator = serializers.CharField(
         source="indicator.code", read_only=True, help_text=_("Code of the indicator.")
     )
@@ -240,19 +245,19 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         fields = ["id", "indicator", "area", "area_code", "year", "value"]
 
 
-class ProviderSummarySerializer(serializers.ModelSerializer):
+class ProviderSummarySerializer(serializers.ModelSerializer[Provider]):
     class Meta:
         model = Provider
         fields = ["id", "official_number", "name", "provider_type"]
 
 
-class AreaSummarySerializer(serializers.ModelSerializer):
+class AreaSummarySerializer(serializers.ModelSerializer[Area]):
     class Meta:
         model = Area
         fields = ["id", "official_code", "name", "path"]
 
 
-class PlacesOnDaySerializer(serializers.Serializer):
+class PlacesOnDaySerializer(serializers.Serializer[Facility]):
     """The places valid on a day, read from the ``current_*`` annotations of the selector."""
 
     day = serializers.SerializerMethodField()
@@ -274,7 +279,7 @@ class PlacesOnDaySerializer(serializers.Serializer):
         return str(self.context["day"].isoformat())
 
 
-class FacilitySerializer(serializers.ModelSerializer):
+class FacilitySerializer(serializers.ModelSerializer[Facility]):
     territory = serializers.CharField(source="territory.code", read_only=True)
     provider = ProviderSummarySerializer(read_only=True, allow_null=True)
     area = AreaSummarySerializer(
@@ -331,7 +336,7 @@ def _places_input(name: str) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=low, max_value=high, required=False)
 
 
-class PlacesInputSerializer(serializers.Serializer):
+class PlacesInputSerializer(serializers.Serializer[PlainData]):
     """New places; a number left out keeps the value of the current record."""
 
     places_u3 = _places_input("places_u3")
@@ -341,7 +346,7 @@ class PlacesInputSerializer(serializers.Serializer):
     special_needs_group_places = _places_input("special_needs_group_places")
 
 
-class FacilityUpdateSerializer(serializers.ModelSerializer):
+class FacilityUpdateSerializer(serializers.ModelSerializer[Facility]):
     """What PATCH may change: master data, and places from a day on (``facilities.services``)."""
 
     places = PlacesInputSerializer(
@@ -387,7 +392,7 @@ class FacilityUpdateSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PopulationRowSerializer(serializers.Serializer):
+class PopulationRowSerializer(serializers.Serializer[PlainData]):
     """One row of the kitaplan population format (documentation only; see ``api.services``)."""
 
     area_code = serializers.CharField(help_text=_("Official code of an area of the finest level."))
@@ -401,12 +406,13 @@ class PopulationRowSerializer(serializers.Serializer):
         required=False,
         help_text=_("How the count came about; default: counted."),
     )
-    source = serializers.CharField(
+    # DRF's metaclass takes declared fields out of the class; only the stubs see Field.source.
+    source = serializers.CharField(  # type: ignore[assignment]
         required=False, allow_blank=True, help_text=_("Citation of the source.")
     )
 
 
-class IndicatorValueRowSerializer(serializers.Serializer):
+class IndicatorValueRowSerializer(serializers.Serializer[PlainData]):
     """One row of the kitaplan indicator-values format (documentation only)."""
 
     indicator_code = serializers.CharField(help_text=_("Code of a defined indicator."))
@@ -415,7 +421,7 @@ class IndicatorValueRowSerializer(serializers.Serializer):
     value = serializers.FloatField()
 
 
-class BulkResultSerializer(serializers.Serializer):
+class BulkResultSerializer(serializers.Serializer[BulkResult]):
     kind = serializers.CharField()
     territory = serializers.CharField()
     rows = serializers.IntegerField(help_text=_("Rows received."))
@@ -425,7 +431,7 @@ class BulkResultSerializer(serializers.Serializer):
     audit_event = serializers.IntegerField(help_text=_("Id of the audit event of this write."))
 
 
-class RowProblemSerializer(serializers.Serializer):
+class RowProblemSerializer(serializers.Serializer[PlainData]):
     row = serializers.IntegerField(
         allow_null=True,
         help_text=_("Index of the row in the posted list, from 0; null: the whole body."),
@@ -439,6 +445,6 @@ class RowProblemSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class BulkProblemsSerializer(serializers.Serializer):
+class BulkProblemsSerializer(serializers.Serializer[PlainData]):
     detail = serializers.CharField()
     problems = RowProblemSerializer(many=True)

@@ -9,13 +9,15 @@ bulk writes need ``access.can_import_data`` and go through :mod:`kitaplan.web.ap
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -24,10 +26,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSetMixin
 
 from kitaplan.web.api import serializers as s
 from kitaplan.web.api import services
@@ -49,6 +52,12 @@ from kitaplan.web.territory.models import (
     Territory,
 )
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
+
+_M = TypeVar("_M", bound=Model)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 #: Large columns of areas that a row of another list never needs.
 _AREA_HEAVY = ("geometry", "bbox")
 
@@ -59,11 +68,10 @@ class ApiPagination(LimitOffsetPagination):
     max_limit = 1000
 
 
-class QueryMixin:
+class QueryMixin(APIView):
     """Query parameters validated by a serializer (400 with the field's problem otherwise)."""
 
-    request: Request
-    query_serializer_class: type[Serializer] | None = None
+    query_serializer_class: type[Serializer[s.PlainData]] | None = None
 
     def query(self) -> dict[str, Any]:
         cached: dict[str, Any] | None = getattr(self, "_query", None)
@@ -78,7 +86,7 @@ class QueryMixin:
             self._query = cached
         return cached
 
-    def query_serializer_for_action(self) -> type[Serializer] | None:
+    def query_serializer_for_action(self) -> type[Serializer[s.PlainData]] | None:
         return self.query_serializer_class
 
     def filter_by_query(self, qs: QuerySet[Any], lookups: dict[str, str]) -> QuerySet[Any]:
@@ -90,12 +98,12 @@ class QueryMixin:
         return qs
 
 
-class ReadViewSet(QueryMixin, viewsets.GenericViewSet):
+class ReadViewSet(QueryMixin, viewsets.GenericViewSet[_M]):
     permission_classes = [CanViewAreas]
     pagination_class = ApiPagination
 
 
-def _schema_only(view: Any) -> bool:
+def _schema_only(view: object) -> bool:
     """True while drf-spectacular inspects the view (no real request, no user)."""
     return bool(getattr(view, "swagger_fake_view", False))
 
@@ -112,7 +120,7 @@ def _schema_only(view: Any) -> bool:
     ),
 )
 @extend_schema(tags=["territories"])
-class TerritoryViewSet(mixins.ListModelMixin, ReadViewSet):
+class TerritoryViewSet(mixins.ListModelMixin, ReadViewSet[Territory]):
     serializer_class = s.TerritorySerializer
     queryset = Territory.objects.prefetch_related(
         Prefetch("levels", queryset=AreaLevel.objects.order_by("rank"))
@@ -135,11 +143,11 @@ class TerritoryViewSet(mixins.ListModelMixin, ReadViewSet):
     ),
 )
 @extend_schema(tags=["areas"])
-class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ReadViewSet):
+class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ReadViewSet[Area]):
     serializer_class = s.AreaSerializer
     queryset = Area.objects.all()
 
-    def query_serializer_for_action(self) -> type[Serializer]:
+    def query_serializer_for_action(self) -> type[Serializer[s.PlainData]]:
         return s.AreaQuerySerializer if self.action == "list" else s.GeometryQuerySerializer
 
     def get_queryset(self) -> QuerySet[Area]:
@@ -196,7 +204,9 @@ def _bulk(request: Request, upsert: Callable[..., services.BulkResult]) -> Respo
     return Response(s.BulkResultSerializer(result).data)
 
 
-def _bulk_schema(summary: Any, row_serializer: type[Serializer]) -> Callable[[Any], Any]:
+def _bulk_schema(
+    summary: str | Promise, row_serializer: type[Serializer[s.PlainData]]
+) -> Callable[[_F], _F]:
     return extend_schema(
         summary=summary,
         description=gettext_lazy(
@@ -217,10 +227,8 @@ def _bulk_schema(summary: Any, row_serializer: type[Serializer]) -> Callable[[An
     )
 
 
-class BulkPermissionMixin:
-    action: str | None
-
-    def get_permissions(self) -> list[BasePermission]:
+class BulkPermissionMixin(ViewSetMixin):
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         if self.action == "bulk":
             return [CanImportData()]
         return [permission() for permission in ReadViewSet.permission_classes]
@@ -237,7 +245,7 @@ class BulkPermissionMixin:
     ),
 )
 @extend_schema(tags=["population"])
-class PopulationViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet):
+class PopulationViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet[PopulationCount]):
     serializer_class = s.PopulationCountSerializer
     query_serializer_class = s.PopulationQuerySerializer
 
@@ -283,7 +291,7 @@ class PopulationViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet)
     ),
 )
 @extend_schema(tags=["indicators"])
-class IndicatorViewSet(mixins.ListModelMixin, ReadViewSet):
+class IndicatorViewSet(mixins.ListModelMixin, ReadViewSet[IndicatorDefinition]):
     serializer_class = s.IndicatorDefinitionSerializer
     queryset = IndicatorDefinition.objects.order_by("code")
 
@@ -296,7 +304,9 @@ class IndicatorViewSet(mixins.ListModelMixin, ReadViewSet):
     ),
 )
 @extend_schema(tags=["indicator values"])
-class IndicatorValueViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet):
+class IndicatorValueViewSet(
+    BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet[IndicatorValue]
+):
     serializer_class = s.IndicatorValueSerializer
     query_serializer_class = s.IndicatorValueQuerySerializer
 
@@ -378,7 +388,7 @@ class IndicatorValueViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadView
 )
 @extend_schema(tags=["facilities"])
 class FacilityViewSet(
-    QueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    QueryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Facility]
 ):
     permission_classes = [IsStaffUser]
     pagination_class = ApiPagination
@@ -386,11 +396,12 @@ class FacilityViewSet(
     serializer_class = s.FacilitySerializer
     http_method_names = ["get", "patch", "head", "options"]
 
-    def query_serializer_for_action(self) -> type[Serializer]:
+    def query_serializer_for_action(self) -> type[Serializer[s.PlainData]]:
         return s.FacilityQuerySerializer if self.action == "list" else s.FacilityDayQuerySerializer
 
-    def day(self) -> Any:
-        return self.query().get("day") or timezone.localdate()
+    def day(self) -> dt.date:
+        day: dt.date | None = self.query().get("day")
+        return day or timezone.localdate()
 
     def get_queryset(self) -> QuerySet[Facility]:
         if _schema_only(self):
