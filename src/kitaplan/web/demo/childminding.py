@@ -76,11 +76,15 @@ def generate_pool(
         .values_list("year", flat=True)
         .first()
     )
-    weights = dict(
-        PopulationCount.objects.filter(area_id__in=leaves, year=year, age__lt=3)
-        .values("area_id")
-        .annotate(n=Sum("count"))
-        .values_list("area_id", "n")
+    weights = (
+        dict(
+            PopulationCount.objects.filter(area_id__in=leaves, year=year, age__lt=3)
+            .values("area_id")
+            .annotate(n=Sum("count"))
+            .values_list("area_id", "n")
+        )
+        if year is not None
+        else {}
     )
     ids = [pk for pk in sorted(areas) if weights.get(pk) and _centroid(areas[pk])]
     p = np.array([weights[pk] for pk in ids], dtype=float)
@@ -103,7 +107,9 @@ def generate_pool(
     cms: list[Childminder] = []
     for k in range(childminders):
         area_id = ids[int(rng.choice(len(ids), p=p))]
-        lat, lon = _centroid(areas[area_id])  # type: ignore[misc]
+        centroid = _centroid(areas[area_id])
+        assert centroid is not None  # ids holds only areas with a centroid
+        lat, lon = centroid
         in_practice = k < 2 * len(practices)
         cms.append(
             Childminder(
@@ -135,7 +141,10 @@ def generate_pool(
             )
         )
     Childminder.objects.bulk_create(cms)
-    permits, proofs, contracts, history = [], [], [], []
+    permits: list[Permit] = []
+    proofs: list[Proof] = []
+    contracts: list[CareContract] = []
+    history: list[StatusChange] = []
     n_children = 0
     for cm in cms:
         start = today - dt.timedelta(days=int(rng.integers(30, 5 * 365 - 10)))

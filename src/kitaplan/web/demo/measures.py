@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -18,6 +18,9 @@ from kitaplan.demo import data_dir
 from kitaplan.web.measures import services
 from kitaplan.web.measures.models import Measure, Objective, Plan
 from kitaplan.web.territory.models import Territory
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 PLAN_FILE = "dresden/massnahmenplan-2020-2027.csv"
 PLAN_TITLE = "Strategische Maßnahmen inklusive Kindertagesbetreuung"
@@ -139,7 +142,7 @@ def create_demo_plan() -> bool:
     )
     used: set[int] = set()
     for before, after, day, reason in LATER_STEPS:
-        measure = next(
+        later = next(
             (
                 m
                 for m in Measure.objects.filter(objective__field__plan=plan, status=before)
@@ -148,13 +151,13 @@ def create_demo_plan() -> bool:
             ),
             None,
         )
-        if measure is not None:
-            used.add(measure.pk)
-            _step(measure, day, after, reason, SYSTEM)
+        if later is not None:
+            used.add(later.pk)
+            _step(later, day, after, reason, SYSTEM)
     return True
 
 
-def _step(measure: Measure, day: dt.date, status: str, reason: str, actor: Any) -> None:
+def _step(measure: Measure, day: dt.date, status: str, reason: str, actor: AnyUser) -> None:
     services.change_status(
         measure=measure,
         actor=actor,

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kitaplan.web.childminding.models import CareContract, Childminder
-from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.core.access import SYSTEM, AnyUser
 from kitaplan.web.payments import services
 from kitaplan.web.payments.models import (
     InsuranceProofRecord,
@@ -211,9 +211,10 @@ def report_october_hours(october: PaymentRun, others: int = 4) -> int:
     )
     contracts = CareContract.objects.filter(pk__in=[int(c) for c in paid if c.isdigit()])
     own = Childminder.objects.filter(territory=territory, user__isnull=False).first()
-    chosen: list[tuple[CareContract, object]] = []
-    if own is not None:
-        chosen += [(c, own.user) for c in contracts.filter(childminder=own).order_by("pk")]
+    chosen: list[tuple[CareContract, AnyUser]] = []
+    if own is not None and own.user is not None:  # the filter ensures the user
+        user = own.user
+        chosen += [(c, user) for c in contracts.filter(childminder=own).order_by("pk")]
     rest = contracts.exclude(childminder=own) if own is not None else contracts
     chosen += [(c, SYSTEM) for c in rest.order_by("childminder__number", "pk")[:others]]
     # The demo months are fixed; October is over from 1 November 2026 on.

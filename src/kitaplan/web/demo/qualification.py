@@ -126,7 +126,12 @@ def _course(
 
 
 def _new_childminder(
-    territory: Territory, number: str, name: str, template: Childminder, service, **fields
+    territory: Territory,
+    number: str,
+    name: str,
+    template: Childminder,
+    service: AdvisoryService | None,
+    **fields: str,
 ) -> Childminder:
     return Childminder.objects.create(
         territory=territory,
@@ -196,7 +201,16 @@ def create_demo_qualification(*, today: dt.date | None = None) -> bool:
         attendance: list[tuple[int, Module, int]] = []  # (index of enrolment, module, units)
         counter: dict[int, int] = {}
 
-        def enrol(course, modules, cm, *, completed, units=None, internship=80, result=""):
+        def enrol(
+            course: Course,
+            modules: list[Module],
+            cm: Childminder,
+            *,
+            completed: bool,
+            units: list[int | None] | None = None,
+            internship: int = 80,
+            result: str = "",
+        ) -> None:
             counter[course.pk] = counter.get(course.pk, 0) + 1
             enrolments.append(
                 Enrolment(

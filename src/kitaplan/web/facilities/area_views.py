@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -90,6 +91,13 @@ def _map_url(territory: Territory | None, level: AreaLevel | None, show: str) ->
     return reverse("territory:area-geojson") + "?" + urlencode(query)
 
 
+def _map_value_label(form: AreaFilterForm, show: str) -> object:
+    """The label of the value the map shows (``""`` when it shows none)."""
+    widget = form.fields["show"].widget  # a Select: its choices are the field's, normalised
+    assert isinstance(widget, forms.Select)
+    return dict(widget.choices).get(show, "") if show else ""
+
+
 def area_list(request: HttpRequest) -> HttpResponse:
     _require_area_access(request)
     territory = territory_from_request(request, having=("areas",))
@@ -121,7 +129,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
             "querystring": query.urlencode(),
             "row_count": len(rows),
             "map_url": _map_url(territory, level, show),
-            "map_value_label": dict(form.fields["show"].choices).get(show, "") if show else "",
+            "map_value_label": _map_value_label(form, show),
             "export_url": reverse("territory:area-list"),
         },
     )
@@ -195,7 +203,7 @@ def area_geojson(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-def _map_values(key: str, areas: Any) -> dict[int, float | None] | None:
+def _map_values(key: str, areas: QuerySet[Area]) -> dict[int, float | None] | None:
     """The value the map colours each area by (a statistic or an indicator), or ``None``."""
     if not key:
         return None

@@ -95,9 +95,13 @@ def check_territory(territory: Territory) -> list[c.Finding]:
         ],
         bbox,
     )
-    cells = PopulationCount.objects.filter(
-        area__territory=territory, area__valid_to__isnull=True, area__level__rank=finest
-    ).values_list("area__official_code", "year", "age")
+    cells = (
+        PopulationCount.objects.filter(
+            area__territory=territory, area__valid_to__isnull=True, area__level__rank=finest
+        ).values_list("area__official_code", "year", "age")
+        if finest is not None
+        else []
+    )
     findings += c.check_population(
         finest_codes, [c.PopulationCell(*cell) for cell in cells], KITA_AGES
     )

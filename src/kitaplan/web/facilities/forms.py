@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.facilities.models import PROVIDER_TYPE_CHOICES, Facility, place_field_bounds
 from kitaplan.web.territory.models import Territory
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 YES_NO = [("", _("all")), ("yes", _("yes")), ("no", _("no"))]
 
@@ -46,7 +50,7 @@ def yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-class FacilityForm(forms.ModelForm):
+class FacilityForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
     class Meta:
         model = Facility
         fields = [
@@ -69,7 +73,7 @@ class FacilityForm(forms.ModelForm):
         }
 
 
-def _places_field(name: str, label: str) -> forms.IntegerField:
+def _places_field(name: str, label: str | _StrPromise) -> forms.IntegerField:
     low, high = place_field_bounds(name)
     return forms.IntegerField(label=label, min_value=low, max_value=high)
 

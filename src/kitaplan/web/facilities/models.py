@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.fields import NOT_PROVIDED
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.common.vocabulary import ProviderType
 from kitaplan.web.core.validity import ValidityQuerySet
 from kitaplan.web.territory.models import Area, Territory
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 PROVIDER_TYPE_CHOICES = [
     (ProviderType.MUNICIPAL.value, _("municipal")),
@@ -26,9 +32,11 @@ PROVIDER_TYPE_CHOICES = [
 MAX_PLACES = 2000
 
 
-def _places_field(verbose_name: str, **kwargs: object) -> models.PositiveIntegerField:
+def _places_field(
+    verbose_name: str | _StrPromise, *, default: int | type[NOT_PROVIDED] = NOT_PROVIDED
+) -> models.PositiveIntegerField[int, int]:
     return models.PositiveIntegerField(
-        verbose_name, validators=[MaxValueValidator(MAX_PLACES)], **kwargs
+        verbose_name, validators=[MaxValueValidator(MAX_PLACES)], default=default
     )
 
 
@@ -196,5 +204,6 @@ class FacilityPlaces(models.Model):
 def place_field_bounds(name: str) -> tuple[int, int]:
     """Smallest and largest value of the places field ``name``, read from its validators."""
     field = FacilityPlaces._meta.get_field(name)
+    assert isinstance(field, models.PositiveIntegerField)
     maximum = min(v.limit_value for v in field.validators if isinstance(v, MaxValueValidator))
-    return 0, int(maximum)  # type: ignore[call-overload]
+    return 0, int(maximum)

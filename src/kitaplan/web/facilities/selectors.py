@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -19,6 +19,8 @@ from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
 from kitaplan.web.territory.models import Area, Territory
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from kitaplan.web.core.access import AnyUser
 
 PLACE_ANNOTATIONS = (
@@ -30,16 +32,37 @@ PLACE_ANNOTATIONS = (
 )
 
 
-def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[Facility]:
+class PlacesOnDay(TypedDict):
+    """The places of the day that :func:`with_places_on` annotates each facility with."""
+
+    current_places_u3: int
+    current_places_ue3: int
+    current_places_school: int
+    current_integration_places: int
+    current_special_needs_group_places: int
+    current_total: int
+
+
+#: A facility annotated by :func:`with_places_on`.
+FacilityOnDay: TypeAlias = "WithAnnotations[Facility, PlacesOnDay]"
+
+
+def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[FacilityOnDay]:
     """Annotate each facility with the places valid on ``day`` (one LEFT JOIN, no query per row)."""
     valid = valid_on(day, "places_history__", open_start=False)
-    annotations: dict[str, Any] = {
-        f"current_{name}": Coalesce(F(f"places_on_day__{name}"), Value(0))
-        for name in PLACE_ANNOTATIONS
-    }
+
+    def current(name: str) -> Coalesce:
+        return Coalesce(F(f"places_on_day__{name}"), Value(0))
+
     return (
         queryset.annotate(places_on_day=FilteredRelation("places_history", condition=valid))
-        .annotate(**annotations)
+        .annotate(
+            current_places_u3=current("places_u3"),
+            current_places_ue3=current("places_ue3"),
+            current_places_school=current("places_school"),
+            current_integration_places=current("integration_places"),
+            current_special_needs_group_places=current("special_needs_group_places"),
+        )
         .annotate(
             current_total=int64("current_places_u3")
             + int64("current_places_ue3")
@@ -75,14 +98,14 @@ SORT_FIELDS = {
 }
 
 
-def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
+def facility_list(*, user: AnyUser, filters: FacilityFilter) -> QuerySet[FacilityOnDay]:
     """Facilities the user may see, filtered, sorted and annotated with the places of the day."""
     day = filters.day or timezone.localdate()
     qs = facilities_visible_to(user).select_related("provider", "area", "area__parent", "territory")
     if filters.territory is not None:
         qs = qs.filter(territory=filters.territory)
     if not filters.include_closed:
-        qs = qs.valid_on(day)
+        qs = qs.filter(valid_on(day))
     if filters.search:
         term = filters.search.strip()
         qs = qs.filter(
@@ -106,18 +129,18 @@ def facility_list(*, user: Any, filters: FacilityFilter) -> QuerySet[Facility]:
         qs = qs.filter(step_free_entrance=True, accessible_toilet=True)
     elif filters.barrier_free is False:
         qs = qs.exclude(step_free_entrance=True, accessible_toilet=True)
-    qs = with_places_on(qs, day)
+    on_day = with_places_on(qs, day)
     if filters.has_integration_places is True:
-        qs = qs.filter(current_integration_places__gt=0)
+        on_day = on_day.filter(current_integration_places__gt=0)
     elif filters.has_integration_places is False:
-        qs = qs.filter(current_integration_places=0)
+        on_day = on_day.filter(current_integration_places=0)
     descending = filters.sort.startswith("-")
     fields = SORT_FIELDS.get(filters.sort.lstrip("-"), SORT_FIELDS["name"])
     order = [f"-{fields[0]}" if descending else fields[0], *fields[1:]]
-    return qs.order_by(*order)
+    return on_day.order_by(*order)
 
 
-def facility_list_totals(queryset: QuerySet[Facility]) -> dict[str, int]:
+def facility_list_totals(queryset: QuerySet[FacilityOnDay]) -> dict[str, int]:
     """Sums of the annotated places over a (filtered) facility list, in one query."""
     sums = queryset.order_by().aggregate(
         **{name: Coalesce(sum64(f"current_{name}"), 0) for name in PLACE_ANNOTATIONS},
@@ -128,14 +151,14 @@ def facility_list_totals(queryset: QuerySet[Facility]) -> dict[str, int]:
 
 
 def facility_totals(
-    *, user: Any, territory: Territory, day: dt.date | None = None
+    *, user: AnyUser, territory: Territory, day: dt.date | None = None
 ) -> dict[str, int]:
     return facility_list_totals(
         facility_list(user=user, filters=FacilityFilter(territory=territory, day=day))
     )
 
 
-def get_facility_for(*, user: Any, pk: int) -> Facility:
+def get_facility_for(*, user: AnyUser, pk: int) -> Facility:
     """One facility the user may see (raises ``Facility.DoesNotExist`` otherwise)."""
     return facilities_visible_to(user).select_related("provider", "area", "territory").get(pk=pk)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,6 +12,9 @@ from django.utils import timezone
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.facilities.selectors import facilities_editable_by
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 EDITABLE_FIELDS = (
     "name",
@@ -33,7 +36,7 @@ EDITABLE_FIELDS = (
 def update_facility(
     *,
     facility: Facility,
-    actor: Any,
+    actor: AnyUser,
     values: dict[str, Any],
     places: dict[str, int] | None = None,
     places_valid_from: dt.date | None = None,
@@ -76,7 +79,7 @@ def update_facility(
 
 
 def _change_places(
-    *, facility: Facility, actor: Any, places: dict[str, int], valid_from: dt.date
+    *, facility: Facility, actor: AnyUser, places: dict[str, int], valid_from: dt.date
 ) -> None:
     current = facility.places_history.filter(valid_to__isnull=True).order_by("-valid_from").first()
     fields = list(FacilityPlaces.PLACE_FIELDS)

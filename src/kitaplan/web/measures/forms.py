@@ -1,11 +1,36 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.measures.models import Measure, Organisation
+from kitaplan.web.childminding.forms import set_model_choices
+from kitaplan.web.measures.models import Measure, Objective, Organisation
 from kitaplan.web.territory.models import Territory
+
+if TYPE_CHECKING:
+    from kitaplan.web.planning.models import TargetRule
+
+# ``ModelChoiceField`` is generic only in django-stubs (it cannot be subscripted at run time),
+# hence the bare base classes of the labelled choice fields with ``type: ignore[type-arg]``.
+
+
+class _OrganisationChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
+    def label_from_instance(self, obj: Organisation) -> str:
+        return f"{obj.name} ({obj.short_name})"
+
+
+class _OrganisationChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]  # see above
+    def label_from_instance(self, obj: Organisation) -> str:
+        return f"{obj.name} ({obj.short_name})"
+
+
+class _ObjectiveChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
+    def label_from_instance(self, obj: Objective) -> str:
+        return f"{obj.code} {obj.text[:80]}"
 
 
 class StatusForm(forms.Form):
@@ -38,10 +63,10 @@ class OrganisationForm(forms.Form):
 class OrganisationsForm(forms.Form):
     """The lead unit and the participants of a measure, chosen from the directory."""
 
-    lead = forms.ModelChoiceField(
+    lead = _OrganisationChoice(
         label=_("Lead"), queryset=None, required=False, empty_label=_("no lead")
     )
-    participants = forms.ModelMultipleChoiceField(
+    participants = _OrganisationChoices(
         label=_("Participants"),
         queryset=None,
         required=False,
@@ -49,11 +74,10 @@ class OrganisationsForm(forms.Form):
         help_text=_("The lead is added to the participants."),
     )
 
-    def __init__(self, *args, organisations, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("lead", "participants"):
-            self.fields[name].queryset = organisations
-            self.fields[name].label_from_instance = lambda o: f"{o.name} ({o.short_name})"
+            set_model_choices(self, name, organisations)
 
 
 class CommentForm(forms.Form):
@@ -66,16 +90,21 @@ class DocumentForm(forms.Form):
 
 
 class TargetLinkForm(forms.Form):
-    objective = forms.ModelChoiceField(label=_("Objective"), queryset=None)
-    target_rule = forms.ModelChoiceField(
+    objective = _ObjectiveChoice(label=_("Objective"), queryset=None)
+    target_rule: forms.ModelChoiceField[TargetRule] = forms.ModelChoiceField(
         label=_("Target"), queryset=None, required=False, empty_label=_("no target")
     )
 
-    def __init__(self, *args, objectives, rules, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        *args: Any,
+        objectives: QuerySet[Objective],
+        rules: QuerySet[TargetRule],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["objective"].queryset = objectives
-        self.fields["objective"].label_from_instance = lambda o: f"{o.code} {o.text[:80]}"
-        self.fields["target_rule"].queryset = rules
+        set_model_choices(self, "objective", objectives)
+        set_model_choices(self, "target_rule", rules)
 
 
 class ReportPeriodForm(forms.Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -30,28 +30,32 @@ from kitaplan.web.measures.models import (
 )
 from kitaplan.web.territory.models import Territory
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+    from kitaplan.web.planning.models import TargetRule as TargetRuleModel
+
 # --------------------------------------------------------------------------- who sees what
 
 
-def can_view(user: Any) -> bool:
+def can_view(user: AnyUser) -> bool:
     return access.is_staff_user(user)
 
 
-def can_edit(user: Any) -> bool:
+def can_edit(user: AnyUser) -> bool:
     return access.has_any_role(user, {Role.PLANNER, Role.ADMIN}) or getattr(
         user, "is_system", False
     )
 
 
-def plans_visible_to(user: Any) -> QuerySet[Plan]:
+def plans_visible_to(user: AnyUser) -> QuerySet[Plan]:
     return Plan.objects.all() if can_view(user) else Plan.objects.none()
 
 
-def measures_visible_to(user: Any) -> QuerySet[Measure]:
+def measures_visible_to(user: AnyUser) -> QuerySet[Measure]:
     return Measure.objects.filter(objective__field__plan__in=plans_visible_to(user))
 
 
-def organisations_visible_to(user: Any) -> QuerySet[Organisation]:
+def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
     return Organisation.objects.all() if can_view(user) else Organisation.objects.none()
 
 
@@ -111,19 +115,19 @@ def objective_lights(objectives: list[Objective]) -> dict[int, ObjectiveLight]:
     """The light of each objective linked to a target rule: the worst light of the rule's areas."""
     from kitaplan.web.planning.selectors import area_metrics, domain_rule
 
-    linked = [o for o in objectives if o.target_rule_id is not None]
     result: dict[int, ObjectiveLight] = {}
-    by_territory: dict[int, list[Objective]] = {}
-    for o in linked:
-        by_territory.setdefault(o.target_rule.territory_id, []).append(o)  # type: ignore[union-attr]
+    by_territory: dict[int, list[tuple[Objective, TargetRuleModel]]] = {}
+    for o in objectives:
+        if o.target_rule_id is not None and (rule := o.target_rule) is not None:
+            by_territory.setdefault(rule.territory_id, []).append((o, rule))
     for territory_id, items in by_territory.items():
         territory = Territory.objects.get(pk=territory_id)
         year = evaluation_year(territory)
         metrics, areas = area_metrics(territory=territory, year=year) if year else ({}, {})
         level_of = {pk: a.level.code for pk, a in areas.items()}
-        for o in items:
+        for o, rule in items:
             results = evaluate_targets(
-                [domain_rule(o.target_rule)],  # type: ignore[arg-type]
+                [domain_rule(rule)],
                 metrics=metrics,
                 level_of=level_of,
             )

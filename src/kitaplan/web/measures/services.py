@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -28,8 +28,12 @@ from kitaplan.web.measures.models import (
 from kitaplan.web.measures.periods import parse_period
 from kitaplan.web.territory.models import Territory
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+    from kitaplan.web.planning.models import TargetRule
 
-def _require_edit(actor: Any) -> None:
+
+def _require_edit(actor: AnyUser) -> None:
     if not selectors.can_edit(actor):
         raise PermissionDenied
 
@@ -38,7 +42,7 @@ def _require_edit(actor: Any) -> None:
 def change_status(
     *,
     measure: Measure,
-    actor: Any,
+    actor: AnyUser,
     status: str,
     date: dt.date | None = None,
     comment: str = "",
@@ -78,7 +82,7 @@ ORGANISATION_FIELDS = ("short_name", "name", "kind")
 @transaction.atomic(durable=True)
 def save_organisation(
     *,
-    actor: Any,
+    actor: AnyUser,
     territory: Territory,
     short_name: str,
     name: str,
@@ -131,7 +135,7 @@ def save_organisation(
 def set_organisations(
     *,
     measure: Measure,
-    actor: Any,
+    actor: AnyUser,
     lead: Organisation | None,
     participants: Iterable[Organisation],
 ) -> Measure:
@@ -170,7 +174,7 @@ def set_organisations(
 
 
 @transaction.atomic(durable=True)
-def add_comment(*, measure: Measure, actor: Any, text: str) -> Comment:
+def add_comment(*, measure: Measure, actor: AnyUser, text: str) -> Comment:
     _require_edit(actor)
     comment = Comment.objects.create(measure=measure, text=text, author=actor_user(actor))
     record_audit_event(
@@ -184,7 +188,7 @@ def add_comment(*, measure: Measure, actor: Any, text: str) -> Comment:
 
 
 @transaction.atomic(durable=True)
-def add_document(*, measure: Measure, actor: Any, title: str, file: UploadedFile) -> Document:
+def add_document(*, measure: Measure, actor: AnyUser, title: str, file: UploadedFile) -> Document:
     _require_edit(actor)
     document = Document.objects.create(
         measure=measure, title=title, file=file, uploaded_by=actor_user(actor)
@@ -200,7 +204,9 @@ def add_document(*, measure: Measure, actor: Any, title: str, file: UploadedFile
 
 
 @transaction.atomic(durable=True)
-def link_target(*, objective: Objective, actor: Any, target_rule: Any) -> Objective:
+def link_target(
+    *, objective: Objective, actor: AnyUser, target_rule: TargetRule | None
+) -> Objective:
     """Link an objective to a target rule of its plan's territory (or unlink with ``None``)."""
     _require_edit(actor)
     objective = Objective.objects.select_related("field__plan").get(pk=objective.pk)
@@ -224,7 +230,7 @@ def link_target(*, objective: Objective, actor: Any, target_rule: Any) -> Object
 def issue_report(
     *,
     plan: Plan,
-    actor: Any,
+    actor: AnyUser,
     label: str,
     start: dt.date,
     end: dt.date,
@@ -257,7 +263,7 @@ def issue_report(
 def load_plan(
     *,
     territory: Territory,
-    actor: Any,
+    actor: AnyUser,
     title: str,
     first_year: int,
     last_year: int,

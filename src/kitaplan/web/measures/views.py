@@ -4,12 +4,13 @@ progress report (page, PDF, XLSX)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from kitaplan.web.measures.forms import (
 )
 from kitaplan.web.measures.models import Document, Measure, Objective, Organisation, Plan
 from kitaplan.web.measures.periods import report_period
+from kitaplan.web.measures.selectors import ProgressReport
 from kitaplan.web.planning.models import TargetRule
 
 
@@ -111,11 +113,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 ACTIONS = ("status", "organisations", "comment", "document")
 
 
-def _measure_forms(request: HttpRequest, measure: Measure, *, can_edit: bool) -> dict[str, Any]:
+def _measure_forms(
+    request: HttpRequest, measure: Measure, *, can_edit: bool
+) -> dict[str, Form | None]:
     """The forms of the measure page, bound to the POST of the action they belong to."""
     action = request.POST.get("action")
 
-    def bound(name: str) -> Any:
+    def bound(name: str) -> QueryDict | None:
         return request.POST if action == name else None
 
     organisations_form = None
@@ -140,7 +144,9 @@ def _measure_forms(request: HttpRequest, measure: Measure, *, can_edit: bool) ->
     }
 
 
-def _measure_action(request: HttpRequest, measure: Measure, forms: dict[str, Any]) -> str | None:
+def _measure_action(
+    request: HttpRequest, measure: Measure, forms: dict[str, Form | None]
+) -> str | None:
     """Carry out the posted action through its service: the success message, or ``None`` when
     its form is invalid (shown again with its errors); 404 for an unknown action."""
     action = request.POST.get("action")
@@ -287,7 +293,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _organisation_form(request, organisation)
 
 
-def _period(request: HttpRequest) -> tuple[ReportPeriodForm, str, Any, Any]:
+def _period(request: HttpRequest) -> tuple[ReportPeriodForm, str, dt.date, dt.date]:
     today = timezone.localdate()
     data = request.GET if "year" in request.GET else None
     form = ReportPeriodForm(data, initial={"year": today.year, "half": ""})
@@ -299,7 +305,7 @@ def _period(request: HttpRequest) -> tuple[ReportPeriodForm, str, Any, Any]:
     return form, label, start, end
 
 
-def _report(request: HttpRequest, pk: int) -> tuple[Plan, Any, ReportPeriodForm]:
+def _report(request: HttpRequest, pk: int) -> tuple[Plan, ProgressReport, ReportPeriodForm]:
     _require_view(request)
     plan = _plan(request, pk)
     form, label, start, end = _period(request)

@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count
 from django.utils import timezone
@@ -40,6 +40,9 @@ from kitaplan.web.facilities.models import Facility
 from kitaplan.web.facilities.selectors import facilities_visible_to
 from kitaplan.web.monitoring.timeseries import districts_of
 from kitaplan.web.territory.models import Area, IndicatorValue, Territory
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 CLASS_CODE = MSS_2021_STATUS.published_class_code or "mss_status_class"
 INDEX_CODE = MSS_2021_STATUS.published_index_code or "mss_status_index"
@@ -133,7 +136,7 @@ class VisibleNeed:
 
 
 def visible_needs(
-    user: Any,
+    user: AnyUser,
     territory: Territory,
     *,
     basis: NeedBasis,

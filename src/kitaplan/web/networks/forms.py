@@ -1,11 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.networks.models import ActionItem, Attendance, Member, Network
+from kitaplan.web.childminding.forms import set_model_choices
+from kitaplan.web.networks.models import ActionItem, Attendance, Member, Network, WorkingGroup
+
+if TYPE_CHECKING:
+    from kitaplan.web.facilities.models import Facility
+    from kitaplan.web.measures.models import Measure, Organisation
+    from kitaplan.web.territory.models import Territory
 
 CONSENT_TEXT = _(
     "The member agrees that the city stores their name, e-mail address, organisation and role "
@@ -15,10 +22,31 @@ CONSENT_TEXT = _(
 NAME_TAKEN = _("The territory already has a network of this name.")
 
 
+# ``ModelChoiceField`` is generic only in django-stubs (it cannot be subscripted at run time),
+# hence the bare base classes of the labelled choice fields with ``type: ignore[type-arg]``.
+
+
+class _MemberChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]  # see above
+    def label_from_instance(self, obj: Member) -> str:
+        return f"{obj.name} ({obj.get_role_display()})"
+
+
+class _MemberChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
+    def label_from_instance(self, obj: Member) -> str:
+        return obj.display_name
+
+
+class _MeasureChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
+    def label_from_instance(self, obj: Measure) -> str:
+        return f"{obj.code} {obj.text[:80]}"
+
+
 class NetworkForm(forms.Form):
     """A network's name, description, organiser and source; the territory only when created."""
 
-    territory = forms.ModelChoiceField(label=_("Territory"), queryset=None)
+    territory: forms.ModelChoiceField[Territory] = forms.ModelChoiceField(
+        label=_("Territory"), queryset=None
+    )
     name = forms.CharField(label=_("Name"), max_length=255)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -42,22 +70,28 @@ class NetworkForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, territories: Any = None, network: Network | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        territories: QuerySet[Territory] | None = None,
+        network: Network | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.network = network
         if network is not None:
             del self.fields["territory"]
         else:
-            self.fields["territory"].queryset = territories
+            assert territories is not None, "a new network needs the territories to choose from"
+            set_model_choices(self, "territory", territories)
             if len(territories) == 1:
                 self.fields["territory"].initial = territories[0].pk
 
     def clean_name(self) -> str:
-        return self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"]
+        return name.strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         territory_id = (
             self.network.territory_id
             if self.network is not None
@@ -80,7 +114,7 @@ class WorkingGroupForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    members = forms.ModelMultipleChoiceField(
+    members = _MemberChoices(
         label=_("Members"),
         queryset=None,
         required=False,
@@ -88,13 +122,13 @@ class WorkingGroupForm(forms.Form):
         help_text=_("Only members who gave their consent are listed; deleted members are not."),
     )
 
-    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = members
-        self.fields["members"].label_from_instance = lambda m: f"{m.name} ({m.get_role_display()})"
+        set_model_choices(self, "members", members)
 
     def clean_name(self) -> str:
-        return self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"]
+        return name.strip()
 
 
 class MemberForm(forms.Form):
@@ -104,18 +138,28 @@ class MemberForm(forms.Form):
     programme = forms.ChoiceField(
         label=_("Programme"), choices=Member.PROGRAMME_CHOICES, required=False
     )
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
-    facility = forms.ModelChoiceField(label=_("Facility"), queryset=None, required=False)
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=None, required=False
+    )
+    facility: forms.ModelChoiceField[Facility] = forms.ModelChoiceField(
+        label=_("Facility"), queryset=None, required=False
+    )
     consent = forms.BooleanField(
         label=CONSENT_TEXT,
         required=True,
         error_messages={"required": _("Without the member's consent nothing is stored.")},
     )
 
-    def __init__(self, *args: Any, organisations: Any, facilities: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisations: QuerySet[Organisation],
+        facilities: QuerySet[Facility],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
-        self.fields["facility"].queryset = facilities
+        set_model_choices(self, "organisation", organisations)
+        set_model_choices(self, "facility", facilities)
 
 
 class MemberEditForm(MemberForm):
@@ -159,21 +203,21 @@ class AttendanceForm(forms.Form):
 
 class ActionItemForm(forms.Form):
     text = forms.CharField(label=_("Action item"), widget=forms.Textarea(attrs={"rows": 3}))
-    owner = forms.ModelChoiceField(label=_("Responsible"), queryset=None, required=False)
+    owner = _MemberChoice(label=_("Responsible"), queryset=None, required=False)
     due = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    measure = forms.ModelChoiceField(label=_("Action-plan measure"), queryset=None, required=False)
+    measure = _MeasureChoice(label=_("Action-plan measure"), queryset=None, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=ActionItem.STATUS_CHOICES, initial=ActionItem.OPEN
     )
 
-    def __init__(self, *args: Any, members: Any, measures: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: QuerySet[Member], measures: QuerySet[Measure], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members
-        self.fields["owner"].label_from_instance = lambda m: m.display_name
-        self.fields["measure"].queryset = measures
-        self.fields["measure"].label_from_instance = lambda m: f"{m.code} {m.text[:80]}"
+        set_model_choices(self, "owner", members)
+        set_model_choices(self, "measure", measures)
 
 
 class MeetingForm(forms.Form):
@@ -187,10 +231,10 @@ class MeetingForm(forms.Form):
     agenda = forms.CharField(
         label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    working_group = forms.ModelChoiceField(
+    working_group: forms.ModelChoiceField[WorkingGroup] = forms.ModelChoiceField(
         label=_("Working group"), queryset=None, required=False, empty_label=_("whole network")
     )
 
-    def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["working_group"].queryset = network.working_groups.order_by("name")
+        set_model_choices(self, "working_group", network.working_groups.order_by("name"))

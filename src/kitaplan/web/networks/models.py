@@ -173,7 +173,7 @@ class Meeting(models.Model):
     uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar sequence"), default=0)
     invited_at = models.DateTimeField(_("invitations sent at"), null=True, blank=True)
-    attendees = models.ManyToManyField(
+    attendees: models.ManyToManyField[Member, Attendance] = models.ManyToManyField(
         Member,
         through="Attendance",
         blank=True,

@@ -8,7 +8,7 @@ role, programme and organisation). Parents and childminders see nothing.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
@@ -16,27 +16,30 @@ from kitaplan.web.core import access
 from kitaplan.web.core.roles import Role
 from kitaplan.web.networks.models import Attendance, Meeting, Member, Network
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
-def can_view(user: Any) -> bool:
+
+def can_view(user: AnyUser) -> bool:
     return access.is_staff_user(user)
 
 
-def can_manage(user: Any) -> bool:
+def can_manage(user: AnyUser) -> bool:
     """Manage networks and see members' personal data."""
     return access.has_any_role(user, {Role.PLANNER, Role.ADMIN}) or getattr(
         user, "is_system", False
     )
 
 
-def networks_visible_to(user: Any) -> QuerySet[Network]:
+def networks_visible_to(user: AnyUser) -> QuerySet[Network]:
     return Network.objects.all() if can_view(user) else Network.objects.none()
 
 
-def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
+def meetings_visible_to(user: AnyUser) -> QuerySet[Meeting]:
     return Meeting.objects.filter(network__in=networks_visible_to(user))
 
 
-def members_visible_to(user: Any) -> QuerySet[Member]:
+def members_visible_to(user: AnyUser) -> QuerySet[Member]:
     """Members whose personal data the user may see (managers only)."""
     return (
         Member.objects.filter(network__in=networks_visible_to(user))
@@ -45,7 +48,7 @@ def members_visible_to(user: Any) -> QuerySet[Member]:
     )
 
 
-def network_list(user: Any) -> QuerySet[Network]:
+def network_list(user: AnyUser) -> QuerySet[Network]:
     return (
         networks_visible_to(user)
         .select_related("territory")

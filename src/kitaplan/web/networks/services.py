@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from email.mime.text import MIMEText
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,9 @@ from kitaplan.web.networks.models import (
 )
 from kitaplan.web.territory.models import Territory
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
 #: The version of the consent text shown on the member form (change it when the text changes).
 CONSENT_TEXT_VERSION = "2025-01"
 
@@ -40,7 +44,7 @@ class EmailNotConfigured(Exception):
     """No e-mail backend is configured: offer the .ics as a download instead."""
 
 
-def _require_manage(actor: Any) -> None:
+def _require_manage(actor: AnyUser) -> None:
     if not selectors.can_manage(actor):
         raise PermissionDenied
 
@@ -66,7 +70,7 @@ def _member_facts(member: Member) -> dict[str, Any]:
 def create_network(
     *,
     territory: Territory,
-    actor: Any,
+    actor: AnyUser,
     name: str,
     description: str = "",
     organiser_name: str = "",
@@ -118,7 +122,7 @@ def _check_network_name(territory_id: int, name: str, exclude: int | None = None
 def update_network(
     *,
     network: Network,
-    actor: Any,
+    actor: AnyUser,
     name: str,
     description: str = "",
     organiser_name: str = "",
@@ -170,7 +174,7 @@ def _check_member_choices(
 def add_member(
     *,
     network: Network,
-    actor: Any,
+    actor: AnyUser,
     name: str,
     email: str,
     consent_given: bool,
@@ -219,7 +223,7 @@ MEMBER_PERSONAL_FIELDS = ("name", "email")
 def update_member(
     *,
     member: Member,
-    actor: Any,
+    actor: AnyUser,
     name: str,
     email: str,
     role: str = Member.OTHER,
@@ -271,7 +275,7 @@ def update_member(
 
 
 @transaction.atomic(durable=True)
-def erase_member(*, member: Member, actor: Any, requested_on: dt.date | None = None) -> Member:
+def erase_member(*, member: Member, actor: AnyUser, requested_on: dt.date | None = None) -> Member:
     """Delete a member's personal data on request: name, e-mail address, organisation and
     facility are cleared, the member leaves its working groups; attendance and action items stay,
     shown as "deleted member". The audit event names neither the person nor the address."""
@@ -303,7 +307,7 @@ def erase_member(*, member: Member, actor: Any, requested_on: dt.date | None = N
     return member
 
 
-def eligible_members(network: Network) -> Any:
+def eligible_members(network: Network) -> QuerySet[Member]:
     """Members a working group may have: the network's members with consent, not erased."""
     return network.members.filter(consent_given_at__isnull=False, erased_at__isnull=True)
 
@@ -332,7 +336,7 @@ def _group_facts(group: WorkingGroup) -> dict[str, Any]:
 def create_working_group(
     *,
     network: Network,
-    actor: Any,
+    actor: AnyUser,
     name: str,
     description: str = "",
     members: Iterable[Member] = (),
@@ -356,7 +360,7 @@ def create_working_group(
 def update_working_group(
     *,
     group: WorkingGroup,
-    actor: Any,
+    actor: AnyUser,
     name: str,
     description: str = "",
     members: Iterable[Member] = (),
@@ -386,7 +390,7 @@ def update_working_group(
 
 
 @transaction.atomic(durable=True)
-def delete_working_group(*, group: WorkingGroup, actor: Any) -> int:
+def delete_working_group(*, group: WorkingGroup, actor: AnyUser) -> int:
     """Delete a working group; its meetings stay as meetings of the whole network (with their
     invitations and attendance). Returns the network's id."""
     _require_manage(actor)
@@ -412,7 +416,7 @@ def delete_working_group(*, group: WorkingGroup, actor: Any) -> int:
 def create_meeting(
     *,
     network: Network,
-    actor: Any,
+    actor: AnyUser,
     title: str,
     start: dt.datetime,
     end: dt.datetime,
@@ -454,7 +458,7 @@ def create_meeting(
 
 
 @transaction.atomic(durable=True)
-def save_minutes(*, meeting: Meeting, actor: Any, agenda: str, minutes: str) -> Meeting:
+def save_minutes(*, meeting: Meeting, actor: AnyUser, agenda: str, minutes: str) -> Meeting:
     _require_manage(actor)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     before = {"agenda": meeting.agenda, "minutes": meeting.minutes}
@@ -472,7 +476,7 @@ def save_minutes(*, meeting: Meeting, actor: Any, agenda: str, minutes: str) -> 
 
 
 @transaction.atomic(durable=True)
-def record_attendance(*, meeting: Meeting, actor: Any, statuses: dict[int, str]) -> int:
+def record_attendance(*, meeting: Meeting, actor: AnyUser, statuses: dict[int, str]) -> int:
     """Set each listed member's attendance (``{member id: status}``); returns how many changed."""
     _require_manage(actor)
     valid = dict(Attendance.STATUS_CHOICES)
@@ -511,7 +515,7 @@ def record_attendance(*, meeting: Meeting, actor: Any, statuses: dict[int, str])
 def add_action_item(
     *,
     meeting: Meeting,
-    actor: Any,
+    actor: AnyUser,
     text: str,
     owner: Member | None = None,
     due: dt.date | None = None,
@@ -546,7 +550,7 @@ def add_action_item(
 
 
 @transaction.atomic(durable=True)
-def set_action_item_status(*, item: ActionItem, actor: Any, status: str) -> ActionItem:
+def set_action_item_status(*, item: ActionItem, actor: AnyUser, status: str) -> ActionItem:
     _require_manage(actor)
     if status not in dict(ActionItem.STATUS_CHOICES):
         raise ValueError(f"unknown status {status!r}")
@@ -603,7 +607,7 @@ def invitation_message(meeting: Meeting, member: Member, connection: Any = None)
     return message
 
 
-def send_invitation(*, meeting: Meeting, actor: Any) -> int:
+def send_invitation(*, meeting: Meeting, actor: AnyUser) -> int:
     """E-mail the invitation to every invited member with an address; returns how many were
     sent. Raises :class:`EmailNotConfigured` when the settings name no e-mail backend."""
     _require_manage(actor)

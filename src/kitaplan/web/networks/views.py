@@ -7,10 +7,11 @@ meetings (agenda, minutes, attendance, action items) and the invitation (.ics, e
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +34,14 @@ from kitaplan.web.networks.forms import (
     NetworkForm,
     WorkingGroupForm,
 )
-from kitaplan.web.networks.models import ActionItem, Meeting, Member, Network, WorkingGroup
+from kitaplan.web.networks.models import (
+    ActionItem,
+    Attendance,
+    Meeting,
+    Member,
+    Network,
+    WorkingGroup,
+)
 from kitaplan.web.territory.models import Territory
 
 MEMBER_COLUMNS = [
@@ -180,7 +188,7 @@ def _working_group(request: HttpRequest, pk: int) -> WorkingGroup:
     )
 
 
-def _group_members(network: Network) -> Any:
+def _group_members(network: Network) -> QuerySet[Member]:
     return services.eligible_members(network).order_by("name", "pk")
 
 
@@ -235,7 +243,12 @@ def working_group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _member_choices(network: Network) -> dict[str, Any]:
+class MemberChoices(TypedDict):
+    organisations: QuerySet[Organisation]
+    facilities: QuerySet[Facility]
+
+
+def _member_choices(network: Network) -> MemberChoices:
     """A member's organisation (from the measures directory) and facility: the network's
     territory's."""
     return {
@@ -398,7 +411,13 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _meeting_forms(request: HttpRequest, meeting: Meeting, rows: list[Any]) -> dict[str, Any]:
+class MeetingForms(TypedDict):
+    minutes_form: MinutesForm
+    attendance_form: AttendanceForm
+    item_form: ActionItemForm
+
+
+def _meeting_forms(request: HttpRequest, meeting: Meeting, rows: list[Attendance]) -> MeetingForms:
     """The forms of the meeting page, bound to the POST of the action they belong to."""
     action = request.POST.get("action")
     network = meeting.network
@@ -420,21 +439,29 @@ def _meeting_forms(request: HttpRequest, meeting: Meeting, rows: list[Any]) -> d
     }
 
 
-def _meeting_action(request: HttpRequest, meeting: Meeting, forms: dict[str, Any]) -> str | None:
+def _meeting_action(request: HttpRequest, meeting: Meeting, forms: MeetingForms) -> str | None:
     """Carry out the posted action through its service: the success message, or ``None`` when
     its form is invalid (shown again with its errors); 404 for an unknown action."""
     action = request.POST.get("action")
-    form = forms.get(f"{action}_form")
-    if action in ("minutes", "attendance", "item") and not form.is_valid():
-        return None
     if action == "minutes":
-        services.save_minutes(meeting=meeting, actor=request.user, **form.cleaned_data)
+        minutes = forms["minutes_form"]
+        if not minutes.is_valid():
+            return None
+        services.save_minutes(meeting=meeting, actor=request.user, **minutes.cleaned_data)
         return _("Agenda and minutes were saved.")
     if action == "attendance":
-        services.record_attendance(meeting=meeting, actor=request.user, statuses=form.statuses())
+        attendance = forms["attendance_form"]
+        if not attendance.is_valid():
+            return None
+        services.record_attendance(
+            meeting=meeting, actor=request.user, statuses=attendance.statuses()
+        )
         return _("The attendance was saved.")
     if action == "item":
-        services.add_action_item(meeting=meeting, actor=request.user, **form.cleaned_data)
+        item_form = forms["item_form"]
+        if not item_form.is_valid():
+            return None
+        services.add_action_item(meeting=meeting, actor=request.user, **item_form.cleaned_data)
         return _("The action item was added.")
     if action == "item_status":
         item = get_object_or_404(meeting.action_items, pk=request.POST.get("item") or 0)
@@ -450,9 +477,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     can_manage = selectors.can_manage(request.user)
     rows = list(meeting.attendance.select_related("member").order_by("member__name", "pk"))
-    forms = _meeting_forms(request, meeting, rows) if can_manage else {}
+    forms = _meeting_forms(request, meeting, rows) if can_manage else None
     if request.method == "POST":
-        if not can_manage:
+        if forms is None:
             raise PermissionDenied
         message = _meeting_action(request, meeting, forms)
         if message is not None:
@@ -469,7 +496,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attendance_counts": selectors.attendance_counts(meeting),
             "items": meeting.action_items.select_related("owner", "measure").order_by("due", "pk"),
             "item_statuses": ActionItem.STATUS_CHOICES,
-            **forms,
+            **(forms or {}),
         },
     )
 

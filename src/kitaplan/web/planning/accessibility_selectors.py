@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +66,9 @@ from kitaplan.web.territory.models import (
     PopulationGridCell,
     Territory,
 )
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 
 class Offer(StrEnum):
@@ -202,7 +205,7 @@ def _capacity(row: dict[str, Any], ages: Ages, offer: Offer) -> float:
 
 
 def supply_points(
-    *, user: Any, territory: Territory, ages: Ages, offer: Offer, day: dt.date | None = None
+    *, user: AnyUser, territory: Territory, ages: Ages, offer: Offer, day: dt.date | None = None
 ) -> SupplyPoints:
     """The facilities the user may see, with the suitable places of today (one query)."""
     facilities = list(
@@ -243,7 +246,7 @@ def _ancestor_at(
 
 def accessibility_for(
     *,
-    user: Any,
+    user: AnyUser | None,
     territory: Territory,
     year: int | None,
     ages: Ages = Ages.U3,
@@ -257,7 +260,8 @@ def accessibility_for(
     """E2SFCA access and share within the catchment per area of ``level`` (default: finest).
 
     ``supply`` replaces the facilities of today (e.g. the supply of a planning scenario); it must
-    carry the capacities of ``ages`` and ``offer``.
+    carry the capacities of ``ages`` and ``offer``. ``user`` (whose visible facilities are the
+    supply otherwise) may then be ``None``.
 
     A fixed number of queries: areas, population, facilities (and boundaries only when some
     finest area has no stored centroid), however many facilities and areas there are.
@@ -318,10 +322,10 @@ def accessibility_for(
             if area_children <= 0:
                 continue  # weightless points change nothing
             grid_total = sum(population for _lon, _lat, population in area_cells)
-            for lon, lat, population in area_cells:
+            for cell_lon, cell_lat, population in area_cells:
                 point_area.append(a)
-                lons.append(lon)
-                lats.append(lat)
+                lons.append(cell_lon)
+                lats.append(cell_lat)
                 weights.append(area_children * population / grid_total)
             continue
         lon, lat = location[a.pk]
@@ -338,6 +342,8 @@ def accessibility_for(
     x, y = project_to_metres(lons, lats)
     demand = DemandPoints(x, y, weights)
     if supply is None:
+        if user is None:
+            raise TypeError("without a supply, accessibility_for needs the user to scope it")
         supply = supply_points(user=user, territory=territory, ages=ages, offer=offer, day=day)
 
     result = e2sfca(
@@ -427,7 +433,7 @@ def sort_rows(rows: Iterable[AccessibilityRow], sort: str) -> list[Accessibility
     rows = list(rows)
     if key == "name":
         return sorted(rows, key=lambda r: r.area.name.lower(), reverse=descending)
-    getters = {
+    getters: dict[str, Callable[[AccessibilityRow], float | None]] = {
         "children": lambda r: r.children,
         "access": lambda r: r.access,
         "share": lambda r: r.share_within,
@@ -435,9 +441,10 @@ def sort_rows(rows: Iterable[AccessibilityRow], sort: str) -> list[Accessibility
     if key not in getters:
         return sorted(rows, key=lambda r: r.area.official_code, reverse=descending)
     get = getters[key]
-    with_value = [r for r in rows if get(r) is not None]
+    with_value = [(value, r) for r in rows if (value := get(r)) is not None]
     without = [r for r in rows if get(r) is None]
-    return sorted(with_value, key=get, reverse=descending) + without
+    ordered = sorted(with_value, key=lambda pair: pair[0], reverse=descending)
+    return [r for _value, r in ordered] + without
 
 
 def _round(value: float | None, digits: int) -> float | None:

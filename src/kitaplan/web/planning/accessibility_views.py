@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.childminding.forms import set_model_choices
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.planning import accessibility_selectors as selectors
@@ -95,8 +96,10 @@ class AccessibilityForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         if territory is not None:
-            self.fields["level"].queryset = territory.levels.order_by("rank")  # type: ignore[attr-defined]
-        self.fields["year"].choices = [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+            set_model_choices(self, "level", territory.levels.order_by("rank"))
+        year_field = self.fields["year"]
+        assert isinstance(year_field, forms.ChoiceField)
+        year_field.choices = [(y, str(y)) for y in years]
         if not has_grid:
             del self.fields["points"]
 

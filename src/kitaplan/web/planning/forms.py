@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.territory.models import AreaLevel, Territory
+from kitaplan.web.childminding.forms import set_model_choices
+from kitaplan.web.territory.models import AreaLevel, IndicatorDefinition, Territory
 
 #: Figures the balance map can colour areas by (key → label).
 MAP_FIGURES = {
@@ -42,18 +43,20 @@ class BalanceFilterForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         territory: Territory | None = None,
         years: list[int] | None = None,
         forecast_years: list[int] | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         if territory is not None:
-            self.fields["level"].queryset = territory.levels.order_by("rank")  # type: ignore[attr-defined]
+            set_model_choices(self, "level", territory.levels.order_by("rank"))
         choices = [(y, str(y)) for y in years or []]
         choices += [(y, _("%(year)s (forecast)") % {"year": y}) for y in forecast_years or []]
-        self.fields["year"].choices = sorted(choices)  # type: ignore[attr-defined]
+        year_field = self.fields["year"]
+        assert isinstance(year_field, forms.ChoiceField)
+        year_field.choices = sorted(choices)
 
 
 class CareRatesForm(forms.Form):
@@ -68,7 +71,7 @@ class CareRatesForm(forms.Form):
         label=_("Children with integration need (%)"), min_value=0, max_value=100, decimal_places=1
     )
     source = forms.CharField(label=_("Source"), max_length=255, required=False)
-    class_indicator = forms.ModelChoiceField(
+    class_indicator: forms.ModelChoiceField[IndicatorDefinition] = forms.ModelChoiceField(
         label=_("Only for areas of a class: indicator"),
         queryset=None,  # set in __init__
         required=False,
@@ -80,14 +83,12 @@ class CareRatesForm(forms.Form):
     )
     class_value = forms.FloatField(label=_("Class value"), required=False)
 
-    def __init__(self, *args: Any, territory: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, territory: Territory | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from kitaplan.web.territory.models import IndicatorDefinition
-
         indicators = IndicatorDefinition.objects.order_by("name")
         if territory is not None:
             indicators = indicators.filter(values__area__territory=territory).distinct()
-        self.fields["class_indicator"].queryset = indicators
+        set_model_choices(self, "class_indicator", indicators)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.territory.models import Territory
+
+if TYPE_CHECKING:
+    from kitaplan.domain.planning.demand import CareRates
 
 
 class CareRateSet(models.Model):
@@ -67,7 +70,7 @@ class CareRateSet(models.Model):
             return f"{self.territory} {self.valid_from_year} ({self.class_indicator_id}={self.class_value})"
         return f"{self.territory} {self.valid_from_year}"
 
-    def to_rates(self) -> Any:
+    def to_rates(self) -> CareRates:
         from kitaplan.domain.planning.demand import CareRates
 
         return CareRates(

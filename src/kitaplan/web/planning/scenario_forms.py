@@ -15,7 +15,7 @@ from kitaplan.web.planning.scenario_services import locate_area
 from kitaplan.web.territory.models import Area, Territory
 
 
-class ScenarioForm(forms.ModelForm):  # type: ignore[type-arg]
+class ScenarioForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
     class Meta:
         model = Scenario
         fields = ["name", "description", "shared"]
@@ -33,7 +33,7 @@ class _ChangeForm(forms.Form):
     def clean_facility(self) -> Facility:
         number = self.cleaned_data["facility"].strip()
         day = timezone.localdate()
-        facility = (
+        facility: Facility | None = (
             Facility.objects.filter(
                 territory=self.territory, official_number=number, area__isnull=False
             )

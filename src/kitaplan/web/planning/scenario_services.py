@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from kitaplan.domain.planning.scenarios import ScenarioChange as DomainChange
 from kitaplan.domain.planning.targets import TargetMetric, TargetResult, evaluate_targets
 from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
 from kitaplan.domain.territory.hierarchy import roll_up
-from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.core import access
 from kitaplan.web.core.validity import valid_from_on, valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
@@ -58,19 +58,22 @@ from kitaplan.web.planning.models import TargetRule as TargetRuleModel
 from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange
 from kitaplan.web.territory.models import Area, AreaLevel, PopulationCount, Territory
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
 # --- who may see and change ------------------------------------------------------------------
 
 
-def can_view_scenarios(user: Any) -> bool:
+def can_view_scenarios(user: AnyUser) -> bool:
     """City staff: a scenario names facilities of every provider (like the close-to-home page)."""
     return access.is_city_staff(user)
 
 
-def can_change_scenarios(user: Any) -> bool:
+def can_change_scenarios(user: AnyUser) -> bool:
     return access.can_import_data(user)
 
 
-def scenarios_visible_to(user: Any) -> QuerySet[Scenario]:
+def scenarios_visible_to(user: AnyUser) -> QuerySet[Scenario]:
     """Shared scenarios and the user's own."""
     if not can_view_scenarios(user):
         return Scenario.objects.none()
@@ -82,7 +85,7 @@ def scenarios_visible_to(user: Any) -> QuerySet[Scenario]:
 
 @transaction.atomic(durable=True)
 def create_scenario(
-    *, territory: Territory, actor: Any, name: str, description: str = "", shared: bool = False
+    *, territory: Territory, actor: AnyUser, name: str, description: str = "", shared: bool = False
 ) -> Scenario:
     """A new scenario starts empty: it is the baseline until changes are added."""
     if not can_change_scenarios(actor):
@@ -92,7 +95,7 @@ def create_scenario(
         name=name,
         description=description,
         shared=shared,
-        created_by=actor if isinstance(actor, models.Model) else None,
+        created_by=actor_user(actor),
     )
     record_audit_event(
         actor=actor,
@@ -108,7 +111,7 @@ def create_scenario(
 def add_change(
     *,
     scenario: Scenario,
-    actor: Any,
+    actor: AnyUser,
     kind: str,
     facility: Facility | None = None,
     area: Area | None = None,
@@ -150,7 +153,7 @@ def add_change(
 
 
 @transaction.atomic(durable=True)
-def delete_change(*, change: ScenarioChange, actor: Any) -> None:
+def delete_change(*, change: ScenarioChange, actor: AnyUser) -> None:
     """Remove a change; refused when a later change depends on it (e.g. on an opened facility)."""
     if not can_change_scenarios(actor):
         raise PermissionDenied
@@ -178,8 +181,10 @@ def finest_areas(territory: Territory) -> QuerySet[Area]:
 
 def locate_area(territory: Territory, *, lat: float, lon: float) -> Area | None:
     """The current area of the finest level whose boundary covers the point (WGS84), if any."""
-    areas = [a for a in finest_areas(territory).order_by("official_code") if a.geometry]
-    [found] = locate_points([(lon, lat)], [(a, a.geometry) for a in areas])
+    areas = [
+        (a, a.geometry) for a in finest_areas(territory).order_by("official_code") if a.geometry
+    ]
+    [found] = locate_points([(lon, lat)], areas)
     return found
 
 
@@ -282,7 +287,7 @@ def children_by_age(territory: Territory, year: int) -> dict[int, dict[int, floa
     if not children:
         forecast = forecast_for(territory)
         if forecast is not None and year in forecast.projection.years:
-            return forecast.children_by_age(year)  # type: ignore[return-value]
+            return forecast.children_by_age(year)
     return children
 
 
@@ -361,9 +366,8 @@ def compare(scenario: Scenario, *, year: int, day: dt.date | None = None) -> Com
         )
     except ScenarioError as exc:
         changed, error = base, exc
-    common = {"areas": areas, "children": children, "territory": territory, "year": year}
-    baseline = outcome(records=base, **common)  # type: ignore[arg-type]
-    after = outcome(records=changed, **common)  # type: ignore[arg-type]
+    baseline = outcome(records=base, areas=areas, children=children, territory=territory, year=year)
+    after = outcome(records=changed, areas=areas, children=children, territory=territory, year=year)
     level_of = {a.pk: a.level.code for a in areas}
     by_pk = {a.pk: a for a in areas}
     rules = []

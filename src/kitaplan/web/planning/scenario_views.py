@@ -8,6 +8,7 @@ the query string (``?scenario=<id>``), like the territory and year of the other 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,7 +141,7 @@ class CompareRow:
         ]
 
 
-def _figure(group: str, side: str, what: str, digits: int = 0):  # type: ignore[no-untyped-def]
+def _figure(group: str, side: str, what: str, digits: int = 0) -> Callable[[CompareRow], float]:
     def get(row: CompareRow) -> float:
         return round(float(getattr(row.figures(group, side), what)), digits)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -48,6 +48,9 @@ from kitaplan.web.territory.models import (
     Territory,
 )
 
+if TYPE_CHECKING:
+    from kitaplan.web.allocation.models import AllocationRound
+
 
 def care_rates_for(territory: Territory, year: int) -> tuple[CareRates, CareRateSet | None]:
     """The rates that apply to a planning year (the domain defaults when none are set)."""
@@ -76,7 +79,9 @@ def class_rates_for(territory: Territory, year: int) -> dict[int, CareRates]:
     for rate_set in territory.care_rate_sets.filter(
         valid_from_year__lte=year, class_indicator__isnull=False
     ).order_by("valid_from_year"):
-        latest[(rate_set.class_indicator_id, rate_set.class_value)] = rate_set  # type: ignore[index]
+        # the filter and the model's constraint give a set per class both
+        assert rate_set.class_indicator_id is not None and rate_set.class_value is not None
+        latest[(rate_set.class_indicator_id, rate_set.class_value)] = rate_set
     if not latest:
         return {}
     result: dict[int, CareRates] = {}
@@ -89,9 +94,9 @@ def class_rates_for(territory: Territory, year: int) -> dict[int, CareRates]:
         if known is None or value_year > known[0]:
             values[(area_id, indicator_id)] = (value_year, value)
     for (area_id, indicator_id), (_year, value) in values.items():
-        rate_set = latest.get((indicator_id, float(value)))
-        if rate_set is not None:
-            result[area_id] = rate_set.to_rates()
+        class_set = latest.get((indicator_id, float(value)))
+        if class_set is not None:
+            result[area_id] = class_set.to_rates()
     return result
 
 
@@ -129,7 +134,7 @@ def balance_for(
     if not children:
         forecast = forecast_for(territory)
         if forecast is not None and year in forecast.projection.years:
-            children = forecast.children_by_age(year)  # type: ignore[assignment]
+            children = forecast.children_by_age(year)
     supply: dict[int, AreaSupply] = {}
     rows = (
         FacilityPlaces.objects.filter(facility__territory=territory, facility__area__isnull=False)
@@ -172,7 +177,9 @@ def population_years(territory: Territory) -> list[int]:
     )
 
 
-def observed_unplaced(territory: Territory, areas: Any) -> tuple[Any, dict[str, dict[int, float]]]:
+def observed_unplaced(
+    territory: Territory, areas: list[Area]
+) -> tuple[AllocationRound | None, dict[str, dict[int, float]]]:
     """Children without an offer in the territory's latest allocation round with offers, per
     age group, rolled up over the area hierarchy (observed demand, issue item 1)."""
     from kitaplan.domain.territory.hierarchy import roll_up
@@ -379,7 +386,7 @@ class BalanceTable:
     rows: list[BalanceRow] = field(default_factory=list)
     balances: dict[int, AreaBalance[int]] = field(default_factory=dict)
     rates: CareRates | None = None
-    observed_round: Any = None
+    observed_round: AllocationRound | None = None
     level: AreaLevel | None = None
 
 

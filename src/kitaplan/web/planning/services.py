@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,12 +13,15 @@ from kitaplan.web.core import access
 from kitaplan.web.planning.models import CareRateSet
 from kitaplan.web.territory.models import Territory
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
 
 @transaction.atomic(durable=True)
 def save_care_rates(
     *,
     territory: Territory,
-    actor: Any,
+    actor: AnyUser,
     valid_from_year: int,
     rates: CareRates,
     class_indicator: Any = None,

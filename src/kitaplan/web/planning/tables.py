@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.core.exports import Column
-from kitaplan.web.planning.selectors import balance_value
+from kitaplan.web.planning.selectors import BalanceRow, balance_value
 
 
-def _figure(key: str, digits: int = 0):  # type: ignore[no-untyped-def]
-    def get(row):  # type: ignore[no-untyped-def]
+def _figure(key: str, digits: int = 0) -> Callable[[BalanceRow], float | None]:
+    def get(row: BalanceRow) -> float | None:
         value = balance_value(row.balance, key)
         return None if value is None else round(value, digits)
 
