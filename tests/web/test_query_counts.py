@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.access import SYSTEM
@@ -897,6 +898,76 @@ def _api_tokens(city: SmallCity, user: User, n: int) -> str:
     for i in range(n):
         AuthToken.objects.create(user=make_user(f"token{i}", Role.PLANNER))
     return reverse("api-token-list")
+
+
+# --- detail pages with lists ------------------------------------------------------------------
+
+
+@case("childminder-detail", Role.ADMIN)
+def _childminder_detail(city: SmallCity, user: User, n: int) -> str:
+    from kitaplan.web.childminding.models import CareContract, Proof
+
+    cm = add_childminders(city, 1)[0]
+    for i in range(n):
+        CareContract.objects.create(
+            childminder=cm,
+            child_reference=f"KD{i}",
+            child_birth_date=dt.date(2025, 3, 1),
+            valid_from=dt.date(2026, 1, 1),
+            weekly_hours=10,
+            slots=WEEKDAYS,
+        )
+        Proof.objects.create(childminder=cm, kind="first_aid", issued_on=dt.date(2024, 1, 1 + i))
+    return reverse("childminding:childminder-detail", kwargs={"pk": cm.pk})
+
+
+@case("measure-detail", Role.PLANNER)
+def _measure_detail(city: SmallCity, user: User, n: int) -> str:
+    from kitaplan.web.measures.models import Comment, Measure, StatusChange
+
+    plan = _plan_with_measures(city, 1)
+    measure = Measure.objects.get(objective__field__plan_id=plan)
+    for i in range(n):
+        Comment.objects.create(measure=measure, text=f"Anmerkung {i}", author=user)
+        StatusChange.objects.create(
+            measure=measure,
+            status="ongoing",
+            previous_status="planned",
+            date=dt.date(2024, 1, 1 + i),
+            changed_by=user,
+        )
+    return reverse("measures:measure-detail", kwargs={"pk": measure.pk})
+
+
+@case("substitutes-absence", Role.ADMIN)
+def _absence_detail(city: SmallCity, user: User, n: int) -> str:
+    from tests.web.substitutes.helpers import absence, childminder, contract
+
+    cm = childminder(city, "D0")
+    for i in range(n):
+        contract(cm, f"DK{i}")
+    return reverse("substitutes:absence-detail", kwargs={"pk": absence(cm).pk})
+
+
+@case("reports-transition", Role.ADMIN)
+def _transition(city: SmallCity, user: User, n: int) -> str:
+    from kitaplan.web.childminding.models import CareContract
+
+    cm = add_childminders(city, 1)[0]
+    born = timezone.localdate().replace(day=1) - dt.timedelta(days=3 * 365 - 60)
+    for i in range(n):
+        CareContract.objects.create(
+            childminder=cm,
+            child_reference=f"KT{i}",
+            child_birth_date=born,
+            valid_from=dt.date(2026, 1, 1),
+            weekly_hours=10,
+            slots=WEEKDAYS,
+        )
+    return reverse("reports:transition")
+
+
+cases([("planning-accessibility", Role.PLANNER)], _by_facility("planning:accessibility"))
 
 
 # --- API --------------------------------------------------------------------------------------
