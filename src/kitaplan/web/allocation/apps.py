@@ -17,11 +17,11 @@ class AllocationConfig(AppConfig):
     verbose_name = _("Allocation of places")
 
     def ready(self) -> None:
-        from kitaplan.web.core.access import is_staff_user, roles_of
+        from kitaplan.web.core.access import AnyUser, is_staff_user, roles_of
         from kitaplan.web.core.navigation import NavEntry, register
         from kitaplan.web.core.roles import Role
 
-        def is_parent_only(user: Any) -> bool:
+        def is_parent_only(user: AnyUser) -> bool:
             return not is_staff_user(user) and Role.PARENT in roles_of(user)
 
         register(

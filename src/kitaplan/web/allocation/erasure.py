@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -36,6 +36,9 @@ from kitaplan.web.allocation import selectors
 from kitaplan.web.allocation.models import AllocationRound, AllocationRun, Application, Offer
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.core import retention
+
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
 
 #: Why the office erases an application (code, label); the retention rule uses ``retention``.
 REASONS = [
@@ -88,7 +91,7 @@ def in_published_run(application: Application) -> bool:
 
 
 def erase_application(
-    *, application: Application, actor: Any, reason: str, note: str = ""
+    *, application: Application, actor: AnyUser, reason: str, note: str = ""
 ) -> Erased:
     """Delete or anonymise one application (see the module). Idempotent: an application already
     erased is left alone. ``note`` reaches the audit event only as "a note was given". The
@@ -167,7 +170,7 @@ class RetentionReport:
 
 
 def apply_retention(
-    *, actor: Any, today: dt.date | None = None, dry_run: bool = False
+    *, actor: AnyUser, today: dt.date | None = None, dry_run: bool = False
 ) -> RetentionReport:
     """Erase every application due (each in its own transaction); a dry run only reports."""
     report = RetentionReport()
@@ -190,12 +193,13 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
 
-def export_own_applications(user: Any) -> dict[str, Any]:
+def export_own_applications(user: AnyUser) -> dict[str, Any]:
     """Every application of a parent account with all its fields, choices and offers (GDPR
     Art. 15/20), logged as a read. Only the user's own applications."""
+    parent = actor_user(user)
+    own = Application.objects.filter(parent=parent) if parent else Application.objects.none()
     applications = (
-        Application.objects.filter(parent=user)
-        .select_related("round", "home_area")
+        own.select_related("round", "home_area")
         .prefetch_related(
             "choices__facility",
             "choices__childminder",

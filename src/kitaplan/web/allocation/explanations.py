@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -140,7 +141,7 @@ def reason_text(run: AllocationRun, item: Explanation, age_group: str) -> str:
 
 def run_for(application: Application, *, published_only: bool = True) -> AllocationRun | None:
     """The latest run (published, unless said otherwise) in which the child took part."""
-    runs = application.round.runs.order_by("-number")
+    runs: QuerySet[AllocationRun] = application.round.runs.order_by("-number")
     if published_only:
         runs = runs.filter(published_at__isnull=False)
     for run in runs:
@@ -172,7 +173,7 @@ def explain_child(
         run=run,
         reference=reference,
         facility_id=got,
-        facility_name=facility_names.get(got, got or ""),
+        facility_name=facility_names.get(got, got) if got is not None else "",
         rank=listed.index(got) + 1 if got in listed else None,
         seat_type=allocation.seat_types[reference].value if got else None,
         lottery=allocation.lottery[reference],

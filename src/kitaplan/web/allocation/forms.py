@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -21,6 +21,9 @@ from kitaplan.web.allocation.models import AllocationRound, Application
 from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import Area
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 #: More facilities than this are offered as a select list instead of checkboxes.
@@ -113,7 +116,9 @@ def place_code(place: Any) -> str:
 class PlaceChoiceField(forms.ChoiceField):
     """A Kita or a childminder of the round; cleans to the object (or ``None`` when empty)."""
 
-    def __init__(self, *, places: list[tuple[str, Any]], empty_label: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, places: list[tuple[str, Any]], empty_label: str | _StrPromise, **kwargs: Any
+    ) -> None:
         self.places = dict(places)
         choices = [("", empty_label)] + [(code, place_label(obj)) for code, obj in places]
         super().__init__(choices=choices, **kwargs)
@@ -123,19 +128,24 @@ class PlaceChoiceField(forms.ChoiceField):
         return self.places.get(code) if code else None
 
 
-class FacilityChoiceField(forms.ModelChoiceField):
+# ``ModelForm`` and ``ModelChoiceField`` are generic only in django-stubs: without the
+# ``django_stubs_ext`` monkeypatch they cannot be subscripted at run time, hence the bare base
+# classes with ``type: ignore[type-arg]``.
+
+
+class FacilityChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
     def label_from_instance(self, obj: Facility) -> str:
         address = obj.address
         return f"{obj.name} – {address}" if address else obj.name
 
 
-class FacilityMultipleChoiceField(forms.ModelMultipleChoiceField):
+class FacilityMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]  # see above
     def label_from_instance(self, obj: Facility) -> str:
         address = obj.address
         return f"{obj.name} – {address}" if address else obj.name
 
 
-class AreaChoiceField(forms.ModelChoiceField):
+class AreaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
     def label_from_instance(self, obj: Area) -> str:
         return obj.name
 
@@ -205,18 +215,18 @@ class ApplicationForm(forms.Form):
         if not self.is_bound and application is None:
             self.initial.setdefault("desired_start", round_.care_start)
         current_area = application.home_area if application and application.pk else None
-        self.fields["home_area"].queryset = home_areas(round_, current_area)
+        home_area = cast(AreaChoiceField, self.fields["home_area"])
+        home_area.queryset = home_areas(round_, current_area)
         facilities = round_facilities(round_)
-        siblings = self.fields["siblings_at"]
-        siblings.queryset = facilities
+        siblings = cast(FacilityMultipleChoiceField, self.fields["siblings_at"])
         if facilities.count() <= CHECKBOX_LIMIT:
             siblings.widget = forms.CheckboxSelectMultiple()
-            siblings.widget.choices = siblings.choices
         else:
             siblings.help_text = _(
                 "Choose the facilities that a brother or sister of the child attends "
                 "(several with the Ctrl key)."
             )
+        siblings.queryset = facilities  # also hands the widget its choices
         places = round_places(round_)
         for rank in range(1, round_.max_choices + 1):
             self.fields[f"choice_{rank}"] = PlaceChoiceField(
@@ -280,7 +290,7 @@ class ApplicationForm(forms.Form):
         return " ".join(self.cleaned_data["child_name"].split())
 
     def clean_desired_start(self) -> dt.date:
-        day = self.cleaned_data["desired_start"]
+        day: dt.date = self.cleaned_data["desired_start"]
         if day < self.round.care_start:
             raise forms.ValidationError(
                 gettext("The places of this round start on %(day)s: choose that day or later.")

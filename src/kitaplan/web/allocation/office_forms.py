@@ -3,9 +3,10 @@ places, a facility's own criteria."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,8 +15,16 @@ from kitaplan.web.allocation.models import CRITERION_LABELS, AllocationRound, Ro
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import AreaLevel, Territory
 
+if TYPE_CHECKING:
+    from kitaplan.web.childminding.models import Childminder
 
-class RoundForm(forms.ModelForm):
+
+# ``ModelForm`` and ``ModelChoiceField`` are generic only in django-stubs: without the
+# ``django_stubs_ext`` monkeypatch they cannot be subscripted at run time, hence the bare base
+# classes with ``type: ignore[type-arg]``.
+
+
+class RoundForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     """A round; each criterion gets a position number (empty = not used)."""
 
     class Meta:
@@ -41,7 +50,8 @@ class RoundForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["territory"].queryset = Territory.objects.order_by("name")
+        territory = cast("forms.ModelChoiceField[Territory]", self.fields["territory"])
+        territory.queryset = Territory.objects.order_by("name")
         levels = AreaLevel.objects.select_related("territory").order_by("territory__name", "rank")
         self.fields["district_level"] = forms.ChoiceField(
             label=gettext_lazy("Area level of the district criterion"),
@@ -68,7 +78,8 @@ class RoundForm(forms.ModelForm):
         return [self[name] for name in self.Meta.fields]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         opens, closes = data.get("applications_open"), data.get("applications_close")
         if opens and closes and closes < opens:
             self.add_error("applications_close", _("The window closes before it opens."))
@@ -85,7 +96,7 @@ class RoundForm(forms.ModelForm):
         return data
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     """Places of a facility or, for the office, of a childminder (free places in Kindertagespflege)."""
 
     class Meta:
@@ -100,21 +111,28 @@ class ProgrammeForm(forms.ModelForm):
         ]
 
     def __init__(
-        self, *args: Any, facilities: Any = None, childminders: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        facilities: QuerySet[Facility] | None = None,
+        childminders: QuerySet[Childminder] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if facilities is not None:
-            self.fields["facility"].queryset = facilities.order_by("name")
+            facility = cast("forms.ModelChoiceField[Facility]", self.fields["facility"])
+            facility.queryset = facilities.order_by("name")
         if childminders is None:
             del self.fields["childminder"]
         else:
-            self.fields["childminder"].queryset = childminders.order_by("name")
-            self.fields["childminder"].help_text = gettext_lazy(
+            childminder = cast("forms.ModelChoiceField[Childminder]", self.fields["childminder"])
+            childminder.queryset = childminders.order_by("name")
+            childminder.help_text = gettext_lazy(
                 "Instead of a facility: a childminder's free places in Kindertagespflege."
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         has_facility = data.get("facility") is not None
         has_childminder = data.get("childminder") is not None
         if has_facility == has_childminder:
@@ -128,7 +146,7 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class FacilityCriteriaForm(forms.Form):
-    facility = forms.ModelChoiceField(
+    facility: forms.ModelChoiceField[Facility] = forms.ModelChoiceField(
         queryset=Facility.objects.none(), label=gettext_lazy("Facility")
     )
     criteria = forms.CharField(
@@ -140,9 +158,10 @@ class FacilityCriteriaForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, facilities: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, facilities: QuerySet[Facility], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = facilities.order_by("name")
+        facility = cast("forms.ModelChoiceField[Facility]", self.fields["facility"])
+        facility.queryset = facilities.order_by("name")
 
 
 class ErasureForm(forms.Form):
@@ -162,4 +181,4 @@ class ErasureForm(forms.Form):
         from kitaplan.web.allocation.erasure import REASONS
 
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "–"), *REASONS]
+        cast(forms.ChoiceField, self.fields["reason"]).choices = [("", "–"), *REASONS]

@@ -9,11 +9,10 @@ answer an offer for a family. Every change goes through :mod:`kitaplan.web.alloc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +31,7 @@ from kitaplan.web.allocation.models import (
     ApplicationChoice,
     Offer,
 )
+from kitaplan.web.audit.services import actor_user
 
 #: Form errors for the codes of :class:`services.AllocationError` (field, text).
 SAVE_ERRORS = {
@@ -62,7 +62,7 @@ def _parent_only(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _applications_for(request: HttpRequest) -> Any:
+def _applications_for(request: HttpRequest) -> QuerySet[Application]:
     """The applications the user may change: all for the office, the own ones for parents."""
     if selectors.is_office(request.user):
         return selectors.applications_visible_to(request.user).select_related("round__territory")
@@ -151,7 +151,7 @@ def status_of(application: Application, offers: list[Offer], published: bool) ->
     )
 
 
-def _with_details(applications: Any) -> Any:
+def _with_details(applications: QuerySet[Application]) -> QuerySet[Application]:
     return applications.select_related("round__territory", "home_area").prefetch_related(
         Prefetch(
             "choices",
@@ -289,7 +289,7 @@ def application_new(request: HttpRequest, round_pk: int) -> HttpResponse:
     office = selectors.is_office(request.user)
     if not office:
         _parent_only(request)
-    application = Application(round=round_, parent=None if office else request.user)
+    application = Application(round=round_, parent=None if office else actor_user(request.user))
     if not selectors.can_save_application(request.user, application):
         raise PermissionDenied
     duplicates = Application.objects.all() if office else selectors.own_applications(request.user)

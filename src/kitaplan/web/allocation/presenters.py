@@ -4,7 +4,7 @@ waiting lists. No query decides here who sees what (that is :mod:`.selectors`)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -36,6 +36,9 @@ from kitaplan.web.allocation.models import (
 from kitaplan.web.core.exports import Column
 from kitaplan.web.facilities.models import Facility
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 STATUS_TEXT = {
     "registered": gettext_lazy("registered"),
     "unplaced": gettext_lazy("no place yet (waiting list)"),
@@ -53,7 +56,7 @@ STATUS_FILTERS = {
 CHANCE_DRAWS = 200
 
 
-def age_group_text(app: Application, round_: AllocationRound) -> Any:
+def age_group_text(app: Application, round_: AllocationRound) -> str | _StrPromise:
     age = age_group_at(app.birth_date, round_.care_start)
     return AGE_GROUP_TEXT.get(age.value, "") if age else "–"
 

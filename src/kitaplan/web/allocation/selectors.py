@@ -23,6 +23,7 @@ from kitaplan.web.allocation.models import (
     Offer,
     RoundProgramme,
 )
+from kitaplan.web.audit.services import actor_user
 from kitaplan.web.core.access import has_any_role, is_city_staff, roles_of
 from kitaplan.web.core.roles import STAFF_ROLES, Role
 from kitaplan.web.facilities.models import Facility
@@ -98,9 +99,10 @@ def applications_visible_to(user: AnyUser) -> QuerySet[Application]:
 
 
 def own_applications(user: AnyUser) -> QuerySet[Application]:
-    if getattr(user, "pk", None) is None:
+    parent = actor_user(user)
+    if parent is None:
         return Application.objects.none()
-    return Application.objects.filter(parent=user).select_related("round", "home_area")
+    return Application.objects.filter(parent=parent).select_related("round", "home_area")
 
 
 # --- what a user may change (the services ask these; a view may ask them to answer 403 early) --

@@ -21,11 +21,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
 import kitaplan.domain.allocation as allocation_domain
@@ -64,6 +65,9 @@ from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_ev
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import Area
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
 
 class AllocationError(Exception):
     """A step that cannot be done now; ``code`` names why (the view translates it)."""
@@ -97,7 +101,7 @@ def code_version() -> str:
 
 
 def save_round(
-    *, round_: AllocationRound, criteria: Sequence[Criterion], actor: Any
+    *, round_: AllocationRound, criteria: Sequence[Criterion], actor: AnyUser
 ) -> AllocationRound:
     """Create or change a round and its ordered criteria."""
     _require(selectors.is_office(actor))
@@ -126,9 +130,9 @@ def save_round(
     return round_
 
 
-def save_programme(*, programme: RoundProgramme, actor: Any) -> RoundProgramme:
+def save_programme(*, programme: RoundProgramme, actor: AnyUser) -> RoundProgramme:
     """Release places of a facility (or a childminder: the office only) in a round."""
-    if programme.facility_id is not None:
+    if programme.facility is not None:
         _require(selectors.can_edit_facility_in_round(actor, programme.round, programme.facility))
     else:
         _require(selectors.is_office(actor))
@@ -148,7 +152,7 @@ def save_programme(*, programme: RoundProgramme, actor: Any) -> RoundProgramme:
 
 
 def save_facility_criteria(
-    *, round_: AllocationRound, facility: Facility, names: Sequence[str], actor: Any
+    *, round_: AllocationRound, facility: Facility, names: Sequence[str], actor: AnyUser
 ) -> list[FacilityCriterion]:
     """Replace a facility's own criteria in a round (order = priority)."""
     _require(selectors.can_edit_facility_in_round(actor, round_, facility))
@@ -181,7 +185,7 @@ def save_facility_criteria(
 
 
 def save_own_order(
-    *, round_: AllocationRound, facility: Facility, references: Sequence[str], actor: Any
+    *, round_: AllocationRound, facility: Facility, references: Sequence[str], actor: AnyUser
 ) -> None:
     """Iterative mode: the order in which a facility makes its offers (it composes its group)."""
     _require(selectors.can_edit_facility_in_round(actor, round_, facility))
@@ -205,7 +209,7 @@ def save_own_order(
 
 
 def set_own_criteria_met(
-    *, choice: ApplicationChoice, criteria: Iterable[FacilityCriterion], actor: Any
+    *, choice: ApplicationChoice, criteria: Iterable[FacilityCriterion], actor: AnyUser
 ) -> None:
     """A facility confirms which of its own criteria an applicant meets."""
     round_ = choice.application.round
@@ -242,7 +246,7 @@ def save_application(
     application: Application,
     facilities: Sequence[Facility],
     siblings_at: Iterable[Facility] = (),
-    actor: Any,
+    actor: AnyUser,
 ) -> Application:
     """Register or change an application with its ranked facilities (first = most wanted)."""
     _require(selectors.can_save_application(actor, application))
@@ -318,10 +322,8 @@ def place_index(round_: AllocationRound) -> dict[str, Any]:
     return index
 
 
-def models_offset() -> Any:
+def models_offset() -> CombinedExpression:
     """Move ranks out of the way (rank + 1000) before renumbering, for the unique constraint."""
-    from django.db.models import F
-
     return F("rank") + 1000
 
 
@@ -335,7 +337,7 @@ def _application_snapshot(application: Application) -> dict[str, Any]:
     return data
 
 
-def withdraw_application(*, application: Application, actor: Any) -> None:
+def withdraw_application(*, application: Application, actor: AnyUser) -> None:
     _require(selectors.can_answer_for(actor, application))
     with transaction.atomic():
         application.withdrawn = True
@@ -616,7 +618,7 @@ def _sha256(data: Any) -> str:
 
 
 def run_round(
-    *, round_: AllocationRound, actor: Any, today: dt.date | None = None
+    *, round_: AllocationRound, actor: AnyUser, today: dt.date | None = None
 ) -> AllocationRun:
     """Compute the next run of a round and store it (offers are made by :func:`publish_run`).
 
@@ -709,7 +711,7 @@ def stored_allocation(run: AllocationRun) -> tuple[AllocationInstance, Allocatio
     return instance, allocation_from_json(run.result, run.inputs["lottery"])
 
 
-def publish_run(*, run: AllocationRun, actor: Any, today: dt.date | None = None) -> int:
+def publish_run(*, run: AllocationRun, actor: AnyUser, today: dt.date | None = None) -> int:
     """Send the offers of a run: one open offer per child whose place is new to it.
 
     Refused when a later run exists, when the checker found problems, or when answers or
@@ -774,7 +776,9 @@ def publish_run(*, run: AllocationRun, actor: Any, today: dt.date | None = None)
     return made
 
 
-def answer_offer(*, offer: Offer, accept: bool, actor: Any, today: dt.date | None = None) -> Offer:
+def answer_offer(
+    *, offer: Offer, accept: bool, actor: AnyUser, today: dt.date | None = None
+) -> Offer:
     _require(selectors.can_answer_for(actor, offer.application))
     day = today or timezone.localdate()
     with transaction.atomic():

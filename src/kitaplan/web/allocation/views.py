@@ -378,7 +378,8 @@ def round_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _run(request: HttpRequest, pk: int) -> AllocationRun:
     _office_only(request)
-    return get_object_or_404(AllocationRun.objects.select_related("round"), pk=pk)
+    run: AllocationRun = get_object_or_404(AllocationRun.objects.select_related("round"), pk=pk)
+    return run
 
 
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -450,9 +451,10 @@ def facility_applicants(request: HttpRequest, pk: int, facility: int) -> HttpRes
     the confirmation of its own criteria. The rank a family gave the facility is not shown."""
     round_ = _round(request, pk)
     user = request.user
-    if not selectors.can_manage_applicants(user):
+    editable = selectors.round_facilities_editable_by(user, round_)
+    if not selectors.can_manage_applicants(user) or editable is None:
         raise PermissionDenied
-    place = get_object_or_404(selectors.round_facilities_editable_by(user, round_), pk=facility)
+    place = get_object_or_404(editable, pk=facility)
     choices = selectors.facility_choices(round_, place)
     own = list(FacilityCriterion.objects.filter(round=round_, facility=place).order_by("position"))
     if request.method == "POST" and request.POST.get("action") == "order":

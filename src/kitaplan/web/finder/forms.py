@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.finder import selectors
 from kitaplan.web.territory.models import Area, Territory
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 MONTHS_AHEAD = 18
 
 
-def month_choices(today: dt.date) -> list[tuple[str, str]]:
-    choices = [("", _("now"))]
+def month_choices(today: dt.date) -> list[tuple[str, str | _StrPromise]]:
+    choices: list[tuple[str, str | _StrPromise]] = [("", _("now"))]
     year, month = today.year, today.month
     for _k in range(MONTHS_AHEAD):
         first = dt.date(year, month, 1)
@@ -93,28 +97,29 @@ class FinderForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.territories = list(Territory.objects.order_by("name"))
-        self.fields["territory"].choices = [(t.code, t.name) for t in self.territories]
-        self.fields["start"].choices = month_choices(today)
+        self._choice("territory").choices = [(t.code, t.name) for t in self.territories]
+        self._choice("start").choices = month_choices(today)
         code = self.data.get("territory") if self.is_bound else None
-        self.territory = next(
+        #: The city searched in (the first by name when none or an unknown one was sent).
+        self.city: Territory | None = next(
             (t for t in self.territories if t.code == code),
             self.territories[0] if self.territories else None,
         )
         self.areas: dict[str, Area] = {}
         languages: list[str] = []
-        if self.territory is not None:
-            self.areas = {str(a.pk): a for a in selectors.finest_areas(self.territory)}
-            languages = selectors.spoken_languages(self.territory)
-        self.fields["area"].choices = [("", _("– no area –"))] + [
+        if self.city is not None:
+            self.areas = {str(a.pk): a for a in selectors.finest_areas(self.city)}
+            languages = selectors.spoken_languages(self.city)
+        self._choice("area").choices = [("", _("– no area –"))] + [
             (pk, area.name) for pk, area in self.areas.items()
         ]
-        self.fields["language"].choices = [("", _("any language"))] + [
+        self._choice("language").choices = [("", _("any language"))] + [
             (lang, lang) for lang in languages
         ]
         #: An area of another city was sent (the city changed): it is ignored, not an error.
         self.area_ignored = False
         if self.is_bound:
-            data = self.data.copy()
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
             if data.get("area") and data["area"] not in self.areas:
                 data["area"] = ""
                 self.area_ignored = True
@@ -122,8 +127,13 @@ class FinderForm(forms.Form):
                 data["language"] = ""
             self.data = data
 
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
+
     def criteria(self) -> selectors.Criteria | None:
-        if self.territory is None or not self.is_valid():
+        if self.city is None or not self.is_valid():
             return None
         data = self.cleaned_data
         day = self.today
@@ -131,7 +141,7 @@ class FinderForm(forms.Form):
             year, month = (int(part) for part in data["start"].split("-"))
             day = max(self.today, dt.date(year, month, 1))
         return selectors.Criteria(
-            territory=self.territory,
+            territory=self.city,
             day=day,
             area=self.areas.get(data.get("area") or ""),
             address=data.get("address", "").strip(),

@@ -174,7 +174,7 @@ def _kitas(criteria: Criteria, tokens: list[str]) -> list[Result]:
         facilities = facilities.filter(inclusion_profile=True)
     results = []
     for facility in facilities:
-        places = facility.places_on_day[0] if facility.places_on_day else None  # type: ignore[attr-defined]
+        places = facility.places_on_day[0] if facility.places_on_day else None
         if places is None:
             continue
         if criteria.age_group == AGE_U3 and places.places_u3 <= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kitaplan.web.allocation.models import AllocationRound
+from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.facilities.models import Facility
 from kitaplan.web.finder import selectors
 from kitaplan.web.finder.forms import FinderForm
 
@@ -33,7 +36,7 @@ class Entry:
     distance_text: str
 
 
-def _time(value: object) -> str:
+def _time(value: dt.time) -> str:
     return formats.time_format(value, "H:i")
 
 
@@ -72,6 +75,7 @@ def features_in_plain_words(result: selectors.Result) -> list[str]:
     lines: list[str] = []
     if result.is_kita:
         facility = result.obj
+        assert isinstance(facility, Facility)
         places = result.places
         if facility.step_free_entrance and facility.accessible_toilet:
             lines.append(_("The entrance is step-free and there is an accessible toilet."))
@@ -110,6 +114,7 @@ def features_in_plain_words(result: selectors.Result) -> list[str]:
             )
     else:
         cm = result.obj
+        assert isinstance(cm, Childminder)
         lines.append(
             _(
                 "A childminder cares for a small group of at most 5 children, often in her or "
@@ -150,7 +155,7 @@ def search(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = FinderForm(request.GET, today=today)
     criteria = form.criteria()
-    round_ = selectors.open_round(form.territory, today) if form.territory else None
+    round_ = selectors.open_round(form.city, today) if form.city else None
     results = selectors.find(criteria, round_) if criteria is not None else []
     page_obj = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     area_name = criteria.area.name if criteria is not None and criteria.area else ""
@@ -171,7 +176,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "criteria": criteria,
-            "territory": form.territory,
+            "territory": form.city,
             "page_obj": page_obj,
             "page_range": page_obj.paginator.get_elided_page_range(
                 page_obj.number, on_each_side=1, on_ends=1

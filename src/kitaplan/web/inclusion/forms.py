@@ -1,16 +1,41 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.facilities.models import Facility
 from kitaplan.web.inclusion.models import ChecklistItem, PoolItem
-from kitaplan.web.qualification.models import Enrolment
+from kitaplan.web.qualification.models import Course, Enrolment, Programme
+from kitaplan.web.territory.models import Area, Territory
 
 DATE = {"type": "date"}
 
 
-class ChecklistItemForm(forms.ModelForm):
+# ``ModelForm`` and ``ModelChoiceField`` are generic only in django-stubs: without the
+# ``django_stubs_ext`` monkeypatch they cannot be subscripted at run time, hence the bare base
+# classes with ``type: ignore[type-arg]``.
+
+
+class ItemChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
+    """A checklist item shown as its code and label."""
+
+    def label_from_instance(self, obj: ChecklistItem) -> str:
+        return f"{obj.code} {obj.label}"
+
+
+class EnrolmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # see above
+    """A participant shown with facility and course."""
+
+    def label_from_instance(self, obj: Enrolment) -> str:
+        facility = obj.facility.name if obj.facility is not None else ""
+        return f"{obj.participant_name} ({facility}) – {obj.course.title}"
+
+
+class ChecklistItemForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     class Meta:
         model = ChecklistItem
         fields = [
@@ -28,13 +53,13 @@ class ChecklistItemForm(forms.ModelForm):
             "programme": _("Only for staff qualification."),
         }
 
-    def __init__(self, *args, programmes, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes
+        cast("forms.ModelChoiceField[Programme]", self.fields["programme"]).queryset = programmes
 
 
 class ConfirmationForm(forms.Form):
-    item = forms.ModelChoiceField(label=_("Criterion"), queryset=None)
+    item = ItemChoiceField(label=_("Criterion"), queryset=None)
     confirmed = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("yes", _("confirmed")), ("no", _("withdrawn (no longer given)"))],
@@ -46,13 +71,12 @@ class ConfirmationForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
-    def __init__(self, *args, items, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, items: QuerySet[ChecklistItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = items
-        self.fields["item"].label_from_instance = lambda i: f"{i.code} {i.label}"
+        cast(ItemChoiceField, self.fields["item"]).queryset = items
 
 
-class StaffEnrolForm(forms.ModelForm):
+class StaffEnrolForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     """Enrol a Kita staff member (facility and name, pseudonymous is fine) in a course."""
 
     class Meta:
@@ -62,10 +86,16 @@ class StaffEnrolForm(forms.ModelForm):
             "participant_name": _("A name or a pseudonym (e.g. initials and staff number)."),
         }
 
-    def __init__(self, *args, courses, facilities, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        *args: Any,
+        courses: QuerySet[Course],
+        facilities: QuerySet[Facility],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = courses
-        self.fields["facility"].queryset = facilities
+        cast("forms.ModelChoiceField[Course]", self.fields["course"]).queryset = courses
+        cast("forms.ModelChoiceField[Facility]", self.fields["facility"]).queryset = facilities
         self.fields["facility"].required = True
         self.fields["participant_name"].required = True
 
@@ -73,20 +103,17 @@ class StaffEnrolForm(forms.ModelForm):
 class CompletionForm(forms.Form):
     """Record that an enrolled staff member completed (passed) the course."""
 
-    enrolment = forms.ModelChoiceField(label=_("Participant"), queryset=None)
+    enrolment = EnrolmentChoiceField(label=_("Participant"), queryset=None)
     certificate_date = forms.DateField(
         label=_("Certificate date"), initial=timezone.localdate, widget=forms.DateInput(DATE)
     )
 
-    def __init__(self, *args, enrolments, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, enrolments: QuerySet[Enrolment], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["enrolment"].queryset = enrolments
-        self.fields["enrolment"].label_from_instance = lambda e: (
-            f"{e.participant_name} ({e.facility.name}) – {e.course.title}"
-        )
+        cast(EnrolmentChoiceField, self.fields["enrolment"]).queryset = enrolments
 
 
-class PoolItemForm(forms.ModelForm):
+class PoolItemForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
     class Meta:
         model = PoolItem
         fields = [
@@ -101,26 +128,36 @@ class PoolItemForm(forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, territories, facilities, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        *args: Any,
+        territories: QuerySet[Territory],
+        facilities: QuerySet[Facility],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["territory"].queryset = territories
-        self.fields["owner_facility"].queryset = facilities
+        cast("forms.ModelChoiceField[Territory]", self.fields["territory"]).queryset = territories
+        cast(
+            "forms.ModelChoiceField[Facility]", self.fields["owner_facility"]
+        ).queryset = facilities
 
 
 class BookingForm(forms.Form):
-    facility = forms.ModelChoiceField(label=_("Facility"), queryset=None)
+    facility: forms.ModelChoiceField[Facility] = forms.ModelChoiceField(
+        label=_("Facility"), queryset=None
+    )
     start = forms.DateField(label=_("From"), widget=forms.DateInput(DATE))
     end = forms.DateField(label=_("To"), widget=forms.DateInput(DATE))
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
-    def __init__(self, *args, facilities, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, facilities: QuerySet[Facility], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = facilities
+        cast("forms.ModelChoiceField[Facility]", self.fields["facility"]).queryset = facilities
 
 
 class OverviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or number"), required=False)
-    district = forms.ModelChoiceField(
+    district: forms.ModelChoiceField[Area] = forms.ModelChoiceField(
         label=_("District"), queryset=None, required=False, empty_label=_("all")
     )
     result = forms.ChoiceField(
@@ -132,12 +169,17 @@ class OverviewFilterForm(forms.Form):
             ("not_met", _("does not meet all criteria")),
         ],
     )
-    missing = forms.ModelChoiceField(
+    missing = ItemChoiceField(
         label=_("Criterion not met"), queryset=None, required=False, empty_label=_("any")
     )
 
-    def __init__(self, *args, districts, items, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        *args: Any,
+        districts: QuerySet[Area],
+        items: QuerySet[ChecklistItem],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = districts
-        self.fields["missing"].queryset = items
-        self.fields["missing"].label_from_instance = lambda i: f"{i.code} {i.label}"
+        cast("forms.ModelChoiceField[Area]", self.fields["district"]).queryset = districts
+        cast(ItemChoiceField, self.fields["missing"]).queryset = items

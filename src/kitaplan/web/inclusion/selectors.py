@@ -168,7 +168,12 @@ def evaluate(
         items = active_items({f.territory_id for f in facilities})
     all_items = [i for group in items.values() for i in group]
     completions = _completions(
-        ids, {i.programme_id for i in all_items if i.kind == "staff_qualification"}
+        ids,
+        {
+            i.programme_id
+            for i in all_items
+            if i.kind == "staff_qualification" and i.programme_id is not None
+        },
     )
     confirmations = _confirmations(ids, [i.pk for i in all_items if i.kind == "confirmation"])
     fields = sorted({name for names in FEATURE_FIELDS.values() for name in names})
@@ -258,14 +263,15 @@ def pool_item_bookings(
         {"booking": b, "shown": b.pk in own}
         for b in holding_bookings(item).filter(end__gte=today).select_related("facility")
     ]
+    bookings = list(visible.order_by("-start", "-pk"))
     history = [
         {
             "booking": b,
             "can_cancel": b.status == "requested" and b.facility_id in own_facilities,
         }
-        for b in visible.order_by("-start", "-pk")
+        for b in bookings
     ]
-    use = use_statistics([item], [h["booking"] for h in history], day=today)[0]
+    use = use_statistics([item], bookings, day=today)[0]
     return {"occupied": occupied, "history": history, "use": use}
 
 

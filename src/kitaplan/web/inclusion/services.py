@@ -12,7 +12,7 @@ its items, books for it and cancels its own requests
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -29,6 +29,9 @@ from kitaplan.web.inclusion.models import (
 )
 from kitaplan.web.inclusion.selectors import can_configure, confirmable_facilities
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
 
 class InclusionError(Exception):
     """A change that breaks a rule; ``code`` names it, ``params`` fill the message."""
@@ -44,12 +47,12 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def can_act_for(user: Any, facility_id: int) -> bool:
+def can_act_for(user: AnyUser, facility_id: int) -> bool:
     """Confirm items of, book for and cancel the requests of this facility."""
     return confirmable_facilities(user).filter(pk=facility_id).exists()
 
 
-def can_set_booking_status(user: Any, booking: Booking, status: str) -> bool:
+def can_set_booking_status(user: AnyUser, booking: Booking, status: str) -> bool:
     """Planners and administrators lend and take back; the booking facility's editors may
     cancel their own request."""
     if can_configure(user):
@@ -58,7 +61,7 @@ def can_set_booking_status(user: Any, booking: Booking, status: str) -> bool:
     return own_cancel and can_act_for(user, booking.facility_id)
 
 
-def save_checklist_item(*, item: ChecklistItem, actor: Any) -> ChecklistItem:
+def save_checklist_item(*, item: ChecklistItem, actor: AnyUser) -> ChecklistItem:
     _require(can_configure(actor))
     if item.kind == "feature":
         if not item.feature:
@@ -98,7 +101,7 @@ def confirm_item(
     item: ChecklistItem,
     confirmed: bool,
     date: dt.date,
-    actor: Any,
+    actor: AnyUser,
     note: str = "",
 ) -> FacilityConfirmation:
     """Confirm (or withdraw) a manual item for a facility the actor may edit."""
@@ -126,7 +129,7 @@ def confirm_item(
     return row
 
 
-def save_pool_item(*, item: PoolItem, actor: Any) -> PoolItem:
+def save_pool_item(*, item: PoolItem, actor: AnyUser) -> PoolItem:
     _require(can_configure(actor))
     if not item.owner_name.strip() and item.owner_facility_id is None:
         raise InclusionError("owner_needed")
@@ -152,7 +155,7 @@ def book(
     facility: Facility,
     start: dt.date,
     end: dt.date,
-    actor: Any,
+    actor: AnyUser,
     note: str = "",
 ) -> Booking:
     """Request an item for a facility and period; refused when the item is not available, lies
@@ -193,7 +196,7 @@ def book(
     return booking
 
 
-def set_booking_status(*, booking: Booking, status: str, actor: Any, day: dt.date) -> Booking:
+def set_booking_status(*, booking: Booking, status: str, actor: AnyUser, day: dt.date) -> Booking:
     """Lend (requested → lent), take back (lent → returned) or cancel a requested booking."""
     _require(can_set_booking_status(actor, booking, status))
     if not pool.may_change(booking.status, status):

@@ -69,11 +69,8 @@ def _require_configure(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _territory(request: HttpRequest, territories: QuerySet[Territory]) -> Territory | None:
-    """The page's territory; without ``?territory=`` the first with an active checklist."""
-    return territory_from_request(
-        request, having=[Q(checklist_items__active=True)], among=territories
-    )
+#: Without ``?territory=`` a page shows the first territory with an active checklist.
+ACTIVE_CHECKLIST = (Q(checklist_items__active=True),)
 
 
 def _visible_territories(request: HttpRequest) -> QuerySet[Territory]:
@@ -87,7 +84,7 @@ def _visible_territories(request: HttpRequest) -> QuerySet[Territory]:
 def overview(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     territories = _visible_territories(request)
-    territory = _territory(request, territories)
+    territory = territory_from_request(request, having=ACTIVE_CHECKLIST, among=territories)
     items: list[ChecklistItem] = []
     rows: list[selectors.FacilityResult] = []
     form = None
@@ -208,7 +205,7 @@ def _save_item_form(request: HttpRequest, form: ChecklistItemForm) -> ChecklistI
 def checklist(request: HttpRequest) -> HttpResponse:
     _require_configure(request)
     territories = Territory.objects.order_by("name")
-    territory = _territory(request, territories)
+    territory = territory_from_request(request, having=ACTIVE_CHECKLIST, among=territories)
     form = None
     if territory is not None:
         form = ChecklistItemForm(
@@ -342,13 +339,13 @@ def pool(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The pool item was saved."))
                 return redirect("inclusion:pool-item", pk=item.pk)
     today = timezone.localdate()
-    items = list(items)
+    shown = list(items)
     holding: dict[int, Booking] = {}
     for b in Booking.objects.filter(
-        item__in=items, status__in=("requested", "lent"), end__gte=today
+        item__in=shown, status__in=("requested", "lent"), end__gte=today
     ).order_by("start", "pk"):
         holding.setdefault(b.item_id, b)
-    rows = [{"item": i, "next": holding.get(i.pk)} for i in items]
+    rows = [{"item": i, "next": holding.get(i.pk)} for i in shown]
     return render(
         request,
         "inclusion/pool.html",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -34,6 +34,9 @@ from kitaplan.web.qualification.models import (
 from kitaplan.web.qualification.selectors import can_edit, childminders_visible_to
 from kitaplan.web.territory.models import Territory
 
+if TYPE_CHECKING:
+    from kitaplan.web.core.access import AnyUser
+
 
 class QualificationError(Exception):
     """A change that breaks a rule; ``code`` names it, ``params`` fill the message."""
@@ -44,12 +47,12 @@ class QualificationError(Exception):
         self.params = params
 
 
-def can_enrol_staff(user: Any) -> bool:
+def can_enrol_staff(user: AnyUser) -> bool:
     """Planners and administrators enrol Kita staff (for the facilities they may edit)."""
     return has_any_role(user, DATA_STEWARD_ROLES)
 
 
-def can_set_minimum(user: Any) -> bool:
+def can_set_minimum(user: AnyUser) -> bool:
     """The yearly minimum of further training is the administrators' setting."""
     return has_any_role(user, {Role.ADMIN})
 
@@ -59,7 +62,7 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _require_childminder(actor: Any, cm: Childminder) -> None:
+def _require_childminder(actor: AnyUser, cm: Childminder) -> None:
     _require(can_edit(actor) and childminders_visible_to(actor).filter(pk=cm.pk).exists())
 
 
@@ -68,7 +71,7 @@ def _before(model: type, pk: int | None) -> dict[str, Any] | None:
     return snapshot(old) if old is not None else None
 
 
-def save_course(*, course: Course, actor: Any) -> Course:
+def save_course(*, course: Course, actor: AnyUser) -> Course:
     _require(can_edit(actor))
     if course.end < course.start:
         raise QualificationError("dates_reversed")
@@ -87,7 +90,7 @@ def save_course(*, course: Course, actor: Any) -> Course:
     return course
 
 
-def save_module(*, module: Module, actor: Any) -> Module:
+def save_module(*, module: Module, actor: AnyUser) -> Module:
     _require(can_edit(actor))
     if module.end is not None and module.end < module.start:
         raise QualificationError("dates_reversed")
@@ -107,7 +110,7 @@ def save_module(*, module: Module, actor: Any) -> Module:
 
 
 def save_enrolment(
-    *, enrolment: Enrolment, actor: Any, tests_passed: Iterable[ProgrammePart] | None = None
+    *, enrolment: Enrolment, actor: AnyUser, tests_passed: Iterable[ProgrammePart] | None = None
 ) -> Enrolment:
     """Enrol a participant or change status, internships, tests passed (per part), result and
     certificate. ``tests_passed`` None keeps the stored ones. A Kita staff member's facility
@@ -164,7 +167,7 @@ def save_enrolment(
     return enrolment
 
 
-def record_attendance(*, module: Module, units: dict[int, int | None], actor: Any) -> int:
+def record_attendance(*, module: Module, units: dict[int, int | None], actor: AnyUser) -> int:
     """Store the units attended per enrolment (pk → units; None removes the entry) in one
     module; returns how many entries changed. Units lie between 0 and the module's units."""
     _require(can_edit(actor))
@@ -200,7 +203,7 @@ def record_attendance(*, module: Module, units: dict[int, int | None], actor: An
     return len(changes)
 
 
-def save_further_training(*, training: FurtherTraining, actor: Any) -> FurtherTraining:
+def save_further_training(*, training: FurtherTraining, actor: AnyUser) -> FurtherTraining:
     _require_childminder(actor, training.childminder)
     if training.hours is None or training.hours <= 0:
         raise QualificationError("hours_positive")
@@ -218,7 +221,7 @@ def save_further_training(*, training: FurtherTraining, actor: Any) -> FurtherTr
 
 
 def set_training_minimum(
-    *, territory: Territory, year: int | None, hours: Decimal, actor: Any
+    *, territory: Territory, year: int | None, hours: Decimal, actor: AnyUser
 ) -> TrainingMinimum:
     """The minimum of further-training hours for a year (None: the territory's default)."""
     _require(can_set_minimum(actor))

@@ -167,7 +167,8 @@ def _course_forms(request: HttpRequest, course: Course) -> dict[str, Any]:
     data = request.POST
     visible = selectors.enrolments_visible_to(request.user).filter(course=course)
     candidates = selectors.enrolment_candidates(request.user, course)
-    picked = visible.filter(pk=data.get("enrolment-enrolment")).first() if action else None
+    chosen = data.get("enrolment-enrolment")
+    picked = visible.filter(pk=chosen).first() if action and chosen is not None else None
     return {
         "enrol_form": EnrolForm(
             data if action == "enrol" else None,

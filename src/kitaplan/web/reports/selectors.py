@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from kitaplan.web.audit.services import actor_user
 from kitaplan.web.childminding import selectors as childminding
 from kitaplan.web.childminding.models import AdvisoryService
 from kitaplan.web.core.access import has_any_role
@@ -47,5 +48,6 @@ def services_visible_to(user: AnyUser, territory: Territory) -> QuerySet[Advisor
     """The advisory services of the territory the user may report on (advisers: their own)."""
     services = AdvisoryService.objects.filter(territory=territory).order_by("name")
     if not has_any_role(user, childminding.ALL_CHILDMINDERS):
-        services = services.filter(advisers=user)
+        adviser = actor_user(user)
+        services = services.filter(advisers=adviser) if adviser else services.none()
     return services

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.childminding.yearly_report import default_year
 from kitaplan.domain.common.calendar import add_months
+from kitaplan.web.allocation.models import AllocationRound
 from kitaplan.web.allocation.services import AllocationError
 from kitaplan.web.childminding.models import AdvisoryService, CareContract
 from kitaplan.web.childminding.selectors import childminders_visible_to
@@ -170,12 +172,12 @@ def _require_transition(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _round(request: HttpRequest, rounds: Any) -> Any:
+def _round(request: HttpRequest, rounds: QuerySet[AllocationRound]) -> AllocationRound | None:
     if not request.GET.get("round"):
         return rounds.first()
     try:
         return rounds.get(pk=int(request.GET["round"]))
-    except (ValueError, rounds.model.DoesNotExist) as missing:
+    except (ValueError, AllocationRound.DoesNotExist) as missing:
         raise Http404 from missing
 
 
