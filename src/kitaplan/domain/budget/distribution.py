@@ -70,6 +70,7 @@ class IneligibilityCode(StrEnum):
     NEED_CLASS_MISSING = "need_class_missing"
     INDEX_BELOW_THRESHOLD = "index_below_threshold"
     INDEX_MISSING = "index_missing"
+    RANK_BELOW_TIERS = "rank_below_tiers"
 
 
 class BudgetErrorCode(StrEnum):
@@ -88,6 +89,7 @@ class BudgetErrorCode(StrEnum):
     BUDGET_NOT_ON_GRID = "budget_not_on_grid"
     LIMIT_NOT_ON_GRID = "limit_not_on_grid"
     STEP_NOT_WHOLE_CENTS = "step_not_whole_cents"
+    NO_TIERS = "no_tiers"
 
 
 class BudgetRuleError(ValueError):
@@ -129,6 +131,7 @@ class TermCode(StrEnum):
     CAP = "cap"
     FLOOR = "floor"
     ROUNDING = "rounding"
+    TIER = "tier"
 
 
 # --------------------------------------------------------------------------- inputs
@@ -153,10 +156,14 @@ class EligibleFacility:
 
 @dataclass(frozen=True, slots=True)
 class Eligibility:
-    """Conditions that must all hold; ``None`` means "no condition"."""
+    """Conditions that must all hold; ``None`` means "no condition".
+
+    ``min_index`` is the threshold of the need value: at least this high when a higher value
+    means more need (``higher_is_more_need``), at most this high otherwise."""
 
     need_classes: frozenset[str] | None = None
     min_index: float | None = None
+    higher_is_more_need: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +299,8 @@ def _check_non_negative(name: str, value: Number | None, facility_key: str = "")
         )
 
 
-def _ineligibility(f: EligibleFacility, rule: Eligibility) -> IneligibilityCode | None:
+def ineligibility(f: EligibleFacility, rule: Eligibility) -> IneligibilityCode | None:
+    """Why ``f`` fails ``rule`` (``None``: it is eligible)."""
     if rule.need_classes is not None:
         if f.need_class is None:
             return IneligibilityCode.NEED_CLASS_MISSING
@@ -301,7 +309,12 @@ def _ineligibility(f: EligibleFacility, rule: Eligibility) -> IneligibilityCode 
     if rule.min_index is not None:
         if f.index_value is None:
             return IneligibilityCode.INDEX_MISSING
-        if f.index_value < rule.min_index:
+        beyond = (
+            f.index_value < rule.min_index
+            if rule.higher_is_more_need
+            else f.index_value > rule.min_index
+        )
+        if beyond:
             return IneligibilityCode.INDEX_BELOW_THRESHOLD
     return None
 
@@ -495,7 +508,7 @@ def distribute_budget(
     eligible: list[EligibleFacility] = []
     ineligible: list[IneligibleFacility] = []
     for f in ordered:
-        reason = _ineligibility(f, rule.eligibility)
+        reason = ineligibility(f, rule.eligibility)
         if reason is None:
             eligible.append(f)
         else:
