@@ -160,18 +160,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from kitaplan.exchange.mappings import MAPPINGS
     from kitaplan.web.core.access import SYSTEM
     from kitaplan.web.imports.messages import describe_problem
+    from kitaplan.web.imports.registry import all_mappings, kind_entries
     from kitaplan.web.imports.services import import_file, problem_from_dict
 
     path = Path(args.file)
     if not path.is_file():
         return _fail(_("%(file)s: the file does not exist.") % {"file": args.file})
-    if args.mapping and args.mapping not in MAPPINGS:
+    kinds = [entry.kind.value for entry in kind_entries()]
+    if args.kind not in kinds:
+        return _fail(
+            _('There is no kind of data "%(kind)s" (known: %(known)s).')
+            % {"kind": args.kind, "known": ", ".join(kinds)}
+        )
+    mappings = all_mappings()
+    if args.mapping and (
+        args.mapping not in mappings or mappings[args.mapping].kind_of_import.value != args.kind
+    ):
+        known = sorted(n for n, m in mappings.items() if m.kind_of_import.value == args.kind)
         return _fail(
             _('There is no column mapping "%(name)s" (known: %(known)s).')
-            % {"name": args.mapping, "known": ", ".join(sorted(MAPPINGS))}
+            % {"name": args.mapping, "known": ", ".join(known)}
         )
     _migrate()
     territory = _territory(args.territory)
@@ -549,7 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import a file (areas, population, indicators, providers, facilities, population grid)",
+        help="import a file of one kind of data (areas, facilities, applications, …)",
         description="Check a file completely and import it in one step: either every "
         "row is stored or nothing. See docs/data-formats.md.",
     )
@@ -558,16 +568,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--kind",
         required=True,
-        choices=[
-            "areas",
-            "population",
-            "indicators",
-            "indicator_values",
-            "providers",
-            "facilities",
-            "population_grid",
-        ],
-        help="what the file contains",
+        help="what the file contains: areas, population, indicators, indicator_values, "
+        "providers, facilities, population_grid, or an operational kind such as applications, "
+        "childminders, care_contracts (see docs/data-formats.md)",
     )
     imp.add_argument(
         "--mapping", help="column mapping of the source (default: the kitaplan standard format)"

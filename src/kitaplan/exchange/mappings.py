@@ -66,6 +66,18 @@ class ImportKind(StrEnum):
     PROVIDERS = "providers"
     FACILITIES = "facilities"
     POPULATION_GRID = "population_grid"
+    # operational records, persisted by the capability apps (see kitaplan.web.imports.registry)
+    APPLICATIONS = "applications"
+    CHILDMINDERS = "childminders"
+    CARE_CONTRACTS = "care_contracts"
+    NETWORK_MEMBERS = "network_members"
+    COURSES = "courses"
+    ATTENDANCE = "attendance"
+    MEASURES_PLAN = "measures_plan"
+    TARGETS = "targets"
+    CARE_RATES = "care_rates"
+    ADDRESS_REGISTER = "address_register"
+    AREA_GROUPS = "area_groups"
 
 
 #: A per-field transformation of the raw cell text, applied before type coercion.

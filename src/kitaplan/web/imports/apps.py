@@ -7,7 +7,11 @@ class ImportsConfig(AppConfig):
     label = "imports"
 
     def ready(self) -> None:
-        from kitaplan.web.core.access import can_import_data
         from kitaplan.web.core.navigation import NavEntry, register
+        from kitaplan.web.imports.persisters import register_territorial_kinds
+        from kitaplan.web.imports.registry import kinds_for
 
-        register(NavEntry("imports:import-list", _("Imports"), 110, visible=can_import_data))
+        register_territorial_kinds()
+        register(
+            NavEntry("imports:import-list", _("Imports"), 110, visible=lambda u: bool(kinds_for(u)))
+        )

@@ -5,8 +5,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.exchange.mappings import MAPPINGS
-from kitaplan.web.imports.models import ImportKind
+from kitaplan.web.core.access import AnyUser
+from kitaplan.web.imports.registry import kind_choices, kinds_for
 from kitaplan.web.territory.models import Territory
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip")
@@ -16,7 +16,7 @@ class ImportForm(forms.Form):
     territory = forms.ModelChoiceField(
         label=_("Territory"), queryset=Territory.objects.order_by("name"), empty_label=None
     )
-    kind = forms.ChoiceField(label=_("Kind of data"), choices=ImportKind.choices)
+    kind = forms.ChoiceField(label=_("Kind of data"))
     mapping = forms.ChoiceField(
         label=_("Column mapping"),
         required=False,
@@ -35,11 +35,14 @@ class ImportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # only the kinds (and their mappings) this user may import are offered
+        self.mappings = {m.name: m for entry in kinds_for(user) for m in entry.mappings}
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kind_choices(user)
         cast(forms.ChoiceField, self.fields["mapping"]).choices = [
             ("", _("standard format")),
-            *[(name, name) for name in sorted(MAPPINGS)],
+            *[(name, name) for name in sorted(self.mappings)],
         ]
 
     def clean_file(self) -> object:
@@ -54,6 +57,6 @@ class ImportForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         name = data.get("mapping")
-        if name and MAPPINGS[name].kind_of_import != data.get("kind"):
+        if name and self.mappings[name].kind_of_import != data.get("kind"):
             self.add_error("mapping", _("This mapping is for another kind of data."))
         return data

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from kitaplan.exchange.mappings import ColumnMapping, FieldKind, FieldSpec, ImportKind
+from kitaplan.web.imports.registry import kind_entry
 
 #: Where each target of each import kind is stored: ``"app_label.Model.field"``. Targets that
 #: are only read (``places_total``, ``crs``, coordinates) carry no column limit.
@@ -115,7 +116,10 @@ def limited_spec(spec: FieldSpec, field: models.Field[Any, Any]) -> FieldSpec:
 @cache
 def limited_mapping(mapping: ColumnMapping) -> ColumnMapping:
     """``mapping`` with the length and range limits of the columns its targets are stored in."""
-    columns = COLUMNS.get(mapping.kind_of_import, {})
+    try:
+        columns = kind_entry(mapping.kind_of_import.value).columns
+    except KeyError:
+        columns = COLUMNS.get(mapping.kind_of_import, {})
 
     def tighten(spec: FieldSpec) -> FieldSpec:
         path = columns.get(spec.target)

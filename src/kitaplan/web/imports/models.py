@@ -6,17 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.imports.registry import kind_label
 from kitaplan.web.territory.models import Territory
-
-
-class ImportKind(models.TextChoices):
-    AREAS = "areas", _("Areas")
-    POPULATION = "population", _("Population")
-    INDICATORS = "indicators", _("Indicator definitions")
-    INDICATOR_VALUES = "indicator_values", _("Indicator values")
-    PROVIDERS = "providers", _("Providers")
-    FACILITIES = "facilities", _("Facilities")
-    POPULATION_GRID = "population_grid", _("Population grid")
 
 
 class ImportStatus(models.TextChoices):
@@ -28,7 +19,8 @@ class ImportRun(models.Model):
     territory = models.ForeignKey(
         Territory, on_delete=models.CASCADE, related_name="import_runs", verbose_name=_("territory")
     )
-    kind = models.CharField(_("kind of data"), max_length=20, choices=ImportKind.choices)
+    #: a registered import kind (``imports.registry``); its label comes from there
+    kind = models.CharField(_("kind of data"), max_length=20)
     mapping = models.CharField(_("column mapping"), max_length=60)
     file_name = models.CharField(_("file"), max_length=255)
     file_sha256 = models.CharField(_("checksum"), max_length=64)
@@ -58,7 +50,11 @@ class ImportRun(models.Model):
         ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+        return f"{self.kind_label} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def kind_label(self) -> str:
+        return str(kind_label(self.kind))
 
     @property
     def cells_outside_territory(self) -> int:

@@ -1,19 +1,23 @@
 """Write validated records of one kind into the database, comparing by official key.
 
-Every persister has the signature ``(*, territory, records, file_name, day) -> ImportSummary``
-and runs inside the import's transaction; it raises ``ImportRefused`` for problems that only
-the stored data can reveal (unknown parent area, unknown provider, …).
+Every persister here has the signature ``(*, territory, records, file_name, day) ->
+ImportSummary`` and runs inside the import's transaction; it raises ``ImportRefused`` for
+problems that only the stored data can reveal (unknown parent area, unknown provider, …).
+:func:`register_territorial_kinds` registers them as import kinds (``imports.registry``); the
+operational kinds are persisted and registered by the apps that own their records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from shapely.geometry import mapping as geometry_mapping
 
 from kitaplan.domain.common.problems import (
@@ -26,8 +30,11 @@ from kitaplan.domain.common.problems import (
 from kitaplan.domain.common.projection import to_wgs84
 from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
 from kitaplan.domain.territory.hierarchy import ancestors_of
+from kitaplan.exchange.mappings import ImportKind, mappings_for_kind
 from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
+from kitaplan.web.imports.limits import COLUMNS
 from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
+from kitaplan.web.imports.registry import ImportKindEntry, PersistContext, Persister, register_kind
 from kitaplan.web.territory.models import (
     Area,
     IndicatorDefinition,
@@ -774,12 +781,42 @@ def persist_population_grid(
     return summary
 
 
-PERSISTERS: dict[str, Callable[..., ImportSummary]] = {
-    "areas": persist_areas,
-    "population": persist_population,
-    "indicators": persist_indicators,
-    "indicator_values": persist_indicator_values,
-    "providers": persist_providers,
-    "facilities": persist_facilities,
-    "population_grid": persist_population_grid,
-}
+_TERRITORIAL: tuple[tuple[ImportKind, Callable[..., ImportSummary], str | Promise, bool], ...] = (
+    (ImportKind.AREAS, persist_areas, _("Areas"), True),
+    (ImportKind.POPULATION, persist_population, _("Population"), False),
+    (ImportKind.INDICATORS, persist_indicators, _("Indicator definitions"), False),
+    (ImportKind.INDICATOR_VALUES, persist_indicator_values, _("Indicator values"), False),
+    (ImportKind.PROVIDERS, persist_providers, _("Providers"), False),
+    (ImportKind.FACILITIES, persist_facilities, _("Facilities"), True),
+    (ImportKind.POPULATION_GRID, persist_population_grid, _("Population grid"), False),
+)
+
+
+def _with_context(persist: Callable[..., ImportSummary]) -> Persister:
+    def persist_in_context(
+        records: Sequence[Mapping[str, Any]], context: PersistContext
+    ) -> ImportSummary:
+        return persist(
+            territory=context.territory,
+            records=records,
+            file_name=context.file_name,
+            day=context.day,
+        )
+
+    return persist_in_context
+
+
+def register_territorial_kinds() -> None:
+    """Register the kinds of the territory's own data (called by ``ImportsConfig.ready``)."""
+    for order, (kind, persist, label, closes_missing) in enumerate(_TERRITORIAL):
+        register_kind(
+            ImportKindEntry(
+                kind=kind,
+                label=label,
+                mappings=mappings_for_kind(kind),
+                persist=_with_context(persist),
+                columns=COLUMNS.get(kind, {}),
+                closes_missing=closes_missing,
+                order=order,
+            )
+        )

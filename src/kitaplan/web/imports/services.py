@@ -34,29 +34,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from kitaplan.domain.common.problems import Expectation, ImportProblem, ProblemCode
-from kitaplan.exchange.mappings import get_mapping
 from kitaplan.exchange.readers import ExchangeError, read_table
 from kitaplan.exchange.validation import apply_mapping, shown_value
 from kitaplan.web.audit.services import AuditAction, record_audit_event
-from kitaplan.web.core import access
 from kitaplan.web.core.access import AnyUser
-from kitaplan.web.imports import persisters
 from kitaplan.web.imports.limits import limited_mapping
-from kitaplan.web.imports.models import ImportKind, ImportRun, ImportStatus
+from kitaplan.web.imports.models import ImportRun, ImportStatus
 from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
+from kitaplan.web.imports.registry import PersistContext, find_mapping, kind_entry
 from kitaplan.web.territory.models import Territory
-
-#: The standard mapping for each kind of data (see docs/data-formats.md).
-STANDARD_MAPPINGS: dict[str, str] = {
-    ImportKind.AREAS: "kitaplan-areas",
-    ImportKind.POPULATION: "kitaplan-population",
-    ImportKind.INDICATORS: "kitaplan-indicators",
-    ImportKind.INDICATOR_VALUES: "kitaplan-indicator-values",
-    ImportKind.PROVIDERS: "kitaplan-providers",
-    ImportKind.FACILITIES: "kitaplan-facilities",
-    ImportKind.POPULATION_GRID: "kitaplan-population-grid",
-}
-
 
 ProgressCallback = Callable[[str], None]
 
@@ -82,22 +68,27 @@ def import_file(
 ) -> ImportRun:
     """Import one file of one kind into a territory; returns the stored :class:`ImportRun`.
 
-    ``effective_day`` is the day from which changed places hold and the day after which
-    removed facilities/areas are closed (default: today). Raises ``PermissionDenied`` when
-    ``actor`` may not import data (``access.can_import_data``).
+    ``kind`` is a registered import kind (``imports.registry``). ``effective_day`` is the day
+    from which changed places hold and the day after which removed facilities/areas are closed
+    (default: today). Raises ``KeyError`` for an unknown kind or mapping and ``PermissionDenied``
+    when ``actor`` may not import this kind (the entry's ``may_import``).
     """
-    if not access.can_import_data(actor):
+    entry = kind_entry(kind)
+    if not entry.may_import(actor):
         raise PermissionDenied
     say = progress or (lambda message: None)
     started = time.monotonic()
-    kind = ImportKind(kind)
-    mapping = limited_mapping(get_mapping(mapping_name or STANDARD_MAPPINGS[kind]))
+    mapping = limited_mapping(
+        find_mapping(mapping_name) if mapping_name else entry.standard_mapping
+    )
+    if mapping.kind_of_import is not entry.kind:
+        raise KeyError(f"column mapping {mapping.name!r} is not for import kind {kind!r}")
     # the history keeps the name in a column of 255 characters
     file_name = shown_value(display_name or path.name)[:255]
     day = effective_day or timezone.localdate()
     run = ImportRun(
         territory=territory,
-        kind=kind,
+        kind=entry.kind.value,
         mapping=mapping.name,
         file_name=file_name,
         file_sha256=file_sha256(path),
@@ -120,13 +111,10 @@ def import_file(
             # The persister runs on the good rows even when the file already has problems, so
             # that the report also lists unknown areas or providers; any problem rolls back.
             try:
-                summary = (
-                    persisters.PERSISTERS[kind](
-                        territory=territory, records=records, file_name=file_name, day=day
-                    )
-                    if records
-                    else ImportSummary()
+                context = PersistContext(
+                    territory=territory, file_name=file_name, day=day, actor=actor
                 )
+                summary = entry.persist(records, context) if records else ImportSummary()
             except ImportRefused as refused:
                 found += refused.problems
             if found:
@@ -138,7 +126,7 @@ def import_file(
                 action=AuditAction.IMPORT_FINISHED,
                 target=run,
                 details={
-                    "kind": kind.value,
+                    "kind": entry.kind.value,
                     "file": file_name,
                     "mapping": mapping.name,
                     "added": summary.added,
@@ -160,7 +148,7 @@ def import_file(
             actor=actor,
             action=AuditAction.IMPORT_REFUSED,
             target=run,
-            details={"kind": kind.value, "file": file_name, "problems": len(problems)},
+            details={"kind": entry.kind.value, "file": file_name, "problems": len(problems)},
         )
     return run
 

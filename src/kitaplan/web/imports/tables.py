@@ -9,7 +9,7 @@ from kitaplan.web.core.exports import Column
 IMPORT_COLUMNS = [
     Column("started_at", _("Started"), lambda r: r.started_at.isoformat(timespec="seconds")),
     Column("file_name", _("File"), lambda r: r.file_name),
-    Column("kind", _("Kind of data"), lambda r: r.get_kind_display()),
+    Column("kind", _("Kind of data"), lambda r: r.kind_label),
     Column("territory", _("Territory"), lambda r: r.territory.name),
     Column("mapping", _("Column mapping"), lambda r: r.mapping),
     Column("status", _("Status"), lambda r: r.get_status_display()),

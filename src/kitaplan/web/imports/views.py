@@ -11,23 +11,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.imports.forms import ImportForm
 from kitaplan.web.imports.messages import describe_problem
 from kitaplan.web.imports.models import ImportRun
+from kitaplan.web.imports.registry import kinds_for
 from kitaplan.web.imports.services import import_file, problem_from_dict
 from kitaplan.web.imports.tables import IMPORT_COLUMNS
 
 
-def _require_steward(request: HttpRequest) -> None:
-    if not access.can_import_data(request.user):
+def _importable_kinds(request: HttpRequest) -> list[str]:
+    """The kinds the user may import; 403 when there is none (least privilege)."""
+    kinds = [entry.kind.value for entry in kinds_for(request.user)]
+    if not kinds:
         raise PermissionDenied
+    return kinds
 
 
 def import_list(request: HttpRequest) -> HttpResponse:
-    _require_steward(request)
-    runs = ImportRun.objects.select_related("territory").order_by("-started_at", "-pk")
+    kinds = _importable_kinds(request)
+    runs = (
+        ImportRun.objects.filter(kind__in=kinds)
+        .select_related("territory")
+        .order_by("-started_at", "-pk")
+    )
     export_format = request.GET.get("format")
     if export_format in EXPORT_FORMATS:
         return export_response(
@@ -42,9 +49,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 def import_new(request: HttpRequest) -> HttpResponse:
-    _require_steward(request)
+    _importable_kinds(request)
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             with tempfile.TemporaryDirectory() as tmp:
@@ -63,12 +70,12 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("imports:import-detail", pk=run.pk)
     else:
-        form = ImportForm()
+        form = ImportForm(user=request.user)
     return render(request, "imports/import_new.html", {"form": form})
 
 
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_steward(request)
-    run = get_object_or_404(ImportRun.objects.select_related("territory"), pk=pk)
+    kinds = _importable_kinds(request)
+    run = get_object_or_404(ImportRun.objects.select_related("territory"), pk=pk, kind__in=kinds)
     problems = [describe_problem(problem_from_dict(p)) for p in run.problems]
     return render(request, "imports/import_detail.html", {"run": run, "problems": problems})
