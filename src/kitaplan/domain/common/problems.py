@@ -169,6 +169,15 @@ class ExpectationCode(StrEnum):
     FIELD_ONE_OF = "field_one_of"  # (fields)
     AT_LEAST_ONE_ROW = "at_least_one_row"
     AT_MOST_ROWS = "at_most_rows"  # (n)
+    # complete-list imports and geometry validity (web.imports)
+    # address register (web.territory addresses)
+    # applications (web.allocation imports)
+    # childminders and care contracts (web.childminding imports)
+    # network members (web.networks imports)
+    # courses and attendance (web.qualification imports)
+    # measures plan (web.measures imports)
+    # targets and care rates (web.planning imports)
+    # area groups (web.territory)
 
 
 #: A parameter of an expectation: a text (a number is kept as its text) or a nested one.

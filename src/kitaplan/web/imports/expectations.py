@@ -159,6 +159,15 @@ WORDINGS: dict[ExpectationCode, str] = {
     C.FIELD_ONE_OF: gettext_noop("one of the fields %(fields)s"),
     C.AT_LEAST_ONE_ROW: gettext_noop("at least one row"),
     C.AT_MOST_ROWS: gettext_noop("at most %(n)s rows per request"),
+    # complete-list imports and geometry validity (web.imports)
+    # address register (web.territory addresses)
+    # applications (web.allocation imports)
+    # childminders and care contracts (web.childminding imports)
+    # network members (web.networks imports)
+    # courses and attendance (web.qualification imports)
+    # measures plan (web.measures imports)
+    # targets and care rates (web.planning imports)
+    # area groups (web.territory)
 }
 
 #: Wordings without parameters: a stored plain string equal to one is still translated.
