@@ -474,6 +474,68 @@ def project_district_trend(
     return _projection_table(history, projected)
 
 
+def project_hamilton_perry(
+    history: PopulationTable, *, horizon: int = 10, district_ratios: bool = False
+) -> PopulationTable:
+    """Baseline: classic Hamilton–Perry with the cohort change ratios of the last year.
+
+    1. Each area's ratio into age ``a`` is ``P[i, t0, a] / P[i, t0−1, a−1]`` (the last observed
+       transition, unshrunk; 1 where the area had no children of age ``a−1``). With
+       ``district_ratios`` every area takes its district's ratio (sums of the district's areas)
+       instead, the usual remedy for small areas.
+    2. Age 0 stays at the base year's count: the registers have no women by age, so the
+       child–woman ratio of the textbook method cannot be estimated.
+    3. ``P̂[i, t+1, a] = P̂[i, t, a−1] · c[i, a]``.
+    """
+    _check_horizon(horizon)
+    values = _window_values(history, 1)
+    numerator, denominator = values[:, 1, 1:], values[:, 0, :-1]
+    if district_ratios:
+        index = history.district_index()
+        n_districts = len(history.district_keys)
+        numerator = _group_sum(numerator, index, n_districts)[index]
+        denominator = _group_sum(denominator, index, n_districts)[index]
+    ratios = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), 1.0)
+    current = np.asarray(values[:, -1, :], dtype=np.float64)
+    projected = np.empty((current.shape[0], horizon, current.shape[1]), dtype=np.float64)
+    births = current[:, 0].copy()
+    for h in range(horizon):
+        following = np.empty_like(current)
+        following[:, 1:] = current[:, :-1] * ratios
+        following[:, 0] = births
+        current = following
+        projected[:, h, :] = current
+    return _projection_table(history, projected)
+
+
+def baseline_methods(window: int = 5) -> dict[str, ProjectionMethod]:
+    """The simple baselines every forecast must beat, by name.
+
+    ``carry_forward``, ``district_trend`` (:func:`project_district_trend`), ``hamilton_perry``
+    and ``hamilton_perry_district`` (:func:`project_hamilton_perry` with area or district
+    ratios).
+    """
+
+    def carry_forward(history: PopulationTable, horizon: int) -> PopulationTable:
+        return project_carry_forward(history, horizon=horizon)
+
+    def district_trend(history: PopulationTable, horizon: int) -> PopulationTable:
+        return project_district_trend(history, horizon=horizon, window=window)
+
+    def hamilton_perry(history: PopulationTable, horizon: int) -> PopulationTable:
+        return project_hamilton_perry(history, horizon=horizon)
+
+    def hamilton_perry_district(history: PopulationTable, horizon: int) -> PopulationTable:
+        return project_hamilton_perry(history, horizon=horizon, district_ratios=True)
+
+    return {
+        "carry_forward": carry_forward,
+        "district_trend": district_trend,
+        "hamilton_perry": hamilton_perry,
+        "hamilton_perry_district": hamilton_perry_district,
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Back-test
 # --------------------------------------------------------------------------------------------
