@@ -56,11 +56,22 @@ def test_a_stable_population_is_forecast_as_stable_and_drives_the_balance(planne
     assert u3.children == pytest.approx(2 * (10 + 11 + 12))
 
 
-def test_the_backtest_table_is_shown_with_all_three_methods(planner):
+def test_the_backtest_table_shows_the_forecast_beside_every_baseline(planner):
     response = planner.get(reverse("planning:forecast"))
     lines = response.context["backtest"]
     assert lines, "the packaged back-test is missing"
-    assert {"kitaplan", "carry_forward", "district_trend"} <= set(lines[0].mape)
+    assert set(lines[0].wape) == {
+        "kitaplan",
+        "cohort",
+        "carry_forward",
+        "district_trend",
+        "hamilton_perry",
+        "hamilton_perry_district",
+    }
+    assert {line.level for line in lines} >= {"Planungsraum", "Bezirk"}
+    assert {line.horizon for line in lines} == {1, 2, 3, 4, 5}
+    page = response.content.decode()
+    assert "Hamilton–Perry" in page and "WAPE" in page
 
 
 def test_the_forecast_follows_counts_moved_between_areas(planner):

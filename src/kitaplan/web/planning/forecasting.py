@@ -17,7 +17,8 @@ import numpy as np
 from django.db.models import Count, F, Max, QuerySet
 
 from kitaplan.demo import data_dir
-from kitaplan.domain.planning.forecast import PopulationTable, project_cohort_component
+from kitaplan.domain.planning.forecast import PopulationTable
+from kitaplan.domain.planning.forecast_ensemble import fit_ensemble, project_ensemble
 from kitaplan.web.core.sums import int64, sum64
 from kitaplan.web.territory.models import PopulationCount, Territory
 
@@ -25,11 +26,20 @@ HORIZON_YEARS = 10
 FORECAST_AGES = tuple(range(7))
 
 
+#: Method codes of a territory's forecast (worded on the page): the ensemble with weights
+#: fitted on the territory's own history, the cohort method alone (history too short to fit
+#: weights), births per area with a citywide forecast by age (domain.planning.forecast_births).
+METHOD_ENSEMBLE = "ensemble"
+METHOD_COHORT = "cohort"
+METHOD_BIRTHS_CITYWIDE = "births_citywide"
+
+
 @dataclass(frozen=True)
 class TerritoryForecast:
     history_years: tuple[int, ...]
     projection: PopulationTable
     area_ids: tuple[int, ...]
+    method: str = METHOD_ENSEMBLE
 
     @property
     def base_year(self) -> int:
@@ -111,8 +121,25 @@ def _project(*, finest_cells: QuerySet[PopulationCount]) -> TerritoryForecast | 
         ages=FORECAST_AGES,
         values=np.stack([counts[a] for a in area_ids]),
     )
-    projection = project_cohort_component(history, horizon=HORIZON_YEARS)
-    return TerritoryForecast(history_years=tuple(run), projection=projection, area_ids=area_ids)
+    fitted = any(fit_ensemble(history).origins)
+    projection = project_ensemble(history, horizon=HORIZON_YEARS)
+    return TerritoryForecast(
+        history_years=tuple(run),
+        projection=projection,
+        area_ids=area_ids,
+        method=METHOD_ENSEMBLE if fitted else METHOD_COHORT,
+    )
+
+
+#: The methods of the stored back-test, in the order of the page's columns.
+BACKTEST_METHODS = (
+    "kitaplan",
+    "cohort",
+    "carry_forward",
+    "district_trend",
+    "hamilton_perry",
+    "hamilton_perry_district",
+)
 
 
 @dataclass(frozen=True)
@@ -120,11 +147,17 @@ class BacktestLine:
     level: str
     age_group: str
     horizon: int
-    mape: dict[str, float]  # method → MAPE in %
+    wape: dict[str, float]  # method → WAPE (Σ|F − A| / ΣA) in %
+
+    @property
+    def cells(self) -> list[float | None]:
+        """WAPE per method in the order of :data:`BACKTEST_METHODS` (None where not stored)."""
+        return [self.wape.get(method) for method in BACKTEST_METHODS]
 
 
 def berlin_backtest() -> tuple[list[BacktestLine], str]:
-    """The back-test of the forecast on Berlin's history (``scripts/backtest_forecast.py``)."""
+    """The back-test of the forecast on Berlin's history, as stored by a run of
+    ``scripts/backtest_forecast.py`` (about 15 s, too slow for a page; the CSV is packaged)."""
     path = Path(data_dir()) / "berlin" / "forecast_backtest.csv"
     if not path.exists():
         return [], ""
@@ -133,7 +166,7 @@ def berlin_backtest() -> tuple[list[BacktestLine], str]:
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             table[(row["level"], row["age_group"], int(row["horizon"]))][row["method"]] = float(
-                row["mape"]
+                row["wmape"]
             )
             source = row.get("source", source)
             base_years = row.get("base_years", "")

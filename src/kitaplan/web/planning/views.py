@@ -250,7 +250,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
             "checks": page.checks,
             "years": list(page.result.projection.years) if page.result else [],
             "backtest": sorted(backtest, key=_backtest_order),
-            "backtest_methods": ("kitaplan", "carry_forward", "district_trend"),
+            "backtest_methods": forecasting.BACKTEST_METHODS,
             "backtest_source": backtest_source,
             "territories": Territory.objects.order_by("name"),
         },
