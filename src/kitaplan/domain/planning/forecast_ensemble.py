@@ -243,12 +243,21 @@ def combine(
     return _projection_table(history, controlled)
 
 
-def project_ensemble(
+def ensemble_projection(
     history: PopulationTable, *, horizon: int = 10, parameters: EnsembleParameters | None = None
-) -> PopulationTable:
-    """kitaplan's forecast: the members combined with weights fitted on the history's own past."""
+) -> tuple[PopulationTable, EnsembleWeights]:
+    """:func:`project_ensemble` and the weights it used (e.g. to name the method on a page:
+    no pooled origin at all means the cohort method alone)."""
     params = parameters or EnsembleParameters()
     weights = fit_ensemble(history, parameters=params)
     methods = member_methods(params)
     projections = [methods[m](history, horizon) for m in weights.members]
-    return combine(history, projections, weights)
+    return combine(history, projections, weights), weights
+
+
+def project_ensemble(
+    history: PopulationTable, *, horizon: int = 10, parameters: EnsembleParameters | None = None
+) -> PopulationTable:
+    """kitaplan's forecast: the members combined with weights fitted on the history's own past."""
+    projection, _ = ensemble_projection(history, horizon=horizon, parameters=parameters)
+    return projection

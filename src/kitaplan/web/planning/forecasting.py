@@ -2,7 +2,10 @@
 
 The history is the longest run of consecutive years at the finest level that ends in a year
 whose predecessor is also stored; the forecast starts after it. Each area's district for the
-small-area shrinkage is its top-level ancestor (e.g. the Bezirk).
+small-area shrinkage is its top-level ancestor (e.g. the Bezirk). The forecast is kitaplan's
+ensemble (``domain.planning.forecast_ensemble``), its weights fitted on the territory's own
+history; the Berlin back-test shown beside it is read from the CSV a run of
+``scripts/backtest_forecast.py`` stores (docs/domain/forecast.md).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.db.models import Count, F, Max, QuerySet
 
 from kitaplan.demo import data_dir
 from kitaplan.domain.planning.forecast import PopulationTable
-from kitaplan.domain.planning.forecast_ensemble import fit_ensemble, project_ensemble
+from kitaplan.domain.planning.forecast_ensemble import ensemble_projection
 from kitaplan.web.core.sums import int64, sum64
 from kitaplan.web.territory.models import PopulationCount, Territory
 
@@ -121,8 +124,8 @@ def _project(*, finest_cells: QuerySet[PopulationCount]) -> TerritoryForecast | 
         ages=FORECAST_AGES,
         values=np.stack([counts[a] for a in area_ids]),
     )
-    fitted = any(fit_ensemble(history).origins)
-    projection = project_ensemble(history, horizon=HORIZON_YEARS)
+    projection, weights = ensemble_projection(history, horizon=HORIZON_YEARS)
+    fitted = any(weights.origins)
     return TerritoryForecast(
         history_years=tuple(run),
         projection=projection,
