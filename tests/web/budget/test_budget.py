@@ -126,7 +126,7 @@ def test_publishing_freezes_the_run_and_its_shares(city):
     with pytest.raises(FrozenRunError):
         services.publish_run(run=run, actor=SYSTEM)
     run.refresh_from_db()
-    assert run.rule == RULE
+    assert run.rule == {**RULE, "need_indicator": "", "higher_is_more_need": True}
     assert AuditEvent.objects.filter(action="budget.run_published").count() == 1
     # A new rule makes a new version.
     again = services.create_run(budget=budget, rule={**RULE, "cap_cents": 5_000_000}, actor=SYSTEM)

@@ -11,6 +11,18 @@ Stored form (``BudgetRun.rule``), every part as the planner composed it::
                | {"mode": "staff", "annual_cost_cents": 7000000, "step": "1/4"}}
 
 Fractions are kept as exact text ("3/2") so a rerun reads exactly the same rule.
+
+Since issue 13 a rule may also carry (older runs lack these keys and read as before)::
+
+    {"allocation": "weights" | "tiers" | "counts",          # default "weights" (as above)
+     "need_indicator": "share_low_income",                    # "" or missing: MSS status
+     "higher_is_more_need": true,
+     "tiers": [{"count": 10, "amount_cents": 3150000}, {"count": 3, "amount_cents": 500000}],
+     "counts": [{"indicator": "children_u7", "weight": "2/5"},
+                {"indicator": "children_u7_sgb2", "weight": "3/5"}]}
+
+``tiers``: :mod:`kitaplan.domain.budget.ranks`; ``counts`` (a split across areas, e.g. a Land's
+Jugendamtsbezirke): :mod:`kitaplan.domain.budget.weighted_counts`.
 """
 
 from __future__ import annotations
@@ -29,7 +41,24 @@ from kitaplan.domain.budget.distribution import (
     MoneyRounding,
     StaffPositionRounding,
 )
+from kitaplan.domain.budget.ranks import RankTier, TierRule
+from kitaplan.domain.budget.weighted_counts import CountWeight, Recipient
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
+
+WEIGHTS = "weights"
+TIERS = "tiers"
+COUNTS = "counts"
+ALLOCATIONS = (WEIGHTS, TIERS, COUNTS)
+
+
+def allocation_of(data: Mapping[str, Any]) -> str:
+    """How the rule allocates: by weights (the default), tiers by rank, or weighted counts."""
+    value = data.get("allocation") or WEIGHTS
+    return value if value in ALLOCATIONS else WEIGHTS
+
+
+def higher_is_more_need(data: Mapping[str, Any]) -> bool:
+    return bool(data.get("higher_is_more_need", True))
 
 
 def to_rule(data: Mapping[str, Any]) -> DistributionRule:
@@ -48,6 +77,7 @@ def to_rule(data: Mapping[str, Any]) -> DistributionRule:
         eligibility=Eligibility(
             need_classes=frozenset(str(c) for c in need) if need is not None else None,
             min_index=float(data["min_index"]) if data.get("min_index") is not None else None,
+            higher_is_more_need=higher_is_more_need(data),
         ),
         base=BaseAmount(default_cents=int(data.get("base_cents") or 0)),
         children=ChildWeighting(
@@ -60,6 +90,34 @@ def to_rule(data: Mapping[str, Any]) -> DistributionRule:
         cap_cents=data.get("cap_cents"),
         rounding=rounding_part,
     )
+
+
+def to_tier_rule(data: Mapping[str, Any]) -> TierRule:
+    """The stored rule's tiers by rank (with its eligibility and need direction)."""
+    rule = to_rule(data)
+    return TierRule(
+        tiers=tuple(
+            RankTier(int(t["count"]), int(t["amount_cents"])) for t in data.get("tiers") or []
+        ),
+        eligibility=rule.eligibility,
+        higher_is_more_need=higher_is_more_need(data),
+    )
+
+
+def to_count_weights(data: Mapping[str, Any]) -> list[CountWeight]:
+    """The stored rule's weighted counts (indicator code and weight)."""
+    return [
+        CountWeight(str(c["indicator"]), Fraction(str(c["weight"])))
+        for c in data.get("counts") or []
+    ]
+
+
+def to_recipients(records: Iterable[Mapping[str, Any]]) -> list[Recipient]:
+    """The stored area records of a weighted-count run as the split's recipients."""
+    return [
+        Recipient(str(r["area_id"]), {str(k): int(v) for k, v in r["counts"].items()})
+        for r in records
+    ]
 
 
 def need_basis_of(rule: Mapping[str, Any]) -> tuple[NeedBasis, int]:

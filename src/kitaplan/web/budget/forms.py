@@ -10,9 +10,24 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.budget.stored import COUNTS, TIERS, WEIGHTS
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.web.budget.models import AreaBudget
-from kitaplan.web.budget.rules import NEED_BASIS_CHOICES, NEED_CLASSES
+from kitaplan.web.budget.rules import (
+    ALLOCATION_CHOICES,
+    DIRECTION_CHOICES,
+    NEED_BASIS_CHOICES,
+    NEED_CLASSES,
+)
+from kitaplan.web.territory.models import IndicatorDefinition
+
+#: Tiers by rank and weighted counts the builder offers (more: a new run with another rule).
+TIER_ROWS = (1, 2, 3)
+COUNT_ROWS = (1, 2, 3)
+
+
+def indicator_choices(indicators: list[IndicatorDefinition], empty: str) -> list[tuple[str, str]]:
+    return [("", empty), *((i.code, f"{i.name} ({i.code})") for i in indicators)]
 
 
 class _EuroArgs(TypedDict):
@@ -33,10 +48,45 @@ class BudgetForm(forms.Form):
     total_euros = forms.DecimalField(label=_("Total amount (EUR)"), **EURO)
     source = forms.CharField(label=_("Source of the money"), max_length=255)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    need_indicator = forms.ChoiceField(
+        label=_("Need level: indicator or index"),
+        required=False,
+        help_text=_(
+            "The indicator (or stored index) of the territory whose latest value in a "
+            "facility's area is its need level. Empty: the MSS status class and index."
+        ),
+    )
+    higher_is_more_need = forms.ChoiceField(
+        label=_("Direction"),
+        choices=DIRECTION_CHOICES,
+        initial="1",
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Empty: a higher value means more need."),
+    )
+
+    def __init__(
+        self, *args: Any, indicators: list[IndicatorDefinition] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ChoiceField", self.fields["need_indicator"]).choices = indicator_choices(
+            indicators or [], str(_("MSS status class and index"))
+        )
 
 
 class RuleForm(forms.Form):
     budget = forms.ModelChoiceField(label=_("Budget"), queryset=AreaBudget.objects.none())
+    allocation = forms.ChoiceField(
+        label=_("Allocation"),
+        choices=ALLOCATION_CHOICES,
+        initial=WEIGHTS,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_(
+            "Tiers by rank rank the facilities by the budget's need indicator. Weighted counts "
+            "split the budget across the areas that have a value of every count below."
+        ),
+    )
     need_basis = forms.ChoiceField(
         label=_("Need level from"),
         choices=NEED_BASIS_CHOICES,
@@ -130,23 +180,84 @@ class RuleForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, budgets: QuerySet[AreaBudget] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        budgets: QuerySet[AreaBudget] | None = None,
+        indicators: list[IndicatorDefinition] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if budgets is not None:
             cast("forms.ModelChoiceField[AreaBudget]", self.fields["budget"]).queryset = budgets
+        for n in TIER_ROWS:
+            self.fields[f"tier{n}_count"] = forms.IntegerField(
+                label=_("Tier %(n)s: number of facilities") % {"n": n},
+                required=False,
+                min_value=1,
+                max_value=10_000,
+            )
+            self.fields[f"tier{n}_euros"] = forms.DecimalField(
+                label=_("Tier %(n)s: amount per facility (EUR)") % {"n": n},
+                required=False,
+                **EURO,
+            )
+        choices = indicator_choices(indicators or [], "–")
+        for n in COUNT_ROWS:
+            self.fields[f"count{n}_indicator"] = forms.ChoiceField(
+                label=_("Count %(n)s: indicator") % {"n": n}, choices=choices, required=False
+            )
+            self.fields[f"count{n}_percent"] = forms.DecimalField(
+                label=_("Count %(n)s: weight (%%)") % {"n": n},
+                required=False,
+                max_digits=7,
+                decimal_places=4,
+                min_value=0,
+                max_value=100,
+            )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        allocation = data.get("allocation") or WEIGHTS
+        if allocation == TIERS and not self.tiers():
+            self.add_error("tier1_count", _("Give at least the first tier: number and amount."))
+        if allocation == COUNTS:
+            counts = self.counts()
+            if not counts:
+                self.add_error("count1_indicator", _("Give at least one count and its weight."))
+            elif sum(Fraction(c["weight"]) for c in counts) != 1:
+                self.add_error("count1_percent", _("The weights must add up to 100 %."))
+            elif len({c["indicator"] for c in counts}) != len(counts):
+                self.add_error("count2_indicator", _("Name each indicator once."))
         if data.get("rounding") == "staff" and not data.get("annual_cost_euros"):
             self.add_error("annual_cost_euros", _("Give the annual cost of a staff position."))
         if data.get("rounding") == "money" and not data.get("unit_euros"):
             self.add_error("unit_euros", _("Give a rounding unit above 0."))
         return data
 
+    def tiers(self) -> list[dict[str, int]]:
+        """The filled tiers in order (number of facilities and amount in cents)."""
+        d = self.cleaned_data
+        return [
+            {"count": d[f"tier{n}_count"], "amount_cents": cents(d[f"tier{n}_euros"]) or 0}
+            for n in TIER_ROWS
+            if d.get(f"tier{n}_count") and d.get(f"tier{n}_euros") is not None
+        ]
+
+    def counts(self) -> list[dict[str, str]]:
+        """The filled weighted counts (indicator code and exact weight as a fraction)."""
+        d = self.cleaned_data
+        return [
+            {
+                "indicator": d[f"count{n}_indicator"],
+                "weight": str(Fraction(str(d[f"count{n}_percent"])) / 100),
+            }
+            for n in COUNT_ROWS
+            if d.get(f"count{n}_indicator") and d.get(f"count{n}_percent") is not None
+        ]
+
     def rule(self) -> dict[str, Any]:
-        """The rule as stored JSON (see :mod:`kitaplan.web.budget.rules`)."""
+        """The rule as stored JSON (see :mod:`kitaplan.domain.budget.stored`)."""
         d = self.cleaned_data
         weights = {
             c: str(Fraction(str(d[f"weight_{c}"])))
@@ -162,6 +273,9 @@ class RuleForm(forms.Form):
         else:
             rounding = {"mode": "money", "unit_cents": cents(d["unit_euros"])}
         return {
+            "allocation": d.get("allocation") or WEIGHTS,
+            "tiers": self.tiers(),
+            "counts": self.counts(),
             "need_basis": d.get("need_basis") or NeedBasis.OWN_AREA.value,
             "min_children": d.get("min_children") or DEFAULT_MIN_CHILDREN,
             "need_classes": sorted(d["need_classes"]) or None,
@@ -181,6 +295,7 @@ class RuleForm(forms.Form):
 
         rounding = rule.get("rounding") or {}
         initial: dict[str, Any] = {
+            "allocation": rule.get("allocation") or WEIGHTS,
             "need_basis": rule.get("need_basis") or NeedBasis.OWN_AREA.value,
             "min_children": rule.get("min_children") or DEFAULT_MIN_CHILDREN,
             "need_classes": rule.get("need_classes") or [],
@@ -197,6 +312,12 @@ class RuleForm(forms.Form):
         }
         for c, w in (rule.get("class_weights") or {}).items():
             initial[f"weight_{c}"] = Decimal(float(Fraction(w))).quantize(Decimal("0.001"))
+        for n, tier in enumerate(rule.get("tiers") or [], start=1):
+            initial[f"tier{n}_count"] = tier["count"]
+            initial[f"tier{n}_euros"] = eur(tier["amount_cents"])
+        for n, count in enumerate(rule.get("counts") or [], start=1):
+            initial[f"count{n}_indicator"] = count["indicator"]
+            initial[f"count{n}_percent"] = Decimal(float(Fraction(count["weight"]) * 100))
         return initial
 
 

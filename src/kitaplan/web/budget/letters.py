@@ -38,6 +38,10 @@ TERM_EXPLANATIONS = {
     ),
     "cap": gettext_lazy("The amount was limited to the cap per facility."),
     "floor": gettext_lazy("The amount was raised to the floor per facility."),
+    "tier": gettext_lazy(
+        "The facilities are ranked by need; every facility of a tier (a run of ranks) gets the "
+        "tier's amount."
+    ),
     "rounding": gettext_lazy(
         "The difference from rounding to the rounding unit; the amounts of all facilities add up "
         "to the budget exactly."

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.core.immutability import FrozenModel, FrozenRecordError, FrozenRule
 from kitaplan.web.facilities.models import Facility
-from kitaplan.web.territory.models import Territory
+from kitaplan.web.territory.models import Area, Territory
 
 
 class FrozenRunError(FrozenRecordError):
@@ -33,6 +33,10 @@ class AreaBudget(models.Model):
     total_cents = models.BigIntegerField(_("total (cents)"))
     source = models.CharField(_("source"), max_length=255)
     description = models.TextField(_("description"), blank=True)
+    #: The indicator (or stored index) whose value is a facility's need level; empty: the MSS
+    #: status class and index (the default since the first budgets).
+    need_indicator = models.CharField(_("need indicator"), max_length=60, blank=True)
+    higher_is_more_need = models.BooleanField(_("a higher value means more need"), default=True)
 
     class Meta:
         verbose_name = _("area budget")
@@ -126,6 +130,42 @@ class BudgetShareRecord(FrozenModel):
     @property
     def reported_cents(self) -> int:
         return sum(r.amount_spent_cents for r in self.use_reports.all())
+
+
+class AreaShareRecord(FrozenModel):
+    """An area's amount in a run that splits a budget across areas (e.g. a Land's budget across
+    its Jugendamtsbezirke by weighted counts), with every term it is made of."""
+
+    frozen_rule = FrozenRule(
+        frozen=models.Q(run__status=BudgetRun.PUBLISHED),
+        error=FrozenRunError,
+        label="area share of a published budget run",
+        parent="run",
+        parent_frozen=models.Q(status=BudgetRun.PUBLISHED),
+    )
+
+    run = models.ForeignKey(
+        BudgetRun, on_delete=models.CASCADE, related_name="area_shares", verbose_name=_("run")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="budget_shares", verbose_name=_("area")
+    )
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    exact_cents = models.CharField(_("amount before rounding (cents)"), max_length=200)
+    #: [{"name", "count", "total", "weight", "exact"} (fractions as text), …]
+    terms = models.JSONField(_("terms"), default=list)
+    remainder_rank = models.PositiveIntegerField(_("rank of the rounding remainder"))
+
+    class Meta:
+        verbose_name = _("area share")
+        verbose_name_plural = _("area shares")
+        ordering = ["run", "area__official_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "area"], name="unique_area_share_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.area} {self.amount_cents / 100:,.2f} EUR"
 
 
 class UseReport(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 from typing import Any
@@ -24,7 +25,12 @@ from kitaplan.domain.budget.summary import district_totals, totals_by
 from kitaplan.domain.common.money import format_euros
 from kitaplan.web.budget import evaluation, letters, selectors
 from kitaplan.web.budget.models import BudgetRun, BudgetShareRecord
-from kitaplan.web.budget.rules import basis_used_label, describe, fraction_text
+from kitaplan.web.budget.rules import (
+    basis_used_label,
+    describe,
+    fraction_text,
+    need_indicator_line,
+)
 from kitaplan.web.core.exports import Column
 from kitaplan.web.facilities.models import Provider
 
@@ -36,6 +42,7 @@ TERM_LABELS = {
     "cap": gettext_lazy("Cap"),
     "floor": gettext_lazy("Floor"),
     "rounding": gettext_lazy("Rounding"),
+    "tier": gettext_lazy("Tier by rank"),
 }
 TERM_CODES = tuple(TERM_LABELS)
 REASON_LABELS = {
@@ -43,6 +50,7 @@ REASON_LABELS = {
     IneligibilityCode.NEED_CLASS_MISSING: gettext_lazy("no need class (no MSS value for its area)"),
     IneligibilityCode.INDEX_BELOW_THRESHOLD: gettext_lazy("index below the threshold"),
     IneligibilityCode.INDEX_MISSING: gettext_lazy("no index value"),
+    IneligibilityCode.RANK_BELOW_TIERS: gettext_lazy("ranked after the last tier"),
 }
 ERROR_LABELS = {
     "base_exceeds_budget": gettext_lazy("The base amounts alone exceed the budget."),
@@ -57,6 +65,15 @@ ERROR_LABELS = {
     "no_weight_for_pot": gettext_lazy(
         "No eligible facility has children to share the rest of the budget."
     ),
+    "no_tiers": gettext_lazy("Give at least one tier."),
+    "weights_not_one": gettext_lazy("The weights of the counts must add up to 100 %."),
+    "no_recipient": gettext_lazy(
+        "No area of the territory has a value of every count (import them as indicator values)."
+    ),
+    "zero_total_count": gettext_lazy("A count is 0 in every area: it cannot be shared."),
+    "no_weights": gettext_lazy("Give at least one count and its weight."),
+    "negative_value": gettext_lazy("Counts, weights and amounts must not be negative."),
+    "missing_count": gettext_lazy("An area lacks a value of one of the counts."),
 }
 
 
@@ -77,6 +94,16 @@ def term_detail(term: dict[str, Any]) -> str:
         }
     if code in ("cap", "floor"):
         return _("limited to %(a)s") % {"a": format_euros(Fraction(v.get(f"{code}_cents", "0")))}
+    if code == "tier":
+        detail = _("rank %(r)s, tier %(t)s (%(n)s facilities), need value %(v)s") % {
+            "r": v.get("rank"),
+            "t": v.get("tier"),
+            "n": v.get("tier_count"),
+            "v": number(float(v.get("need_value", "0")), 3),
+        }
+        if v.get("tied") == "1":
+            detail += " – " + _("tied with a facility in another tier, separated by facility id")
+        return detail
     if code == "rounding":
         detail = _("exact %(e)s rounded to %(u)s × %(s)s") % {
             "e": format_euros(Fraction(v.get("exact_cents", "0"))),
@@ -389,6 +416,8 @@ def _letter_facility(row: dict[str, Any]) -> letters.LetterFacility:
 
 
 def _indicator_note(run: BudgetRun) -> str:
+    if run.rule.get("need_indicator"):
+        return need_indicator_line(run.rule)
     if run.rule.get("need_basis") != "home_areas":
         return _(
             "Need class: MSS status class (Monitoring Soziale Stadtentwicklung; 1 high … 4 very "
@@ -454,3 +483,104 @@ def evaluation_context(result: Evaluation, budget_year: int) -> dict[str, Any]:
         "before_years": [y for y in result.years if y < budget_year],
         "after_years": [y for y in result.years if y >= budget_year],
     }
+
+
+# --------------------------------------------------------------------------- split across areas
+
+
+def exact_euros(cents: Fraction, places: int = 6) -> str:
+    """Exact cents as euros with ``places`` decimals (localised, no currency sign)."""
+    value = Decimal(cents.numerator) / Decimal(cents.denominator) / 100
+    return str(formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True))
+
+
+def _share_percent(share: str) -> str:
+    return number(float(Fraction(share)) * 100, 4)
+
+
+def area_share_rows(run: BudgetRun, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Per area of a weighted-count run: every count, its share of the total, the weighted
+    exact amount, the amount before and after rounding (``names``: indicator code → name)."""
+    inputs = {r["area_id"]: r for r in run.inputs}
+    shares = run.area_shares.select_related("area").order_by("area__official_code", "area_id")
+    rows = []
+    for s in shares:
+        exact = Fraction(s.exact_cents)
+        rows.append(
+            {
+                "share": s,
+                "record": inputs.get(s.area_id, {}),
+                "terms": [
+                    {
+                        "name": names.get(t["name"], t["name"]),
+                        "code": t["name"],
+                        "count": t["count"],
+                        "total": t["total"],
+                        "share": _share_percent(t["share"]),
+                        "weight": fraction_text(Fraction(t["weight"]) * 100),
+                        "exact": format_euros(Fraction(t["exact"])),
+                        "exact_eur": float(Fraction(t["exact"]) / 100),
+                    }
+                    for t in s.terms
+                ],
+                "exact": format_euros(exact),
+                "exact_text": exact_euros(exact) if exact.denominator != 1 else "",
+                "exact_eur": float(exact / 100),
+                "amount": format_euros(s.amount_cents),
+                "rounding_cents": s.amount_cents - exact,
+                "rounding": format_euros(s.amount_cents - exact),
+                "got_cent": s.amount_cents > exact,
+            }
+        )
+    return rows
+
+
+def count_columns(run: BudgetRun, names: dict[str, str]) -> list[dict[str, str]]:
+    """The counts of a weighted-count run: code, name and weight in per cent."""
+    return [
+        {
+            "code": c["indicator"],
+            "name": names.get(c["indicator"], c["indicator"]),
+            "weight": fraction_text(Fraction(c["weight"]) * 100),
+        }
+        for c in run.rule.get("counts") or []
+    ]
+
+
+def area_export_columns(run: BudgetRun) -> list[Column]:
+    """Columns of a weighted-count run's export: one group of columns per count."""
+    cols = [
+        Column("budget_year", _("Year"), lambda r: r["share"].run.budget.year),
+        Column("run_version", _("Version"), lambda r: r["share"].run.version),
+        Column("run_status", _("Status"), lambda r: r["share"].run.get_status_display()),
+        Column("area_code", _("Area code"), lambda r: r["share"].area.official_code),
+        Column("area", _("Area"), lambda r: r["share"].area.name),
+    ]
+
+    def term(i: int, key: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda r: r["terms"][i][key] if i < len(r["terms"]) else None
+
+    for i, count in enumerate(run.rule.get("counts") or []):
+        code = count["indicator"]
+        weight = fraction_text(Fraction(count["weight"]) * 100)
+        cols += [
+            Column(f"{code}_count", _("%(c)s: count") % {"c": code}, term(i, "count")),
+            Column(f"{code}_total", _("%(c)s: total of all areas") % {"c": code}, term(i, "total")),
+            Column(f"{code}_share_pct", _("%(c)s: share (%%)") % {"c": code}, term(i, "share")),
+            Column(
+                f"{code}_weighted_eur",
+                _("%(c)s: amount at weight %(w)s %% (EUR, exact)") % {"c": code, "w": weight},
+                term(i, "exact_eur"),
+            ),
+        ]
+    cols += [
+        Column("exact_eur", _("Amount before rounding (EUR)"), lambda r: r["exact_eur"]),
+        Column("rounding_cents", _("Rounding (cents)"), lambda r: float(r["rounding_cents"])),
+        Column("amount_eur", _("Amount (EUR)"), lambda r: r["share"].amount_cents / 100),
+        Column(
+            "remainder_rank",
+            _("Rank of the rounding remainder"),
+            lambda r: r["share"].remainder_rank,
+        ),
+    ]
+    return cols

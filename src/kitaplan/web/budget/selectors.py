@@ -13,6 +13,15 @@ shares a user may see.
   ``docs/domain/social-index.md``.
 
 Every record names the basis used (``need_basis``), so the run's pages can say it.
+
+**Any indicator (issue 13).** A budget may name another indicator or stored index of its
+territory (``AreaBudget.need_indicator``, copied into the run's rule): then a record's
+``index_value`` is that indicator's latest value in the facility's own area (``need_indicator``
+names it) and the need class stays the MSS class where there is one; the home-area basis is
+defined for the MSS index only.
+
+**Counts per area** (:func:`count_records`) feed a split across areas (a Land's budget across
+its Jugendamtsbezirke): each named indicator's values of its latest year in the territory.
 **Children** are the facility's current places (under 3 plus from 3) as the proxy for enrolled
 children.
 """
@@ -37,6 +46,7 @@ from kitaplan.domain.budget.distribution import (
 )
 from kitaplan.domain.budget.stored import top_ancestor, version_mark
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
+from kitaplan.domain.indicators.periods import latest_values
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
 from kitaplan.web.core import access
 from kitaplan.web.core.access import AnyUser
@@ -45,7 +55,7 @@ from kitaplan.web.core.validity import valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
 from kitaplan.web.facilities.selectors import facilities_visible_to, providers_visible_to
 from kitaplan.web.monitoring import facility_index
-from kitaplan.web.territory.models import Area, Territory
+from kitaplan.web.territory.models import Area, IndicatorValue, Territory
 
 CLASS_CODE = facility_index.CLASS_CODE
 INDEX_CODE = facility_index.INDEX_CODE
@@ -57,9 +67,14 @@ def facility_records(
     *,
     need_basis: NeedBasis = NeedBasis.OWN_AREA,
     min_children: int = DEFAULT_MIN_CHILDREN,
+    need_indicator: str = "",
 ) -> list[dict[str, Any]]:
     """The facility records a run uses (JSON-ready; stored on the run as its input snapshot)."""
     on = on or timezone.localdate()
+    if need_indicator == INDEX_CODE:
+        need_indicator = ""  # the MSS index: the default, with either basis
+    if need_indicator:
+        need_basis = NeedBasis.OWN_AREA
     facilities = list(
         Facility.objects.filter(territory=territory).filter(valid_on(on)).order_by("pk")
     )
@@ -89,11 +104,21 @@ def facility_records(
         basis=need_basis,
         min_children=min_children,
     ).needs
+    chosen = (
+        latest_values(
+            IndicatorValue.objects.filter(
+                area__territory=territory, indicator__code=need_indicator
+            ).values_list("area_id", "year", "value")
+        )
+        if need_indicator
+        else {}
+    )
     records = []
     for f in facilities:
         top = district(f.area_id)
         own = areas.get(f.area_id) if f.area_id else None
         need = needs[f.pk]
+        index_value = chosen.get(f.area_id) if need_indicator else need.index
         records.append(
             {
                 "facility_id": f.pk,
@@ -105,8 +130,9 @@ def facility_records(
                 "district_name": top["name"] if top else "",
                 "children": places.get(f.pk, 0),
                 "need_class": str(need.need_class) if need.need_class is not None else None,
-                "index_value": need.index,
-                "need_basis": need.basis.value,
+                "index_value": index_value,
+                "need_indicator": need_indicator,
+                "need_basis": need.basis.value if not need_indicator else "own_area",
                 "own_need_class": str(need.own_class) if need.own_class is not None else None,
                 "own_index_value": need.own_index,
                 "enrolled_known": need.known,
@@ -115,6 +141,33 @@ def facility_records(
             }
         )
     return records
+
+
+def count_records(territory: Territory, codes: list[str]) -> list[dict[str, Any]]:
+    """Every area of ``territory`` with a value of each indicator in ``codes`` in that
+    indicator's latest year there: its counts (whole numbers) and the years (JSON-ready)."""
+    years: dict[str, int] = {}
+    values: dict[str, dict[int, float]] = {}
+    rows = IndicatorValue.objects.filter(area__territory=territory, indicator__code__in=codes)
+    for code in codes:
+        found = rows.filter(indicator__code=code)
+        latest = found.order_by("-year").values_list("year", flat=True).first()
+        if latest is None:
+            return []
+        years[code] = latest
+        values[code] = dict(found.filter(year=latest).values_list("area_id", "value"))
+    common = set.intersection(*(set(v) for v in values.values())) if values else set()
+    areas = Area.objects.filter(pk__in=common).order_by("official_code", "pk")
+    return [
+        {
+            "area_id": a.pk,
+            "area_code": a.official_code,
+            "area_name": a.name,
+            "counts": {code: round(values[code][a.pk]) for code in codes},
+            "years": years,
+        }
+        for a in areas
+    ]
 
 
 # --------------------------------------------------------------------------- who sees what

@@ -23,11 +23,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from kitaplan.domain.budget.distribution import BudgetRuleError
+from kitaplan.domain.budget.stored import COUNTS, allocation_of
+from kitaplan.domain.budget.weighted_counts import SplitError
 from kitaplan.domain.common.money import format_euros
-from kitaplan.web.budget import evaluation, letters, presenters, selectors, services
+from kitaplan.web.budget import area_pdf, evaluation, letters, presenters, selectors, services
 from kitaplan.web.budget.forms import BudgetForm, RuleForm, UseReportForm, cents
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, FrozenRunError
-from kitaplan.web.budget.rules import describe
+from kitaplan.web.budget.rules import describe, need_indicator_line
 from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.exports import export_response
 from kitaplan.web.facilities.models import Provider
@@ -78,7 +80,7 @@ def _create_run(request: HttpRequest, rule_form: RuleForm) -> tuple[HttpResponse
         run = services.create_run(
             budget=rule_form.cleaned_data["budget"], rule=rule_form.rule(), actor=request.user
         )
-    except BudgetRuleError as error:
+    except (BudgetRuleError, SplitError) as error:
         return None, str(presenters.ERROR_LABELS.get(error.code.value, error.code.value))
     messages.success(request, _("The budget was distributed (draft)."))
     return redirect(_run_url(run)), ""
@@ -93,6 +95,8 @@ def _create_budget(request: HttpRequest, territory: Territory, form: BudgetForm)
         total_cents=cents(d["total_euros"]) or 0,
         source=d["source"],
         description=d["description"],
+        need_indicator=d["need_indicator"] or "",
+        higher_is_more_need=d["higher_is_more_need"] != "0",
     )
     messages.success(request, _("The budget was created."))
     return redirect(reverse("budget:overview") + "?" + urlencode({"territory": territory.code}))
@@ -104,10 +108,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     can_manage = selectors.can_manage(request.user)
     budgets = selectors.budgets_visible_to(request.user).filter(territory=territory)
     action = request.POST.get("action")
-    budget_form = BudgetForm(request.POST if action == "budget" else None)
+    indicators = timeseries.indicators_of(territory) if territory is not None else []
+    budget_form = BudgetForm(request.POST if action == "budget" else None, indicators=indicators)
     rule_form = RuleForm(
         request.POST if action == "run" else None,
         budgets=budgets,
+        indicators=indicators,
         initial=RuleForm.initial_from(DEFAULT_RULE),
     )
     rule_error = ""
@@ -128,7 +134,18 @@ def overview(request: HttpRequest) -> HttpResponse:
             "territory": territory,
             "territories": Territory.objects.order_by("name"),
             "budgets": [
-                {"budget": b, "total": format_euros(b.total_cents), "runs": by_budget.get(b.pk, [])}
+                {
+                    "budget": b,
+                    "total": format_euros(b.total_cents),
+                    "runs": by_budget.get(b.pk, []),
+                    "need": need_indicator_line(
+                        {
+                            "need_indicator": b.need_indicator,
+                            "higher_is_more_need": b.higher_is_more_need,
+                        },
+                        {i.code: i.name for i in indicators},
+                    ),
+                }
                 for b in budgets
             ],
             "can_manage": can_manage,
@@ -159,6 +176,7 @@ def _rerun_form(user: AnyUser, run: BudgetRun) -> RuleForm | None:
         return None
     return RuleForm(
         budgets=AreaBudget.objects.filter(pk=run.budget_id),
+        indicators=timeseries.indicators_of(run.budget.territory),
         initial={**RuleForm.initial_from(run.rule), "budget": run.budget_id},
     )
 
@@ -166,8 +184,77 @@ def _rerun_form(user: AnyUser, run: BudgetRun) -> RuleForm | None:
 def _reproduced(run: BudgetRun) -> bool:
     try:
         return services.reproduce(run)
-    except BudgetRuleError:
+    except (BudgetRuleError, SplitError):
         return False
+
+
+def _indicator_names(run: BudgetRun) -> dict[str, str]:
+    return {i.code: i.name for i in timeseries.indicators_of(run.budget.territory)}
+
+
+def _area_pdf(
+    request: HttpRequest,
+    run: BudgetRun,
+    names: dict[str, str],
+    rows: list[dict[str, Any]],
+    base_name: str,
+) -> HttpResponse:
+    content = area_pdf.render_area_split(
+        title=_("Distribution %(t)s %(y)s, version %(v)s")
+        % {"t": run.budget.territory.name, "y": run.budget.year, "v": run.version},
+        rule_lines=describe(run.rule, names),
+        counts=presenters.count_columns(run, names),
+        rows=rows,
+        total=format_euros(run.budget.total_cents),
+        allocated=format_euros(sum(r["share"].amount_cents for r in rows)),
+        source=run.budget.source,
+        compress=request.GET.get("compress") != "0",
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{base_name}.pdf"'
+    return response
+
+
+def _count_run_page(request: HttpRequest, run: BudgetRun) -> HttpResponse:
+    """A split across areas by weighted counts: every term per area, exports, publishing."""
+    if request.method == "POST":
+        return _publish(request, run)
+    names = _indicator_names(run)
+    rows = presenters.area_share_rows(run, names)
+    export_format = request.GET.get("format")
+    base_name = f"landesverteilung-{run.budget.territory.code}-{run.budget.year}-v{run.version}"
+    if export_format in ("csv", "xlsx"):
+        return export_response(
+            export_format=export_format,
+            columns=presenters.area_export_columns(run),
+            objects=rows,
+            base_name=base_name,
+        )
+    allocated = sum(r["share"].amount_cents for r in rows)
+    if export_format == "pdf":
+        return _area_pdf(request, run, names, rows, base_name)
+    selectors.mark_versions([run])
+    return render(
+        request,
+        "budget/area_run.html",
+        {
+            "run": run,
+            "budget": run.budget,
+            "territory": run.budget.territory,
+            "rule_lines": describe(run.rule, names),
+            "rows": rows,
+            "counts": presenters.count_columns(run, names),
+            "total": format_euros(run.budget.total_cents),
+            "allocated": format_euros(allocated),
+            "adds_up": allocated == run.budget.total_cents,
+            "extra_cents": sum(1 for r in rows if r["got_cent"]),
+            "reproduced": _reproduced(run),
+            "can_manage": selectors.can_manage(request.user),
+            "export_csv": _run_url(run, format="csv"),
+            "export_xlsx": _run_url(run, format="xlsx"),
+            "export_pdf": _run_url(run, format="pdf"),
+        },
+    )
 
 
 def run_page(request: HttpRequest) -> HttpResponse:
@@ -179,6 +266,8 @@ def run_page(request: HttpRequest) -> HttpResponse:
         choices = runs.order_by("-budget__year", "budget_id", "-version")
         return render(request, "budget/run.html", {"run": None, "choices": choices})
     run = get_object_or_404(runs, pk=run_id)
+    if allocation_of(run.rule) == COUNTS:
+        return _count_run_page(request, run)
     if request.method == "POST":
         return _publish(request, run)
     shares = selectors.with_reports(run.shares.all())
@@ -202,7 +291,7 @@ def run_page(request: HttpRequest) -> HttpResponse:
             "run": run,
             "budget": run.budget,
             "territory": run.budget.territory,
-            "rule_lines": describe(run.rule),
+            "rule_lines": describe(run.rule, _indicator_names(run)),
             "rows": rows,
             **presenters.run_figures(run, rows),
             "district_rows": presenters.district_rows(run, shares),
