@@ -56,3 +56,21 @@ def test_roll_up_sums_into_every_ancestor():
 def test_a_cycle_in_the_hierarchy_is_refused():
     with pytest.raises(ValueError, match="cycle"):
         ancestors_of("a", {"a": "b", "b": "a"})
+
+
+def test_a_group_covers_its_areas_and_everything_below_them():
+    from kitaplan.domain.territory.hierarchy import covered_by
+
+    paths = {1: "01", 2: "01/0101", 3: "01/0102", 4: "010/0103", 5: "02/0201", 6: "02/0202"}
+    assert covered_by(paths, ["01", "02/0202"]) == {1, 2, 3, 6}
+    # "01" does not cover "010": paths are compared by whole segments
+    assert 4 not in covered_by(paths, ["01"])
+    assert covered_by(paths, []) == set()
+
+
+def test_nested_members_of_a_group_are_found():
+    from kitaplan.domain.territory.hierarchy import nested_pairs
+
+    assert nested_pairs(["01", "01/0101", "02"]) == [("01", "01/0101")]
+    assert nested_pairs(["01/0101", "01/0102"]) == []
+    assert nested_pairs(["02", "02"]) == [("02", "02")]

@@ -67,6 +67,9 @@ PAGES = [
     Page("territory:area-list", STAFF, query="?level=area&show=children_u3"),
     Page("territory:area-detail", STAFF, kwargs={"pk": "area"}),
     Page("territory:area-geojson", STAFF, html=False),
+    Page("territory:area-group-list", STAFF),
+    Page("territory:area-group-new", STEWARDS),
+    Page("territory:area-group-edit", STEWARDS, kwargs={"pk": "area_group"}),
     Page("facilities:facility-list", STAFF),
     Page("facilities:facility-detail", STAFF, kwargs={"pk": "own_facility"}),
     Page(
@@ -78,6 +81,7 @@ PAGES = [
     Page("planning:balance", STAFF),
     Page("planning:balance", STAFF, query="?level=area&show=u3:coverage&sort=-u3:balance"),
     Page("planning:balance", STAFF, query="?parent={district}"),
+    Page("planning:balance", STAFF, query="?group={area_group}"),
     Page("planning:balance-geojson", STAFF, html=False),
     Page("planning:balance-pdf", STAFF, html=False),
     Page("planning:care-rates", STAFF),
@@ -101,6 +105,7 @@ PAGES = [
     Page("monitoring:facility-index", STAFF, query="?basis=own_area&sort=-known"),
     Page("monitoring:facility-index", STAFF, query="?format=csv", html=False),
     Page("monitoring:report-pdf", STAFF, html=False),
+    Page("monitoring:report-pdf", STAFF, query="?group={area_group}&period=2024-H1", html=False),
     Page("budget:overview", STAFF),
     Page("budget:run", CITY_STAFF),
     Page("budget:shares", STAFF),
@@ -267,6 +272,8 @@ NOT_PAGES = {
     "allocation:run-publish",
     "allocation:offer-answer",
     "reports:transition-enter",  # POST only
+    "territory:area-group-close",  # POST only
+    "territory:area-group-delete",  # POST only
     "qualification:me",  # redirects to the childminder's own page
     "childminding:me",  # redirects to the childminder's own page (tested in its app)
     "childminding:me-export",  # the childminder's own data (tested in its app)
@@ -302,6 +309,18 @@ POSTS = [
     Post("imports:import-new", STEWARDS),
     Post("planning:care-rates", STEWARDS),
     Post("planning:scenario-new", STEWARDS, data={"name": "Szenario X"}),
+    Post(
+        "territory:area-group-new", STEWARDS, data={"name": "Sozialraum X"}, refs={"areas": "area"}
+    ),
+    Post(
+        "territory:area-group-edit",
+        STEWARDS,
+        {"pk": "area_group"},
+        data={"name": "Sozialraum Y"},
+        refs={"areas": "area"},
+    ),
+    Post("territory:area-group-close", STEWARDS, {"pk": "area_group"}),
+    Post("territory:area-group-delete", STEWARDS, {"pk": "area_group"}),
     Post(
         "planning:scenario-detail",
         STEWARDS,

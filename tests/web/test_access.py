@@ -101,6 +101,8 @@ class Fixtures:
             return city.facilities[0].pk
         if value == "area":
             return city.areas[0].pk
+        if value == "area_group":  # a Sozialraum of two areas
+            return self._once("area_group", lambda: area_group(city))
         if value == "import":
             return self._once(
                 "import",
@@ -125,6 +127,14 @@ def resolve(page: Page | Post, city, user=None, fixtures: Fixtures | None = None
     named = {k: fixtures[k] for k in re.findall(r"{(\w+)}", page.query) if k != "district"}
     query = page.query.format(district=city.districts[0].pk, **named)
     return reverse(page.url_name, kwargs=kwargs) + query
+
+
+def area_group(city) -> int:
+    from kitaplan.web.territory.models import AreaGroup
+
+    group = AreaGroup.objects.create(territory=city.territory, name="Sozialraum Matrix")
+    group.areas.set(city.areas[:2])
+    return group.pk
 
 
 def care_contract(childminder: int) -> int:

@@ -22,6 +22,7 @@ class AuditAction(StrEnum):
     IMPORT_REFUSED = "import.refused"
     FACILITY_UPDATED = "facility.updated"
     FACILITY_PLACES_CHANGED = "facility.places_changed"
+    AREA_GROUP_CHANGED = "territory.area_group_changed"  # a Sozialraum created, edited, closed
     API_WRITE = "api.write"
     DEMO_LOADED = "demo.loaded"
     CARE_RATES_SAVED = "planning.care_rates_saved"

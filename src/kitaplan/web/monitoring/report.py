@@ -20,7 +20,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from kitaplan.domain.indicators.periods import resolve_periods
+from kitaplan.domain.indicators.periods import (
+    ReportPeriod,
+    resolve_periods,
+    resolve_report_period,
+)
 from kitaplan.domain.indicators.trends import (
     Assessment,
     Change,
@@ -32,7 +36,8 @@ from kitaplan.domain.indicators.trends import (
 )
 from kitaplan.web.core import pdf
 from kitaplan.web.monitoring import report_map, timeseries, wording
-from kitaplan.web.territory.models import Area, IndicatorValue, Territory
+from kitaplan.web.territory.groups import covered_ids_at
+from kitaplan.web.territory.models import Area, AreaGroup, IndicatorValue, Territory
 
 #: at most this many alert sentences per indicator (the largest changes).
 ALERTS_PER_INDICATOR = 5
@@ -54,14 +59,32 @@ class IndicatorLine:
     assessment: Assessment
 
 
+def period_label(period: ReportPeriod | int | None) -> str:
+    """``2024``, ``1st half of 2024`` (German: ``1. Halbjahr 2024``); ``–`` for none."""
+    if period is None:
+        return "–"
+    if isinstance(period, int):
+        return str(period)
+    if period.half == 1:
+        return _("1st half of %(year)s") % {"year": period.year}
+    if period.half == 2:
+        return _("2nd half of %(year)s") % {"year": period.year}
+    return str(period.year)
+
+
 @dataclass
 class ReportData:
     territory: Territory
-    district: Area
+    district: Area | None
     period: int | None
     compare: int | None
     basis: ChangeBasis
     threshold: float
+    #: a Sozialraum instead of a district: its areas' figures taken together
+    group: AreaGroup | None = None
+    #: the year or half year covered (``period`` and ``compare`` are the years of its values)
+    report_period: ReportPeriod | None = None
+    compare_period: ReportPeriod | None = None
     lines: list[IndicatorLine] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     alerts_left_out: int = 0
@@ -71,18 +94,53 @@ class ReportData:
     sources: list[str] = field(default_factory=list)
     map: report_map.ReportMap | None = None
 
+    @property
+    def place(self) -> str:
+        """The name of the district or Sozialraum reported on."""
+        if self.group is not None:
+            return self.group.name
+        return self.district.name if self.district is not None else ""
+
+    @property
+    def period_text(self) -> str:
+        return period_label(self.report_period or self.period)
+
+    @property
+    def compare_text(self) -> str:
+        return period_label(self.compare_period or self.compare)
+
+    @property
+    def values_note(self) -> str:
+        """For a half year: which year's values describe the periods (else empty)."""
+        chosen = [p for p in (self.report_period, self.compare_period) if p is not None]
+        if not any(p.half for p in chosen):
+            return ""
+        return _(
+            "Indicator values are yearly, as at 31 December; a period is described by the "
+            "latest values stated by its end: %(years)s."
+        ) % {"years": ", ".join(f"{period_label(p)}: {p.data_year}" for p in chosen)}
+
 
 def district_report(
     *,
     territory: Territory,
-    district: Area,
+    district: Area | None,
     period: int | None,
     compare: int | None,
     basis: ChangeBasis,
     threshold: float,
     map_source: str | None = None,
+    group: AreaGroup | None = None,
+    report_period: ReportPeriod | None = None,
+    compare_period: ReportPeriod | None = None,
 ) -> ReportData:
-    """Collect the report's figures and sentences for ``district`` (an area of the top level).
+    """Collect the report's figures and sentences for ``district`` (an area of the top level),
+    or for the areas a Sozialraum ``group`` covers (their means weighted by residents, i.e.
+    computed from the sums over the group's areas).
+
+    ``report_period`` (a year or half year; the latest year when neither it nor ``period`` is
+    given) overrides ``period``/``compare``: the years of values that describe it and its
+    comparison (:func:`resolve_report_period`).
 
     ``map_source`` is what the map shows: an indicator code or ``index:status`` (default: the
     status index where it can be computed, else the first indicator below the district level).
@@ -95,13 +153,37 @@ def district_report(
             .distinct()
         )
     )
+    chosen_period = chosen_compare = None
+    if report_period is not None or period is None:  # a year or half year (default: latest)
+        if compare_period is None and compare is not None:
+            compare_period = ReportPeriod(compare)
+        chosen_period, chosen_compare = resolve_report_period(
+            all_periods, report_period, compare_period
+        )
+        period = chosen_period.data_year if chosen_period else None
+        compare = chosen_compare.data_year if chosen_compare else None
     period, compare = resolve_periods(all_periods, period, compare)
-    data = ReportData(territory, district, period, compare, basis, threshold)
+    data = ReportData(
+        territory,
+        district,
+        period,
+        compare,
+        basis,
+        threshold,
+        group=group,
+        report_period=chosen_period,
+        compare_period=chosen_compare if compare is not None else None,
+    )
     if period is None:
         return data
     data.map = report_map.district_map(
-        territory=territory, district=district, period=period, source_code=map_source
+        territory=territory,
+        district=district,
+        period=period,
+        source_code=map_source,
+        group=group,
     )
+    place = data.place
     worse = better = 0
     methods: set[str] = set()
     weights_cache: dict[tuple[int, int], tuple[dict[str, float], int | None]] = {}
@@ -124,7 +206,15 @@ def district_report(
             weighted=True,
             weights_cache=weights_cache,
         )
-        rows = [r for r in table.rows if r.district is not None and r.district.pk == district.pk]
+        if group is not None:
+            members = covered_ids_at(group, level)
+            rows = [r for r in table.rows if r.area.pk in members]
+        else:
+            rows = [
+                r
+                for r in table.rows
+                if r.district is not None and district is not None and r.district.pk == district.pk
+            ]
         if not rows:
             continue
         methods.add(wording.mean_method_text(table.mean_method, table.weights_year))
@@ -137,9 +227,7 @@ def district_report(
             if table.compare is not None
             else None
         )
-        mean_change = Change(
-            district.name, before.mean if before else None, after.mean if after else None
-        )
+        mean_change = Change(place, before.mean if before else None, after.mean if after else None)
         unit = indicator.unit
         digits = max(1, wording.digits_for(unit, *[r.value for r in rows]))
         city = table.territory_mean.mean if table.territory_mean else None
@@ -174,7 +262,7 @@ def district_report(
             table.weights_after or None,
         )
         sentences = wording.summary_sentences(
-            place=district.name,
+            place=place,
             indicator=indicator.name,
             unit=unit,
             direction=source.direction,
@@ -204,7 +292,7 @@ def district_report(
         data.summary = _(
             "Only one period is available (%(period)s); the report shows the values without "
             "changes."
-        ) % {"period": period}
+        ) % {"period": data.period_text}
     else:
         data.summary = _(
             "From %(compare)s to %(period)s, the mean of %(district)s developed less favourably "
@@ -212,9 +300,9 @@ def district_report(
             "indicators are neutral or unchanged. %(alerts)s changes of single areas reached the "
             "threshold."
         ) % {
-            "compare": compare,
-            "period": period,
-            "district": district.name,
+            "compare": data.compare_text,
+            "period": data.period_text,
+            "district": place,
             "worse": worse,
             "better": better,
             "total": len(data.lines),
@@ -225,7 +313,7 @@ def district_report(
 
 def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     """A portrait A4 PDF of ``data``."""
-    title = _("Development report %(district)s") % {"district": data.district.name}
+    title = _("Development report %(district)s") % {"district": data.place}
     return pdf.build(build_story(data), title=title, compress=compress)
 
 
@@ -233,29 +321,21 @@ def build_story(data: ReportData) -> list[Any]:
     """The report's flowables (paragraphs, the map drawing, tables) in order."""
     style = pdf.styles()
     body, heading, subheading, cell = style.body, style.heading, style.subheading, style.cell
-    title = _("Development report %(district)s") % {"district": data.district.name}
+    title = _("Development report %(district)s") % {"district": data.place}
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(text), style)
 
     periods = (
-        _("%(period)s compared with %(compare)s") % {"period": data.period, "compare": data.compare}
+        _("%(period)s compared with %(compare)s")
+        % {"period": data.period_text, "compare": data.compare_text}
         if data.compare is not None
-        else str(data.period or "–")
+        else data.period_text
     )
-    story: list[Any] = [
-        p(title, heading),
-        p(
-            _(
-                "%(territory)s, district %(district)s; period %(periods)s. Created with kitaplan on %(day)s."
-            )
-            % {
-                "territory": data.territory.name,
-                "district": f"{data.district.official_code} {data.district.name}",
-                "periods": periods,
-                "day": formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT"),
-            }
-        ),
+    story: list[Any] = [p(title, heading), p(_place_line(data, periods))]
+    if data.values_note:
+        story.append(p(data.values_note))
+    story += [
         Spacer(1, 4 * mm),
         p(_("Summary"), subheading),
         p(data.summary),
@@ -268,13 +348,14 @@ def build_story(data: ReportData) -> list[Any]:
         story.append(p(_("Indicators of the district and the city"), subheading))
         if data.method:
             story.append(p(data.method))
+        own = _("Sozialraum %(period)s") if data.group else _("District %(period)s")
         header = [
             _("Indicator"),
-            _("District %(period)s") % {"period": data.compare or "–"},
-            _("District %(period)s") % {"period": data.period},
+            own % {"period": data.compare_text},
+            own % {"period": data.period_text},
             _("Change"),
-            _("City %(period)s") % {"period": data.period},
-            _("District − city"),
+            _("City %(period)s") % {"period": data.period_text},
+            _("Sozialraum − city") if data.group else _("District − city"),
             _("Assessment"),
         ]
         rows: list[list[Any]] = [[p(h, cell) for h in header]]
@@ -343,6 +424,32 @@ def build_story(data: ReportData) -> list[Any]:
     if data.territory.attribution:
         story.append(p(data.territory.attribution))
     return story
+
+
+def _place_line(data: ReportData, periods: str) -> str:
+    """Territory, the district or the Sozialraum with its areas, the period, the day."""
+    day = formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+    if data.group is not None:
+        areas = ", ".join(f"{a.official_code} {a.name}" for a in data.group.areas.all())
+        return _(
+            "%(territory)s, Sozialraum %(group)s (areas %(areas)s); period %(periods)s. "
+            "Created with kitaplan on %(day)s."
+        ) % {
+            "territory": data.territory.name,
+            "group": data.group.name,
+            "areas": areas,
+            "periods": periods,
+            "day": day,
+        }
+    district = data.district
+    return _(
+        "%(territory)s, district %(district)s; period %(periods)s. Created with kitaplan on %(day)s."
+    ) % {
+        "territory": data.territory.name,
+        "district": f"{district.official_code} {district.name}" if district else "",
+        "periods": periods,
+        "day": day,
+    }
 
 
 def _map_story(data: ReportData, p: Any, subheading: ParagraphStyle) -> list[Any]:

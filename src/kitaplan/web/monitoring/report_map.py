@@ -37,7 +37,8 @@ from kitaplan.domain.indicators.trends import Classification
 from kitaplan.web.core import pdf
 from kitaplan.web.monitoring import timeseries, wording
 from kitaplan.web.monitoring.timeseries import Source
-from kitaplan.web.territory.models import Area, AreaLevel, Territory
+from kitaplan.web.territory.groups import covered_areas
+from kitaplan.web.territory.models import Area, AreaGroup, AreaLevel, Territory
 
 #: The web maps' palette (``core/static/core/map.js``): ColorBrewer YlGnBu, 5 classes.
 PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
@@ -116,9 +117,15 @@ def _source(territory: Territory, code: str | None) -> tuple[Source, list[int]] 
 
 
 def district_map(
-    *, territory: Territory, district: Area, period: int | None, source_code: str | None = None
+    *,
+    territory: Territory,
+    district: Area | None,
+    period: int | None,
+    source_code: str | None = None,
+    group: AreaGroup | None = None,
 ) -> ReportMap | None:
-    """The map data of ``district`` for ``period`` (else the source's latest period)."""
+    """The map data of ``district`` (or of the areas a Sozialraum ``group`` covers) for
+    ``period`` (else the source's latest period)."""
     chosen = _source(territory, source_code)
     if chosen is None:
         return None
@@ -148,8 +155,15 @@ def district_map(
         .defer("geometry", "bbox")
         .order_by("official_code")
     )
-    district_of, _districts = timeseries.districts_of(territory, areas)
-    inside = [a for a in areas if district_of.get(str(a.pk)) == str(district.pk)]
+    if group is not None:
+        inside = covered_areas(group, areas)
+    else:
+        district_of, _districts = timeseries.districts_of(territory, areas)
+        inside = [
+            a
+            for a in areas
+            if district is not None and district_of.get(str(a.pk)) == str(district.pk)
+        ]
     geometries = dict(
         Area.objects.filter(pk__in=[a.pk for a in inside]).values_list("pk", "geometry")
     )

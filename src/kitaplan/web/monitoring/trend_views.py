@@ -15,12 +15,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.indicators.periods import parse_report_period, report_periods
 from kitaplan.domain.indicators.trends import Assessment, ChangeBasis
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, Column, export_response
 from kitaplan.web.monitoring import presenters, report, timeseries, trend_selectors, wording
 from kitaplan.web.monitoring.timeseries import AreaRow, IndicatorTable
 from kitaplan.web.monitoring.trend_selectors import Selection
+from kitaplan.web.territory.groups import group_from_request, open_groups
 from kitaplan.web.territory.models import Area, Territory
 from kitaplan.web.territory.requests import territory_from_request
 
@@ -280,16 +282,16 @@ def alerts(request: HttpRequest) -> HttpResponse:
             )
             if selection.territory
             else [],
+            "groups": open_groups(selection.territory),
+            "report_periods": [
+                (p.code, report.period_label(p)) for p in report_periods(selection.periods)
+            ],
         },
     )
 
 
-def report_pdf(request: HttpRequest) -> HttpResponse:
-    """The development report of one district as PDF (indicators, alerts, summary, sources)."""
-    _require_access(request)
-    territory = territory_from_request(request, having=WITH_VALUES)
-    if territory is None:
-        raise Http404
+def _report_district(request: HttpRequest, territory: Territory) -> Area:
+    """The district named by ``?district=`` (official code or id), else the first one."""
     district_code = request.GET.get("district") or ""
     districts = Area.objects.filter(territory=territory, level__rank=1).order_by("official_code")
     district = districts.filter(official_code=district_code).first() if district_code else None
@@ -299,13 +301,28 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
         district = districts.first()
     if district is None:
         raise Http404
+    return district
+
+
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    """The development report of one district, or of a Sozialraum (``?group=<id>``), as PDF
+    (indicators, alerts, summary, sources) for a year or half year (``?period=2024-H1``)."""
+    _require_access(request)
+    territory = territory_from_request(request, having=WITH_VALUES)
+    if territory is None:
+        raise Http404
+    group = group_from_request(request, territory)
+    district = None if group is not None else _report_district(request, territory)
     basis = ChangeBasis.RELATIVE if request.GET.get("basis") != "absolute" else ChangeBasis.ABSOLUTE
     threshold = _float(request.GET.get("threshold"))
     data = report.district_report(
         territory=territory,
         district=district,
-        period=_int(request.GET.get("period")),
-        compare=_int(request.GET.get("compare")),
+        group=group,
+        period=None,
+        compare=None,
+        report_period=parse_report_period(request.GET.get("period")),
+        compare_period=parse_report_period(request.GET.get("compare")),
         basis=basis,
         threshold=threshold
         if threshold is not None
@@ -314,8 +331,9 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     )
     content = report.render_pdf(data, compress=request.GET.get("compress") != "0")
     response = HttpResponse(content, content_type="application/pdf")
+    place = f"sozialraum-{group.pk}" if group else (district.official_code if district else "")
+    covered = data.report_period.code if data.report_period else "ohne"
     response["Content-Disposition"] = (
-        f'attachment; filename="entwicklungsbericht-{territory.code}-'
-        f'{district.official_code}-{data.period or "ohne"}.pdf"'
+        f'attachment; filename="entwicklungsbericht-{territory.code}-{place}-{covered}.pdf"'
     )
     return response

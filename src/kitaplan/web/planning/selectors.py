@@ -42,6 +42,7 @@ from kitaplan.web.planning.models import CareRateSet
 from kitaplan.web.planning.models import TargetRule as TargetRuleModel
 from kitaplan.web.territory.models import (
     Area,
+    AreaGroup,
     AreaLevel,
     IndicatorValue,
     PopulationCount,
@@ -391,12 +392,21 @@ class BalanceTable:
 
 
 def balance_table(
-    *, territory: Territory, year: int, parent: Area | None, level: AreaLevel | None
+    *,
+    territory: Territory,
+    year: int,
+    parent: Area | None,
+    level: AreaLevel | None,
+    group: AreaGroup | None = None,
 ) -> BalanceTable:
-    """The balance of the children of ``parent``, else of the areas of ``level`` (default: the
-    top level), with the children without an offer in the latest allocation round."""
+    """The balance of the areas of a Sozialraum ``group``, else of the children of ``parent``,
+    else of the areas of ``level`` (default: the top level), with the children without an
+    offer in the latest allocation round."""
     balances, areas, rates = balance_for(territory=territory, year=year)
-    if parent is not None:
+    if group is not None:
+        members = {a.pk for a in group.areas.all()}
+        chosen = [a for a in areas if a.pk in members]
+    elif parent is not None:
         chosen = [a for a in areas if a.parent_id == parent.pk]
     else:
         level = level or territory.levels.order_by("rank").first()

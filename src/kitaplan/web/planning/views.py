@@ -23,6 +23,7 @@ from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.planning import forecasting, reports, selectors, services
 from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRatesForm
 from kitaplan.web.planning.tables import BALANCE_COLUMNS
+from kitaplan.web.territory.groups import group_from_request, open_groups
 from kitaplan.web.territory.models import Area, Territory
 from kitaplan.web.territory.requests import territory_from_request
 
@@ -66,11 +67,12 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
     form.is_valid()
     data = getattr(form, "cleaned_data", {}) or {}
     year = data.get("year") or (years[-1] if years else None)
-    parent = _parent(request, territory)
+    group = group_from_request(request, territory)
+    parent = None if group is not None else _parent(request, territory)
     table = selectors.BalanceTable(level=data.get("level"))
     if territory is not None and year is not None:
         table = selectors.balance_table(
-            territory=territory, year=year, parent=parent, level=data.get("level")
+            territory=territory, year=year, parent=parent, level=data.get("level"), group=group
         )
     sort = request.GET.get("sort") or "code"
     return {
@@ -84,6 +86,8 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
         "is_forecast": year in forecast_years,
         "finest_rank": selectors.finest_rank(territory),
         "parent": parent,
+        "group": group,
+        "groups": open_groups(territory),
         "level": table.level,
         "rates": table.rates,
         "sort": sort,
@@ -108,7 +112,9 @@ def balance(request: HttpRequest) -> HttpResponse:
             export_format=export_format,
             columns=BALANCE_COLUMNS,
             objects=context["rows"],
-            base_name=f"bedarfsplanung-{territory.code if territory else ''}-{context['year']}",
+            base_name=f"bedarfsplanung-{territory.code if territory else ''}"
+            + (f"-sozialraum-{context['group'].pk}" if context["group"] else "")
+            + f"-{context['year']}",
             geometry=lambda r: geometries.get(r.area.pk),
         )
     query = request.GET.copy()
@@ -116,6 +122,8 @@ def balance(request: HttpRequest) -> HttpResponse:
     totals = None
     if context["parent"] is not None and context["rows"]:
         totals = context["balances"][context["parent"].pk]
+    elif context["group"] is not None and context["rows"]:  # the members do not overlap
+        totals = sum_balances([r.balance for r in context["rows"]], area=0)
     return render(
         request,
         "planning/balance.html",
@@ -344,6 +352,8 @@ def balance_pdf(request: HttpRequest) -> HttpResponse:
         for rule, results in rules
     ]
     level_name = context["rows"][0].area.level.name if context["rows"] else ""
+    if context["group"] is not None:
+        level_name = _("the areas of Sozialraum %(name)s") % {"name": context["group"].name}
     content = reports.balance_report(
         territory=territory,
         year=context["year"],
@@ -356,7 +366,8 @@ def balance_pdf(request: HttpRequest) -> HttpResponse:
         compress=request.GET.get("compress") != "0",
     )
     response = HttpResponse(content, content_type="application/pdf")
+    place = f"-sozialraum-{context['group'].pk}" if context["group"] else ""
     response["Content-Disposition"] = (
-        f'attachment; filename="bedarfsplanung-{territory.code}-{context["year"]}.pdf"'
+        f'attachment; filename="bedarfsplanung-{territory.code}{place}-{context["year"]}.pdf"'
     )
     return response

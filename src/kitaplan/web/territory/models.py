@@ -240,3 +240,34 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.area.official_code} {self.year}: {self.value}"
+
+
+class AreaGroup(models.Model):
+    """A named set of areas of any level of one territory (de: Sozialraum), e.g. Dresden-Gorbitz
+    with its three Stadtteile. Reports and the balance add up the figures of its areas.
+
+    No member lies inside another (the services refuse it), so nothing is counted twice. A
+    closed group (``closed_on``) stays for the record but is no longer offered for choice.
+    """
+
+    territory = models.ForeignKey(
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="area_groups",
+        verbose_name=_("territory"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    areas = models.ManyToManyField(Area, related_name="groups", verbose_name=_("areas"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("social area")
+        verbose_name_plural = _("social areas")
+        ordering = ["territory", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "name"], name="unique_area_group_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
