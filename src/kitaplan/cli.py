@@ -520,6 +520,168 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- set-up: territories and users (kitaplan.web.administration.services) -------------------
+
+
+def _say_refusal(refusal: Any) -> int:
+    from kitaplan.web.administration.messages import describe_refusal
+
+    for text in describe_refusal(refusal):
+        print(text, file=sys.stderr, flush=True)
+    return EXIT_PROBLEMS
+
+
+def cmd_territory(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from kitaplan.domain.territory.levels import parse_level_list
+    from kitaplan.web.administration import selectors, services
+    from kitaplan.web.core.access import SYSTEM
+
+    _migrate()
+    if args.action == "list":
+        for territory in selectors.territories_for_list():
+            levels = " > ".join(level.code for level in territory.levels.all()) or "-"
+            _say(
+                f"{territory.code:<16} {territory.name:<24} {levels}  "
+                + _("%(count)s areas") % {"count": getattr(territory, "n_areas", 0)}
+            )
+        return EXIT_OK
+    try:
+        territory = services.create_territory(
+            actor=SYSTEM,
+            code=args.code,
+            name=args.name,
+            official_code=args.official_code or "",
+            levels=parse_level_list(args.levels),
+        )
+    except services.SetupRefused as refusal:
+        return _say_refusal(refusal)
+    _say(
+        _('The territory "%(code)s" was set up with the levels %(levels)s.')
+        % {
+            "code": territory.code,
+            "levels": ", ".join(level.code for level in territory.levels.order_by("rank")),
+        }
+    )
+    return EXIT_OK
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """From standard input (--password-stdin), KITAPLAN_NEW_PASSWORD or the prompt (twice);
+    never from the command line, where other users of the machine could read it."""
+    from django.utils.translation import gettext as _
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    given = os.environ.get("KITAPLAN_NEW_PASSWORD")
+    if given:
+        return given
+    import getpass
+
+    first = getpass.getpass(_("Password of the new user: "))
+    if getpass.getpass(_("The password again: ")) != first:
+        raise SystemExit(_fail(_("The two passwords differ."), EXIT_PROBLEMS))
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.administration import selectors, services
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.core.roles import Role
+
+    _migrate()
+    if args.action == "list":
+        for user in selectors.users_for_list():
+            roles = ", ".join(
+                Role(a.role).label + (f" ({a.territory.code})" if a.territory else "")
+                for a in user.role_assignments.all()
+            )
+            state = "" if user.is_active else " " + _("(deactivated)")
+            _say(f"{user.username:<20} {roles or '-'}{state}")
+        return EXIT_OK
+    role = Role(args.role)
+    try:
+        territory = _territory(args.territory) if args.territory else None
+        provider, facility = services.find_scope(
+            territory=territory, provider_key=args.provider or "", facility_key=args.facility or ""
+        )
+        services.check_scope(role, territory, provider, facility)
+        user = services.create_user(
+            actor=SYSTEM, username=args.name, password=_new_password(args), email=args.email or ""
+        )
+        services.assign_role(
+            actor=SYSTEM,
+            user=user,
+            role=role,
+            territory=territory,
+            provider=provider,
+            facility=facility,
+        )
+    except services.SetupRefused as refusal:
+        return _say_refusal(refusal)
+    except ValidationError as error:
+        for message in error.messages:
+            print(message, file=sys.stderr, flush=True)
+        return EXIT_PROBLEMS
+    _say(
+        _('The user "%(name)s" was created with the role %(role)s.')
+        % {"name": user.username, "role": role.label}
+    )
+    return EXIT_OK
+
+
+def _add_setup_parsers(sub: Any) -> None:
+    """``kitaplan territory create|list`` and ``kitaplan user create|list``."""
+    from kitaplan.web.core.roles import Role
+
+    ter = sub.add_parser(
+        "territory",
+        help="set up a territory with its area levels, or list the territories",
+        description="Set up a new territory (a Jugendamt's municipality) with its area levels, "
+        "coarse to fine; refused with exit code 1 when the code exists. The same as the page "
+        "Administration > Territories. See docs/howto/import-a-city.md.",
+    )
+    ter_sub = ter.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ter_new = ter_sub.add_parser("create", help="set up a territory")
+    ter_new.add_argument("code", help="code, e.g. dresden (lower-case letters, digits, - and _)")
+    ter_new.add_argument("name", help="name, e.g. Dresden")
+    ter_new.add_argument(
+        "--levels",
+        required=True,
+        help="area levels coarse to fine, e.g. stadtbezirk,stadtteil "
+        "(or code=Name: bezirk=Bezirk,plr=Planungsraum)",
+    )
+    ter_new.add_argument("--official-code", help="Amtlicher Gemeindeschlüssel, e.g. 14612000")
+    ter_sub.add_parser("list", help="list the territories with their levels")
+    ter.set_defaults(func=cmd_territory)
+
+    usr = sub.add_parser(
+        "user",
+        help="create a user with a role, or list the users",
+        description="Create a user with one role and its scope. The password is read from "
+        "standard input (--password-stdin), from KITAPLAN_NEW_PASSWORD or from the prompt, "
+        "never from the command line. Refused with exit code 1 when the username exists. The "
+        "same as the page Administration > Users and roles.",
+    )
+    usr_sub = usr.add_subparsers(dest="action", required=True, metavar="ACTION")
+    usr_new = usr_sub.add_parser("create", help="create a user with a role")
+    usr_new.add_argument("name", help="username (for the login)")
+    usr_new.add_argument("--role", required=True, choices=[r.value for r in Role])
+    usr_new.add_argument("--territory", help="territory code the role is for")
+    usr_new.add_argument("--provider", help="provider number (facility managers; needs --territory)")
+    usr_new.add_argument("--facility", help="facility number (facility managers; needs --territory)")
+    usr_new.add_argument("--email", help="e-mail address")
+    usr_new.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    usr_sub.add_parser("list", help="list the users with their roles")
+    usr.set_defaults(func=cmd_user)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kitaplan",
@@ -707,6 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--today", type=_date, default=None, help="compute the periods as of this day (YYYY-MM-DD)"
     )
     ret.set_defaults(func=cmd_retention)
+    _add_setup_parsers(sub)
     return parser
 
 

@@ -42,6 +42,9 @@ PAYMENT_KEYS = frozenset({"payment_run", "payment_childminder", "rate_table", "p
 PAYMENT_OFFICE = frozenset({Role.PAYMENT_OFFICE, Role.ADMIN})
 REGISTRY = frozenset({Role.ADMIN, Role.PAYMENT_OFFICE, Role.CHILDMINDER_ADVISER, Role.CHILDMINDER})
 REGISTRY_EDITORS = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
+ADMINS = frozenset({Role.ADMIN})
+#: kwargs values resolved from tests.web.administration.helpers.administration_objects
+ADMINISTRATION_KEYS = frozenset({"admin_territory", "admin_user", "admin_role"})
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,13 @@ PAGES = [
     Page("imports:import-new", STEWARDS),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
     Page("audit:event-list", STEWARDS),
+    Page("administration:territory-list", ADMINS),
+    Page("administration:territory-create", ADMINS),
+    Page("administration:territory-edit", ADMINS, kwargs={"pk": "admin_territory"}),
+    Page("administration:user-list", ADMINS),
+    Page("administration:user-list", ADMINS, query="?q=matrix"),
+    Page("administration:user-create", ADMINS),
+    Page("administration:user-edit", ADMINS, kwargs={"pk": "admin_user"}),
     Page("api-docs", STAFF),
     Page("api-token-list", frozenset({Role.ADMIN})),
     Page("api-schema", STAFF, html=False),
@@ -277,6 +287,13 @@ NOT_PAGES = {
     "qualification:me",  # redirects to the childminder's own page
     "childminding:me",  # redirects to the childminder's own page (tested in its app)
     "childminding:me-export",  # the childminder's own data (tested in its app)
+    "administration:user-role-add",  # POST only
+    "administration:user-role-remove",  # POST only
+    "measures:plan-close",  # POST only
+    "measures:field-remove",  # POST only
+    "measures:objective-remove",  # POST only
+    "measures:measure-remove",  # POST only
+    "administration:user-active",  # POST only
 }
 
 
@@ -458,6 +475,13 @@ POSTS = [
     Post("networks:member-erase", STEWARDS, {"pk": "member"}),
     Post("networks:meeting-detail", STEWARDS, {"pk": "meeting"}, data={"action": "minutes"}),
     Post("networks:meeting-invite", STEWARDS, {"pk": "meeting"}),
+    Post("administration:territory-create", ADMINS, data={"code": "neu", "name": "Neu"}),
+    Post("administration:territory-edit", ADMINS, {"pk": "admin_territory"}, data={"name": "X"}),
+    Post("administration:user-create", ADMINS, data={"username": "neu"}),
+    Post("administration:user-edit", ADMINS, {"pk": "admin_user"}, data={"first_name": "X"}),
+    Post("administration:user-role-add", ADMINS, {"pk": "admin_user"}, data={"role": "admin"}),
+    Post("administration:user-role-remove", ADMINS, {"pk": "admin_role"}),
+    Post("administration:user-active", ADMINS, {"pk": "admin_user"}, data={"active": "0"}),
     Post("api-token", STAFF, data={"label": "Skript", "days": "30"}),
     Post("api-token-revoke", frozenset({Role.ADMIN}), {"number": "other_token"}),
 ]

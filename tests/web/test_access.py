@@ -18,6 +18,7 @@ from kitaplan.web.core.access import SYSTEM, roles_of
 from kitaplan.web.core.roles import Role
 from kitaplan.web.imports.models import ImportRun
 from tests.web.access_matrix import (
+    ADMINISTRATION_KEYS,
     ALLOCATION_KEYS,
     BUDGET_KEYS,
     CHILDMINDING_KEYS,
@@ -32,6 +33,7 @@ from tests.web.access_matrix import (
     Page,
     Post,
 )
+from tests.web.administration.helpers import administration_objects
 from tests.web.allocation.helpers import allocation_objects
 from tests.web.budget.helpers import budget_objects
 from tests.web.childminding.helpers import childminder_objects
@@ -69,6 +71,8 @@ class Fixtures:
 
     def __getitem__(self, value: str):
         city, user = self.city, self.user
+        if value in ADMINISTRATION_KEYS:
+            return self._once("administration", lambda: administration_objects(city))[value]
         if value in INCLUSION_KEYS:
             return self._once("inclusion", lambda: inclusion_objects(city, user=user))[value]
         if value in BUDGET_KEYS:

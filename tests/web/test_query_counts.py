@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.core.models import RoleAssignment
 from kitaplan.web.core.roles import Role
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.imports.models import ImportRun
@@ -558,6 +559,24 @@ def _organisations(city: SmallCity, user: User, n: int) -> str:
     for i in range(n):
         Organisation.objects.create(territory=city.territory, short_name=f"O{i}", name=f"Org {i}")
     return reverse("measures:organisation-list")
+
+
+@case("administration-territories", Role.ADMIN)
+def _admin_territories(city: SmallCity, user: User, n: int) -> str:
+    for i in range(n):
+        made = make_city(f"stadt{i}")
+        AreaLevel.objects.create(territory=made.territory, code="block", name="Block", rank=3)
+    return reverse("administration:territory-list")
+
+
+@case("administration-users", Role.ADMIN)
+def _admin_users(city: SmallCity, user: User, n: int) -> str:
+    for i in range(n):
+        make_user(f"nutzer{i}", Role.FACILITY_MANAGER, provider=city.providers[i % 2])
+        RoleAssignment.objects.create(
+            user=User.objects.get(username=f"nutzer{i}"), role="planner", territory=city.territory
+        )
+    return reverse("administration:user-list")
 
 
 @case("networks", Role.PLANNER)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kitaplan.web.networks",  # networks: members, meetings, invitations
     "kitaplan.web.finder",  # the parents' public Kita-Finder
     "kitaplan.web.reports",  # reports across capabilities (yearly report, move to a Kita)
+    "kitaplan.web.administration",  # set-up of territories, users and roles without /admin/
     "kitaplan.web.api",
 ]
 

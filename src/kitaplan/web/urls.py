@@ -41,6 +41,7 @@ urlpatterns = [
     path("networks/", include("kitaplan.web.networks.urls")),
     path("finder/", include("kitaplan.web.finder.urls")),  # public: views are login_not_required
     path("audit/", include("kitaplan.web.audit.urls")),
+    path("administration/", include("kitaplan.web.administration.urls")),
     path("api/", include("kitaplan.web.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -19,6 +19,18 @@ class RoleAssignment(models.Model):
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=32, choices=ROLE_CHOICES)
+    territory = models.ForeignKey(
+        "territory.Territory",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("territory"),
+        help_text=_(
+            "The territory this role is meant for; empty: every territory. Stored and shown; "
+            "pages do not yet limit what the user sees by it."
+        ),
+    )
     provider = models.ForeignKey(
         "facilities.Provider",
         on_delete=models.CASCADE,
@@ -51,5 +63,5 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.provider or self.facility
+        scope = self.provider or self.facility or self.territory
         return f"{self.user} – {Role(self.role).label}" + (f" ({scope})" if scope else "")
