@@ -168,11 +168,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         return _fail(_("%(file)s: the file does not exist.") % {"file": args.file})
-    kinds = [entry.kind.value for entry in kind_entries()]
-    if args.kind not in kinds:
+    entries = {entry.kind.value: entry for entry in kind_entries()}
+    if args.kind not in entries:
         return _fail(
             _('There is no kind of data "%(kind)s" (known: %(known)s).')
-            % {"kind": args.kind, "known": ", ".join(kinds)}
+            % {"kind": args.kind, "known": ", ".join(entries)}
+        )
+    if args.complete_list and not entries[args.kind].closes_missing:
+        return _fail(
+            _(
+                '"%(kind)s" is never closed by an import; --complete-list does not apply '
+                "(it does to: %(kinds)s)."
+            )
+            % {
+                "kind": args.kind,
+                "kinds": ", ".join(k for k, e in entries.items() if e.closes_missing),
+            }
         )
     mappings = all_mappings()
     if args.mapping and (
@@ -193,7 +204,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapping_name=args.mapping,
         effective_day=args.effective_day,
         progress=_say,
+        complete_list=args.complete_list,
+        dry_run=args.dry_run,
+        confirm_closing=args.yes,
     )
+    if run.status == "dry_run":
+        return _import_held_back(run, asked=args.dry_run)
     if run.status != "succeeded":
         print(_("The file was not imported. Nothing was changed in the database."), file=sys.stderr)
         for problem in run.problems:
@@ -211,6 +227,39 @@ def cmd_import(args: argparse.Namespace) -> int:
         }
     )
     return EXIT_OK
+
+
+def _import_held_back(run: Any, *, asked: bool) -> int:
+    """Report a dry run (asked for with --dry-run, or a closing that needs --yes)."""
+    from django.utils.translation import gettext as _
+
+    closing = run.closing
+    _say(
+        _(
+            "Dry run, nothing was written: %(added)s would be added, %(changed)s changed, "
+            "%(unchanged)s unchanged, %(removed)s closed."
+        )
+        % {
+            "added": run.added,
+            "changed": run.changed,
+            "unchanged": run.unchanged,
+            "removed": run.removed,
+        }
+    )
+    if run.closing_keys:
+        more = " …" if run.removed > len(run.closing_keys) else ""
+        _say(_("Would close: %(keys)s") % {"keys": ", ".join(run.closing_keys)} + more)
+    if asked:
+        return EXIT_OK
+    return _fail(
+        _(
+            "Not imported: as the complete list this file would close %(closing)s of the "
+            "%(stored)s stored records of its scope (%(percent)s %%). Check the file; to close "
+            "them, run the import again with --yes."
+        )
+        % {"closing": closing.closing, "stored": closing.stored, "percent": closing.percent},
+        EXIT_PROBLEMS,
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -723,7 +772,8 @@ def build_parser() -> argparse.ArgumentParser:
         "import",
         help="import a file of one kind of data (areas, facilities, applications, …)",
         description="Check a file completely and import it in one step: either every "
-        "row is stored or nothing. See docs/data-formats.md.",
+        "row is stored or nothing. An import adds and updates; it closes nothing unless the "
+        "file is declared the complete list (--complete-list). See docs/data-formats.md.",
     )
     imp.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile")
     imp.add_argument("--territory", required=True, help="territory code, e.g. berlin")
@@ -739,6 +789,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument(
         "--effective-day", type=_date, help="day from which changed places hold (YYYY-MM-DD)"
+    )
+    imp.add_argument(
+        "--complete-list",
+        action="store_true",
+        help="the file is the complete list of its scope: stored areas, facilities, values or "
+        "grid cells it does not list are closed or deleted (only kinds that know this mode)",
+    )
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check and count what the import would add, change and close; write nothing",
+    )
+    imp.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm a complete list that closes more than 5 %% of the stored records",
     )
     imp.set_defaults(func=cmd_import)
 

@@ -162,18 +162,21 @@ def test_areas_geojson_geometry_rules(files: Path) -> None:
     result = apply_mapping(read_table(files / "areas_wgs84.geojson"), get_mapping("kitaplan-areas"))
     assert _codes(result.problems) == [
         (ProblemCode.INCONSISTENT_VALUES, 2, "valid_to"),
+        (ProblemCode.INVALID_GEOMETRY, 3, GEOMETRY),
         (ProblemCode.WRONG_GEOMETRY_TYPE, 4, GEOMETRY),
         (ProblemCode.MISSING_GEOMETRY, 5, GEOMETRY),
         (ProblemCode.INVALID_GEOMETRY, 6, GEOMETRY),
     ]
     assert result.problems[0].value == "31.12.2020"
     assert result.problems[0].expected.param("value") == "01.01.2021"
-    assert result.problems[3].value.startswith("Self-intersection")
-    # the bow-tie of row 3 is repaired by make_valid
-    assert result.repaired_geometry_rows == (3,)
-    repaired = {record[ROW_NUMBER]: record[GEOMETRY] for record in result.records}[3]
-    assert isinstance(repaired, MultiPolygon)
-    assert repaired.is_valid
+    # the bow-tie of row 3 is refused with GEOS' reason and place, never repaired
+    bowtie = result.problems[1]
+    assert bowtie.value.startswith("Self-intersection[")
+    assert bowtie.expected.code is ExpectationCode.VALID_POLYGON_REASON
+    assert bowtie.expected.param("geometry_reason") == "Self-intersection"
+    assert bowtie.expected.param("at")
+    assert result.problems[4].value.startswith("Self-intersection")
+    assert 3 not in {record[ROW_NUMBER] for record in result.records}
 
 
 # --------------------------------------------------------------------------- header
@@ -480,11 +483,12 @@ def test_polygon_rules(make_table: MakeTable) -> None:
     )
     result = apply_mapping(table, get_mapping("kitaplan-areas"))
     assert _codes(result.problems) == [
+        (ProblemCode.INVALID_GEOMETRY, 2, GEOMETRY),  # the bow-tie: refused, not repaired
         (ProblemCode.INVALID_GEOMETRY, 3, GEOMETRY),
         (ProblemCode.OUT_OF_RANGE, 4, GEOMETRY),
     ]
-    assert result.repaired_geometry_rows == (2,)
-    assert [record[ROW_NUMBER] for record in result.records] == [1, 2]
+    assert result.problems[0].expected.param("at") == "13.35 52.55"
+    assert [record[ROW_NUMBER] for record in result.records] == [1]
 
 
 def test_areas_csv_without_geometry_is_fine(make_table: MakeTable) -> None:

@@ -324,6 +324,7 @@ POSTS = [
     Post("accounts:security", EVERYONE, data={"action": "otp-start"}),
     Post("facilities:facility-edit", STEWARDS | {Role.FACILITY_MANAGER}, {"pk": "own_facility"}),
     Post("imports:import-new", STEWARDS),
+    Post("imports:import-confirm", STEWARDS, {"pk": "import"}),
     Post("planning:care-rates", STEWARDS),
     Post("planning:scenario-new", STEWARDS, data={"name": "Szenario X"}),
     Post(

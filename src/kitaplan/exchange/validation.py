@@ -16,9 +16,10 @@ Records
 
 Geometry
     Z coordinates are dropped. A single-point MultiPoint counts as a Point. An invalid
-    (multi)polygon is repaired with :func:`shapely.make_valid` when that yields a non-empty
-    valid (multi)polygon (the polygonal parts are kept; the row is listed in
-    :attr:`MappingResult.repaired_geometry_rows`), else it is ``INVALID_GEOMETRY``.
+    (multi)polygon (``shapely.is_valid`` false: a self-intersection, a hole outside its shell,
+    …) is ``INVALID_GEOMETRY`` with GEOS' reason as the value and the expectation
+    ``VALID_POLYGON_REASON`` (reason and place); it is never repaired silently, because a
+    "made valid" boundary is another boundary than the one the office keeps.
     Coordinates outside lon −180…180 / lat −90…90 are ``OUT_OF_RANGE`` (usually projected
     coordinates in a file that declares no CRS). For a Point mapping with ``coordinates``,
     a CSV/XLSX needs the lat/lon columns; a geodata feature without geometry may give them
@@ -38,8 +39,9 @@ from datetime import date, time
 from decimal import Decimal
 
 import shapely
-from shapely.geometry import GeometryCollection, MultiPoint, MultiPolygon, Point, Polygon
+from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
 
 from kitaplan.domain.common.problems import (
     Expectation,
@@ -94,7 +96,6 @@ class MappingResult:
     records: tuple[dict[str, object], ...]
     problems: tuple[ImportProblem, ...]
     rows_read: int
-    repaired_geometry_rows: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -168,13 +169,10 @@ class _Validator:
         self.check_header()
         header_failed = bool(self.problems)
         records: list[dict[str, object]] = []
-        repaired: list[int] = []
         first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]] = {}
         for row in self.table.rows:
-            record, row_problems, was_repaired, drop = self.check_row(row, first_by_key)
+            record, row_problems, drop = self.check_row(row, first_by_key)
             self.problems.extend(row_problems)
-            if was_repaired:
-                repaired.append(row.number)
             if not row_problems and not header_failed and not drop:
                 records.append(record)
         return MappingResult(
@@ -183,7 +181,6 @@ class _Validator:
             records=tuple(records),
             problems=tuple(self.problems),
             rows_read=len(self.table.rows),
-            repaired_geometry_rows=tuple(repaired),
         )
 
     def check_header(self) -> None:
@@ -242,7 +239,7 @@ class _Validator:
         self,
         row: SourceRow,
         first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]],
-    ) -> tuple[dict[str, object], list[ImportProblem], bool, bool]:
+    ) -> tuple[dict[str, object], list[ImportProblem], bool]:
         record: dict[str, object] = {}
         raw_texts: dict[str, str | None] = {}
         failed: set[str] = set()
@@ -328,12 +325,12 @@ class _Validator:
                 )
             )
 
-        geometry, was_repaired = self.check_geometry(row, record, failed, problems)
+        geometry = self.check_geometry(row, record, failed, problems)
         record[GEOMETRY] = geometry
         record[ROW_NUMBER] = row.number
 
         drop = self.check_key(row, record, raw_texts, failed, problems, first_by_key)
-        return record, problems, was_repaired, drop
+        return record, problems, drop
 
     def check_key(
         self,
@@ -393,44 +390,39 @@ class _Validator:
         record: dict[str, object],
         failed: set[str],
         problems: list[ImportProblem],
-    ) -> tuple[BaseGeometry | None, bool]:
+    ) -> BaseGeometry | None:
         requirement = self.mapping.geometry
         if requirement is GeometryRequirement.NONE:
-            return None, False
+            return None
         geometry = row.geometry
         if geometry is not None:
             geometry = shapely.force_2d(geometry)
         if requirement is GeometryRequirement.OPTIONAL:
-            return geometry, False
+            return geometry
 
         def report(code: ProblemCode, value: str, expected: Expectation) -> None:
             problems.append(self.problem(code, row.number, GEOMETRY, value, expected))
 
         if requirement is GeometryRequirement.POINT:
-            return self.check_point(geometry, record, failed, report), False
+            return self.check_point(geometry, record, failed, report)
 
         # polygon
         if geometry is None:
             if self.table.is_geodata:
                 report(ProblemCode.MISSING_GEOMETRY, "", _POLYGON_EXPECTED)
-            return None, False
+            return None
         if not isinstance(geometry, Polygon | MultiPolygon):
             report(ProblemCode.WRONG_GEOMETRY_TYPE, geometry.geom_type, _POLYGON_EXPECTED)
-            return None, False
+            return None
         if not _within_wgs84(geometry):
             report(ProblemCode.OUT_OF_RANGE, _bounds_text(geometry), _WGS84_EXPECTED)
-            return None, False
+            return None
         if shapely.is_valid(geometry):
-            return geometry, False
-        repaired = _repair_polygonal(geometry)
-        if repaired is None:
-            report(
-                ProblemCode.INVALID_GEOMETRY,
-                str(shapely.is_valid_reason(geometry)),
-                expectation(ExpectationCode.VALID_POLYGON),
-            )
-            return None, False
-        return repaired, True
+            return geometry
+        # refused with GEOS' reason and place, never "made valid" (ADR 0003)
+        reason = explain_validity(geometry)
+        report(ProblemCode.INVALID_GEOMETRY, reason, invalid_polygon_expectation(reason))
+        return None
 
     def check_point(
         self,
@@ -536,16 +528,15 @@ def _bounds_text(geometry: BaseGeometry) -> str:
     return f"{min_x}, {min_y}, {max_x}, {max_y}"
 
 
-def _repair_polygonal(geometry: BaseGeometry) -> BaseGeometry | None:
-    """``make_valid`` and keep the polygonal parts; ``None`` when nothing valid remains."""
-    fixed = shapely.make_valid(geometry)
-    if isinstance(fixed, GeometryCollection) and not isinstance(fixed, MultiPolygon):
-        parts = [part for part in fixed.geoms if isinstance(part, Polygon | MultiPolygon)]
-        fixed = shapely.union_all(parts) if parts else None
-    if (
-        not isinstance(fixed, Polygon | MultiPolygon)
-        or fixed.is_empty
-        or not shapely.is_valid(fixed)
-    ):
-        return None
-    return fixed
+def invalid_polygon_expectation(reason: str) -> Expectation:
+    """What an invalid polygon should have been, from GEOS' ``explain_validity`` text.
+
+    ``"Self-intersection[13.4 52.5]"`` gives ``VALID_POLYGON_REASON`` with
+    ``geometry_reason="Self-intersection"`` (worded by the web layer) and ``at="13.4 52.5"``.
+    """
+    name, _bracket, place = reason.partition("[")
+    return expectation(
+        ExpectationCode.VALID_POLYGON_REASON,
+        geometry_reason=name.strip(),
+        at=place.rstrip("]").strip(),
+    )

@@ -196,7 +196,14 @@ def test_a_facility_left_out_after_places_dated_in_the_future_is_closed_cleanly(
         == "succeeded"
     )
     path.write_text(header + "F2;Kita F2;P1;52.005;13.015;1;2;\n", encoding="utf-8")
-    run = import_file(territory=city.territory, kind="facilities", path=path, actor=SYSTEM)
+    run = import_file(
+        territory=city.territory,
+        kind="facilities",
+        path=path,
+        actor=SYSTEM,
+        complete_list=True,
+        confirm_closing=True,
+    )
     assert run.status == "succeeded"
     f1 = Facility.objects.get(territory=city.territory, official_number="F1")
     closed = timezone.localdate() - dt.timedelta(days=1)

@@ -74,10 +74,27 @@ def test_importing_the_same_file_twice_reports_unchanged(tmp_path):
     assert ImportRun.objects.count() == 2
 
 
-def test_a_changed_file_updates_by_key_and_removes_missing_rows_of_its_years(tmp_path):
+def test_a_changed_file_updates_by_key_and_keeps_the_rows_it_does_not_list(tmp_path):
     city = make_city()
+    before = PopulationCount.objects.count()
     path = write(tmp_path, "e.csv", "area_code;year;age;count\n0101;2024;0;500\n")
     run = import_file(territory=city.territory, kind="population", path=path, actor=SYSTEM)
+    assert (run.added, run.changed, run.unchanged, run.removed) == (0, 1, 0, 0)
+    assert PopulationCount.objects.count() == before
+    assert PopulationCount.objects.get(area__official_code="0101", year=2024, age=0).count == 500
+
+
+def test_a_complete_list_removes_the_missing_rows_of_its_years(tmp_path):
+    city = make_city()
+    path = write(tmp_path, "e.csv", "area_code;year;age;count\n0101;2024;0;500\n")
+    run = import_file(
+        territory=city.territory,
+        kind="population",
+        path=path,
+        actor=SYSTEM,
+        complete_list=True,
+        confirm_closing=True,
+    )
     assert (run.added, run.changed, run.unchanged) == (0, 1, 0)
     assert run.removed == 4 * 7 - 1  # every other 2024 cell of the city was not in the file
     assert PopulationCount.objects.get(area__official_code="0101", year=2024, age=0).count == 500
@@ -95,6 +112,8 @@ def test_facility_import_derives_the_area_and_versions_changed_places(tmp_path):
         path=path,
         actor=SYSTEM,
         effective_day=dt.date(2026, 8, 1),
+        complete_list=True,  # the file is the city's complete list: F2 and F3 close
+        confirm_closing=True,
     )
     assert run.status == "succeeded", run.problems
     assert (run.added, run.unchanged, run.removed) == (1, 1, 2)  # F9 new, F1 same, F2/F3 closed

@@ -81,6 +81,8 @@ def test_a_new_grid_replaces_the_old_one(city, tmp_path):
         kind="population_grid",
         path=write(tmp_path, "b.csv", HEADER + "A;52.005;13.001;4\nC;52.005;13.031;2\n"),
         actor=SYSTEM,
+        complete_list=True,  # a complete grid replaces the old one (ADR 0003)
+        confirm_closing=True,  # B is one of the two stored cells
     )
     assert (run.added, run.changed, run.removed) == (1, 1, 1)
     assert dict(PopulationGridCell.objects.values_list("cell_id", "population")) == {

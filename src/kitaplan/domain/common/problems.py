@@ -170,6 +170,7 @@ class ExpectationCode(StrEnum):
     AT_LEAST_ONE_ROW = "at_least_one_row"
     AT_MOST_ROWS = "at_most_rows"  # (n)
     # complete-list imports and geometry validity (web.imports)
+    VALID_POLYGON_REASON = "valid_polygon_reason"  # (geometry_reason: GEOS' name, at: x y)
     # address register (web.territory addresses)
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)

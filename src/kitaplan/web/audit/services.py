@@ -20,6 +20,7 @@ class AuditAction(StrEnum):
 
     IMPORT_FINISHED = "import.finished"
     IMPORT_REFUSED = "import.refused"
+    IMPORT_CHECKED = "import.checked"  # a dry run: what an import would change, nothing written
     FACILITY_UPDATED = "facility.updated"
     FACILITY_PLACES_CHANGED = "facility.places_changed"
     AREA_GROUP_CHANGED = "territory.area_group_changed"  # a Sozialraum created, edited, closed

@@ -160,6 +160,9 @@ WORDINGS: dict[ExpectationCode, str] = {
     C.AT_LEAST_ONE_ROW: gettext_noop("at least one row"),
     C.AT_MOST_ROWS: gettext_noop("at most %(n)s rows per request"),
     # complete-list imports and geometry validity (web.imports)
+    C.VALID_POLYGON_REASON: gettext_noop(
+        "a valid Polygon or MultiPolygon; the check found: %(geometry_reason)s at %(at)s"
+    ),
     # address register (web.territory addresses)
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.core.access import AnyUser
-from kitaplan.web.imports.registry import kind_choices, kinds_for
+from kitaplan.web.imports.registry import kind_choices, kind_entry, kinds_for
 from kitaplan.web.territory.models import Territory
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip")
@@ -31,7 +31,17 @@ class ImportForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_(
-            "Changed places hold from this day; facilities missing from the file close the day before."
+            "Changed places hold from this day; with a complete list, facilities and areas "
+            "missing from the file close the day before."
+        ),
+    )
+    complete_list = forms.BooleanField(
+        label=_("This file is the complete list"),
+        required=False,
+        help_text=_(
+            "Only then are the stored records that the file does not list closed (areas, "
+            "facilities) or deleted (population and indicator values of the file's years, grid "
+            "cells). Without this choice the import only adds and updates."
         ),
     )
 
@@ -59,4 +69,28 @@ class ImportForm(forms.Form):
         name = data.get("mapping")
         if name and self.mappings[name].kind_of_import != data.get("kind"):
             self.add_error("mapping", _("This mapping is for another kind of data."))
+        kind = data.get("kind")
+        if data.get("complete_list") and kind and not kind_entry(str(kind)).closes_missing:
+            self.add_error(
+                "complete_list",
+                _("This kind of data is never closed by an import; it has no complete list."),
+            )
         return data
+
+
+class ConfirmImportForm(forms.Form):
+    """The second step: import the file a dry run checked (a confirmation where it closes much)."""
+
+    confirm_closing = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, closing: int, percent: int, needed: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["confirm_closing"]
+        field.required = needed
+        field.label = _("Yes, close %(count)s records (%(percent)s %% of the stored ones).") % {
+            "count": closing,
+            "percent": percent,
+        }
+        field.error_messages["required"] = _(
+            "Please confirm that these records are to be closed, or import without the complete list."
+        )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.domain.common.complete_list import ClosingCheck, check_closing
 from kitaplan.web.imports.registry import kind_label
 from kitaplan.web.territory.models import Territory
 
@@ -13,6 +14,8 @@ from kitaplan.web.territory.models import Territory
 class ImportStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("imported")
     REFUSED = "refused", _("refused")
+    #: checked and rolled back: what the import would do, nothing written (ADR 0003)
+    DRY_RUN = "dry_run", _("dry run")
 
 
 class ImportRun(models.Model):
@@ -41,6 +44,11 @@ class ImportRun(models.Model):
     changed = models.PositiveIntegerField(_("changed"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     removed = models.PositiveIntegerField(_("removed"), default=0)
+    #: the file was imported as the complete list of its scope (missing records close)
+    complete_list = models.BooleanField(_("complete list"), default=False)
+    effective_day = models.DateField(_("effective from"), null=True, blank=True)
+    #: the first keys of the records closed (or, in a dry run, that would close)
+    closing_keys = models.JSONField(_("closed records"), default=list, blank=True)
     problems = models.JSONField(_("problems"), default=list, blank=True)
     notes = models.JSONField(_("notes"), default=list, blank=True)
 
@@ -55,6 +63,15 @@ class ImportRun(models.Model):
     @property
     def kind_label(self) -> str:
         return str(kind_label(self.kind))
+
+    @property
+    def is_dry_run(self) -> bool:
+        return self.status == ImportStatus.DRY_RUN
+
+    @property
+    def closing(self) -> ClosingCheck:
+        """How many stored records of the scope this run closes (would close), out of how many."""
+        return check_closing(closing=self.removed, kept=self.changed + self.unchanged)
 
     @property
     def cells_outside_territory(self) -> int:

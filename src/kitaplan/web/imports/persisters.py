@@ -1,8 +1,13 @@
 """Write validated records of one kind into the database, comparing by official key.
 
-Every persister here has the signature ``(*, territory, records, file_name, day) ->
-ImportSummary`` and runs inside the import's transaction; it raises ``ImportRefused`` for
-problems that only the stored data can reveal (unknown parent area, unknown provider, …).
+Every persister here has the signature ``(*, territory, records, file_name, day,
+[remove_missing]) -> ImportSummary`` and runs inside the import's transaction; it raises
+``ImportRefused`` for problems that only the stored data can reveal (unknown parent area,
+unknown provider, …). It adds and updates; it closes (areas, facilities) or deletes
+(population, indicator values, grid cells) the stored records of the file's scope that the
+file does not list only with ``remove_missing=True``, which the import service sets for a
+complete-list import (``PersistContext.complete_list``, ADR 0003). At most
+:data:`KEPT_REMOVED_KEYS` keys of removed values or cells are kept for the audit.
 :func:`register_territorial_kinds` registers them as import kinds (``imports.registry``); the
 operational kinds are persisted and registered by the apps that own their records.
 """
@@ -50,6 +55,9 @@ _E = ExpectationCode
 #: When a file gives only a facility's total places, the share of places under 3 assumed for a
 #: new facility if the territory has no facility with an age split yet. Berlin 2017: 0.31.
 DEFAULT_U3_SHARE = 0.31
+#: Removed population counts, indicator values and grid cells keep this many keys in the
+#: summary (and the audit): a sample, not 90,000 cells. Areas and facilities keep every key.
+KEPT_REMOVED_KEYS = 100
 
 
 def _summary() -> ImportSummary:
@@ -106,7 +114,12 @@ def _problem(
 
 
 def persist_areas(
-    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+    *,
+    territory: Territory,
+    records: list[Record],
+    file_name: str,
+    day: dt.date,
+    remove_missing: bool = False,
 ) -> ImportSummary:
     summary = _summary()
     levels = {level.code: level for level in territory.levels.all()}
@@ -190,7 +203,7 @@ def persist_areas(
     if problems:
         _refuse(problems)
     _refresh_paths(territory)
-    levels_in_file = {r["level"] for r in records}
+    levels_in_file = {r["level"] for r in records} if remove_missing else set()
     for key, area in sorted(existing.items()):
         if key[0] in levels_in_file and key not in file_keys:
             area.valid_to = max(day - dt.timedelta(days=1), area.valid_from or dt.date.min)
@@ -245,7 +258,7 @@ def persist_population(
     records: list[Record],
     file_name: str,
     day: dt.date,
-    remove_missing: bool = True,
+    remove_missing: bool = False,
 ) -> ImportSummary:
     summary = _summary()
     # Population is kept at the finest level only (upper levels are sums; docs/data-formats.md).
@@ -299,7 +312,13 @@ def persist_population(
             summary.unchanged += 1
     PopulationCount.objects.bulk_create(to_create, batch_size=2000)
     PopulationCount.objects.bulk_update(to_update, ["count", "method", "source"], batch_size=2000)
-    stale = [cell.pk for key, cell in existing.items() if key not in seen] if remove_missing else []
+    stale_keys = [key for key in existing if key not in seen] if remove_missing else []
+    stale = [existing[key].pk for key in stale_keys]
+    if stale_keys:
+        codes = {a.pk: a.official_code for a in areas.values()}
+        summary.removed_keys.extend(
+            f"{codes.get(k[0], k[0])}:{k[1]}:{k[2]}" for k in sorted(stale_keys)[:KEPT_REMOVED_KEYS]
+        )
     PopulationCount.objects.filter(pk__in=stale).delete()
     summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
     return summary
@@ -342,7 +361,7 @@ def persist_indicator_values(
     records: list[Record],
     file_name: str,
     day: dt.date,
-    remove_missing: bool = True,
+    remove_missing: bool = False,
 ) -> ImportSummary:
     summary = _summary()
     areas = _areas_by_code(territory)
@@ -406,11 +425,17 @@ def persist_indicator_values(
             summary.unchanged += 1
     IndicatorValue.objects.bulk_create(to_create, batch_size=2000)
     IndicatorValue.objects.bulk_update(to_update, ["value"], batch_size=2000)
-    stale = [
-        v.pk
-        for key, v in existing.items()
-        if remove_missing and key not in seen and (key[0], key[2]) in scopes
-    ]
+    stale_keys = sorted(
+        key for key in existing if remove_missing and key not in seen and (key[0], key[2]) in scopes
+    )
+    stale = [existing[key].pk for key in stale_keys]
+    if stale_keys:
+        indicator_codes = {d.pk: code for code, d in indicators.items()}
+        area_codes = {a.pk: code for code, a in areas.items()}
+        summary.removed_keys.extend(
+            f"{indicator_codes.get(k[0], k[0])}:{area_codes.get(k[1], k[1])}:{k[2]}"
+            for k in stale_keys[:KEPT_REMOVED_KEYS]
+        )
     IndicatorValue.objects.filter(pk__in=stale).delete()
     summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
     return summary
@@ -493,7 +518,12 @@ def finest_areas(territory: Territory) -> list[Area]:
 
 
 def persist_facilities(
-    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+    *,
+    territory: Territory,
+    records: list[Record],
+    file_name: str,
+    day: dt.date,
+    remove_missing: bool = False,
 ) -> ImportSummary:
     summary = _summary()
     problems: list[ImportProblem] = []
@@ -599,7 +629,7 @@ def persist_facilities(
         batch_size=1000,
     )
     for number, facility in sorted(existing.items()):
-        if number not in seen and facility.valid_to is None:
+        if remove_missing and number not in seen and facility.valid_to is None:
             facility.valid_to = max(day - dt.timedelta(days=1), facility.valid_from or dt.date.min)
             facility.save(update_fields=["valid_to"])
             # places dated after the closing day never hold; the others end with the facility
@@ -712,9 +742,14 @@ def _first_cell_text(record: Record) -> str:
 
 
 def persist_population_grid(
-    *, territory: Territory, records: list[Record], file_name: str, day: dt.date
+    *,
+    territory: Territory,
+    records: list[Record],
+    file_name: str,
+    day: dt.date,
+    remove_missing: bool = False,
 ) -> ImportSummary:
-    """Replace the territory's population grid with the file's cells.
+    """Add and update the file's cells; a complete list replaces the territory's grid.
 
     Each cell goes to the current finest area covering its centre; cells outside every area
     (a national grid not clipped to the city) are left out and counted in the summary. A file
@@ -772,7 +807,9 @@ def persist_population_grid(
             summary.unchanged += 1
     PopulationGridCell.objects.bulk_create(to_create, batch_size=2000)
     PopulationGridCell.objects.bulk_update(to_update, list(GRID_FIELDS), batch_size=2000)
-    stale = [cell.pk for cell_id, cell in existing.items() if cell_id not in seen]
+    stale_ids = sorted(c for c in existing if c not in seen) if remove_missing else []
+    stale = [existing[cell_id].pk for cell_id in stale_ids]
+    summary.removed_keys.extend(stale_ids[:KEPT_REMOVED_KEYS])
     PopulationGridCell.objects.filter(pk__in=stale).delete()
     summary.added, summary.changed, summary.removed = len(to_create), len(to_update), len(stale)
     outside = len(records) - len(inside)
@@ -781,26 +818,31 @@ def persist_population_grid(
     return summary
 
 
+#: (kind, persister, label, closes_missing): the kinds whose complete list closes (areas,
+#: facilities: end-dated) or deletes (population and indicator values of the file's years,
+#: grid cells) what it does not list; providers and indicator definitions are never removed.
 _TERRITORIAL: tuple[tuple[ImportKind, Callable[..., ImportSummary], str | Promise, bool], ...] = (
     (ImportKind.AREAS, persist_areas, _("Areas"), True),
-    (ImportKind.POPULATION, persist_population, _("Population"), False),
+    (ImportKind.POPULATION, persist_population, _("Population"), True),
     (ImportKind.INDICATORS, persist_indicators, _("Indicator definitions"), False),
-    (ImportKind.INDICATOR_VALUES, persist_indicator_values, _("Indicator values"), False),
+    (ImportKind.INDICATOR_VALUES, persist_indicator_values, _("Indicator values"), True),
     (ImportKind.PROVIDERS, persist_providers, _("Providers"), False),
     (ImportKind.FACILITIES, persist_facilities, _("Facilities"), True),
-    (ImportKind.POPULATION_GRID, persist_population_grid, _("Population grid"), False),
+    (ImportKind.POPULATION_GRID, persist_population_grid, _("Population grid"), True),
 )
 
 
-def _with_context(persist: Callable[..., ImportSummary]) -> Persister:
+def _with_context(persist: Callable[..., ImportSummary], closes_missing: bool) -> Persister:
     def persist_in_context(
         records: Sequence[Mapping[str, Any]], context: PersistContext
     ) -> ImportSummary:
+        extra = {"remove_missing": context.complete_list} if closes_missing else {}
         return persist(
             territory=context.territory,
             records=records,
             file_name=context.file_name,
             day=context.day,
+            **extra,
         )
 
     return persist_in_context
@@ -814,7 +856,7 @@ def register_territorial_kinds() -> None:
                 kind=kind,
                 label=label,
                 mappings=mappings_for_kind(kind),
-                persist=_with_context(persist),
+                persist=_with_context(persist, closes_missing),
                 columns=COLUMNS.get(kind, {}),
                 closes_missing=closes_missing,
                 order=order,

@@ -6,16 +6,22 @@ Steps of :func:`import_file`:
    of every row is collected;
 2. inside one durable transaction, the records are compared with what is stored
    under the same official keys: new keys are *added*, differing ones *changed* (before/after
-   kept in the audit event), equal ones *unchanged*, and stored records of the same scope that
-   the file no longer contains are *removed* (areas and facilities are end-dated, values are
-   deleted);
+   kept in the audit event), equal ones *unchanged*. Nothing the file does not list is touched,
+   unless the file is imported as the *complete list* of its scope (``complete_list``, only
+   for kinds whose entry ``closes_missing``): then the stored records of the scope that it
+   does not list are *removed* (areas and facilities are end-dated, values are deleted);
 3. problems that only the database can reveal (unknown parent area, unknown provider) are
    collected too (the persister runs on the good rows even when others are bad, so the report
    is complete);
 4. if there is any problem, :class:`ImportRefused` rolls the whole transaction back: nothing is
    written, and the run is stored as *refused* with every problem (file, row, column, value,
    expectation) and audited;
-5. the run with its summary is kept in the import history (:class:`ImportRun`).
+5. a *dry run* (``dry_run=True``) does all of this and rolls back: the run is kept in the
+   history as a dry run with what it would add, change and close, and audited, but no record
+   is written. A complete-list import that would close more than
+   :data:`~kitaplan.domain.common.complete_list.CONFIRM_CLOSING_ABOVE` of its scope's stored
+   records is held back the same way unless ``confirm_closing`` is given;
+6. the run with its summary is kept in the import history (:class:`ImportRun`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from kitaplan.domain.common.complete_list import SHOWN_CLOSING_KEYS, check_closing
 from kitaplan.domain.common.problems import Expectation, ImportProblem, ProblemCode
 from kitaplan.exchange.readers import ExchangeError, read_table
 from kitaplan.exchange.validation import apply_mapping, shown_value
@@ -45,6 +52,14 @@ from kitaplan.web.imports.registry import PersistContext, find_mapping, kind_ent
 from kitaplan.web.territory.models import Territory
 
 ProgressCallback = Callable[[str], None]
+
+
+class _HeldBack(Exception):
+    """Raised inside the import transaction to roll back a dry run (or an unconfirmed closing)."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__("held back")
+        self.summary = summary
 
 
 def file_sha256(path: Path) -> str:
@@ -65,17 +80,26 @@ def import_file(
     display_name: str | None = None,
     effective_day: dt.date | None = None,
     progress: ProgressCallback | None = None,
+    complete_list: bool = False,
+    dry_run: bool = False,
+    confirm_closing: bool = False,
 ) -> ImportRun:
     """Import one file of one kind into a territory; returns the stored :class:`ImportRun`.
 
     ``kind`` is a registered import kind (``imports.registry``). ``effective_day`` is the day
     from which changed places hold and the day after which removed facilities/areas are closed
-    (default: today). Raises ``KeyError`` for an unknown kind or mapping and ``PermissionDenied``
-    when ``actor`` may not import this kind (the entry's ``may_import``).
+    (default: today). ``complete_list`` declares the file the complete list of its scope, so
+    that stored records it does not list are closed; ``dry_run`` rolls everything back and
+    returns a run with status ``dry_run``, which is also what a complete-list import closing
+    more than the confirmation threshold returns without ``confirm_closing``. Raises
+    ``KeyError`` for an unknown kind or mapping, ``ValueError`` for ``complete_list`` on a kind
+    without that mode, and ``PermissionDenied`` when ``actor`` may not import this kind.
     """
     entry = kind_entry(kind)
     if not entry.may_import(actor):
         raise PermissionDenied
+    if complete_list and not entry.closes_missing:
+        raise ValueError(f"import kind {kind!r} has no complete-list mode")
     say = progress or (lambda message: None)
     started = time.monotonic()
     mapping = limited_mapping(
@@ -94,6 +118,8 @@ def import_file(
         file_sha256=file_sha256(path),
         actor=actor if isinstance(actor, User) else None,
         actor_label=actor.get_username() if hasattr(actor, "get_username") else "system",
+        complete_list=complete_list,
+        effective_day=day,
     )
     say(f"reading {file_name}")
     try:
@@ -112,13 +138,22 @@ def import_file(
             # that the report also lists unknown areas or providers; any problem rolls back.
             try:
                 context = PersistContext(
-                    territory=territory, file_name=file_name, day=day, actor=actor
+                    territory=territory,
+                    file_name=file_name,
+                    day=day,
+                    actor=actor,
+                    complete_list=complete_list,
                 )
                 summary = entry.persist(records, context) if records else ImportSummary()
             except ImportRefused as refused:
                 found += refused.problems
             if found:
                 raise ImportRefused(found)
+            closing = check_closing(
+                closing=summary.removed, kept=summary.changed + summary.unchanged
+            )
+            if dry_run or (closing.needs_confirmation and not confirm_closing):
+                raise _HeldBack(summary)
             run.status = ImportStatus.SUCCEEDED
             _store_run(run, summary=summary, problems=[], started=started)
             record_audit_event(
@@ -129,6 +164,7 @@ def import_file(
                     "kind": entry.kind.value,
                     "file": file_name,
                     "mapping": mapping.name,
+                    "complete_list": complete_list,
                     "added": summary.added,
                     "changed": summary.changed,
                     "unchanged": summary.unchanged,
@@ -140,6 +176,8 @@ def import_file(
             return run
     except ImportRefused:
         problems = sorted(found, key=lambda p: (p.row, p.column))
+    except _HeldBack as held:
+        return _store_dry_run(run, entry.kind.value, held.summary, actor=actor, started=started)
     run.status = ImportStatus.REFUSED
     run.pk = None
     with transaction.atomic():
@@ -153,12 +191,41 @@ def import_file(
     return run
 
 
+def _store_dry_run(
+    run: ImportRun, kind: str, summary: ImportSummary, *, actor: AnyUser, started: float
+) -> ImportRun:
+    """Keep a rolled-back run in the history as a dry run, with what it would have done."""
+    run.status = ImportStatus.DRY_RUN
+    run.pk = None
+    with transaction.atomic():
+        _store_run(run, summary=summary, problems=[], started=started)
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.IMPORT_CHECKED,
+            target=run,
+            details={
+                "kind": kind,
+                "file": run.file_name,
+                "mapping": run.mapping,
+                "complete_list": run.complete_list,
+                "added": summary.added,
+                "changed": summary.changed,
+                "unchanged": summary.unchanged,
+                "removed": summary.removed,
+                "needs_confirmation": run.closing.needs_confirmation,
+                "removed_keys": run.closing_keys,
+            },
+        )
+    return run
+
+
 def _store_run(
     run: ImportRun, *, summary: ImportSummary, problems: Sequence[ImportProblem], started: float
 ) -> None:
     run.added, run.changed = summary.added, summary.changed
     run.unchanged, run.removed = summary.unchanged, summary.removed
     run.notes = summary.notes
+    run.closing_keys = summary.removed_keys[:SHOWN_CLOSING_KEYS]
     run.problems = [problem_to_dict(p) for p in problems]
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()

@@ -1,18 +1,28 @@
-"""Import page (upload with validation report) and import history."""
+"""Import page (dry run first, then the import), import detail and history.
+
+Every upload is first checked as a dry run (``import_file(dry_run=True)``): everything runs
+inside the transaction and is rolled back, the page shows what would be added, changed and
+closed. The second step imports the file that the dry run checked (``imports.pending``), with
+a confirmation where a complete list would close more than a few percent of its scope.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from kitaplan.domain.common.complete_list import CONFIRM_CLOSING_ABOVE
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
-from kitaplan.web.imports.forms import ImportForm
+from kitaplan.web.imports import pending
+from kitaplan.web.imports.forms import ConfirmImportForm, ImportForm
 from kitaplan.web.imports.messages import describe_problem
 from kitaplan.web.imports.models import ImportRun
 from kitaplan.web.imports.registry import kinds_for
@@ -67,15 +77,77 @@ def import_new(request: HttpRequest) -> HttpResponse:
                     mapping_name=form.cleaned_data["mapping"] or None,
                     display_name=upload.name,
                     effective_day=form.cleaned_data["effective_day"],
+                    complete_list=form.cleaned_data["complete_list"],
+                    dry_run=True,
                 )
+                if run.is_dry_run:
+                    pending.keep_upload(run, path)
             return redirect("imports:import-detail", pk=run.pk)
     else:
         form = ImportForm(user=request.user)
-    return render(request, "imports/import_new.html", {"form": form})
+    context = {"form": form, "threshold_percent": int(CONFIRM_CLOSING_ABOVE * 100)}
+    return render(request, "imports/import_new.html", context)
+
+
+def _confirm_form(run: ImportRun, data: Any = None) -> ConfirmImportForm:
+    closing = run.closing
+    return ConfirmImportForm(
+        data,
+        closing=closing.closing,
+        percent=closing.percent,
+        needed=run.complete_list and closing.needs_confirmation,
+    )
+
+
+def _detail(
+    request: HttpRequest, run: ImportRun, form: ConfirmImportForm | None = None
+) -> HttpResponse:
+    problems = [describe_problem(problem_from_dict(p)) for p in run.problems]
+    mine = run.is_dry_run and run.actor_id is not None and run.actor_id == request.user.pk
+    can_import = mine and pending.pending_upload(run) is not None
+    context = {
+        "run": run,
+        "problems": problems,
+        "can_import": can_import,
+        "expired": mine and not can_import,
+        "confirm_form": form or (_confirm_form(run) if can_import else None),
+    }
+    return render(request, "imports/import_detail.html", context)
 
 
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kinds = _importable_kinds(request)
     run = get_object_or_404(ImportRun.objects.select_related("territory"), pk=pk, kind__in=kinds)
-    problems = [describe_problem(problem_from_dict(p)) for p in run.problems]
-    return render(request, "imports/import_detail.html", {"run": run, "problems": problems})
+    return _detail(request, run)
+
+
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the file that the dry run ``pk`` of this user checked (the page's second step)."""
+    kinds = _importable_kinds(request)
+    run = get_object_or_404(
+        ImportRun.objects.select_related("territory"),
+        pk=pk,
+        kind__in=kinds,
+        status="dry_run",
+        actor_id=request.user.pk,
+    )
+    form = _confirm_form(run, request.POST)
+    path = pending.pending_upload(run)
+    if path is None or not form.is_valid():
+        return _detail(request, run, form if path is not None else None)
+    done = import_file(
+        territory=run.territory,
+        kind=run.kind,
+        path=path,
+        actor=request.user,
+        mapping_name=run.mapping,
+        display_name=run.file_name,
+        effective_day=run.effective_day,
+        complete_list=run.complete_list,
+        confirm_closing=form.cleaned_data["confirm_closing"],
+    )
+    if done.is_dry_run:  # the data changed since the dry run: check (and confirm) again
+        pending.keep_upload(done, path)
+    pending.discard(run)
+    return redirect("imports:import-detail", pk=done.pk)
