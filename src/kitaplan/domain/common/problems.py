@@ -174,6 +174,16 @@ class ExpectationCode(StrEnum):
     # address register (web.territory addresses)
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)
+    DAY_TIMES = "day_times"
+    SUPPLEMENT_CODES = "supplement_codes"  # (choices)
+    KNOWN_CHILDMINDER = "known_childminder"
+    ADVISORY_SERVICE = "advisory_service"
+    OWN_ADVISORY_SERVICE = "own_advisory_service"
+    CHILDMINDER_OF_OWN_SERVICE = "childminder_of_own_service"
+    NOT_ERASED_CHILDMINDER = "not_erased_childminder"
+    PERMIT_ON_START = "permit_on_start"  # (day)
+    WITHIN_PERMIT = "within_permit"  # (limit, day, start, end, count)
+    WITHIN_PRACTICE = "within_practice"  # (limit, day, start, end, count)
     # network members (web.networks imports)
     # courses and attendance (web.qualification imports)
     # measures plan (web.measures imports)

@@ -48,3 +48,37 @@ class ChildmindingConfig(AppConfig):
                 apply=_apply_retention,
             )
         )
+
+        from kitaplan.exchange.formats import care_contracts, childminders
+        from kitaplan.exchange.mappings import ImportKind
+        from kitaplan.web.childminding.imports import (
+            CHILDMINDER_COLUMNS,
+            CONTRACT_COLUMNS,
+            persist_care_contracts,
+            persist_childminders,
+        )
+        from kitaplan.web.childminding.selectors import can_edit_registry
+        from kitaplan.web.imports.registry import ImportKindEntry, register_kind
+
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.CHILDMINDERS,
+                label=_("Childminders with permits"),
+                mappings=childminders.MAPPINGS,
+                persist=persist_childminders,
+                may_import=can_edit_registry,
+                columns=CHILDMINDER_COLUMNS,
+                order=40,
+            )
+        )
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.CARE_CONTRACTS,
+                label=_("Care contracts"),
+                mappings=care_contracts.MAPPINGS,
+                persist=persist_care_contracts,
+                may_import=can_edit_registry,
+                columns=CONTRACT_COLUMNS,
+                order=41,
+            )
+        )

@@ -166,6 +166,28 @@ WORDINGS: dict[ExpectationCode, str] = {
     # address register (web.territory addresses)
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)
+    C.DAY_TIMES: gettext_noop(
+        "care times of the day as HH:MM-HH:MM, several separated by spaces, not overlapping"
+    ),
+    C.SUPPLEMENT_CODES: gettext_noop("empty or supplement codes from: %(choices)s"),
+    C.KNOWN_CHILDMINDER: gettext_noop("the number of a childminder of this territory"),
+    C.ADVISORY_SERVICE: gettext_noop("the name of an advisory service of this territory"),
+    C.OWN_ADVISORY_SERVICE: gettext_noop("the name of an advisory service you work in"),
+    C.CHILDMINDER_OF_OWN_SERVICE: gettext_noop(
+        "the number of a childminder of an advisory service you work in"
+    ),
+    C.NOT_ERASED_CHILDMINDER: gettext_noop(
+        "the number of a childminder whose personal data were not erased"
+    ),
+    C.PERMIT_ON_START: gettext_noop("a childminder with a permit valid on %(day)s"),
+    C.WITHIN_PERMIT: gettext_noop(
+        "at most %(limit)s children at the same time as the permit allows "
+        "(%(count)s on %(day)s, %(start)s-%(end)s)"
+    ),
+    C.WITHIN_PRACTICE: gettext_noop(
+        "at most %(limit)s children at the same time in the group practice "
+        "(%(count)s on %(day)s, %(start)s-%(end)s)"
+    ),
     # network members (web.networks imports)
     # courses and attendance (web.qualification imports)
     # measures plan (web.measures imports)
