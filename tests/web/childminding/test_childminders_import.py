@@ -287,3 +287,24 @@ def test_the_command_line_imports_the_example(city, capsys):
     )
     assert code == 0, capsys.readouterr().err
     assert Childminder.objects.filter(territory=city.territory).count() == 3
+
+
+def test_an_adviser_imports_on_the_page_in_two_steps(client, city, tmp_path):
+    adviser = make_user("berater", Role.CHILDMINDER_ADVISER)
+    service = AdvisoryService.objects.create(territory=city.territory, name="Fachberatung Süd")
+    service.advisers.add(adviser)
+    text = (
+        f"{HEADER}\nTP-1;Tagesmutter Eins;own_home;Fachberatung Süd;0101;2024-01-01;2028-12-31;5\n"
+    )
+    path = write(tmp_path, text)
+    client.login(username="berater", password=PASSWORD)
+    with path.open("rb") as handle:
+        data = {"territory": city.territory.pk, "kind": "childminders", "file": handle}
+        response = client.post(reverse("imports:import-new"), data)
+    checked = ImportRun.objects.get()
+    assert response.status_code == 302 and checked.status == "dry_run", checked.problems
+    assert not Childminder.objects.exists()
+    response = client.post(reverse("imports:import-confirm", args=[checked.pk]))
+    done = ImportRun.objects.exclude(pk=checked.pk).get()
+    assert (response.status_code, done.status, done.added) == (302, "succeeded", 1)
+    assert Childminder.objects.get(number="TP-1").permits.get().max_children == 5
