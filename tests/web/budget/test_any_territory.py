@@ -341,3 +341,48 @@ def test_one_count_at_100_percent_splits_by_that_count_alone(client, rlp_budget)
     )
     assert response.status_code == 302
     assert BudgetRun.objects.get().area_shares.count() == 5
+
+
+def test_a_split_across_areas_is_neither_compared_with_facility_runs_nor_evaluated(client):
+    territory = heinsberg(3)
+    budget = services.create_budget(
+        territory=territory,
+        actor=SYSTEM,
+        year=2020,
+        total_cents=300,
+        source="x",
+        need_indicator="pluskita_score",
+    )
+    tiers = services.create_run(
+        budget=budget,
+        rule={"allocation": "tiers", "tiers": [{"count": 3, "amount_cents": 100}]},
+        actor=SYSTEM,
+    )
+    counts = services.create_run(
+        budget=budget,
+        rule={"allocation": "counts", "counts": [{"indicator": "pluskita_score", "weight": "1"}]},
+        actor=SYSTEM,
+    )
+    assert counts.area_shares.count() == 3
+    services.publish_run(run=tiers, actor=SYSTEM)
+    login_planner(client)
+    url = reverse("budget:run") + f"?run={tiers.pk}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'value="{counts.pk}"' not in page.content.decode()
+    assert client.get(url + f"&compare={counts.pk}").status_code == 404
+    assert client.get(reverse("budget:evaluation")).status_code == 200
+
+    rlp_budget = services.create_budget(
+        territory=rlp(), actor=SYSTEM, year=2022, total_cents=100, source="x"
+    )
+    split = services.create_run(
+        budget=rlp_budget,
+        rule={"allocation": "counts", "counts": [{"indicator": "children_u7", "weight": "1"}]},
+        actor=SYSTEM,
+    )
+    services.publish_run(run=split, actor=SYSTEM)
+    page = client.get(reverse("budget:evaluation"))
+    assert page.status_code == 200
+    assert f'value="{rlp_budget.pk}"' not in page.content.decode()
+    assert client.get(reverse("budget:evaluation") + f"?budget={budget.pk}").status_code == 200

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -44,7 +44,7 @@ from kitaplan.domain.budget.distribution import (
     IneligibilityCode,
     IneligibleFacility,
 )
-from kitaplan.domain.budget.stored import top_ancestor, version_mark
+from kitaplan.domain.budget.stored import COUNTS, top_ancestor, version_mark
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.domain.indicators.periods import latest_values
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
@@ -202,12 +202,20 @@ def budgets_visible_to(user: AnyUser) -> QuerySet[AreaBudget]:
     return AreaBudget.objects.filter(pk__in=runs_visible_to(user).values("budget_id"))
 
 
+def facility_runs(runs: QuerySet[BudgetRun]) -> QuerySet[BudgetRun]:
+    """``runs`` without the splits across areas (their inputs and shares are areas, not
+    facilities: no comparison or evaluation by facility)."""
+    # A rule without the key (every run before issue 13) is a facility run; a plain exclude()
+    # would drop it (NOT on a missing JSON key is NULL in SQL).
+    return runs.filter(Q(rule__allocation__isnull=True) | ~Q(rule__allocation=COUNTS))
+
+
 def evaluable_budgets(user: AnyUser) -> list[AreaBudget]:
-    """The budgets with a published run that ``user`` may see, by territory and latest year."""
+    """The budgets with a published run that ``user`` may see, by territory and latest year
+    (a budget whose valid version is a split across areas has no facilities to evaluate)."""
     return list(
         budgets_visible_to(user)
-        .filter(runs__status=BudgetRun.PUBLISHED)
-        .distinct()
+        .filter(pk__in=facility_runs(current_runs()).values("budget_id"))
         .select_related("territory")
         .order_by("territory__name", "-year", "pk")
     )

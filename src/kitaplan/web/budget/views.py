@@ -281,8 +281,16 @@ def run_page(request: HttpRequest) -> HttpResponse:
             base_name=f"sozialraumbudget-{run.budget.territory.code}-{run.budget.year}-v{run.version}",
         )
     compare_id = _int(request.GET.get("compare"))
-    other = get_object_or_404(runs, pk=compare_id) if compare_id is not None else None
-    other_runs = list(runs.filter(budget=run.budget).exclude(pk=run.pk).order_by("-version"))
+    other = (
+        get_object_or_404(selectors.facility_runs(runs), pk=compare_id)
+        if compare_id is not None
+        else None
+    )
+    other_runs = list(
+        selectors.facility_runs(runs.filter(budget=run.budget).exclude(pk=run.pk)).order_by(
+            "-version"
+        )
+    )
     selectors.mark_versions([run, *other_runs])
     return render(
         request,
