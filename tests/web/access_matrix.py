@@ -30,7 +30,17 @@ CHILDMINDING_KEYS = frozenset({"childminder", "absence"})
 #: kwargs values resolved from tests.web.qualification.helpers.qualification_objects
 QUALIFICATION_KEYS = frozenset({"course", "qual_childminder"})
 #: kwargs values resolved from tests.web.measures.helpers.measure_objects
-MEASURE_KEYS = frozenset({"plan", "measure", "document", "organisation"})
+MEASURE_KEYS = frozenset(
+    {
+        "plan",
+        "measure",
+        "document",
+        "organisation",
+        "plan_field",
+        "measure_objective",
+        "plan_territory",
+    }
+)
 #: kwargs values resolved from tests.web.networks.helpers.network_objects
 NETWORK_KEYS = frozenset({"network", "meeting", "member", "working_group"})
 #: kwargs values resolved from tests.web.budget.helpers.budget_objects
@@ -233,6 +243,29 @@ PAGES = [
     Page("measures:organisation-list", STAFF),
     Page("measures:organisation-create", STEWARDS),
     Page("measures:organisation-edit", STEWARDS, kwargs={"pk": "organisation"}),
+    Page("measures:plan-create", STEWARDS),
+    Page("measures:plan-edit", STEWARDS, kwargs={"pk": "plan"}),
+    Page("measures:plan-version", STEWARDS, kwargs={"pk": "plan"}),
+    Page("measures:field-create", STEWARDS, kwargs={"pk": "plan"}),
+    Page("measures:field-edit", STEWARDS, kwargs={"pk": "plan", "field_pk": "plan_field"}),
+    Page(
+        "measures:objective-create", STEWARDS, kwargs={"pk": "plan", "field_pk": "plan_field"}
+    ),
+    Page(
+        "measures:objective-edit",
+        STEWARDS,
+        kwargs={"pk": "plan", "field_pk": "plan_field", "objective_pk": "measure_objective"},
+    ),
+    Page(
+        "measures:measure-create",
+        STEWARDS,
+        kwargs={"pk": "plan", "objective_pk": "measure_objective"},
+    ),
+    Page(
+        "measures:measure-edit",
+        STEWARDS,
+        kwargs={"pk": "plan", "objective_pk": "measure_objective", "measure_pk": "measure"},
+    ),
     Page("networks:network-list", STAFF),
     Page("networks:network-create", STEWARDS),
     Page("networks:network-detail", STAFF, kwargs={"pk": "network"}),
@@ -466,6 +499,70 @@ POSTS = [
     Post("measures:measure-detail", STEWARDS, {"pk": "measure"}, data={"action": "comment"}),
     Post("measures:organisation-create", STEWARDS),
     Post("measures:organisation-edit", STEWARDS, {"pk": "organisation"}),
+    Post(
+        "measures:plan-create",
+        STEWARDS,
+        data={
+            "code": "neu",
+            "version_year": "2027",
+            "title": "Neuer Plan",
+            "first_year": "2027",
+            "last_year": "2030",
+        },
+        refs={"territory": "plan_territory"},
+    ),
+    Post(
+        "measures:plan-edit",
+        STEWARDS,
+        {"pk": "plan"},
+        data={
+            "code": "testplan",
+            "version_year": "2020",
+            "title": "Geändert",
+            "first_year": "2020",
+            "last_year": "2027",
+        },
+    ),
+    Post("measures:plan-close", STEWARDS, {"pk": "plan"}),
+    Post("measures:plan-version", STEWARDS, {"pk": "plan"}, data={"year": "2027"}),
+    Post("measures:field-create", STEWARDS, {"pk": "plan"}, data={"code": "9", "title": "Neu"}),
+    Post(
+        "measures:field-edit",
+        STEWARDS,
+        {"pk": "plan", "field_pk": "plan_field"},
+        data={"code": "1", "title": "Geändert"},
+    ),
+    Post("measures:field-remove", STEWARDS, {"pk": "plan", "field_pk": "plan_field"}),
+    Post(
+        "measures:objective-create",
+        STEWARDS,
+        {"pk": "plan", "field_pk": "plan_field"},
+        data={"code": "1.9", "text": "Neu"},
+    ),
+    Post(
+        "measures:objective-edit",
+        STEWARDS,
+        {"pk": "plan", "field_pk": "plan_field", "objective_pk": "measure_objective"},
+        data={"code": "1.1", "text": "Geändert"},
+    ),
+    Post(
+        "measures:objective-remove",
+        STEWARDS,
+        {"pk": "plan", "objective_pk": "measure_objective"},
+    ),
+    Post(
+        "measures:measure-create",
+        STEWARDS,
+        {"pk": "plan", "objective_pk": "measure_objective"},
+        data={"code": "1.1-9", "text": "Neu", "period_text": "2027"},
+    ),
+    Post(
+        "measures:measure-edit",
+        STEWARDS,
+        {"pk": "plan", "objective_pk": "measure_objective", "measure_pk": "measure"},
+        data={"code": "1.1-1", "text": "Geändert"},
+    ),
+    Post("measures:measure-remove", STEWARDS, {"pk": "plan", "measure_pk": "measure"}),
     Post("networks:network-create", STEWARDS),
     Post("networks:network-edit", STEWARDS, {"pk": "network"}),
     Post("networks:working-group-create", STEWARDS, {"pk": "network"}),

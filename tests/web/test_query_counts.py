@@ -125,16 +125,6 @@ cases([("areas-csv", Role.PLANNER)], _areas("?format=csv"))
 cases([("areas-geojson-export", Role.PLANNER)], _areas("?format=geojson"))
 
 
-@case("area-groups", Role.PLANNER)
-def _area_groups(city: SmallCity, user: User, n: int) -> str:
-    from kitaplan.web.territory.models import AreaGroup
-
-    for i in range(n):
-        group = AreaGroup.objects.create(territory=city.territory, name=f"Sozialraum {i}")
-        group.areas.set([city.areas[i % 4], city.districts[(i + 1) % 2]])
-    return reverse("territory:area-group-list") + f"?territory={city.territory.code}"
-
-
 @case("area-map", Role.PLANNER)
 def _area_map(city: SmallCity, user: User, n: int) -> str:
     add_areas(city, n)
@@ -562,6 +552,17 @@ cases([("measures-report", Role.PLANNER)], _in_plan("measures:report"))
 cases([("measures-report-xlsx", Role.PLANNER)], _in_plan("measures:report-xlsx"))
 
 
+@case("measures-plan-versions", Role.PLANNER)
+def _versions(city: SmallCity, user: User, n: int) -> str:
+    """The old, read-only version of a plan with n measures, and the list with both versions."""
+    from kitaplan.web.measures import plan_services
+    from kitaplan.web.measures.models import Plan
+
+    old = Plan.objects.get(pk=_plan_with_measures(city, n))
+    plan_services.new_version(actor=SYSTEM, plan=old, year=2027)
+    return reverse("measures:plan-detail", kwargs={"pk": old.pk})
+
+
 @case("measures-organisations", Role.PLANNER)
 def _organisations(city: SmallCity, user: User, n: int) -> str:
     from kitaplan.web.measures.models import Organisation
@@ -808,22 +809,6 @@ def _scenarios(city: SmallCity, user: User, n: int) -> str:
 def _finder(city: SmallCity, user: User | None, n: int) -> str:
     add_facilities(city, n)
     return reverse("finder:search")
-
-
-@case("finder-address", None)
-def _finder_address(city: SmallCity, user: User | None, n: int) -> str:
-    """The finder sorted by distance from an address of the register."""
-    from pathlib import Path
-
-    from kitaplan.web.core.access import SYSTEM
-    from kitaplan.web.imports.services import import_file
-
-    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "address_register.csv"
-    import_file(territory=city.territory, kind="address_register", path=example, actor=SYSTEM)
-    add_facilities(city, n)
-    return (
-        reverse("finder:search") + f"?territory={city.territory.code}&address=Hauptstr.+12,+10827"
-    )
 
 
 @case("finder-easy-language", None)

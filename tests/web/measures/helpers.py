@@ -84,6 +84,9 @@ def measure_objects(city: SmallCity) -> dict[str, int]:
         "measure": measure.pk,
         "document": document.pk,
         "objective": Objective.objects.get(field__plan=plan, code="1.7").pk,
+        "measure_objective": measure.objective_id,
+        "plan_field": measure.objective.field_id,
+        "plan_territory": city.territory.pk,
         "organisation": Organisation.objects.filter(territory=city.territory)
         .order_by("pk")
         .first()

@@ -172,9 +172,6 @@ class ExpectationCode(StrEnum):
     # complete-list imports and geometry validity (web.imports)
     VALID_POLYGON_REASON = "valid_polygon_reason"  # (geometry_reason: GEOS' name, at: x y)
     # address register (web.territory addresses)
-    ADDRESSES_INSIDE = "addresses_inside"
-    UTM_EASTING = "utm_easting"
-    UTM_NORTHING = "utm_northing"
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)
     DAY_TIMES = "day_times"
@@ -190,6 +187,11 @@ class ExpectationCode(StrEnum):
     # network members (web.networks imports)
     # courses and attendance (web.qualification imports)
     # measures plan (web.measures imports)
+    MEASURES_PLAN_VERSION = "measures_plan_version"  # (territory)
+    MEASURES_PLAN_OPEN = "measures_plan_open"  # (closed_on)
+    MEASURES_PLAN_ONE = "measures_plan_one"
+    MEASURES_CODE_OR_ABOVE = "measures_code_or_above"
+    MEASURES_OBJECTIVE_FIELD = "measures_objective_field"  # (field)
     # targets and care rates (web.planning imports)
     # area groups (web.territory)
 

@@ -164,14 +164,6 @@ WORDINGS: dict[ExpectationCode, str] = {
         "a valid Polygon or MultiPolygon; the check found: %(geometry_reason)s at %(at)s"
     ),
     # address register (web.territory addresses)
-    C.ADDRESSES_INSIDE: gettext_noop(
-        "addresses inside the areas of this territory (check the coordinate reference system)"
-    ),
-    C.UTM_EASTING: gettext_noop(
-        "the easting in ETRS89/UTM in metres, with the zone in front (32 or 33, e.g. "
-        "33385123,45) or without it in zone 32"
-    ),
-    C.UTM_NORTHING: gettext_noop("the northing in ETRS89/UTM in metres (e.g. 5820456,78)"),
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)
     C.DAY_TIMES: gettext_noop(
@@ -199,6 +191,21 @@ WORDINGS: dict[ExpectationCode, str] = {
     # network members (web.networks imports)
     # courses and attendance (web.qualification imports)
     # measures plan (web.measures imports)
+    C.MEASURES_PLAN_VERSION: gettext_noop(
+        "the code and year of a plan version of %(territory)s (set up on the plan pages)"
+    ),
+    C.MEASURES_PLAN_OPEN: gettext_noop(
+        "an open plan version (this one was closed on %(closed_on)s and is read-only)"
+    ),
+    C.MEASURES_PLAN_ONE: gettext_noop(
+        "a plan code and year (without them the territory needs exactly one open plan)"
+    ),
+    C.MEASURES_CODE_OR_ABOVE: gettext_noop(
+        "a code at the start of the cell, or an empty cell below a row that names one"
+    ),
+    C.MEASURES_OBJECTIVE_FIELD: gettext_noop(
+        "the field of action the plan stores this objective in (%(field)s)"
+    ),
     # targets and care rates (web.planning imports)
     # area groups (web.territory)
 }

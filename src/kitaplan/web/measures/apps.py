@@ -12,3 +12,21 @@ class MeasuresConfig(AppConfig):
         from kitaplan.web.core.navigation import NavEntry, register
 
         register(NavEntry("measures:plan-list", _("Action plan"), 70, visible=is_city_staff))
+
+        from kitaplan.exchange.formats import measures_plan
+        from kitaplan.exchange.mappings import ImportKind
+        from kitaplan.web.imports.registry import ImportKindEntry, register_kind
+        from kitaplan.web.measures.imports import COLUMNS, persist_measures_plan
+        from kitaplan.web.measures.selectors import can_edit
+
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.MEASURES_PLAN,
+                label=_("Measures plan (Maßnahmenplan)"),
+                mappings=measures_plan.MAPPINGS,
+                persist=persist_measures_plan,
+                may_import=can_edit,
+                columns=COLUMNS,
+                order=70,
+            )
+        )

@@ -114,3 +114,79 @@ class ReportPeriodForm(forms.Form):
         required=False,
         choices=[("", _("whole year")), ("1", _("first half")), ("2", _("second half"))],
     )
+
+
+# --------------------------------------------------------------------------- plan set-up
+
+
+class PlanForm(forms.Form):
+    """A plan version: territory (when created), code, year of the version, title, period."""
+
+    territory = forms.ModelChoiceField(
+        label=_("Territory"), queryset=Territory.objects.order_by("name"), empty_label=None
+    )
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Names the plan across its yearly versions, e.g. inklusion; used by imports."),
+    )
+    version_year = forms.IntegerField(label=_("Version (year)"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("Title"), max_length=255)
+    first_year = forms.IntegerField(label=_("From (year)"), min_value=2000, max_value=2100)
+    last_year = forms.IntegerField(label=_("To (year)"), min_value=2000, max_value=2100)
+    council_decision = forms.CharField(label=_("Council decision"), max_length=255, required=False)
+
+
+class VersionForm(forms.Form):
+    year = forms.IntegerField(label=_("Year of the new version"), min_value=2000, max_value=2100)
+
+
+class FieldForm(forms.Form):
+    """A field of action (de: Handlungsfeld)."""
+
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1"))
+    title = forms.CharField(label=_("Title"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ObjectiveForm(forms.Form):
+    """An objective (de: Teilziel)."""
+
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1.1"))
+    text = forms.CharField(label=_("Objective"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class MeasureForm(forms.Form):
+    """A measure (de: Maßnahme) with its period and participants (de: Beteiligte)."""
+
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1.1-1"))
+    text = forms.CharField(label=_("Measure"), widget=forms.Textarea(attrs={"rows": 4}))
+    period_text = forms.CharField(
+        label=_("Period as written"),
+        max_length=120,
+        required=False,
+        help_text=_("e.g. ab 2020, 2021 ff., 2020/2021; read as from–to when the dates are empty"),
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    participants_text = forms.CharField(
+        label=_("Participants as written"), max_length=500, required=False
+    )
+    lead = _OrganisationChoice(
+        label=_("Lead"), queryset=None, required=False, empty_label=_("no lead")
+    )
+    participants = _OrganisationChoices(
+        label=_("Participants"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The lead is added to the participants."),
+    )
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("lead", "participants"):
+            set_model_choices(self, name, organisations)

@@ -53,24 +53,50 @@ class Organisation(models.Model):
 
 
 class Plan(models.Model):
-    """A strategic plan of a territory for a period (e.g. Dresden 2020–2027)."""
+    """A strategic plan of a territory for a period (e.g. Dresden 2020–2027), in one version
+    per year: ``code`` names the plan across its versions, ``version_year`` the version. A new
+    version copies the structure and closes the one it follows; a closed plan is read-only."""
 
     territory = models.ForeignKey(
         Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory")
     )
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        help_text=_("Names the plan across its yearly versions, e.g. inklusion; unique per year."),
+    )
+    version_year = models.PositiveSmallIntegerField(_("version (year)"))
     title = models.CharField(_("title"), max_length=255)
     first_year = models.PositiveSmallIntegerField(_("from (year)"))
     last_year = models.PositiveSmallIntegerField(_("to (year)"))
     council_decision = models.CharField(_("council decision"), max_length=255, blank=True)
     source = models.CharField(_("source"), max_length=500, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    previous_version = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_versions",
+        verbose_name=_("previous version"),
+    )
 
     class Meta:
         verbose_name = _("action plan")
         verbose_name_plural = _("action plans")
-        ordering = ["territory", "-first_year", "title"]
+        ordering = ["territory", "code", "-version_year", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "code", "version_year"], name="unique_plan_version"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.title} {self.first_year}–{self.last_year}"
+        return f"{self.title} {self.first_year}–{self.last_year} ({self.version_year})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
 
 
 class ActionField(models.Model):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event
 from kitaplan.web.measures import selectors
@@ -33,9 +34,24 @@ if TYPE_CHECKING:
     from kitaplan.web.planning.models import TargetRule
 
 
-def _require_edit(actor: AnyUser) -> None:
+def _require_edit(actor: AnyUser, plan_id: int | None = None) -> None:
+    """Refuse an actor who may not change plans, and any change to a closed plan."""
     if not selectors.can_edit(actor):
         raise PermissionDenied
+    if plan_id is not None and Plan.objects.filter(pk=plan_id, closed_on__isnull=False).exists():
+        raise PermissionDenied("the plan is closed (read-only)")
+
+
+def _measure_plan(measure: Measure) -> int | None:
+    return (
+        Measure.objects.filter(pk=measure.pk)
+        .values_list("objective__field__plan", flat=True)
+        .first()
+    )
+
+
+def _objective_plan(objective: Objective) -> int | None:
+    return Objective.objects.filter(pk=objective.pk).values_list("field__plan", flat=True).first()
 
 
 @transaction.atomic(durable=True)
@@ -49,7 +65,7 @@ def change_status(
     recorded_at: dt.datetime | None = None,
 ) -> StatusChange:
     """Set a measure's status and add it to its history (a comment says why)."""
-    _require_edit(actor)
+    _require_edit(actor, _measure_plan(measure))
     if status not in dict(Measure.STATUS_CHOICES):
         raise ValueError(f"unknown status {status!r}")
     measure = Measure.objects.select_for_update().get(pk=measure.pk)
@@ -141,7 +157,7 @@ def set_organisations(
 ) -> Measure:
     """Set a measure's lead unit and participants from the directory of its plan's territory;
     the lead always takes part."""
-    _require_edit(actor)
+    _require_edit(actor, _measure_plan(measure))
     measure = (
         Measure.objects.select_for_update()
         .select_related("objective__field__plan")
@@ -175,7 +191,7 @@ def set_organisations(
 
 @transaction.atomic(durable=True)
 def add_comment(*, measure: Measure, actor: AnyUser, text: str) -> Comment:
-    _require_edit(actor)
+    _require_edit(actor, _measure_plan(measure))
     comment = Comment.objects.create(measure=measure, text=text, author=actor_user(actor))
     record_audit_event(
         actor=actor,
@@ -189,7 +205,7 @@ def add_comment(*, measure: Measure, actor: AnyUser, text: str) -> Comment:
 
 @transaction.atomic(durable=True)
 def add_document(*, measure: Measure, actor: AnyUser, title: str, file: UploadedFile) -> Document:
-    _require_edit(actor)
+    _require_edit(actor, _measure_plan(measure))
     document = Document.objects.create(
         measure=measure, title=title, file=file, uploaded_by=actor_user(actor)
     )
@@ -208,7 +224,7 @@ def link_target(
     *, objective: Objective, actor: AnyUser, target_rule: TargetRule | None
 ) -> Objective:
     """Link an objective to a target rule of its plan's territory (or unlink with ``None``)."""
-    _require_edit(actor)
+    _require_edit(actor, _objective_plan(objective))
     objective = Objective.objects.select_related("field__plan").get(pk=objective.pk)
     if target_rule is not None and target_rule.territory_id != objective.field.plan.territory_id:
         raise ValueError("the target rule belongs to another territory")
@@ -270,12 +286,17 @@ def load_plan(
     rows: list[dict[str, str]],
     council_decision: str = "",
     source: str = "",
+    code: str = "",
+    version_year: int | None = None,
 ) -> Plan:
     """Create a plan from rows of a plan file (levels organisation, field, goal, objective,
-    measure; see ``kitaplan/demo/data/dresden/massnahmenplan-2020-2027.csv``)."""
+    measure; see ``kitaplan/demo/data/dresden/massnahmenplan-2020-2027.csv``). The code
+    defaults to the title as a slug, the version year to the first year."""
     _require_edit(actor)
     plan = Plan.objects.create(
         territory=territory,
+        code=code or slugify(title)[:40],
+        version_year=version_year or first_year,
         title=title,
         first_year=first_year,
         last_year=last_year,

@@ -48,13 +48,17 @@ def _plan(request: HttpRequest, pk: int) -> Plan:
 def plan_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     plans = selectors.plans_visible_to(request.user).select_related("territory")
-    return render(request, "measures/plan_list.html", {"plans": plans})
+    return render(
+        request,
+        "measures/plan_list.html",
+        {"plans": plans, "can_edit": selectors.can_edit(request.user)},
+    )
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request)
     plan = _plan(request, pk)
-    can_edit = selectors.can_edit(request.user)
+    can_edit = selectors.can_edit(request.user) and plan.is_open
     link_form = None
     if can_edit:
         link_form = TargetLinkForm(
@@ -185,7 +189,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    can_edit = selectors.can_edit(request.user)
+    can_edit = selectors.can_edit(request.user) and measure.objective.field.plan.is_open
     forms = _measure_forms(request, measure, can_edit=can_edit)
     if request.method == "POST":
         if not can_edit:
