@@ -103,3 +103,10 @@ def count_lights(results: Sequence[TargetResult[Key]]) -> dict[Light, int]:
     for result in results:
         counts[result.light] += 1
     return counts
+
+
+def valid_in(year: int, valid_from_year: int | None, valid_to_year: int | None) -> bool:
+    """True when ``year`` lies in the rule's valid years (an empty bound is open)."""
+    if valid_from_year is not None and year < valid_from_year:
+        return False
+    return valid_to_year is None or year <= valid_to_year

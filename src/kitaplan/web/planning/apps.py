@@ -11,3 +11,21 @@ class PlanningConfig(AppConfig):
         from kitaplan.web.core.navigation import NavEntry, register
 
         register(NavEntry("planning:balance", _("Demand planning"), 40, visible=can_view_areas))
+
+        from kitaplan.exchange.formats import targets
+        from kitaplan.exchange.mappings import ImportKind
+        from kitaplan.web.core.access import can_import_data
+        from kitaplan.web.imports.registry import ImportKindEntry, register_kind
+        from kitaplan.web.planning.imports import TARGET_COLUMNS, persist_targets
+
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.TARGETS,
+                label=_("Target rules"),
+                mappings=targets.MAPPINGS,
+                persist=persist_targets,
+                may_import=can_import_data,
+                columns=TARGET_COLUMNS,
+                order=60,
+            )
+        )

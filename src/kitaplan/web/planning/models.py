@@ -42,21 +42,35 @@ class CareRateSet(models.Model):
         verbose_name=_("area class indicator"),
     )
     class_value = models.FloatField(_("area class value"), null=True, blank=True)
+    #: Several sets may exist for the same year and class (e.g. a draft beside the adopted
+    #: rates), told apart by their name; only the active one applies (de: Variante).
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("care rates")
         verbose_name_plural = _("care rates")
-        ordering = ["territory", "-valid_from_year"]
+        ordering = ["territory", "-valid_from_year", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["territory", "valid_from_year"],
+                fields=["territory", "valid_from_year", "name"],
                 condition=models.Q(class_indicator__isnull=True),
                 name="unique_care_rates_per_year",
             ),
             models.UniqueConstraint(
-                fields=["territory", "valid_from_year", "class_indicator", "class_value"],
+                fields=["territory", "valid_from_year", "class_indicator", "class_value", "name"],
                 condition=models.Q(class_indicator__isnull=False),
                 name="unique_class_care_rates_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["territory", "valid_from_year"],
+                condition=models.Q(class_indicator__isnull=True, active=True),
+                name="one_active_care_rates_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["territory", "valid_from_year", "class_indicator", "class_value"],
+                condition=models.Q(class_indicator__isnull=False, active=True),
+                name="one_active_class_care_rates_per_year",
             ),
             models.CheckConstraint(
                 name="class_value_with_indicator",
@@ -66,9 +80,13 @@ class CareRateSet(models.Model):
         ]
 
     def __str__(self) -> str:
+        name = f" {self.name}" if self.name else ""
         if self.class_indicator_id:
-            return f"{self.territory} {self.valid_from_year} ({self.class_indicator_id}={self.class_value})"
-        return f"{self.territory} {self.valid_from_year}"
+            return (
+                f"{self.territory} {self.valid_from_year}{name}"
+                f" ({self.class_indicator_id}={self.class_value})"
+            )
+        return f"{self.territory} {self.valid_from_year}{name}"
 
     def to_rates(self) -> CareRates:
         from kitaplan.domain.planning.demand import CareRates
@@ -117,6 +135,11 @@ class TargetRule(models.Model):
     threshold = models.FloatField(_("threshold"))
     tolerance = models.FloatField(_("tolerance (amber)"), default=0.0)
     source = models.CharField(_("source"), max_length=255, blank=True)
+    #: The planning years the rule applies to (empty: open on that side).
+    valid_from_year = models.PositiveSmallIntegerField(_("valid from year"), null=True, blank=True)
+    valid_to_year = models.PositiveSmallIntegerField(_("valid until year"), null=True, blank=True)
+    #: A deactivated rule is kept (and shown as such on its set-up page) but not evaluated.
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("target")
@@ -128,6 +151,12 @@ class TargetRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def applies_in(self, year: int) -> bool:
+        """Active and valid in the planning year (:func:`~kitaplan.domain.planning.targets.valid_in`)."""
+        from kitaplan.domain.planning.targets import valid_in
+
+        return self.active and valid_in(year, self.valid_from_year, self.valid_to_year)
 
 
 from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange  # noqa: E402, F401

@@ -371,7 +371,9 @@ def compare(scenario: Scenario, *, year: int, day: dt.date | None = None) -> Com
     level_of = {a.pk: a.level.code for a in areas}
     by_pk = {a.pk: a for a in areas}
     rules = []
-    for rule in territory.target_rules.select_related("level").order_by("code"):
+    for rule in territory.target_rules.filter(active=True).select_related("level").order_by("code"):
+        if not rule.applies_in(year):
+            continue
         domain = selectors.domain_rule(rule)
         before_results = evaluate_targets([domain], metrics=baseline.metrics, level_of=level_of)
         after_results = evaluate_targets([domain], metrics=after.metrics, level_of=level_of)

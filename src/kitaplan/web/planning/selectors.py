@@ -56,7 +56,9 @@ if TYPE_CHECKING:
 def care_rates_for(territory: Territory, year: int) -> tuple[CareRates, CareRateSet | None]:
     """The rates that apply to a planning year (the domain defaults when none are set)."""
     stored = (
-        territory.care_rate_sets.filter(valid_from_year__lte=year, class_indicator__isnull=True)
+        territory.care_rate_sets.filter(
+            valid_from_year__lte=year, class_indicator__isnull=True, active=True
+        )
         .order_by("-valid_from_year")
         .first()
     )
@@ -78,7 +80,7 @@ def class_rates_for(territory: Territory, year: int) -> dict[int, CareRates]:
     that set's rates; others keep the territory's rates."""
     latest: dict[tuple[int, float], CareRateSet] = {}
     for rate_set in territory.care_rate_sets.filter(
-        valid_from_year__lte=year, class_indicator__isnull=False
+        valid_from_year__lte=year, class_indicator__isnull=False, active=True
     ).order_by("valid_from_year"):
         # the filter and the model's constraint give a set per class both
         assert rate_set.class_indicator_id is not None and rate_set.class_value is not None
@@ -356,12 +358,20 @@ def evaluate_rules(
     *, territory: Territory, year: int, counts: FacilityCounts | None = None
 ) -> tuple[list[tuple[TargetRuleModel, list[TargetResult[int]]]], dict[int, Area]]:
     """Each target rule of the territory with its results per area for a year (facilities of
-    today; ``counts`` from :func:`facility_counts` of today when several years are evaluated)."""
-    rules = list(territory.target_rules.select_related("level").order_by("code"))
+    today; ``counts`` from :func:`facility_counts` of today when several years are evaluated).
+
+    Only active rules; a rule outside its valid years has no results in that year (the list is
+    the same for every year, so that the targets page can line years up)."""
+    rules = list(
+        territory.target_rules.filter(active=True).select_related("level").order_by("code")
+    )
     metrics, areas = area_metrics(territory=territory, year=year, counts=counts)
     level_of = {pk: a.level.code for pk, a in areas.items()}
-    evaluated = []
+    evaluated: list[tuple[TargetRuleModel, list[TargetResult[int]]]] = []
     for rule in rules:
+        if not rule.applies_in(year):
+            evaluated.append((rule, []))
+            continue
         results = evaluate_targets([domain_rule(rule)], metrics=metrics, level_of=level_of)
         results.sort(key=lambda r: areas[r.area].official_code)
         evaluated.append((rule, results))
