@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -22,6 +24,19 @@ from kitaplan.exchange import (
 from kitaplan.exchange.mappings import berlin_provider_type, first_six_characters, german_postcode
 
 DATA_FORMATS = Path(__file__).resolve().parents[2] / "docs" / "data-formats.md"
+
+
+def _standard_mappings() -> dict[str, ColumnMapping]:
+    """The ``kitaplan-*`` mappings: the territorial ones and those of every operational format."""
+    import kitaplan.exchange.formats as formats
+
+    found = {name: m for name, m in MAPPINGS.items() if name.startswith("kitaplan-")}
+    for module_info in pkgutil.iter_modules(formats.__path__):
+        module = importlib.import_module(f"{formats.__name__}.{module_info.name}")
+        for mapping in getattr(module, "MAPPINGS", ()):
+            if mapping.name.startswith("kitaplan-"):
+                found[mapping.name] = mapping
+    return found
 
 
 def test_registry_names() -> None:
@@ -90,9 +105,10 @@ def _documented_columns() -> dict[str, list[tuple[str, bool]]]:
 @pytest.mark.skipif(not DATA_FORMATS.exists(), reason="docs/data-formats.md not present")
 def test_standard_mappings_follow_data_formats_doc() -> None:
     documented = _documented_columns()
-    assert set(documented) == {name for name in MAPPINGS if name.startswith("kitaplan-")}
+    standard = _standard_mappings()
+    assert set(documented) == set(standard)
     for name, columns in documented.items():
-        mapping = get_mapping(name)
+        mapping = standard[name]
         assert [spec.target for spec in mapping.fields] == [column for column, _ in columns]
         for column, required in columns:
             spec = mapping.field(column)
