@@ -811,6 +811,22 @@ def _finder(city: SmallCity, user: User | None, n: int) -> str:
     return reverse("finder:search")
 
 
+@case("finder-address", None)
+def _finder_address(city: SmallCity, user: User | None, n: int) -> str:
+    """The finder sorted by distance from an address of the register."""
+    from pathlib import Path
+
+    from kitaplan.web.core.access import SYSTEM
+    from kitaplan.web.imports.services import import_file
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "address_register.csv"
+    import_file(territory=city.territory, kind="address_register", path=example, actor=SYSTEM)
+    add_facilities(city, n)
+    return (
+        reverse("finder:search") + f"?territory={city.territory.code}&address=Hauptstr.+12,+10827"
+    )
+
+
 @case("finder-easy-language", None)
 def _finder_easy(city: SmallCity, user: User | None, n: int) -> str:
     add_facilities(city, n)

@@ -172,6 +172,9 @@ class ExpectationCode(StrEnum):
     # complete-list imports and geometry validity (web.imports)
     VALID_POLYGON_REASON = "valid_polygon_reason"  # (geometry_reason: GEOS' name, at: x y)
     # address register (web.territory addresses)
+    ADDRESSES_INSIDE = "addresses_inside"
+    UTM_EASTING = "utm_easting"
+    UTM_NORTHING = "utm_northing"
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)
     DAY_TIMES = "day_times"

@@ -20,6 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from kitaplan.web.allocation.models import AllocationRound, Application
 from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.facilities.models import Facility
+from kitaplan.web.territory.addresses import (
+    AddressUnknown,
+    describe_unknown,
+    has_register,
+    resolve_address,
+)
 from kitaplan.web.territory.models import Area
 
 if TYPE_CHECKING:
@@ -217,6 +223,24 @@ class ApplicationForm(forms.Form):
         current_area = application.home_area if application and application.pk else None
         home_area = cast(AreaChoiceField, self.fields["home_area"])
         home_area.queryset = home_areas(round_, current_area)
+        #: the territory places home addresses through its address register: parents give the
+        #: address (no list of areas); the office may still choose the area for an address the
+        #: register lacks. Without a register the area list stays (the fallback).
+        self.register = has_register(round_.territory)
+        if self.register:
+            address = self.fields["home_address"]
+            address.help_text = _(
+                "Street and house number, postcode if you like, e.g. “Hauptstraße 8, 10827”. "
+                "We look it up in the address register to find your area."
+            )
+            if office:
+                home_area.help_text = _(
+                    "Only for an address the register does not know; otherwise it is taken "
+                    "from the address."
+                )
+            else:
+                address.required = True
+                del self.fields["home_area"]
         facilities = round_facilities(round_)
         siblings = cast(FacilityMultipleChoiceField, self.fields["siblings_at"])
         if facilities.count() <= CHECKBOX_LIMIT:
@@ -273,7 +297,7 @@ class ApplicationForm(forms.Form):
     def detail_fields(self) -> list[forms.BoundField]:
         """The fields about the child and the family (not the ranked list, not the office's)."""
         names = ["child_name", "birth_date", "desired_start", "weekly_hours", "home_address"]
-        names += ["home_area"]
+        names += ["home_area"] if "home_area" in self.fields else []
         names += ["lives_in_municipality", "siblings_at"]
         return [self[n] for n in names]
 
@@ -318,7 +342,9 @@ class ApplicationForm(forms.Form):
                 )
             else:
                 seen[place_code(facility)] = rank
-        if data.get("home_area") is None and not self.has_error("home_area"):
+        if self.register:
+            self._place_home_address(data)
+        elif data.get("home_area") is None and not self.has_error("home_area"):
             area = area_from_address(self.round, data.get("home_address", ""))
             if area is None:
                 self.add_error(
@@ -346,6 +372,23 @@ class ApplicationForm(forms.Form):
                     ),
                 )
         return data
+
+    def _place_home_address(self, data: dict[str, Any]) -> None:
+        """The home area (and the address as the register writes it) from the register."""
+        text = data.get("home_address", "")
+        if not text or (self.office and data.get("home_area") is not None):
+            if not text and data.get("home_area") is None and not self.has_error("home_address"):
+                self.add_error("home_address", gettext("Please enter the home address."))
+            return
+        found = resolve_address(self.round.territory, text)
+        if isinstance(found, AddressUnknown):
+            self.add_error("home_address", describe_unknown(found))
+        elif found.area is None:
+            self.add_error(
+                "home_address", gettext("The address lies outside the areas of the municipality.")
+            )
+        else:
+            data["home_area"], data["home_address"] = found.area, found.label
 
     def facilities(self) -> list[Facility]:
         """The ranked facilities, first = most wanted (empty choices left out)."""

@@ -13,6 +13,7 @@ from django.db.models import Count
 from kitaplan.demo import DemoTerritory, demo_territories
 from kitaplan.web.core.models import RoleAssignment
 from kitaplan.web.core.roles import Role
+from kitaplan.web.demo.addresses import import_demo_registers
 from kitaplan.web.facilities.models import Provider
 from kitaplan.web.imports.models import ImportRun
 from kitaplan.web.imports.services import import_file
@@ -64,6 +65,7 @@ def load_demo(
             say(
                 f"  → {run.get_status_display()}: +{run.added} ~{run.changed} ={run.unchanged} -{run.removed}"
             )
+    runs.extend(import_demo_registers(actor=actor, only=only))  # from the facilities' addresses
     return runs
 
 

@@ -11,6 +11,12 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.finder import selectors
+from kitaplan.web.territory.addresses import (
+    AddressMatch,
+    AddressUnknown,
+    has_register,
+    resolve_address,
+)
 from kitaplan.web.territory.models import Area, Territory
 
 if TYPE_CHECKING:
@@ -48,6 +54,12 @@ class FinderForm(forms.Form):
             "and with the streets and postcodes of the Kitas."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    #: label and help of the address field where the city has an address register
+    REGISTER_LABEL = _("Your address (street and house number, postcode if you like)")
+    REGISTER_HELP = _(
+        "We look the address up in the city's address register and sort the places by "
+        "straight-line distance from it, e.g. “Falkenseer Chaussee 8” or “Hauptstr. 12, 10827”."
     )
     age_group = forms.ChoiceField(
         label=_("Age of the child"),
@@ -107,12 +119,22 @@ class FinderForm(forms.Form):
         )
         self.areas: dict[str, Area] = {}
         languages: list[str] = []
+        #: the city places addresses through its register (then no area is chosen from a list)
+        self.has_register = self.city is not None and has_register(self.city)
+        #: the address looked up in the register (criteria() sets it)
+        self.place: AddressMatch | AddressUnknown | None = None
         if self.city is not None:
-            self.areas = {str(a.pk): a for a in selectors.finest_areas(self.city)}
+            if not self.has_register:
+                self.areas = {str(a.pk): a for a in selectors.finest_areas(self.city)}
             languages = selectors.spoken_languages(self.city)
-        self._choice("area").choices = [("", _("– no area –"))] + [
-            (pk, area.name) for pk, area in self.areas.items()
-        ]
+        if self.has_register:
+            del self.fields["area"]
+            self.fields["address"].label = self.REGISTER_LABEL
+            self.fields["address"].help_text = self.REGISTER_HELP
+        if "area" in self.fields:
+            self._choice("area").choices = [("", _("– no area –"))] + [
+                (pk, area.name) for pk, area in self.areas.items()
+            ]
         self._choice("language").choices = [("", _("any language"))] + [
             (lang, lang) for lang in languages
         ]
@@ -140,11 +162,19 @@ class FinderForm(forms.Form):
         if data.get("start"):
             year, month = (int(part) for part in data["start"].split("-"))
             day = max(self.today, dt.date(year, month, 1))
+        address = data.get("address", "").strip()
+        origin: AddressMatch | None = None
+        if self.has_register and address:
+            self.place = resolve_address(self.city, address)
+            if isinstance(self.place, AddressUnknown):
+                return None
+            origin, address = self.place, ""
         return selectors.Criteria(
             territory=self.city,
             day=day,
             area=self.areas.get(data.get("area") or ""),
-            address=data.get("address", "").strip(),
+            origin=origin,
+            address=address,
             age_group=data.get("age_group", ""),
             integration=bool(data.get("integration")),
             barrier_free=bool(data.get("barrier_free")),

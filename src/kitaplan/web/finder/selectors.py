@@ -18,8 +18,11 @@ Filters, one by one (the page explains them in the same words):
   childminders, so they are left out).
 - inclusion profile: Kitas with an inclusion profile, childminders with inclusion skills.
 - language: childminders who speak it (there is no data on languages for Kitas).
-- address: there is no geocoder offline; the words of the text are compared with the names of
-  the areas, the streets and the postcodes (:func:`matches_address`).
+- address: where the territory has an address register, the address is looked up there
+  (:func:`kitaplan.web.territory.addresses.resolve_address`) and the results are sorted by
+  straight-line distance from its point; it filters nothing. Without a register (the fallback)
+  the words of the text are compared with the names of the areas, the streets and the
+  postcodes (:func:`matches_address`) and the family may choose an area instead.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from kitaplan.web.allocation.models import AllocationRound, RoundProgramme
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.childminding.services import free_places_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
+from kitaplan.web.territory.addresses import AddressMatch
 from kitaplan.web.territory.models import Area, Territory
 
 AGE_U3 = "u3"
@@ -50,6 +54,7 @@ class Criteria:
     territory: Territory
     day: dt.date
     area: Area | None = None
+    origin: AddressMatch | None = None  # the home address found in the register
     address: str = ""
     age_group: str = ""
     integration: bool = False
@@ -254,9 +259,17 @@ def _childminders(criteria: Criteria, tokens: list[str]) -> list[Result]:
     return results
 
 
+def origin_of(criteria: Criteria) -> tuple[float, float] | None:
+    """(lat, lon) the distances are measured from: the home address, else the area's centre."""
+    if criteria.origin is not None:
+        return criteria.origin.lat, criteria.origin.lon
+    return area_centre(criteria.area) if criteria.area is not None else None
+
+
 def find(criteria: Criteria, round_: AllocationRound | None = None) -> list[Result]:
-    """Kitas and childminders that meet every criterion, nearest first when an area is chosen
-    (straight line from the area's centroid), else by name."""
+    """Kitas and childminders that meet every criterion, nearest first when a home address was
+    found or an area chosen (straight line from the address, else the area's centroid), else by
+    name."""
     tokens = address_tokens(criteria.address)
     results = [*_kitas(criteria, tokens), *_childminders(criteria, tokens)]
     if round_ is not None:
@@ -266,7 +279,7 @@ def find(criteria: Criteria, round_: AllocationRound | None = None) -> list[Resu
         for result in results:
             ids = facility_ids if result.is_kita else childminder_ids
             result.in_round = result.obj.pk in ids
-    centre = area_centre(criteria.area) if criteria.area is not None else None
+    centre = origin_of(criteria)
     if centre is not None:
         for result in results:
             if result.lat is not None and result.lon is not None:

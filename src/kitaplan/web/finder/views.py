@@ -21,6 +21,7 @@ from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.finder import selectors
 from kitaplan.web.finder.forms import FinderForm
+from kitaplan.web.territory.addresses import AddressUnknown, describe_unknown, register_sources
 
 PAGE_SIZE = 10
 
@@ -131,13 +132,26 @@ def features_in_plain_words(result: selectors.Result) -> list[str]:
     return lines
 
 
-def distance_text(result: selectors.Result, area_name: str) -> str:
+def distance_text(result: selectors.Result, area_name: str, address: str = "") -> str:
+    """ "About 1,2 km straight-line distance from Falkenseer Chaussee 8, 13583 Berlin." (from
+    the home address; without one, from the middle of the chosen area)."""
     if result.distance_km is None:
         return ""
+    km = formats.number_format(round(result.distance_km, 1), 1, use_l10n=True)
+    if address:
+        return _("About %(km)s km straight-line distance from %(address)s.") % {
+            "km": km,
+            "address": address,
+        }
     return _("About %(km)s km straight-line distance from the middle of %(area)s.") % {
-        "km": formats.number_format(result.distance_km, 1),
+        "km": km,
         "area": area_name,
     }
+
+
+def unknown_address_text(form: FinderForm) -> str:
+    """The German message for an address the register does not know ("" when it knows it)."""
+    return describe_unknown(form.place) if isinstance(form.place, AddressUnknown) else ""
 
 
 def apply_url(request: HttpRequest, round_: AllocationRound | None) -> str:
@@ -159,6 +173,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = selectors.find(criteria, round_) if criteria is not None else []
     page_obj = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     area_name = criteria.area.name if criteria is not None and criteria.area else ""
+    origin = criteria.origin.label if criteria is not None and criteria.origin else ""
     age_group = criteria.age_group if criteria is not None else ""
     entries = [
         Entry(
@@ -166,7 +181,7 @@ def search(request: HttpRequest) -> HttpResponse:
             kind_label=_("Kita") if result.is_kita else _("Childminder (Kindertagespflege)"),
             places_text=places_text(result, age_group),
             features=features_in_plain_words(result),
-            distance_text=distance_text(result, area_name),
+            distance_text=distance_text(result, area_name, origin),
         )
         for result in page_obj
     ]
@@ -185,6 +200,11 @@ def search(request: HttpRequest) -> HttpResponse:
             "total": page_obj.paginator.count,
             "round": round_,
             "apply_url": apply_url(request, round_),
+            "origin": origin,
+            "unknown_address": unknown_address_text(form),
+            "register_sources": register_sources(form.city)
+            if form.city and form.has_register
+            else [],
         },
     )
 

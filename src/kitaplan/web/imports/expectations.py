@@ -164,6 +164,14 @@ WORDINGS: dict[ExpectationCode, str] = {
         "a valid Polygon or MultiPolygon; the check found: %(geometry_reason)s at %(at)s"
     ),
     # address register (web.territory addresses)
+    C.ADDRESSES_INSIDE: gettext_noop(
+        "addresses inside the areas of this territory (check the coordinate reference system)"
+    ),
+    C.UTM_EASTING: gettext_noop(
+        "the easting in ETRS89/UTM in metres, with the zone in front (32 or 33, e.g. "
+        "33385123,45) or without it in zone 32"
+    ),
+    C.UTM_NORTHING: gettext_noop("the northing in ETRS89/UTM in metres (e.g. 5820456,78)"),
     # applications (web.allocation imports)
     # childminders and care contracts (web.childminding imports)
     C.DAY_TIMES: gettext_noop(

@@ -8,10 +8,14 @@ creates an :class:`~kitaplan.web.allocation.models.Application` through
 
 - the child's name is synthetic, "Kind <reference>" (contracts hold no names);
 - the desired start is the round's care start, the weekly hours those of the contract;
-- the home area is the childminder's area — a stand-in until family addresses are stored;
-- the choices are the (up to) three facilities nearest to the childminder (straight line from her
-  coordinates, else her area's centroid) that release places for children over three (``ue3``)
-  in the round.
+- with the family's home address, where the territory has an address register, the address
+  is looked up there (:func:`kitaplan.web.territory.addresses.resolve_address`): the home area is
+  the address's finest area and the choices are the facilities nearest to the address; an
+  address the register does not know is refused with the register's suggestions;
+- without an address (or a register) the home area is the childminder's area, a stand-in;
+- the choices are the (up to) three facilities nearest to the home address, else to the
+  childminder (straight line from her coordinates, else her area's centroid), that release
+  places for children over three (``ue3``) in the round.
 
 It is refused when the round is closed or of another territory, when the child is already entered
 (same name and birth date, application not withdrawn), when the child is not in the over-three
@@ -39,6 +43,13 @@ from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.reports.selectors import can_use_transition
+from kitaplan.web.territory.addresses import (
+    AddressMatch,
+    AddressUnknown,
+    describe_unknown,
+    has_register,
+    resolve_address,
+)
 
 if TYPE_CHECKING:
     from kitaplan.web.core.access import AnyUser
@@ -51,9 +62,11 @@ CHOICES = 3
 class TransitionError(Exception):
     """An entry that cannot be made; ``code`` names why (the view words it)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(code)
         self.code = code
+        #: the worded reason where the code alone does not say it (an unknown address)
+        self.detail = detail
 
 
 def child_name(contract: CareContract) -> str:
@@ -132,10 +145,11 @@ def nearest_facilities(
     *,
     count: int = CHOICES,
     programmes: list[RoundProgramme] | None = None,
+    home: AddressMatch | None = None,
 ) -> list[tuple[Facility, float]]:
-    """The facilities releasing ``ue3`` places in the round, nearest to the childminder first
-    (facilities without coordinates are left out)."""
-    start = origin(childminder)
+    """The facilities releasing ``ue3`` places in the round, nearest to the home address (else
+    to the childminder) first (facilities without coordinates are left out)."""
+    start = (home.lat, home.lon) if home is not None else origin(childminder)
     if start is None:
         return []
     if programmes is None:
@@ -198,8 +212,31 @@ def rows_against(items: list[Transition], round_: AllocationRound | None) -> lis
     return rows
 
 
+def has_address_register(round_: AllocationRound | None) -> bool:
+    """Whether home addresses can be placed for this round (its territory has a register)."""
+    return round_ is not None and has_register(round_.territory)
+
+
+def place_home(round_: AllocationRound, home_address: str) -> AddressMatch | None:
+    """The family's address in the register (``None`` without an address or a register);
+    :class:`TransitionError` ``unknown_address`` with the suggestions when it is not there."""
+    if not home_address.strip() or not has_register(round_.territory):
+        return None
+    found = resolve_address(round_.territory, home_address)
+    if isinstance(found, AddressUnknown):
+        raise TransitionError("unknown_address", describe_unknown(found))
+    if found.area is None:
+        raise TransitionError("unknown_address")
+    return found
+
+
 def enter_into_round(
-    *, contract: CareContract, round_: AllocationRound, actor: AnyUser, today: dt.date
+    *,
+    contract: CareContract,
+    round_: AllocationRound,
+    actor: AnyUser,
+    today: dt.date,
+    home_address: str = "",
 ) -> Application:
     """Register the child for the round on the family's behalf (see the module's text).
     Administrators and advisers may, for a childminder they see (else ``PermissionDenied``)."""
@@ -215,9 +252,10 @@ def enter_into_round(
         raise TransitionError("round_closed")
     if age_group_at(contract.child_birth_date, round_.care_start) is not AgeGroup.UE3:
         raise TransitionError("not_ue3")
-    if cm.area is None:
+    home = place_home(round_, home_address)
+    if home is None and cm.area is None:
         raise TransitionError("no_area")
-    choices = nearest_facilities(round_, cm)
+    choices = nearest_facilities(round_, cm, home=home)
     if not choices:
         raise TransitionError("no_places")
     with transaction.atomic():
@@ -230,7 +268,8 @@ def enter_into_round(
             birth_date=contract.child_birth_date,
             desired_start=round_.care_start,
             weekly_hours=max(1, round(contract.weekly_hours)),
-            home_area=cm.area,
+            home_area=home.area if home is not None else cm.area,
+            home_address=home.label if home is not None else "",
             registered_on=today,
         )
         return save_application(

@@ -44,6 +44,7 @@ TRANSITION_ERRORS = {
         "No facility with known coordinates releases places for children over three in this round."
     ),
     "already_entered": gettext_lazy("The child is already entered into this round."),
+    "unknown_address": gettext_lazy("The address register does not know this home address."),
 }
 
 
@@ -205,6 +206,7 @@ def transition_page(request: HttpRequest) -> HttpResponse:
             "round": round_,
             "errors": TRANSITION_ERRORS,
             "can_enter": selectors.can_use_transition(request.user),
+            "address_register": transition.has_address_register(round_),
         },
     )
 
@@ -242,10 +244,14 @@ def transition_enter(request: HttpRequest) -> HttpResponse:
     )
     try:
         application = transition.enter_into_round(
-            contract=contract, round_=round_, actor=request.user, today=today
+            contract=contract,
+            round_=round_,
+            actor=request.user,
+            today=today,
+            home_address=request.POST.get("home_address", "")[:200],
         )
     except transition.TransitionError as error:
-        messages.error(request, str(TRANSITION_ERRORS.get(error.code, error.code)))
+        messages.error(request, error.detail or str(TRANSITION_ERRORS.get(error.code, error.code)))
     except AllocationError as error:
         messages.error(
             request,

@@ -188,6 +188,53 @@ class PopulationGridCell(models.Model):
         return f"{self.cell_id}: {self.population:g}"
 
 
+class AddressPoint(models.Model):
+    """One address of the territory's address register (de: Adressverzeichnis, e.g. the
+    official Hauskoordinaten) with its point in WGS84 and the finest area covering it.
+
+    ``street_key`` and ``number_key`` are the normalised forms
+    (:mod:`kitaplan.domain.territory.addresses`) the lookup compares, so that "Hauptstr. 8 A"
+    finds "Hauptstraße 8a" by an indexed query.
+    """
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("territory")
+    )
+    street = models.CharField(_("street"), max_length=160)
+    house_number = models.CharField(_("house number"), max_length=20)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    street_key = models.CharField(_("street key"), max_length=160)
+    number_key = models.CharField(_("house number key"), max_length=20)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="addresses",
+        verbose_name=_("area"),
+    )
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["territory", "street_key", "number_key", "postcode"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "street_key", "number_key", "postcode"],
+                name="unique_register_address",
+            ),
+        ]
+        indexes = [models.Index(fields=["territory", "street_key"], name="address_street_idx")]
+
+    def __str__(self) -> str:
+        town = " ".join(p for p in (self.postcode, self.city) if p)
+        return ", ".join(p for p in (f"{self.street} {self.house_number}", town) if p)
+
+
 class IndicatorDefinition(models.Model):
     """What an indicator measures (de: Indikator), how to read it, and where it comes from."""
 
