@@ -125,6 +125,16 @@ cases([("areas-csv", Role.PLANNER)], _areas("?format=csv"))
 cases([("areas-geojson-export", Role.PLANNER)], _areas("?format=geojson"))
 
 
+@case("area-groups", Role.PLANNER)
+def _area_groups(city: SmallCity, user: User, n: int) -> str:
+    from kitaplan.web.territory.models import AreaGroup
+
+    for i in range(n):
+        group = AreaGroup.objects.create(territory=city.territory, name=f"Sozialraum {i}")
+        group.areas.set([city.areas[i % 4], city.districts[(i + 1) % 2]])
+    return reverse("territory:area-group-list") + f"?territory={city.territory.code}"
+
+
 @case("area-map", Role.PLANNER)
 def _area_map(city: SmallCity, user: User, n: int) -> str:
     add_areas(city, n)
