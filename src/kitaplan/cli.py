@@ -721,8 +721,12 @@ def _add_setup_parsers(sub: Any) -> None:
     usr_new.add_argument("name", help="username (for the login)")
     usr_new.add_argument("--role", required=True, choices=[r.value for r in Role])
     usr_new.add_argument("--territory", help="territory code the role is for")
-    usr_new.add_argument("--provider", help="provider number (facility managers; needs --territory)")
-    usr_new.add_argument("--facility", help="facility number (facility managers; needs --territory)")
+    usr_new.add_argument(
+        "--provider", help="provider number (facility managers; needs --territory)"
+    )
+    usr_new.add_argument(
+        "--facility", help="facility number (facility managers; needs --territory)"
+    )
     usr_new.add_argument("--email", help="e-mail address")
     usr_new.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
