@@ -196,6 +196,8 @@ class ExpectationCode(StrEnum):
     MEASURES_CODE_OR_ABOVE = "measures_code_or_above"
     MEASURES_OBJECTIVE_FIELD = "measures_objective_field"  # (field)
     # targets and care rates (web.planning imports)
+    CARE_RATES_CLASS_PAIR = "care_rates_class_pair"
+    CARE_RATES_ONE_ACTIVE = "care_rates_one_active"  # (row)
     # area groups (web.territory)
 
 

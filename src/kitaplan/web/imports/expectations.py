@@ -215,6 +215,12 @@ WORDINGS: dict[ExpectationCode, str] = {
         "the field of action the plan stores this objective in (%(field)s)"
     ),
     # targets and care rates (web.planning imports)
+    C.CARE_RATES_CLASS_PAIR: gettext_noop(
+        "both an indicator code and a class value for rates of an area class, or neither"
+    ),
+    C.CARE_RATES_ONE_ACTIVE: gettext_noop(
+        "one active set per year and area class (row %(row)s already activates one)"
+    ),
     # area groups (web.territory)
 }
 

@@ -12,11 +12,16 @@ class PlanningConfig(AppConfig):
 
         register(NavEntry("planning:balance", _("Demand planning"), 40, visible=can_view_areas))
 
-        from kitaplan.exchange.formats import targets
+        from kitaplan.exchange.formats import care_rates, targets
         from kitaplan.exchange.mappings import ImportKind
         from kitaplan.web.core.access import can_import_data
         from kitaplan.web.imports.registry import ImportKindEntry, register_kind
-        from kitaplan.web.planning.imports import TARGET_COLUMNS, persist_targets
+        from kitaplan.web.planning.imports import (
+            CARE_RATE_COLUMNS,
+            TARGET_COLUMNS,
+            persist_care_rates,
+            persist_targets,
+        )
 
         register_kind(
             ImportKindEntry(
@@ -27,5 +32,16 @@ class PlanningConfig(AppConfig):
                 may_import=can_import_data,
                 columns=TARGET_COLUMNS,
                 order=60,
+            )
+        )
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.CARE_RATES,
+                label=_("Care-rate sets"),
+                mappings=care_rates.MAPPINGS,
+                persist=persist_care_rates,
+                may_import=can_import_data,
+                columns=CARE_RATE_COLUMNS,
+                order=61,
             )
         )
