@@ -291,8 +291,8 @@ PAGES = [
     Page("inclusion:pool-item", STAFF, kwargs={"pk": "pool_item"}),
     Page("inclusion:pool-use", STAFF),
     # the registry keepers import childminders and care contracts (childminding.imports)
-    Page("imports:import-list", STEWARDS | REGISTRY_EDITORS),
-    Page("imports:import-new", STEWARDS | REGISTRY_EDITORS),
+    Page("imports:import-list", STEWARDS | REGISTRY_EDITORS | OFFICE),
+    Page("imports:import-new", STEWARDS | REGISTRY_EDITORS | OFFICE),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
     Page("audit:event-list", STEWARDS),
     Page("administration:territory-list", ADMINS),
@@ -357,7 +357,7 @@ class Post:
 POSTS = [
     Post("accounts:security", EVERYONE, data={"action": "otp-start"}),
     Post("facilities:facility-edit", STEWARDS | {Role.FACILITY_MANAGER}, {"pk": "own_facility"}),
-    Post("imports:import-new", STEWARDS | REGISTRY_EDITORS),
+    Post("imports:import-new", STEWARDS | REGISTRY_EDITORS | OFFICE),
     Post("imports:import-confirm", STEWARDS, {"pk": "import"}),
     Post("planning:care-rates", STEWARDS),
     Post("planning:scenario-new", STEWARDS, data={"name": "Szenario X"}),

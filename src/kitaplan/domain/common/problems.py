@@ -176,6 +176,20 @@ class ExpectationCode(StrEnum):
     UTM_EASTING = "utm_easting"
     UTM_NORTHING = "utm_northing"
     # applications (web.allocation imports)
+    ROUND_OF_TERRITORY = "round_of_territory"
+    ROUND_NOT_ALLOCATED = "round_not_allocated"  # (round)
+    PLACE_OF_TERRITORY = "place_of_territory"
+    PLACE_IN_ROUND = "place_in_round"  # (round)
+    CHOICE_ONCE = "choice_once"  # (rank)
+    CHOICE_WITHOUT_GAP = "choice_without_gap"  # (rank)
+    AT_MOST_CHOICES = "at_most_choices"  # (n)
+    AT_LEAST_ONE_CHOICE = "at_least_one_choice"
+    ROUND_CRITERION = "round_criterion"  # (choices)
+    AGE_IN_ROUND = "age_in_round"  # (day)
+    HOME_AREA_OR_ADDRESS = "home_area_or_address"
+    KNOWN_HOME_ADDRESS = "known_home_address"  # (suggestions)
+    HOME_AREA_OF_ADDRESS = "home_area_of_address"  # (area)
+    NOT_ERASED_APPLICATION = "not_erased_application"
     # childminders and care contracts (web.childminding imports)
     DAY_TIMES = "day_times"
     SUPPLEMENT_CODES = "supplement_codes"  # (choices)

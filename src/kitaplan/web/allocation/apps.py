@@ -45,3 +45,21 @@ class AllocationConfig(AppConfig):
                 apply=_apply_retention,
             )
         )
+
+        from kitaplan.exchange.formats import applications
+        from kitaplan.exchange.mappings import ImportKind
+        from kitaplan.web.allocation.imports import COLUMNS, persist_applications
+        from kitaplan.web.allocation.selectors import is_office
+        from kitaplan.web.imports.registry import ImportKindEntry, register_kind
+
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.APPLICATIONS,
+                label=_("Applications of an allocation round"),
+                mappings=applications.MAPPINGS,
+                persist=persist_applications,
+                may_import=is_office,
+                columns=COLUMNS,
+                order=30,
+            )
+        )

@@ -173,6 +173,37 @@ WORDINGS: dict[ExpectationCode, str] = {
     ),
     C.UTM_NORTHING: gettext_noop("the northing in ETRS89/UTM in metres (e.g. 5820456,78)"),
     # applications (web.allocation imports)
+    C.ROUND_OF_TERRITORY: gettext_noop(
+        "the name of an allocation round of this territory (exactly one round has it)"
+    ),
+    C.ROUND_NOT_ALLOCATED: gettext_noop(
+        "a round that has not been allocated yet (round %(round)s already has a run)"
+    ),
+    C.PLACE_OF_TERRITORY: gettext_noop(
+        "the official number of a facility or childminder of this territory"
+    ),
+    C.PLACE_IN_ROUND: gettext_noop("a facility that released places in round %(round)s"),
+    C.CHOICE_ONCE: gettext_noop("each facility once; it is already choice %(rank)s"),
+    C.CHOICE_WITHOUT_GAP: gettext_noop("choices ranked without gaps; choice %(rank)s is empty"),
+    C.AT_MOST_CHOICES: gettext_noop("at most %(n)s choices, as the round allows"),
+    C.AT_LEAST_ONE_CHOICE: gettext_noop("at least one choice (choice_1)"),
+    C.ROUND_CRITERION: gettext_noop(
+        "empty or criteria of the round that the file confirms: %(choices)s"
+    ),
+    C.AGE_IN_ROUND: gettext_noop(
+        "a birth date by which the child is under school age when care starts on %(day)s"
+    ),
+    C.HOME_AREA_OR_ADDRESS: gettext_noop(
+        "the code of the home area or, where the territory has an address register, "
+        "street and house number"
+    ),
+    C.KNOWN_HOME_ADDRESS: gettext_noop(
+        "an address of the territory's address register (nearest known: %(suggestions)s)"
+    ),
+    C.HOME_AREA_OF_ADDRESS: gettext_noop("empty or the area of the address (%(area)s)"),
+    C.NOT_ERASED_APPLICATION: gettext_noop(
+        "the case number of an application whose personal data were not erased"
+    ),
     # childminders and care contracts (web.childminding imports)
     C.DAY_TIMES: gettext_noop(
         "care times of the day as HH:MM-HH:MM, several separated by spaces, not overlapping"
