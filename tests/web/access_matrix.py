@@ -55,6 +55,8 @@ REGISTRY_EDITORS = frozenset({Role.ADMIN, Role.CHILDMINDER_ADVISER})
 ADMINS = frozenset({Role.ADMIN})
 #: kwargs values resolved from tests.web.administration.helpers.administration_objects
 ADMINISTRATION_KEYS = frozenset({"admin_territory", "admin_user", "admin_role"})
+#: kwargs values resolved from tests.web.planning.setup_helpers.planning_setup_objects
+PLANNING_SETUP_KEYS = frozenset({"care_rate_set", "target_rule"})
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,13 @@ PAGES = [
     Page("planning:scenario-list", CITY_STAFF),
     Page("planning:scenario-new", STEWARDS),
     Page("planning:scenario-detail", CITY_STAFF),
+    Page("planning:setup-care-rates", STEWARDS),
+    Page("planning:setup-care-rate-new", STEWARDS),
+    Page("planning:setup-care-rate-edit", STEWARDS, kwargs={"pk": "care_rate_set"}),
+    Page("planning:setup-care-rate-copy", STEWARDS, kwargs={"pk": "care_rate_set"}),
+    Page("planning:setup-targets", STEWARDS),
+    Page("planning:setup-target-new", STEWARDS),
+    Page("planning:setup-target-edit", STEWARDS, kwargs={"pk": "target_rule"}),
     Page("monitoring:index", STAFF),
     Page("monitoring:index", STAFF, query="?index=dynamics&sort=-index"),
     Page("monitoring:index", STAFF, query="?format=csv", html=False),
@@ -328,6 +337,8 @@ NOT_PAGES = {
     "measures:objective-remove",  # POST only
     "measures:measure-remove",  # POST only
     "administration:user-active",  # POST only
+    "planning:setup-care-rate-activate",  # POST only
+    "planning:setup-target-active",  # POST only
 }
 
 
@@ -361,6 +372,27 @@ POSTS = [
     Post("imports:import-confirm", STEWARDS, {"pk": "import"}),
     Post("planning:care-rates", STEWARDS),
     Post("planning:scenario-new", STEWARDS, data={"name": "Szenario X"}),
+    Post(
+        "planning:setup-care-rate-new",
+        STEWARDS,
+        data={
+            "valid_from_year": "2030",
+            "name": "Matrix neu",
+            **{f"rate_{age}": "50" for age in range(6)},
+            "integration_rate": "2",
+        },
+    ),
+    Post("planning:setup-care-rate-edit", STEWARDS, {"pk": "care_rate_set"}),
+    Post(
+        "planning:setup-care-rate-copy",
+        STEWARDS,
+        {"pk": "care_rate_set"},
+        data={"valid_from_year": "2031", "name": "Kopie"},
+    ),
+    Post("planning:setup-care-rate-activate", STEWARDS, {"pk": "care_rate_set"}),
+    Post("planning:setup-target-new", STEWARDS),
+    Post("planning:setup-target-edit", STEWARDS, {"pk": "target_rule"}),
+    Post("planning:setup-target-active", STEWARDS, {"pk": "target_rule"}, data={"active": "0"}),
     Post(
         "territory:area-group-new", STEWARDS, data={"name": "Sozialraum X"}, refs={"areas": "area"}
     ),

@@ -28,6 +28,7 @@ from tests.web.access_matrix import (
     NOT_PAGES,
     PAGES,
     PAYMENT_KEYS,
+    PLANNING_SETUP_KEYS,
     POSTS,
     QUALIFICATION_KEYS,
     Page,
@@ -42,6 +43,7 @@ from tests.web.inclusion.helpers import inclusion_objects
 from tests.web.measures.helpers import measure_objects
 from tests.web.networks.helpers import network_objects
 from tests.web.payments.helpers import payment_objects
+from tests.web.planning.setup_helpers import planning_setup_objects
 from tests.web.qualification.helpers import qualification_objects
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +73,8 @@ class Fixtures:
 
     def __getitem__(self, value: str):
         city, user = self.city, self.user
+        if value in PLANNING_SETUP_KEYS:
+            return self._once("planning_setup", lambda: planning_setup_objects(city))[value]
         if value in ADMINISTRATION_KEYS:
             return self._once("administration", lambda: administration_objects(city))[value]
         if value in INCLUSION_KEYS:

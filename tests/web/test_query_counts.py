@@ -804,6 +804,39 @@ cases([("planning-balance-map", Role.PLANNER)], _by_area("planning:balance-geojs
 cases([("planning-targets", Role.PLANNER)], _by_area("planning:targets"))
 
 
+@case("planning-setup-care-rates", Role.PLANNER)
+def _setup_care_rates(city: SmallCity, user: User, n: int) -> str:
+    from kitaplan.web.planning.models import CareRateSet
+    from kitaplan.web.territory.models import IndicatorDefinition
+
+    indicator = IndicatorDefinition.objects.create(code="qc-class", name="Klasse")
+    for i in range(n):
+        CareRateSet.objects.create(
+            territory=city.territory,
+            valid_from_year=2020 + i,
+            rates={"1": 0.5},
+            class_indicator=indicator if i % 2 else None,
+            class_value=1 if i % 2 else None,
+        )
+    return reverse("planning:setup-care-rates") + f"?territory={city.territory.code}"
+
+
+@case("planning-setup-targets", Role.PLANNER)
+def _setup_targets(city: SmallCity, user: User, n: int) -> str:
+    from kitaplan.web.planning.models import TargetRule
+
+    for i in range(n):
+        TargetRule.objects.create(
+            territory=city.territory,
+            code=f"Q.{i}",
+            name=f"Ziel {i}",
+            metric="coverage_u3",
+            level=(city.districts[0] if i % 2 else city.areas[0]).level,
+            threshold=0.5,
+        )
+    return reverse("planning:setup-targets") + f"?territory={city.territory.code}"
+
+
 @case("planning-scenarios", Role.PLANNER)
 def _scenarios(city: SmallCity, user: User, n: int) -> str:
     from kitaplan.web.planning.scenario_models import Scenario

@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     API_WRITE = "api.write"
     DEMO_LOADED = "demo.loaded"
     CARE_RATES_SAVED = "planning.care_rates_saved"
+    TARGET_RULE_SAVED = "planning.target_rule_saved"  # created, edited, (de)activated
     ADMIN_CREATED = "admin.created"
     ADMIN_CHANGED = "admin.changed"
     ADMIN_DELETED = "admin.deleted"

@@ -7,14 +7,18 @@ class PlanningConfig(AppConfig):
     label = "planning"
 
     def ready(self) -> None:
-        from kitaplan.web.core.access import can_view_areas
+        from kitaplan.web.core.access import can_import_data, can_view_areas
         from kitaplan.web.core.navigation import NavEntry, register
 
         register(NavEntry("planning:balance", _("Demand planning"), 40, visible=can_view_areas))
+        register(
+            NavEntry(
+                "planning:setup-targets", _("Set up the planning"), 41, visible=can_import_data
+            )
+        )
 
         from kitaplan.exchange.formats import care_rates, targets
         from kitaplan.exchange.mappings import ImportKind
-        from kitaplan.web.core.access import can_import_data
         from kitaplan.web.imports.registry import ImportKindEntry, register_kind
         from kitaplan.web.planning.imports import (
             CARE_RATE_COLUMNS,

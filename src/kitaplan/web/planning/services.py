@@ -40,6 +40,7 @@ def save_care_rates(
             valid_from_year=valid_from_year,
             class_indicator=class_indicator,
             class_value=class_value,
+            name="",
         )
         .first()
     )
@@ -53,6 +54,17 @@ def save_care_rates(
     stored.rates = {str(age): rate for age, rate in sorted(rates.by_age.items())}
     stored.integration_rate = rates.integration_rate
     stored.source = rates.source
+    # the rates set here apply: other sets of the year and class (set-up pages) step back
+    others = CareRateSet.objects.filter(
+        territory=territory,
+        valid_from_year=valid_from_year,
+        class_indicator=class_indicator,
+        class_value=class_value,
+        active=True,
+    ).exclude(name="")
+    deactivated = sorted(others.values_list("pk", flat=True))
+    others.update(active=False)
+    stored.active = True
     stored.save()
     record_audit_event(
         actor=actor,
@@ -60,5 +72,6 @@ def save_care_rates(
         target=stored,
         before=before,
         after=snapshot(stored),
+        details={"deactivated_sets": deactivated} if deactivated else None,
     )
     return stored

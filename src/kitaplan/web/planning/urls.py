@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kitaplan.web.planning import accessibility_views, scenario_views, views
+from kitaplan.web.planning import accessibility_views, scenario_views, setup_views, views
 
 app_name = "planning"
 urlpatterns = [
@@ -19,4 +19,25 @@ urlpatterns = [
     path("scenarios/", scenario_views.scenario_list, name="scenario-list"),
     path("scenarios/new/", scenario_views.scenario_new, name="scenario-new"),
     path("scenarios/show/", scenario_views.scenario_detail, name="scenario-detail"),
+    path("setup/care-rates/", setup_views.care_rate_sets, name="setup-care-rates"),
+    path("setup/care-rates/new/", setup_views.care_rate_set_form, name="setup-care-rate-new"),
+    path("setup/care-rates/<int:pk>/", setup_views.care_rate_set_form, name="setup-care-rate-edit"),
+    path(
+        "setup/care-rates/<int:pk>/copy/",
+        setup_views.care_rate_set_copy,
+        name="setup-care-rate-copy",
+    ),
+    path(
+        "setup/care-rates/<int:pk>/activate/",
+        setup_views.care_rate_set_activate,
+        name="setup-care-rate-activate",
+    ),
+    path("setup/targets/", setup_views.target_rules, name="setup-targets"),
+    path("setup/targets/new/", setup_views.target_rule_form, name="setup-target-new"),
+    path("setup/targets/<int:pk>/", setup_views.target_rule_form, name="setup-target-edit"),
+    path(
+        "setup/targets/<int:pk>/active/",
+        setup_views.target_rule_active,
+        name="setup-target-active",
+    ),
 ]
