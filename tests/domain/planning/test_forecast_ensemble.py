@@ -148,6 +148,21 @@ def test_weights_are_fitted_only_on_targets_up_to_the_base_year():
     np.testing.assert_array_equal(clean.values, dirty.values)
 
 
+def test_district_weights_are_pooled_over_horizons_on_past_targets_only():
+    truth = known_process()
+    history = truth.until(2010)
+    pooled = fit_ensemble(history)
+    per_horizon = fit_ensemble(history, parameters=EnsembleParameters(pool_district_horizons=()))
+    # u3 (group 0): one district weight vector, the same for every horizon
+    for h in range(pooled.district.shape[1]):
+        np.testing.assert_array_equal(pooled.district[0, h], pooled.district[0, 0])
+    # ue3 (group 1) keeps its per-horizon district weights
+    np.testing.assert_array_equal(pooled.district[1], per_horizon.district[1])
+    np.testing.assert_allclose(pooled.district.sum(axis=2), 1.0)
+    # the area weights do not depend on how the districts are fitted
+    np.testing.assert_array_equal(pooled.area, per_horizon.area)
+
+
 def test_without_past_origins_the_ensemble_is_the_cohort_method():
     truth = known_process()
     short = truth.until(2002)  # three years: no origin with a full window

@@ -11,6 +11,9 @@ the history itself chooses, in two stages per age group (u3, ue3) and horizon:
    target year is ``≤ t0``, the base year: no look-ahead). On a simplex grid (step
    :attr:`EnsembleParameters.grid_step`) the convex weights with the lowest pooled WAPE
    ``Σ|F − A| / ΣA`` are chosen – once for the areas (finest level) and once for the districts.
+   The district weights of u3 are by default pooled over the horizons: one weight vector,
+   fitted on every past (origin, horizon) pair with target ``≤ t0``, the error of horizon
+   ``h`` counted ``h`` times (:attr:`EnsembleParameters.pool_district_horizons`).
    Horizons without a fitting origin take the weights of the longest fitted horizon, horizons
    beyond :attr:`EnsembleParameters.max_fit_horizon` those of the last one; with no fitting
    origin at all the cohort method alone is used.
@@ -69,6 +72,10 @@ class EnsembleParameters:
     fewest years a past origin must have seen to enter the fitting pool (6 = the cohort
     method's full window of 5 transitions); ``min_pool``: the fewest past origins a horizon
     needs for weights of its own (else it takes those of the longest horizon that had enough);
+    ``pool_district_horizons``: the age groups whose district weights are fitted once on all
+    horizons together (each pair's error counted ``h`` times) instead of per horizon – u3, whose
+    births no per-horizon pool of old origins foresees (Berlin: Bezirk u3 h = 2–4 better; for
+    ue3, mostly children already born, pooling was worse; see ``docs/domain/forecast.md``);
     ``cohort``: the parameters of the cohort members (``cohort_linear`` is the same with an
     undamped birth trend, φ = 1).
     """
@@ -77,6 +84,7 @@ class EnsembleParameters:
     grid_step: float = 0.1
     min_history_years: int = 6
     min_pool: int = 2
+    pool_district_horizons: tuple[str, ...] = ("u3",)
     cohort: CohortParameters = field(default_factory=CohortParameters)
 
     def __post_init__(self) -> None:
@@ -200,6 +208,8 @@ def fit_ensemble(
                 ]
             )
             area[g, h - 1] = _best_weights(forecast, actual, grid)
+            if spec.name in params.pool_district_horizons:
+                continue
             n_pool = len(pool)
             by_district = forecast.reshape(len(members), n_pool, -1)
             summed = np.stack(
@@ -207,6 +217,11 @@ def fit_ensemble(
             ).reshape(len(members), -1)
             actual_d = _group_sum(actual.reshape(n_pool, -1).T, index, n_districts).T.reshape(-1)
             district[g, h - 1] = _best_weights(summed, actual_d, grid)
+    for g, spec in enumerate(WEIGHT_GROUPS):
+        if spec.name in params.pool_district_horizons:
+            district[g, :] = _pooled_district_weights(
+                history, projections, spec, params.max_fit_horizon, grid
+            )
     return EnsembleWeights(
         members=members,
         groups=WEIGHT_GROUPS,
@@ -214,6 +229,44 @@ def fit_ensemble(
         district=district,
         origins=tuple(origins),
     )
+
+
+def _pooled_district_weights(
+    history: PopulationTable,
+    projections: dict[int, list[PopulationTable]],
+    spec: AgeGroupSpec,
+    max_horizon: int,
+    grid: FloatArray,
+) -> FloatArray:
+    """One weight vector for the district totals of an age group, fitted on every past
+    (origin, horizon) pair with target ``≤`` the history's last year, the absolute error of
+    horizon ``h`` counted ``h`` times (long horizons, which have the fewest pairs, are what the
+    district totals get wrong); the cohort method alone where there is no pair."""
+    base = history.years[-1]
+    index = history.district_index()
+    n_districts = len(history.district_keys)
+    n_members = grid.shape[1]
+    actual_parts: list[FloatArray] = []
+    forecast_parts: list[FloatArray] = []
+    for origin, members in projections.items():
+        for h in range(1, min(base - origin, max_horizon) + 1):
+            observed = history.age_sum(spec.first, spec.last)[:, history.years.index(origin + h)]
+            actual_parts.append(h * _group_sum(observed[:, np.newaxis], index, n_districts)[:, 0])
+            forecast_parts.append(
+                h
+                * np.stack(
+                    [
+                        _group_sum(
+                            p.age_sum(spec.first, spec.last)[:, h - 1 : h], index, n_districts
+                        )[:, 0]
+                        for p in members
+                    ]
+                )
+            )
+    if not actual_parts:
+        weights: FloatArray = np.eye(n_members)[0]
+        return weights
+    return _best_weights(np.concatenate(forecast_parts, axis=1), np.concatenate(actual_parts), grid)
 
 
 def combine(
