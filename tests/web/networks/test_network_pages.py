@@ -271,3 +271,75 @@ def test_posts_need_the_csrf_token(city, objects):
     )
     assert response.status_code == 403
     assert not Network.objects.filter(name="Y").exists()
+
+
+def test_a_network_is_set_up_with_code_and_scope_and_closed_and_reopened(client, city):
+    login(client, Role.PLANNER, city)
+    response = client.post(
+        reverse("networks:network-create"),
+        {
+            "territory": city.territory.pk,
+            "name": "Netzwerk Frühprävention",
+            "code": "",
+            "scope": "0101, 0102",
+        },
+    )
+    assert response.status_code == 302
+    network = Network.objects.get(name="Netzwerk Frühprävention")
+    assert network.code == "netzwerk-fruhpravention"
+    assert sorted(network.areas.values_list("official_code", flat=True)) == ["0101", "0102"]
+    created = changes("network_created").get()
+    assert created.after["areas"] == ["0101", "0102"]
+    page = client.get(reverse("networks:network-detail", args=[network.pk])).content.decode()
+    assert "Area 0101 (0101)" in page or "(0101)" in page
+    # an unknown area code is an error of the scope field; the same code is refused
+    edit = reverse("networks:network-edit", args=[network.pk])
+    response = client.post(edit, {"name": network.name, "code": "fp", "scope": "0101, 9999"})
+    assert response.status_code == 200 and "9999" in str(response.context["form"].errors["scope"])
+    other = services.create_network(
+        territory=city.territory, actor=SYSTEM, name="Anderes", code="fp"
+    )
+    response = client.post(edit, {"name": network.name, "code": other.code, "scope": ""})
+    assert response.status_code == 200 and "code" in response.context["form"].errors
+    response = client.post(edit, {"name": network.name, "code": "fruehpraevention", "scope": "01"})
+    assert response.status_code == 302
+    network.refresh_from_db()
+    assert network.code == "fruehpraevention"
+    assert list(network.areas.values_list("official_code", flat=True)) == ["01"]
+    assert changes("network_updated").get().after == {"areas": ["01"], "code": "fruehpraevention"}
+    # close, then reopen
+    close = reverse("networks:network-close", args=[network.pk])
+    assert client.get(close).status_code == 200
+    assert client.post(close, {"action": "close"}).status_code == 302
+    network.refresh_from_db()
+    assert network.closed_on is not None
+    listing = client.get(reverse("networks:network-list")).content.decode()
+    assert network.closed_on.strftime("%m/%d/%Y") in listing or "–" in listing
+    assert changes("network_closed").count() == 1
+    client.post(close, {"action": "reopen"})
+    network.refresh_from_db()
+    assert network.closed_on is None and changes("network_reopened").count() == 1
+
+
+def test_closing_is_refused_to_roles_that_do_not_manage_networks(client, city, objects):
+    login(client, Role.ALLOCATION_OFFICE, city)
+    close = reverse("networks:network-close", args=[objects["network"]])
+    assert client.post(close, {"action": "close"}).status_code == 403
+    assert Network.objects.get(pk=objects["network"]).closed_on is None
+
+
+def test_the_network_page_shows_members_without_a_facility(client, city, objects):
+    """Issue 17: the page answered 500 when a member had no facility (a filter argument
+    ``m.facility.name`` that cannot be resolved)."""
+    network = Network.objects.get(pk=objects["network"])
+    services.add_member(
+        network=network,
+        actor=SYSTEM,
+        name="Ohne Einrichtung",
+        email="ohne@example.org",
+        consent_given=True,
+    )
+    login(client, Role.PLANNER, city)
+    response = client.get(reverse("networks:network-detail", args=[network.pk]))
+    assert response.status_code == 200
+    assert "Ohne Einrichtung" in response.content.decode()

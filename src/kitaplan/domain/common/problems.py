@@ -202,7 +202,18 @@ class ExpectationCode(StrEnum):
     WITHIN_PERMIT = "within_permit"  # (limit, day, start, end, count)
     WITHIN_PRACTICE = "within_practice"  # (limit, day, start, end, count)
     # network members (web.networks imports)
+    KNOWN_NETWORK = "known_network"  # (networks)
+    OPEN_NETWORK = "open_network"  # (closed_on)
+    KNOWN_ORGANISATION = "known_organisation"
+    KNOWN_FACILITY = "known_facility"
+    NETWORK_MEMBER_REFERENCE = "network_member_reference"
+    NETWORK_MEMBER_CONSENT = "network_member_consent"
+    EMAIL_ADDRESS = "email_address"
+    NOT_ERASED_MEMBER = "not_erased_member"
     # courses and attendance (web.qualification imports)
+    KNOWN_PROGRAMME = "known_programme"  # (programmes)
+    KNOWN_COURSE = "known_course"
+    MODULE_OF_COURSE = "module_of_course"  # (modules)
     # measures plan (web.measures imports)
     MEASURES_PLAN_VERSION = "measures_plan_version"  # (territory)
     MEASURES_PLAN_OPEN = "measures_plan_open"  # (closed_on)

@@ -228,7 +228,30 @@ WORDINGS: dict[ExpectationCode, str] = {
         "(%(count)s on %(day)s, %(start)s-%(end)s)"
     ),
     # network members (web.networks imports)
+    C.KNOWN_NETWORK: gettext_noop(
+        "the code of a network of this territory (set up on the network pages): %(networks)s"
+    ),
+    C.OPEN_NETWORK: gettext_noop("an open network (this one was closed on %(closed_on)s)"),
+    C.KNOWN_ORGANISATION: gettext_noop(
+        "the short name of an organisation of the territory's directory"
+    ),
+    C.KNOWN_FACILITY: gettext_noop("the number of a facility of this territory"),
+    C.NETWORK_MEMBER_REFERENCE: gettext_noop("an organisation, a facility or a name"),
+    C.NETWORK_MEMBER_CONSENT: gettext_noop(
+        "the day the member consented, since the row gives a name or an e-mail address"
+    ),
+    C.EMAIL_ADDRESS: gettext_noop("an e-mail address"),
+    C.NOT_ERASED_MEMBER: gettext_noop(
+        "the key of a member whose personal data were not erased (give the member a new key)"
+    ),
     # courses and attendance (web.qualification imports)
+    C.KNOWN_PROGRAMME: gettext_noop(
+        "the code of a qualification programme of this territory: %(programmes)s"
+    ),
+    C.KNOWN_COURSE: gettext_noop("the code of a course of this territory"),
+    C.MODULE_OF_COURSE: gettext_noop(
+        "the title of a module of the course or a day it was held on (%(modules)s)"
+    ),
     # measures plan (web.measures imports)
     C.MEASURES_PLAN_VERSION: gettext_noop(
         "the code and year of a plan version of %(territory)s (set up on the plan pages)"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.childminding.forms import set_model_choices
 from kitaplan.web.networks.models import ActionItem, Attendance, Member, Network, WorkingGroup
+from kitaplan.web.territory.models import Area
 
 if TYPE_CHECKING:
     from kitaplan.web.facilities.models import Facility
@@ -48,6 +49,23 @@ class NetworkForm(forms.Form):
         label=_("Territory"), queryset=None
     )
     name = forms.CharField(label=_("Name"), max_length=255)
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "A short key, unique in the territory, that imports name (e.g. fruehpraevention); "
+            "left empty, it is made from the name."
+        ),
+    )
+    scope = forms.CharField(
+        label=_("Scope: area codes"),
+        required=False,
+        help_text=_(
+            "The official codes of the areas the network works in, separated by commas "
+            "(e.g. the Stadtteile of a Sozialraum); empty: the whole territory."
+        ),
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -104,7 +122,29 @@ class NetworkForm(forms.Form):
                 others = others.exclude(pk=self.network.pk)
             if others.exists():
                 self.add_error("name", NAME_TAKEN)
+        data["areas"] = self._scope_areas(territory_id, data.get("scope") or "")
         return data
+
+    def _scope_areas(self, territory_id: int | None, text: str) -> list[Area]:
+        """The current areas of the territory whose codes the scope lists; unknown codes are an
+        error of the field naming them."""
+        codes = sorted({c.strip() for c in text.replace(";", ",").split(",") if c.strip()})
+        if territory_id is None or not codes:
+            return []
+        found = {
+            a.official_code: a
+            for a in Area.objects.filter(
+                territory_id=territory_id, official_code__in=codes, valid_to__isnull=True
+            )
+        }
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            self.add_error(
+                "scope",
+                _("The territory has no current area with the code(s) %(codes)s.")
+                % {"codes": ", ".join(unknown)},
+            )
+        return [found[c] for c in codes if c in found]
 
 
 class WorkingGroupForm(forms.Form):

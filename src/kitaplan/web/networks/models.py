@@ -17,14 +17,32 @@ from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.measures.models import Measure, Organisation
-from kitaplan.web.territory.models import Territory
+from kitaplan.web.territory.models import Area, Territory
 
 
 class Network(models.Model):
+    """A network of a territory. Its ``code`` is the key the ``network_members`` import names;
+    its scope is the areas it works in (none: the whole territory). A closed network (``closed_on``)
+    keeps its members, meetings and history but takes no new members from an import."""
+
     territory = models.ForeignKey(
         Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory")
     )
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        default="",
+        help_text=_("A short key, unique in the territory, e.g. fruehpraevention."),
+    )
     name = models.CharField(_("name"), max_length=255)
+    areas = models.ManyToManyField(
+        Area,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope"),
+        help_text=_("The areas the network works in; none: the whole territory."),
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     organiser_name = models.CharField(_("organiser"), max_length=255, blank=True)
     organiser_email = models.EmailField(_("organiser's e-mail address"), blank=True)
@@ -35,11 +53,16 @@ class Network(models.Model):
         verbose_name_plural = _("networks")
         ordering = ["territory", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["territory", "name"], name="unique_network_name")
+            models.UniqueConstraint(fields=["territory", "name"], name="unique_network_name"),
+            models.UniqueConstraint(fields=["territory", "code"], name="unique_network_code"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
 
 
 class Member(models.Model):
@@ -77,8 +100,12 @@ class Member(models.Model):
     network = models.ForeignKey(
         Network, on_delete=models.CASCADE, related_name="members", verbose_name=_("network")
     )
+    #: the key of an imported member in its network (e.g. the source system's id); blank: none
+    member_key = models.CharField(_("member key"), max_length=60, blank=True)
     name = models.CharField(_("name"), max_length=255, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
+    #: the member's function as a contact (e.g. "Kita-Leitung"), not a person's contact data
+    contact_function = models.CharField(_("contact function"), max_length=120, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.SET_NULL,
@@ -109,10 +136,18 @@ class Member(models.Model):
         verbose_name_plural = _("network members")
         ordering = ["network", "name", "pk"]
         constraints = [
+            # personal data (name, e-mail address) only with consent; a member named only by
+            # organisation, facility and function needs none
             models.CheckConstraint(
                 condition=models.Q(consent_given_at__isnull=False)
-                | models.Q(erased_at__isnull=False),
+                | models.Q(erased_at__isnull=False)
+                | models.Q(name="", email=""),
                 name="network_member_consent_or_erased",
+            ),
+            models.UniqueConstraint(
+                fields=["network", "member_key"],
+                condition=~models.Q(member_key=""),
+                name="unique_network_member_key",
             ),
             models.CheckConstraint(
                 condition=models.Q(erased_at__isnull=True) | models.Q(name="", email=""),
@@ -129,7 +164,15 @@ class Member(models.Model):
 
     @property
     def display_name(self) -> str:
-        return str(_("deleted member")) if self.is_erased else self.name
+        """The name; for a member without one (imported by function) the function and the
+        organisation or facility."""
+        if self.is_erased:
+            return str(_("deleted member"))
+        if self.name:
+            return self.name
+        place = self.organisation or self.facility
+        parts = [self.contact_function, place.name if place is not None else ""]
+        return ", ".join(p for p in parts if p) or str(_("member without a name"))
 
 
 class WorkingGroup(models.Model):

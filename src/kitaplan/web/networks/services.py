@@ -16,6 +16,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from kitaplan.web.audit.services import AuditAction, record_audit_event
@@ -31,7 +32,7 @@ from kitaplan.web.networks.models import (
     Network,
     WorkingGroup,
 )
-from kitaplan.web.territory.models import Territory
+from kitaplan.web.territory.models import Area, Territory
 
 if TYPE_CHECKING:
     from kitaplan.web.core.access import AnyUser
@@ -66,33 +67,74 @@ def _member_facts(member: Member) -> dict[str, Any]:
     }
 
 
+def _network_code(code: str, name: str) -> str:
+    """The code as given, or one made from the name (``Netzwerk Frühprävention`` →
+    ``netzwerk-fruhpravention``)."""
+    return (code.strip() or slugify(name))[:40] or "network"
+
+
+def _check_network_code(territory_id: int, code: str, exclude: int | None = None) -> None:
+    others = Network.objects.filter(territory_id=territory_id, code=code)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
+        raise ValidationError(
+            _("The territory already has a network with this code."), code="code_taken"
+        )
+
+
+def _check_scope(territory_id: int, areas: Iterable[Area]) -> list[Area]:
+    chosen = list({a.pk: a for a in areas}.values())
+    if any(a.territory_id != territory_id for a in chosen):
+        raise ValueError("the scope's areas must belong to the network's territory")
+    return chosen
+
+
+def _scope_codes(network: Network) -> list[str]:
+    return sorted(network.areas.values_list("official_code", flat=True))
+
+
 @transaction.atomic(durable=True)
 def create_network(
     *,
     territory: Territory,
     actor: AnyUser,
     name: str,
+    code: str = "",
     description: str = "",
     organiser_name: str = "",
     organiser_email: str = "",
     source: str = "",
+    areas: Iterable[Area] = (),
 ) -> Network:
+    """Create a network; without a code one is made from the name. Its scope is the given
+    areas of the territory (none: the whole territory)."""
     _require_manage(actor)
     name = name.strip()
+    code = _network_code(code, name)
     _check_network_name(territory.pk, name)
+    _check_network_code(territory.pk, code)
+    scope = _check_scope(territory.pk, areas)
     network = Network.objects.create(
         territory=territory,
+        code=code,
         name=name,
         description=description,
         organiser_name=organiser_name,
         organiser_email=organiser_email,
         source=source,
     )
+    network.areas.set(scope)
     record_audit_event(
         actor=actor,
         action=AuditAction.NETWORK_CHANGED,
         target=network,
-        after={"name": name, "territory": territory.pk},
+        after={
+            "name": name,
+            "code": code,
+            "territory": territory.pk,
+            "areas": _scope_codes(network),
+        },
         details={"change": "network_created"},
     )
     return network
@@ -100,11 +142,13 @@ def create_network(
 
 def _network_facts(network: Network) -> dict[str, Any]:
     return {
+        "code": network.code,
         "name": network.name,
         "description": network.description,
         "organiser_name": network.organiser_name,
         "organiser_email": network.organiser_email,
         "source": network.source,
+        "areas": _scope_codes(network),
     }
 
 
@@ -124,23 +168,33 @@ def update_network(
     network: Network,
     actor: AnyUser,
     name: str,
+    code: str | None = None,
     description: str = "",
     organiser_name: str = "",
     organiser_email: str = "",
     source: str = "",
+    areas: Iterable[Area] | None = None,
 ) -> Network:
-    """Change a network's name, description, organiser and source (the territory stays)."""
+    """Change a network's code, name, description, organiser, source and scope (the territory
+    stays; an empty code or ``None`` keeps the code, ``None`` keeps the scope)."""
     _require_manage(actor)
     network = Network.objects.select_for_update().get(pk=network.pk)
     name = name.strip()
     _check_network_name(network.territory_id, name, exclude=network.pk)
     before = _network_facts(network)
+    if code and code.strip():
+        code = _network_code(code, name)
+        _check_network_code(network.territory_id, code, exclude=network.pk)
+        network.code = code
+    scope = None if areas is None else _check_scope(network.territory_id, areas)
     network.name = name
     network.description = description
     network.organiser_name = organiser_name.strip()
     network.organiser_email = organiser_email.strip()
     network.source = source.strip()
     network.save()
+    if scope is not None:
+        network.areas.set(scope)
     after = _network_facts(network)
     changed = {k for k in after if after[k] != before[k]}
     if changed:
@@ -152,6 +206,47 @@ def update_network(
             after={k: after[k] for k in sorted(changed)},
             details={"change": "network_updated"},
         )
+    return network
+
+
+@transaction.atomic(durable=True)
+def close_network(*, network: Network, actor: AnyUser, day: dt.date | None = None) -> Network:
+    """Close a network on ``day`` (today by default): members, meetings and history stay, the
+    network is shown as closed and the ``network_members`` import refuses it."""
+    _require_manage(actor)
+    network = Network.objects.select_for_update().get(pk=network.pk)
+    if network.closed_on is not None:
+        return network
+    network.closed_on = day or timezone.localdate()
+    network.save(update_fields=["closed_on"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=network,
+        before={"closed_on": None},
+        after={"closed_on": network.closed_on},
+        details={"change": "network_closed"},
+    )
+    return network
+
+
+@transaction.atomic(durable=True)
+def reopen_network(*, network: Network, actor: AnyUser) -> Network:
+    _require_manage(actor)
+    network = Network.objects.select_for_update().get(pk=network.pk)
+    if network.closed_on is None:
+        return network
+    before = network.closed_on
+    network.closed_on = None
+    network.save(update_fields=["closed_on"])
+    record_audit_event(
+        actor=actor,
+        action=AuditAction.NETWORK_CHANGED,
+        target=network,
+        before={"closed_on": before},
+        after={"closed_on": None},
+        details={"change": "network_reopened"},
+    )
     return network
 
 
@@ -239,10 +334,18 @@ def update_member(
     """
     _require_manage(actor)
     member = Member.objects.select_for_update().select_related("network").get(pk=member.pk)
-    if member.is_erased or member.consent_given_at is None:
+    if member.is_erased:
         raise ValidationError(
             _("The personal data of this member were deleted: the member cannot be edited."),
             code="erased",
+        )
+    if member.consent_given_at is None:
+        raise ValidationError(
+            _(
+                "This member was imported without personal data and without consent: change "
+                "them by importing the list again."
+            ),
+            code="no_consent",
         )
     _check_member_choices(member.network, role, programme, organisation, facility)
     before = _member_facts(member)

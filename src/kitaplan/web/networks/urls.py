@@ -8,6 +8,7 @@ urlpatterns = [
     path("network/new/", views.network_create, name="network-create"),
     path("network/<int:pk>/", views.network_detail, name="network-detail"),
     path("network/<int:pk>/edit/", views.network_edit, name="network-edit"),
+    path("network/<int:pk>/close/", views.network_close, name="network-close"),
     path(
         "network/<int:pk>/working-groups/new/",
         views.working_group_create,

@@ -7,7 +7,7 @@ meetings (agenda, minutes, attendance, action items) and the invitation (.ics, e
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -120,10 +120,25 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": selectors.active_members(network) if can_manage else None,
             "counts": selectors.member_counts(network),
             "n_members": network.members.filter(erased_at__isnull=True).count(),
+            "scope": network.areas.order_by("official_code"),
             "working_groups": network.working_groups.order_by("name").prefetch_related("members"),
             "meetings": network.meetings.order_by("start"),
         },
     )
+
+
+def _network_values(form: NetworkForm) -> dict[str, Any]:
+    """What the network form gives the create and update services."""
+    d = form.cleaned_data
+    return {
+        "name": d["name"],
+        "code": d["code"],
+        "description": d["description"],
+        "organiser_name": d["organiser_name"],
+        "organiser_email": d["organiser_email"],
+        "source": d["source"],
+        "areas": d["areas"],
+    }
 
 
 def network_create(request: HttpRequest) -> HttpResponse:
@@ -132,19 +147,14 @@ def network_create(request: HttpRequest) -> HttpResponse:
     territories = Territory.objects.order_by("name")
     form = NetworkForm(request.POST or None, territories=territories)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
         try:
             network = services.create_network(
-                territory=d["territory"],
+                territory=form.cleaned_data["territory"],
                 actor=request.user,
-                name=d["name"],
-                description=d["description"],
-                organiser_name=d["organiser_name"],
-                organiser_email=d["organiser_email"],
-                source=d["source"],
+                **_network_values(form),
             )
         except ValidationError as error:
-            form.add_error("name", error)
+            form.add_error("code" if error.code == "code_taken" else "name", error)
         else:
             messages.success(request, _("The network was created."))
             return redirect("networks:network-detail", pk=network.pk)
@@ -159,6 +169,8 @@ def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
         network=network,
         initial={
             "name": network.name,
+            "code": network.code,
+            "scope": ", ".join(sorted(network.areas.values_list("official_code", flat=True))),
             "description": network.description,
             "organiser_name": network.organiser_name,
             "organiser_email": network.organiser_email,
@@ -167,15 +179,34 @@ def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_network(network=network, actor=request.user, **form.cleaned_data)
+            services.update_network(network=network, actor=request.user, **_network_values(form))
         except ValidationError as error:
-            form.add_error("name", error)
+            form.add_error("code" if error.code == "code_taken" else "name", error)
         else:
             messages.success(request, _("The network was saved."))
             return redirect("networks:network-detail", pk=network.pk)
     return render(
         request, "networks/network_form.html", {"form": form, "network": network, "edit": True}
     )
+
+
+def network_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close a network (POST ``action=close``) or reopen it (``action=reopen``); planners and
+    administrators. A GET shows the question."""
+    network = _network(request, pk)
+    _require_manage(request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "close":
+            services.close_network(network=network, actor=request.user)
+            messages.success(request, _("The network was closed."))
+        elif action == "reopen":
+            services.reopen_network(network=network, actor=request.user)
+            messages.success(request, _("The network was reopened."))
+        else:
+            raise Http404
+        return redirect("networks:network-detail", pk=network.pk)
+    return render(request, "networks/network_close.html", {"network": network})
 
 
 def _working_group(request: HttpRequest, pk: int) -> WorkingGroup:

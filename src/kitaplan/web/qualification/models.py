@@ -133,9 +133,14 @@ class Course(models.Model):
         related_name="courses",
         verbose_name=_("education provider"),
     )
+    #: the course's key in the territory (the ``courses`` and ``attendance`` imports); blank:
+    #: a course set up before codes
+    code = models.CharField(_("code"), max_length=40, blank=True, default="")
     title = models.CharField(_("title"), max_length=160)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
+    units = models.PositiveSmallIntegerField(_("teaching units (UE)"), null=True, blank=True)
+    places = models.PositiveSmallIntegerField(_("places"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("course")
@@ -144,7 +149,12 @@ class Course(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="course_end_after_start", condition=models.Q(end__gte=models.F("start"))
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "code"],
+                condition=~models.Q(code=""),
+                name="unique_course_code",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -61,7 +61,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
     courses = selectors.courses_visible_to(request.user).annotate(
         module_count=Count("modules", distinct=True),
-        units=Sum("modules__units"),
+        module_units=Sum("modules__units"),
     )
     form = None
     if can_edit:
