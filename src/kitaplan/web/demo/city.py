@@ -14,6 +14,7 @@ from kitaplan.demo import DemoTerritory, demo_territories
 from kitaplan.web.core.models import RoleAssignment
 from kitaplan.web.core.roles import Role
 from kitaplan.web.demo.addresses import import_demo_registers
+from kitaplan.web.demo.dresden import DRESDEN, load_dresden
 from kitaplan.web.facilities.models import Provider
 from kitaplan.web.imports.models import ImportRun
 from kitaplan.web.imports.services import import_file
@@ -58,6 +59,9 @@ def load_demo(
         if only and spec.code not in only:
             continue
         territory = ensure_territory(spec)
+        if spec.code == DRESDEN:  # the how-to's steps (docs/howto/dresden.md)
+            runs.extend(load_dresden(territory=territory, actor=actor, progress=say))
+            continue
         for kind, path in spec.files.items():
             say(f"{spec.name}: {kind} ({path.name})")
             run = import_file(territory=territory, kind=kind, path=path, actor=actor, progress=None)
