@@ -9,9 +9,8 @@ are estimated and the Kitas and providers are SYNTHETIC (``scripts/derive_dresde
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kitaplan.demo import data_dir
 from kitaplan.web.imports.models import ImportRun
@@ -51,11 +50,7 @@ def load_dresden(
     runs = []
     for kind, name in DRESDEN_STEPS:
         path = folder / name
-        if kind not in known:
-            # TODO(issue 13): the ``targets`` import is being built; until it is registered the
-            # demo stores the same file's rules directly (docs/howto/dresden.md says so).
-            if kind == "targets":
-                say(f"{territory.name}: {kind} ({name}) – {store_targets(territory, path)} neu")
+        if kind not in known:  # an app of a lighter installation may not register a kind
             continue
         say(f"{territory.name}: {kind} ({name})")
         run = import_file(territory=territory, kind=kind, path=path, actor=actor, progress=None)
@@ -65,29 +60,3 @@ def load_dresden(
             f"-{run.removed}"
         )
     return runs
-
-
-def store_targets(territory: Territory, path: Any) -> int:
-    """Stand-in for the ``targets`` import (TODO(issue 13)): the rules of the file, created
-    once per code (a planner's later changes are kept, as for the Berlin demo targets)."""
-    from kitaplan.web.planning.models import TargetRule
-
-    created = 0
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            level = territory.levels.get(code=row["level"])
-            _rule, is_new = TargetRule.objects.get_or_create(
-                territory=territory,
-                code=row["code"],
-                defaults={
-                    "name": row["name"],
-                    "metric": row["metric"],
-                    "level": level,
-                    "comparison": row["comparison"],
-                    "threshold": float(row["threshold"]),
-                    "tolerance": float(row["tolerance"]),
-                    "source": row["source"],
-                },
-            )
-            created += is_new
-    return created
