@@ -358,3 +358,27 @@ def test_the_command_line_imports_courses_and_attendance(city, capsys):
     code = main(["import", str(ATTENDANCE), "--territory", territory, "--kind", "attendance"])
     assert code == 0, capsys.readouterr().err
     assert Attendance.objects.count() == 3
+
+
+def test_an_adviser_sets_a_course_up_on_the_page_with_code_units_and_places(client, city):
+    make_user("berater", Role.CHILDMINDER_ADVISER)
+    client.login(username="berater", password=PASSWORD)
+    provider = EducationProvider.objects.create(territory=city.territory, name="Träger C")
+    programme = city.territory.qualification_programmes.get(code="QHB")
+    data = {
+        "course-programme": programme.pk,
+        "course-provider": provider.pk,
+        "course-code": "K-7",
+        "course-title": "Kurs Sieben",
+        "course-start": "2026-03-02",
+        "course-end": "2026-06-30",
+        "course-units": "160",
+        "course-places": "12",
+    }
+    response = client.post(reverse("qualification:programme-list"), data)
+    assert response.status_code == 302
+    course = Course.objects.get(code="K-7")
+    assert (course.units, course.places) == (160, 12)
+    # the code is the course's key in the territory: a second course with it is refused
+    response = client.post(reverse("qualification:programme-list"), data)
+    assert response.status_code == 200 and Course.objects.filter(code="K-7").count() == 1

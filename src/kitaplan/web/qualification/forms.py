@@ -24,7 +24,7 @@ ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class CourseForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Course
-        fields = ["programme", "provider", "title", "start", "end"]
+        fields = ["programme", "provider", "code", "title", "start", "end", "units", "places"]
         widgets = {"start": ISO_DATE, "end": ISO_DATE}
 
     def __init__(

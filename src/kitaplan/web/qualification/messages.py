@@ -19,6 +19,7 @@ ERRORS = {
     "not_enrolled": gettext_lazy("Someone in the list is not enrolled in this course."),
     "units_out_of_range": gettext_lazy("Units attended lie between 0 and %(limit)s."),
     "hours_positive": gettext_lazy("The hours must be more than zero."),
+    "code_taken": gettext_lazy("The territory already has a course with this code."),
 }
 
 

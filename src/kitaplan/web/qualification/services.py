@@ -78,6 +78,16 @@ def save_course(*, course: Course, actor: AnyUser) -> Course:
     if course.provider.territory_id != course.programme.territory_id:
         raise QualificationError("other_territory")
     with transaction.atomic():
+        # the code is the course's key in the territory (the courses and attendance imports)
+        if (
+            course.code
+            and Course.objects.filter(
+                programme__territory_id=course.programme.territory_id, code=course.code
+            )
+            .exclude(pk=course.pk)
+            .exists()
+        ):
+            raise QualificationError("code_taken")
         before = _before(Course, course.pk)
         course.save()
         record_audit_event(
