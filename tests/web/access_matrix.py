@@ -257,9 +257,7 @@ PAGES = [
     Page("measures:plan-version", STEWARDS, kwargs={"pk": "plan"}),
     Page("measures:field-create", STEWARDS, kwargs={"pk": "plan"}),
     Page("measures:field-edit", STEWARDS, kwargs={"pk": "plan", "field_pk": "plan_field"}),
-    Page(
-        "measures:objective-create", STEWARDS, kwargs={"pk": "plan", "field_pk": "plan_field"}
-    ),
+    Page("measures:objective-create", STEWARDS, kwargs={"pk": "plan", "field_pk": "plan_field"}),
     Page(
         "measures:objective-edit",
         STEWARDS,
