@@ -423,3 +423,16 @@ def test_an_address_the_register_does_not_place_is_refused(city, tmp_path, row, 
     assert "Adressverzeichnis" in message or column == "home_area_code", message
     assert german in message, message
     assert not Application.objects.exists()
+
+
+def test_case_numbers_given_after_an_import_continue_the_rounds_own_numbering(city, tmp_path):
+    from kitaplan.web.allocation.services import next_reference
+
+    round_ = AllocationRound.objects.get(name=ROUND)
+    first = write(
+        tmp_path, f"{HEADER}\n{ROUND};A00001;Kind Eins;2026-01-15;2027-08-01;0101;F1;F2\n"
+    )
+    assert run_import(city, first).status == "succeeded"
+    assert run_import(city, EXAMPLE, effective_day=dt.date(2026, 12, 15)).status == "succeeded"
+    # "LB-0004" sorts after "A00001"; the next own number must not restart at A00001
+    assert next_reference(round_) == "A00002"

@@ -231,14 +231,16 @@ def set_own_criteria_met(
 
 
 def next_reference(round_: AllocationRound) -> str:
-    last = (
-        Application.objects.filter(round=round_)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
+    """The next case number ``A<5 digits>`` of the round.
+
+    Only references of that form count: imported applications keep the other system's case
+    numbers (``LB-0004``), which sort after ``A…`` and must not restart the numbering.
+    """
+    references = Application.objects.filter(round=round_, reference__startswith="A").values_list(
+        "reference", flat=True
     )
-    number = int(last[1:]) + 1 if last and last[1:].isdigit() else 1
-    return f"A{number:05d}"
+    numbers = [int(ref[1:]) for ref in references if ref[1:].isdigit()]
+    return f"A{max(numbers, default=0) + 1:05d}"
 
 
 def save_application(
