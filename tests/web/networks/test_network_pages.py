@@ -343,3 +343,17 @@ def test_the_network_page_shows_members_without_a_facility(client, city, objects
     response = client.get(reverse("networks:network-detail", args=[network.pk]))
     assert response.status_code == 200
     assert "Ohne Einrichtung" in response.content.decode()
+
+
+def test_a_closed_network_takes_no_new_member_on_the_page(client, city, objects):
+    network = Network.objects.get(pk=objects["network"])
+    services.close_network(network=network, actor=SYSTEM)
+    before = Member.objects.filter(network=network).count()
+    login(client, Role.PLANNER, city)
+    response = client.post(
+        reverse("networks:member-add", args=[network.pk]),
+        {"name": "Neu", "email": "neu@example.org", "role": Member.OTHER, "consent": "on"},
+    )
+    assert response.status_code == 200
+    assert "closed" in str(response.context["form"].non_field_errors())
+    assert Member.objects.filter(network=network).count() == before

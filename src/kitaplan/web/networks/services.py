@@ -280,8 +280,13 @@ def add_member(
     consent_text_version: str = CONSENT_TEXT_VERSION,
     consent_given_at: dt.datetime | None = None,
 ) -> Member:
-    """Add a member; refused without the member's consent to store their personal data."""
+    """Add a member; refused without the member's consent to store their personal data, and
+    refused for a closed network (as the ``network_members`` import refuses it)."""
     _require_manage(actor)
+    if network.closed_on is not None:
+        raise ValidationError(
+            _("The network is closed and takes no new members; reopen it first."), code="closed"
+        )
     if not consent_given:
         raise ValidationError(
             _("Personal data of a member can only be stored with the member's consent."),

@@ -309,7 +309,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 consent_given=d["consent"],
             )
         except ValidationError as error:
-            form.add_error("consent", error)
+            form.add_error(None if error.code == "closed" else "consent", error)
         else:
             messages.success(request, _("The member was added."))
             return redirect("networks:network-detail", pk=network.pk)
