@@ -3,6 +3,8 @@ violations (WCAG 2.1 A/AA and best practices), one h1 and a language."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
@@ -19,6 +21,7 @@ from tests.web.measures.helpers import measure_objects
 from tests.web.networks.helpers import network_objects
 from tests.web.payments.helpers import payment_objects
 from tests.web.qualification.helpers import qualification_objects
+from tests.web.test_access import Fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,16 +43,30 @@ CHECKED_ROLES = (
 )
 
 
-def url_for(page: Page, city, run: ImportRun, allocation: dict[str, int] | None = None) -> str:
-    kwargs = {}
-    for key, value in page.kwargs.items():
-        kwargs[key] = {
-            "own_facility": city.facilities[0].pk,
-            "area": city.districts[0].pk,
-            "import": run.pk,
-            **(allocation or {}),
-        }[value]
-    return reverse(page.url_name, kwargs=kwargs) + page.query.format(district=city.districts[0].pk)
+def url_for(
+    page: Page,
+    city,
+    run: ImportRun,
+    allocation: dict[str, int] | None = None,
+    fixtures: Fixtures | None = None,
+) -> str:
+    """The page's URL; keys the objects here do not name come from the access test's fixtures
+    (the set-up pages, Sozialräume, …)."""
+    known = {
+        "own_facility": city.facilities[0].pk,
+        "area": city.districts[0].pk,
+        "import": run.pk,
+        **(allocation or {}),
+    }
+    fixtures = fixtures if fixtures is not None else Fixtures(city)
+
+    def value_of(name: str) -> object:
+        return known[name] if name in known else fixtures[name]
+
+    kwargs = {key: value_of(value) for key, value in page.kwargs.items()}
+    named = {k: value_of(k) for k in re.findall(r"{(\w+)}", page.query) if k != "district"}
+    query = page.query.format(district=city.districts[0].pk, **named)
+    return reverse(page.url_name, kwargs=kwargs) + query
 
 
 def log_in(page, live_server, username: str) -> None:
@@ -104,12 +121,13 @@ def test_every_page_is_accessible_for_every_role(live_server, page):
         allocation.update(network_objects(city))
         allocation.update(inclusion_objects(city, user=user))
         allocation.update(budget_objects(city, user=user))
+        fixtures = Fixtures(city, user)
         page.context.clear_cookies()
         log_in(page, live_server, f"b-{role.value}")
         for page_spec in PAGES:
             if not page_spec.html or page_spec.anonymous or role not in page_spec.allowed:
                 continue
-            page.goto(live_server.url + url_for(page_spec, city, run, allocation))
+            page.goto(live_server.url + url_for(page_spec, city, run, allocation, fixtures))
             page.wait_for_load_state("networkidle")
             assert_accessible(page, f"{page_spec.url_name}{page_spec.query} as {role.value}")
             checked += 1
@@ -139,6 +157,7 @@ def test_the_childminding_pages_are_accessible_for_advisers_and_the_payment_offi
         objects.update(payment_objects(city, user=user))
         objects.update(childminder_objects(city, user=user))
         objects.update(qualification_objects(city, user=user))
+        fixtures = Fixtures(city, user)
         page.context.clear_cookies()
         log_in(page, live_server, f"c-{role.value}")
         for page_spec in PAGES:
@@ -148,7 +167,7 @@ def test_the_childminding_pages_are_accessible_for_advisers_and_the_payment_offi
                 or not page_spec.url_name.startswith(prefixes)
             ):
                 continue
-            page.goto(live_server.url + url_for(page_spec, city, run, objects))
+            page.goto(live_server.url + url_for(page_spec, city, run, objects, fixtures))
             page.wait_for_load_state("networkidle")
             assert_accessible(page, f"{page_spec.url_name}{page_spec.query} as {role.value}")
             checked += 1

@@ -338,6 +338,7 @@ NOT_PAGES = {
     "administration:user-active",  # POST only
     "planning:setup-care-rate-activate",  # POST only
     "planning:setup-target-active",  # POST only
+    "imports:import-confirm",  # POST only (the second step of an upload)
 }
 
 

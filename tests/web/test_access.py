@@ -140,7 +140,8 @@ def resolve(page: Page | Post, city, user=None, fixtures: Fixtures | None = None
 def area_group(city) -> int:
     from kitaplan.web.territory.models import AreaGroup
 
-    group = AreaGroup.objects.create(territory=city.territory, name="Sozialraum Matrix")
+    # get_or_create: the browser tests build the fixtures once per role in the same city
+    group, _ = AreaGroup.objects.get_or_create(territory=city.territory, name="Sozialraum Matrix")
     group.areas.set(city.areas[:2])
     return group.pk
 

@@ -1,5 +1,6 @@
 """The main menu comes from the navigation registry that the apps fill in ``ready()``: every
-role sees the entries it saw when core built the menu itself, in the same order."""
+role sees its entries in order (since issue 13 also the set-up pages, and the import page for
+every role that may import a kind of data)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,18 @@ from tests.web.factories import make_city, make_user
 pytestmark = pytest.mark.django_db
 
 STAFF_MENU = ["/", "/areas/", "/facilities/", "/planning/", "/monitoring/", "/budget/"]
+STEWARD_MENU = [*STAFF_MENU[:4], "/planning/setup/targets/", *STAFF_MENU[4:]]
 
 MENUS = {
-    Role.PLANNER: [*STAFF_MENU, "/measures/", "/allocation/", "/imports/", "/audit/", "/api/docs/"],
-    Role.ALLOCATION_OFFICE: [*STAFF_MENU, "/measures/", "/allocation/", "/api/docs/"],
+    Role.PLANNER: [
+        *STEWARD_MENU,
+        "/measures/",
+        "/allocation/",
+        "/imports/",
+        "/audit/",
+        "/api/docs/",
+    ],
+    Role.ALLOCATION_OFFICE: [*STAFF_MENU, "/measures/", "/allocation/", "/imports/", "/api/docs/"],
     Role.FACILITY_MANAGER: [*STAFF_MENU, "/allocation/", "/api/docs/"],
     Role.CHILDMINDER_ADVISER: [
         *STAFF_MENU,
@@ -26,18 +35,20 @@ MENUS = {
         "/allocation/",
         "/childminding/",
         "/payments/",
+        "/imports/",
         "/api/docs/",
     ],
     Role.CHILDMINDER: ["/", "/childminding/", "/payments/"],
     Role.PAYMENT_OFFICE: ["/", "/childminding/", "/payments/"],
     Role.PARENT: ["/", "/allocation/my/"],
     Role.ADMIN: [
-        *STAFF_MENU,
+        *STEWARD_MENU,
         "/measures/",
         "/allocation/",
         "/childminding/",
         "/payments/",
         "/imports/",
+        "/administration/territories/",
         "/audit/",
         "/api/docs/",
     ],
