@@ -219,3 +219,45 @@ def test_the_report_pdf_names_the_group_and_the_half_year(client, city):
     assert b"Gorbitz" in response.content and b"2nd half of 2024" in response.content
     district = client.get(reverse("monitoring:report-pdf"), {"territory": "testcity"})
     assert "-01-2024.pdf" in district["Content-Disposition"]
+
+
+def _cell_words_fit(table) -> list[str]:
+    """The cell words wider than their column (ReportLab would split them mid-word)."""
+    from kitaplan.web.core import pdf as kp_pdf
+
+    too_wide = []
+    for row in table._cellvalues:
+        for width, cell in zip(table._argW, row, strict=True):
+            text = cell.getPlainText()
+            if kp_pdf.longest_word_width(text, cell.style) + kp_pdf.CELL_PADDING > width + 0.01:
+                too_wide.append(text)
+    return too_wide
+
+
+def test_the_german_group_report_says_sozialraum_and_splits_no_word(city):
+    from reportlab.platypus import Table
+    from reportlab.platypus.flowables import Flowable
+
+    group = gorbitz(city)
+    with translation.override("de"):
+        data = report.district_report(
+            territory=city.territory,
+            district=None,
+            group=group,
+            period=None,
+            compare=2022,
+            basis=ChangeBasis.RELATIVE,
+            threshold=10.0,
+        )
+        story = report.build_story(data)
+        (line,) = data.lines
+        assert "Prozentpunkte" in line.change  # the longest word of the table
+        texts = [f.getPlainText() for f in story if hasattr(f, "getPlainText")]
+        assert "Indikatoren des Sozialraums und der Stadt" in texts
+        (table,) = [f for f in story if isinstance(f, Table)]
+        assert _cell_words_fit(table) == []
+        legend = report.report_map.draw(data.map, width=400, max_height=400)
+        assert isinstance(legend, Flowable)
+        strings = [getattr(s, "text", "") for s in legend.contents]
+        assert any("des Sozialraums" in s for s in strings)
+        assert not any("des Bezirks" in s for s in strings)

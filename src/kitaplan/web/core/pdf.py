@@ -99,3 +99,39 @@ def build(
     buffer = io.BytesIO()
     document(buffer, title=title, wide=wide, compress=compress, **options).build(story)
     return buffer.getvalue()
+
+
+#: ReportLab's default left + right padding of a table cell (6 pt each side).
+CELL_PADDING = 12.0
+
+
+def longest_word_width(text: str, style: ParagraphStyle) -> float:
+    """The width in points of the longest word of ``text`` in ``style``'s font."""
+    words = text.split()
+    if not words:
+        return 0.0
+    return float(max(pdfmetrics.stringWidth(w, style.fontName, style.fontSize) for w in words))
+
+
+def fitted_widths(
+    rows: list[list[str]], wanted: list[float], style: ParagraphStyle, *, flexible: int = 0
+) -> list[float]:
+    """Column widths that keep every word of every cell whole.
+
+    ReportLab's ``Paragraph`` splits a word that is longer than its cell mid-word
+    ("Prozen|tpunkte"), which a committee reads as a printing error. Starting from the
+    ``wanted`` widths (points, summing to the text width), each column grows to its longest
+    word plus the cell padding; the ``flexible`` column (usually the wide first one) gives up
+    what the others took, down to its own longest word. ReportLab has no automatic column
+    sizing for paragraphs, hence this small routine.
+    """
+    need = [
+        max((longest_word_width(row[i], style) for row in rows if i < len(row)), default=0.0)
+        + CELL_PADDING
+        for i in range(len(wanted))
+    ]
+    widths = [max(w, n) for w, n in zip(wanted, need, strict=True)]
+    extra = sum(widths) - sum(wanted)
+    if extra > 0:
+        widths[flexible] = max(need[flexible], widths[flexible] - extra)
+    return widths

@@ -311,6 +311,11 @@ def district_report(
     return data
 
 
+#: The wanted widths of the indicator table (sum: the A4 text width); the columns grow to their
+#: longest word at the expense of the first (``pdf.fitted_widths``).
+INDICATOR_TABLE_WIDTHS = [52 * mm, 20 * mm, 20 * mm, 28 * mm, 20 * mm, 20 * mm, 20 * mm]
+
+
 def render_pdf(data: ReportData, *, compress: bool = True) -> bytes:
     """A portrait A4 PDF of ``data``."""
     title = _("Development report %(district)s") % {"district": data.place}
@@ -345,7 +350,14 @@ def build_story(data: ReportData) -> list[Any]:
     if not data.lines:
         story.append(p(_("There are no indicator values for the areas of this district.")))
     else:
-        story.append(p(_("Indicators of the district and the city"), subheading))
+        story.append(
+            p(
+                _("Indicators of the Sozialraum and the city")
+                if data.group
+                else _("Indicators of the district and the city"),
+                subheading,
+            )
+        )
         if data.method:
             story.append(p(data.method))
         own = _("Sozialraum %(period)s") if data.group else _("District %(period)s")
@@ -358,23 +370,22 @@ def build_story(data: ReportData) -> list[Any]:
             _("Sozialraum − city") if data.group else _("District − city"),
             _("Assessment"),
         ]
-        rows: list[list[Any]] = [[p(h, cell) for h in header]]
-        for line in data.lines:
-            rows.append(
-                [
-                    p(f"{line.name} ({line.level})", cell),
-                    p(line.before, cell),
-                    p(line.after, cell),
-                    p(line.change, cell),
-                    p(line.city, cell),
-                    p(line.to_city, cell),
-                    p(str(wording.ASSESSMENT_LABELS[line.assessment]), cell),
-                ]
-            )
+        texts = [header] + [
+            [
+                f"{line.name} ({line.level})",
+                line.before,
+                line.after,
+                line.change,
+                line.city,
+                line.to_city,
+                str(wording.ASSESSMENT_LABELS[line.assessment]),
+            ]
+            for line in data.lines
+        ]
         table = Table(
-            rows,
+            [[p(text, cell) for text in row] for row in texts],
             repeatRows=1,
-            colWidths=[52 * mm, 20 * mm, 20 * mm, 28 * mm, 20 * mm, 20 * mm, 20 * mm],
+            colWidths=pdf.fitted_widths(texts, INDICATOR_TABLE_WIDTHS, cell),
         )
         table.setStyle(
             TableStyle(

@@ -83,6 +83,8 @@ class ReportMap:
     legend: list[LegendItem] = field(default_factory=list)
     #: the number of quantile classes (over the whole city)
     class_count: int = 0
+    #: the map shows a Sozialraum (a group of areas), not a district
+    of_group: bool = False
 
     @property
     def without_geometry(self) -> list[MapArea]:
@@ -167,7 +169,7 @@ def district_map(
     geometries = dict(
         Area.objects.filter(pk__in=[a.pk for a in inside]).values_list("pk", "geometry")
     )
-    result = ReportMap(source=source, level=level, period=use)
+    result = ReportMap(source=source, level=level, period=use, of_group=group is not None)
     for area in inside:
         row = values.get(area.pk)
         result.areas.append(
@@ -330,10 +332,18 @@ def draw(report_map: ReportMap, *, width: float, max_height: float) -> Drawing |
             String(
                 20,
                 y,
-                ngettext(
-                    "%(label)s (%(count)s area of the district)",
-                    "%(label)s (%(count)s areas of the district)",
-                    item.count,
+                (
+                    ngettext(
+                        "%(label)s (%(count)s area of the Sozialraum)",
+                        "%(label)s (%(count)s areas of the Sozialraum)",
+                        item.count,
+                    )
+                    if report_map.of_group
+                    else ngettext(
+                        "%(label)s (%(count)s area of the district)",
+                        "%(label)s (%(count)s areas of the district)",
+                        item.count,
+                    )
                 )
                 % {"label": item.label, "count": item.count},
                 fontName=FONT,
