@@ -132,6 +132,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
+def _start_background_worker(args: argparse.Namespace) -> None:
+    """Start what runs next to the web app (the job worker, issue 14); nothing yet.
+
+    ``kitaplan serve`` (and ``demo --serve``) call this once, after the migrations and before
+    the server starts, with the server's arguments.
+    """
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
@@ -142,18 +150,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
             _("Refusing to serve on %(host)s with the demo's secret key: set SECRET_KEY first.")
             % {"host": args.host}
         )
+    for name in ("workers", "threads", "timeout"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            return _fail(_("--%(option)s must be at least 1.") % {"option": name})
     _migrate()
+    _start_background_worker(args)
     _say(
         _("kitaplan runs at http://%(host)s:%(port)s/ (stop with Ctrl+C)")
         % {"host": args.host, "port": args.port}
     )
-    call_command(
-        "runserver",
-        f"{args.host}:{args.port}",
-        use_reloader=args.dev,
-        use_threading=True,
-        skip_checks=not args.dev,
+    if args.dev:
+        call_command(
+            "runserver",
+            f"{args.host}:{args.port}",
+            use_reloader=True,
+            use_threading=True,
+        )
+        return EXIT_OK
+    from kitaplan.web.server import ServerOptions, default_workers, run_server
+
+    options = ServerOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers or default_workers(),
+        threads=args.threads or ServerOptions.threads,
+        timeout_s=args.timeout or ServerOptions.timeout_s,
     )
+    _say(
+        _("Production server (gunicorn): %(workers)s worker processes × %(threads)s threads.")
+        % {"workers": options.workers, "threads": options.threads}
+    )
+    run_server(options)
     return EXIT_OK
 
 
@@ -762,14 +789,32 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (
         demo,
         serve := sub.add_parser(
-            "serve", help="run the web app", description="Run the web app on this machine."
+            "serve",
+            help="run the web app",
+            description="Run the web app on this machine with the production server "
+            "(gunicorn, workers sized to the machine); --dev: Django's development server.",
         ),
     ):
         p.add_argument(
             "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
         )
         p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-        p.add_argument("--dev", action="store_true", help="reload on code changes (development)")
+        p.add_argument(
+            "--dev",
+            action="store_true",
+            help="Django's development server, reloading on code changes (not for production)",
+        )
+        p.add_argument(
+            "--workers",
+            type=int,
+            help="worker processes of the production server (default: 2 × cores + 1, at most 12)",
+        )
+        p.add_argument("--threads", type=int, help="threads per worker process (default 2)")
+        p.add_argument(
+            "--timeout",
+            type=int,
+            help="seconds a request may take before its worker is restarted (default 120)",
+        )
     serve.set_defaults(func=cmd_serve)
 
     imp = sub.add_parser(

@@ -107,9 +107,16 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'kitaplan.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the page read while an import writes; a busy timeout avoids "database is locked".
+    # Several server processes share the file (ADR 0011). WAL lets pages read while another
+    # process writes; the busy timeout makes a writer wait for the lock instead of failing; and
+    # IMMEDIATE transactions take the write lock when they begin, because a transaction that
+    # first reads and then writes cannot wait for it: SQLite answers "database is locked" at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
