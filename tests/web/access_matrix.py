@@ -72,6 +72,7 @@ class Page:
 PAGES = [
     Page("login", EVERYONE, anonymous=True),
     Page("core:about", EVERYONE, anonymous=True),
+    Page("healthz", EVERYONE, anonymous=True, html=False),
     Page("finder:search", EVERYONE, anonymous=True),
     Page("finder:search", EVERYONE, query="?age_group=u3&integration=on", anonymous=True),
     Page("finder:easy-language", EVERYONE, anonymous=True),

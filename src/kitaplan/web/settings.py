@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kitaplan.web.core.request_log.RequestLogMiddleware",  # first: times the whole request
+    "kitaplan.web.core.health.HealthCheckMiddleware",  # /healthz before host check and redirect
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy header (django-csp)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -288,10 +290,29 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+#: Logs go to standard error. ``kitaplan.request`` writes one line per request (method, path
+#: without query, status, duration, user id, request id; ``core.request_log``), as ``key=value``
+#: text or, with ``KITAPLAN_LOG_FORMAT=json``, as JSON lines; ``KITAPLAN_REQUEST_LOG=0`` stops it.
+KITAPLAN_LOG_FORMAT = env.str("KITAPLAN_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "requests": {
+            "()": "kitaplan.web.core.request_log."
+            + ("JsonFormatter" if KITAPLAN_LOG_FORMAT == "json" else "TextFormatter")
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "requests"},
+    },
+    "loggers": {
+        "kitaplan.request": {
+            "handlers": ["console"],
+            "level": "INFO" if env.bool("KITAPLAN_REQUEST_LOG", default=True) else "WARNING",
+            "propagate": False,
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("KITAPLAN_LOG_LEVEL", default="WARNING")},
 }
 

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from kitaplan.web.accounts.login import login_view
+from kitaplan.web.core.health import healthz
 from kitaplan.web.facilities import home
 from kitaplan.web.territory.views import about
 
@@ -19,6 +20,7 @@ core_pages = (
 
 urlpatterns = [
     path("login/", login_view, name="login"),
+    path("healthz", healthz, name="healthz"),  # answered by core.health.HealthCheckMiddleware
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
