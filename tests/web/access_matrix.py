@@ -28,7 +28,7 @@ ALLOCATION_KEYS = frozenset({"round", "run", "application", "own_application"})
 #: kwargs values resolved from tests.web.childminding.helpers.childminder_objects
 CHILDMINDING_KEYS = frozenset({"childminder", "absence"})
 #: kwargs values resolved from tests.web.qualification.helpers.qualification_objects
-QUALIFICATION_KEYS = frozenset({"course", "qual_childminder"})
+QUALIFICATION_KEYS = frozenset({"course", "qual_childminder", "programme"})
 #: kwargs values resolved from tests.web.measures.helpers.measure_objects
 MEASURE_KEYS = frozenset(
     {
@@ -243,6 +243,8 @@ PAGES = [
     Page("qualification:behind", REGISTRY - {Role.CHILDMINDER}),
     Page("qualification:behind", REGISTRY - {Role.CHILDMINDER}, query="?format=xlsx", html=False),
     Page("qualification:planning", REGISTRY - {Role.CHILDMINDER}),
+    Page("qualification:setup", REGISTRY_EDITORS),
+    Page("qualification:setup-programme", REGISTRY_EDITORS, kwargs={"pk": "programme"}),
     Page("measures:plan-list", STAFF),
     Page("measures:plan-detail", STAFF, kwargs={"pk": "plan"}),
     Page("measures:report", STAFF, kwargs={"pk": "plan"}),
@@ -471,6 +473,18 @@ POSTS = [
     ),
     Post("qualification:childminder", REGISTRY_EDITORS, {"pk": "qual_childminder"}),
     Post("qualification:behind", frozenset({Role.ADMIN}), data={"minimum-year": "2026"}),
+    Post(
+        "qualification:setup",
+        REGISTRY_EDITORS,
+        data={"programme-code": "MX", "programme-name": "Matrix", "programme-kind": "other"},
+        refs={"programme-territory": "territory"},
+    ),
+    Post(
+        "qualification:setup-programme",
+        REGISTRY_EDITORS,
+        {"pk": "programme"},
+        data={"action": "part", "part-order": "3", "part-name": "Matrix", "part-units": "10"},
+    ),
     # confirming and booking: the facilities one may edit (stewards, managers: their own)
     Post("inclusion:facility", STEWARDS | {Role.FACILITY_MANAGER}, {"pk": "checklist_facility"}),
     Post("inclusion:checklist", STEWARDS),

@@ -105,6 +105,8 @@ class Fixtures:
             return self._once("other_token", others_token)
         if value == "territory_code":
             return city.territory.code
+        if value == "territory":
+            return city.territory.pk
         if value == "own_facility":
             return city.facilities[0].pk
         if value == "area":

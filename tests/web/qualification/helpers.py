@@ -79,7 +79,7 @@ def make_course(territory, title="QHB-Kurs 2026/27", start=dt.date(2026, 9, 5)):
 
 def qualification_objects(city: SmallCity, user=None) -> dict[str, int]:
     """A QHB course and a childminder enrolled in it whom the given adviser (service member) or
-    childminder (own record) may see. Keys: ``course``, ``qual_childminder``."""
+    childminder (own record) may see. Keys: ``course``, ``qual_childminder``, ``programme``."""
     existing = Childminder.objects.filter(user=user).first() if user is not None else None
     service = AdvisoryService.objects.create(
         territory=city.territory, name=f"Fachberatung Q{AdvisoryService.objects.count() + 1}"
@@ -106,4 +106,4 @@ def qualification_objects(city: SmallCity, user=None) -> dict[str, int]:
     first = course.modules.first()
     assert first is not None
     Attendance.objects.create(enrolment=enrolment, module=first, units=20)
-    return {"course": course.pk, "qual_childminder": cm.pk}
+    return {"course": course.pk, "qual_childminder": cm.pk, "programme": course.programme_id}

@@ -37,7 +37,7 @@ ATTENDANCE = EXAMPLES / "attendance.csv"
 COURSE_HEADER = "code,title,programme,provider,start,end,units,places"
 COURSE_ROW = "K-9,Kurs Neun,QHB,Bildungsträger A,2026-03-02,2026-04-30,40,12"
 ATT_HEADER = "course,childminder_number,module,date,units"
-ATT_ROW = "QHB-2026-1,TP-0002,Modul 2,,16"
+ATT_ROW = "QHB-2026-1,TP-102,Modul 2,,16"
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def city() -> SmallCity:
     city = make_city()
     make_qhb(city.territory)
     service = AdvisoryService.objects.create(territory=city.territory, name="Fachberatung Nord")
-    for number in ("TP-0001", "TP-0002"):
+    for number in ("TP-101", "TP-102"):
         Childminder.objects.create(
             territory=city.territory,
             number=number,
@@ -201,7 +201,7 @@ def test_the_attendance_example_imports_three_rows_and_enrols(city):
     assert (run.added, run.changed, run.unchanged) == (3, 0, 0)
     assert Enrolment.objects.count() == 2
     by_date = Attendance.objects.get(
-        enrolment__childminder__number="TP-0001", module__title="Modul 2"
+        enrolment__childminder__number="TP-101", module__title="Modul 2"
     )
     assert by_date.units == 18
 
@@ -223,14 +223,14 @@ def test_changed_attendance_is_audited_without_personal_values(city, tmp_path):
     event = AuditEvent.objects.filter(action="import.finished").latest("pk")
     assert "Tagesmutter" not in json.dumps(event.details, default=str)
     [change] = event.details["changes"]
-    assert change["key"].startswith("QHB-2026-1/TP-0001/") and change["fields"] == ["units"]
+    assert change["key"].startswith("QHB-2026-1/TP-101/") and change["fields"] == ["units"]
 
 
 @pytest.mark.parametrize(
     ("rows", "header", "row", "column", "german"),
     [
         pytest.param(
-            ["QHB-2026-1,TP-0002,Modul 2"],
+            ["QHB-2026-1,TP-102,Modul 2"],
             "course,childminder_number,module",
             1,
             "units",
@@ -249,7 +249,7 @@ def test_changed_attendance_is_audited_without_personal_values(city, tmp_path):
             id="unknown-course",
         ),
         pytest.param(
-            [ATT_ROW.replace("TP-0002", "TP-9999")],
+            [ATT_ROW.replace("TP-102", "TP-9999")],
             ATT_HEADER,
             2,
             "childminder_number",
@@ -265,7 +265,7 @@ def test_changed_attendance_is_audited_without_personal_values(city, tmp_path):
             id="unknown-module",
         ),
         pytest.param(
-            ["QHB-2026-1,TP-0002,,2026-03-01,16"],
+            ["QHB-2026-1,TP-102,,2026-03-01,16"],
             ATT_HEADER,
             2,
             "date",
@@ -273,7 +273,7 @@ def test_changed_attendance_is_audited_without_personal_values(city, tmp_path):
             id="no-module-that-day",
         ),
         pytest.param(
-            [ATT_ROW, "QHB-2026-1,TP-0002,,2026-02-16,16"],
+            [ATT_ROW, "QHB-2026-1,TP-102,,2026-02-16,16"],
             ATT_HEADER,
             3,
             "module",
@@ -289,7 +289,7 @@ def test_changed_attendance_is_audited_without_personal_values(city, tmp_path):
             id="duplicate-key",
         ),
         pytest.param(
-            [ATT_ROW.replace("TP-0002", "T" * 33)],
+            [ATT_ROW.replace("TP-102", "T" * 33)],
             ATT_HEADER,
             2,
             "childminder_number",
@@ -314,7 +314,7 @@ def test_bad_attendance_input_is_refused_and_nothing_is_written(
 
 def test_one_bad_attendance_row_refuses_the_file(city, tmp_path):
     with_modules(city)
-    text = ATTENDANCE.read_text(encoding="utf-8").replace("TP-0002", "TP-0404")
+    text = ATTENDANCE.read_text(encoding="utf-8").replace("TP-102", "TP-0404")
     problem = refused_problem(run_import(city, "attendance", write(tmp_path, text)))
     assert (problem["row"], problem["value"]) == (4, "TP-0404")
     assert not Attendance.objects.exists() and not Enrolment.objects.exists()

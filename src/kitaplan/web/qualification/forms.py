@@ -16,6 +16,7 @@ from kitaplan.web.qualification.models import (
     FurtherTraining,
     Module,
     Programme,
+    ProgrammePart,
 )
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -111,3 +112,30 @@ class MinimumForm(forms.Form):
     hours = forms.DecimalField(
         label=_("Minimum hours per year"), min_value=0, max_digits=5, decimal_places=1
     )
+
+
+class ProgrammeForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A programme on the set-up page; the territory only when it is created."""
+
+    class Meta:
+        model = Programme
+        fields = ["territory", "code", "name", "kind", "courses_per_year", "description"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            del self.fields["territory"]
+
+
+class ProgrammePartForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ProgrammePart
+        fields = [
+            "order",
+            "name",
+            "timing",
+            "units",
+            "internship_hours",
+            "test_required",
+            "deadline_months",
+        ]

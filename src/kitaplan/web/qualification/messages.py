@@ -20,6 +20,8 @@ ERRORS = {
     "units_out_of_range": gettext_lazy("Units attended lie between 0 and %(limit)s."),
     "hours_positive": gettext_lazy("The hours must be more than zero."),
     "code_taken": gettext_lazy("The territory already has a course with this code."),
+    "programme_code_taken": gettext_lazy("The territory already has a programme with this code."),
+    "deadline_only_alongside": gettext_lazy("Only a part alongside the work has a deadline."),
 }
 
 

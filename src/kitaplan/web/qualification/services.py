@@ -28,6 +28,7 @@ from kitaplan.web.qualification.models import (
     Enrolment,
     FurtherTraining,
     Module,
+    Programme,
     ProgrammePart,
     TrainingMinimum,
 )
@@ -98,6 +99,46 @@ def save_course(*, course: Course, actor: AnyUser) -> Course:
             after=snapshot(course),
         )
     return course
+
+
+def save_programme(*, programme: Programme, actor: AnyUser) -> Programme:
+    """Create or change a programme (set-up page); its code is the courses import's key."""
+    _require(can_edit(actor))
+    with transaction.atomic():
+        if (
+            Programme.objects.filter(territory_id=programme.territory_id, code=programme.code)
+            .exclude(pk=programme.pk)
+            .exists()
+        ):
+            raise QualificationError("programme_code_taken")
+        before = _before(Programme, programme.pk)
+        programme.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.QUALIFICATION_CHANGED,
+            target=programme,
+            before=before,
+            after=snapshot(programme),
+        )
+    return programme
+
+
+def save_programme_part(*, part: ProgrammePart, actor: AnyUser) -> ProgrammePart:
+    """Create or change a required part of a programme (set-up page)."""
+    _require(can_edit(actor))
+    if part.deadline_months is not None and part.timing != "alongside_work":
+        raise QualificationError("deadline_only_alongside")
+    with transaction.atomic():
+        before = _before(ProgrammePart, part.pk)
+        part.save()
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.QUALIFICATION_CHANGED,
+            target=part.programme,
+            before={"part": before} if before else None,
+            after={"part": snapshot(part)},
+        )
+    return part
 
 
 def save_module(*, module: Module, actor: AnyUser) -> Module:

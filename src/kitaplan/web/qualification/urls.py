@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kitaplan.web.qualification import views
+from kitaplan.web.qualification import setup_views, views
 
 app_name = "qualification"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("behind/", views.behind, name="behind"),
     path("planning/", views.planning, name="planning"),
     path("me/", views.me, name="me"),
+    path("setup/", setup_views.setup, name="setup"),
+    path("setup/programme/<int:pk>/", setup_views.setup_programme, name="setup-programme"),
 ]
