@@ -16,12 +16,14 @@ the count and the failures of both runs, the requests per second overall, and th
 production / development server of p95 (per page and overall) and of requests per second.
 Pages over the issue's targets (p95 ≥ 300 ms or p99 ≥ 1 s) are marked ``!``. The raw locust
 CSVs (``prod_stats.csv``, ``prod_failures.csv``, ``dev_…``), the URLs used (``urls.json``),
-the server logs and ``summary.csv`` are written to ``--out``.
+the server logs and ``summary.csv`` are written to ``--out``. Before each measured run the
+same scenario runs ``--warmup`` seconds (15) unmeasured, so that every worker process has
+loaded its modules, templates and caches; the figures then count once all users run.
 
 Exit code 1 when a page answers with a server error (5xx, or no answer at all) in more than
 ``--max-error-share`` (default 1 %) of its requests in either run.
 
-Usage: .venv/bin/python benchmarks/load.py [--seconds 90] [--users 50] [--spawn-rate 5]
+Usage: .venv/bin/python benchmarks/load.py [--seconds 90] [--users 50] [--spawn-rate 5] [--warmup 15]
        [--workers N] [--postgres URL [--keep]] [--data-dir DIR] [--out DIR] [--skip-dev]
 The PostgreSQL URL names the server and a database to connect to for creating the run's own
 database (e.g. postgres://postgres@127.0.0.1:5432/postgres). ``--data-dir DIR`` reuses a
@@ -342,15 +344,21 @@ def run_scenario(
             what = " ".join([Path(command[0]).name, *command[1:4]] + gunicorn)
             print(f"{label}: {what} … up ({answered})")
             print(
-                f"{label}: {args.users} users, {args.spawn_rate}/s, {args.seconds} s …", flush=True
+                f"{label}: {args.users} users, {args.spawn_rate}/s, "
+                f"{args.warmup} s warm-up + {args.seconds} s measured …",
+                flush=True,
             )
             with (out / f"{label}-locust.log").open("wb") as locust_log:
-                run_locust(base, label, args, out, locust_log)
+                if args.warmup > 0:  # every worker process loads its templates, caches, modules
+                    run_locust(base, f"{label}_warmup", args.warmup, args, out, locust_log)
+                run_locust(base, label, args.seconds, args, out, locust_log)
         finally:
             stop(server)
 
 
-def run_locust(base: str, label: str, args: argparse.Namespace, out: Path, log: Any) -> None:
+def run_locust(
+    base: str, label: str, seconds: int, args: argparse.Namespace, out: Path, log: Any
+) -> None:
     """Locust in its own process: gevent's monkeypatching must not reach this one."""
     subprocess.run(
         [
@@ -362,7 +370,7 @@ def run_locust(base: str, label: str, args: argparse.Namespace, out: Path, log: 
             "--headless",
             f"--users={args.users}",
             f"--spawn-rate={args.spawn_rate}",
-            f"--run-time={args.seconds}s",
+            f"--run-time={seconds}s",
             f"--host={base}",
             f"--csv={out / label}",
             "--only-summary",
@@ -475,6 +483,7 @@ def main() -> int:
     parser.add_argument("--discover", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=int, default=90, help="length of each run (90)")
     parser.add_argument("--users", type=int, default=50, help="simulated users (50)")
+    parser.add_argument("--warmup", type=int, default=15, help="unmeasured run before (15 s)")
     parser.add_argument("--spawn-rate", type=float, default=5, help="users started per second")
     parser.add_argument("--workers", type=int, help="production server workers (machine's)")
     parser.add_argument("--postgres", metavar="URL", help="run on a fresh database on this server")
@@ -509,6 +518,11 @@ def main() -> int:
         cleanup(setup)
     failing = report(runs, out, args.max_error_share)
     print(f"raw figures: {out}")
+    if not setup.remove_dir and not setup.drop:
+        again = f"--data-dir {setup.data_dir}" + (
+            f" --postgres {_safe(args.postgres)}" if args.postgres else ""
+        )
+        print(f"the loaded demo is kept: run again with {again}")
     if failing:
         print(f"server errors in more than {args.max_error_share:.0%} of the requests:")
         for line in failing:
