@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from hypothesis import strategies as st
+
 from kitaplan.domain.allocation import AllocationInstance, Child, Programme
 
 
@@ -63,3 +65,34 @@ def brute_force_step(
     best = {c: min(stable, key=lambda m: rank(c, m[c]))[c] for c in children}
     assert best in stable
     return best
+
+
+AGES = ["u3", "ue3"]
+
+
+@st.composite
+def instances(draw, *, max_children=12, max_facilities=5, integration=True, max_capacity=3):
+    n_fac = draw(st.integers(1, max_facilities))
+    facilities = [f"F{k}" for k in range(n_fac)]
+    programmes = []
+    for f in facilities:
+        for age in AGES:
+            if draw(st.booleans()):
+                cap = draw(st.integers(0, max_capacity))
+                reserved = draw(st.integers(0, cap)) if integration else 0
+                programmes.append((f, age, cap, reserved, draw(st.booleans())))
+    n = draw(st.integers(0, max_children))
+    children = [
+        (f"c{i}", draw(st.sampled_from(AGES)), integration and draw(st.booleans()))
+        for i in range(n)
+    ]
+    preferences = {
+        c: draw(st.permutations(facilities))[: draw(st.integers(0, n_fac))] for c, _, _ in children
+    }
+    priorities = {
+        (f, c): draw(st.integers(0, 2))
+        for c, _, _ in children
+        for f in facilities
+        if draw(st.integers(0, 2)) == 0
+    }
+    return make(programmes, children, preferences, priorities)

@@ -12,7 +12,8 @@ from kitaplan.domain.allocation import (
     estimate_chances,
     run_allocation,
 )
-from kitaplan.domain.allocation.chances import Estimate, PreparedInstance
+from kitaplan.domain.allocation.chances import Estimate
+from kitaplan.domain.allocation.compiled import compiled
 
 from .helpers import make
 
@@ -110,7 +111,7 @@ def test_prepared_path_equals_engine() -> None:
     rng = random.Random(6)
     for trial in range(200):
         inst = random_instance(rng)
-        prepared = PreparedInstance.build(inst)
+        prepared = compiled(inst)
         seed = draw_seed(trial, 0)
         reference = run_allocation(inst, seed=seed)
         numbers = prepared.lottery(seed)

@@ -11,6 +11,7 @@ from kitaplan.domain.allocation.chances import (
 from kitaplan.domain.allocation.engine import (
     allocate,
     allocate_iterative,
+    allocate_reference,
     deferred_acceptance,
     draw_lottery,
     facility_proposing,
@@ -73,6 +74,7 @@ __all__ = [
     "SeatType",
     "allocate",
     "allocate_iterative",
+    "allocate_reference",
     "facility_proposing",
     "blocking_pairs",
     "check_problems",

@@ -9,15 +9,17 @@ estimate is the share of draws in which the child was placed there, plus the sha
 stayed unplaced; these shares sum to 1 per child. Each share comes with its binomial standard
 error ``sqrt(p (1 - p) / draws)`` and a 95 % Wilson score interval.
 
+The per-child records are made when they are read (:attr:`Chances.children` is a mapping over
+the hit counts), so a page that shows one child does not pay for 40,000.
+
 This is an *estimate*, never a promise: it says how often the lottery alone would have placed
 the child there, given the applications as they stand now.
 
-Speed: the instance is prepared once (:class:`PreparedInstance`: programme indices, priority
-classes, flat entry arrays); per draw only the lottery permutation and the keys
-``class * modulus + lottery`` change. The deferred acceptance here is the same procedure as
-:func:`kitaplan.domain.allocation.engine.deferred_acceptance` on flat arrays; with strict keys
-the child-optimal stable matching is unique, so the assignment equals :func:`allocate`'s
-(checked by the tests).
+Speed: the instance is compiled once (:class:`~kitaplan.domain.allocation.compiled.CompiledInstance`:
+programme indices, priority classes, flat entry arrays); per draw only the lottery permutation
+changes, and one call of the compiled kernel (``kernel.count_draw``) runs both steps and counts
+the hits. It is the kernel :func:`allocate` uses; the tests compare it with the readable
+reference.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ import math
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from heapq import heappush, heapreplace
 
 import numpy as np
 import numpy.typing as npt
 
+from kitaplan.domain.allocation.compiled import CompiledInstance, compiled
 from kitaplan.domain.allocation.model import AllocationInstance
 
 IntArray = npt.NDArray[np.int64]
@@ -102,175 +104,10 @@ class Chances:
         return iter(self.children.values())
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """One sub-market (step 1 or 2) as flat arrays; children in instance order."""
-
-    offsets: list[int]  # entries of local child i: offsets[i]:offsets[i + 1]
-    programme: list[int]  # programme index per entry
-    classes: IntArray  # priority class per entry
-    entry_child: IntArray  # instance index of the child per entry
-    children: IntArray  # instance index per local child
-    entry_slot: IntArray  # counting slot per entry (child's base + rank)
-    unplaced_slot: IntArray  # counting slot per local child
+_WORKER: CompiledInstance | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedInstance:
-    """An instance prepared once for many lotteries (internal to the chances estimate)."""
-
-    n_children: int
-    sorted_position: IntArray  # position of each child (instance order) among sorted ids
-    integration_places: list[int]
-    regular_places: list[int]
-    release_unused: list[bool]
-    steps: tuple[_Step, _Step]
-    n_slots: int
-
-    @classmethod
-    def build(cls, instance: AllocationInstance) -> PreparedInstance:
-        programmes = instance.programmes
-        index = {(p.facility_id, p.age_group): k for k, p in enumerate(programmes)}
-        default = instance.default_class
-        ids = [c.child_id for c in instance.children]
-        order = {child_id: k for k, child_id in enumerate(sorted(ids))}
-        base: list[int] = []
-        n_slots = 0
-        for child_id in ids:
-            base.append(n_slots)
-            n_slots += len(instance.preferences.get(child_id, ())) + 1
-        steps = []
-        for need in (True, False):
-            offsets = [0]
-            programme: list[int] = []
-            classes: list[int] = []
-            entry_child: list[int] = []
-            entry_slot: list[int] = []
-            members: list[int] = []
-            unplaced: list[int] = []
-            for i, child in enumerate(instance.children):
-                if child.integration_need != need:
-                    continue
-                listed = instance.preferences.get(child.child_id, ())
-                for rank, facility_id in enumerate(listed):
-                    k = index.get((facility_id, child.age_group))
-                    if k is None:
-                        continue
-                    programme.append(k)
-                    classes.append(instance.priorities.get((facility_id, child.child_id), default))
-                    entry_child.append(i)
-                    entry_slot.append(base[i] + rank)
-                offsets.append(len(programme))
-                members.append(i)
-                unplaced.append(base[i] + len(listed))
-            steps.append(
-                _Step(
-                    offsets=offsets,
-                    programme=programme,
-                    classes=np.asarray(classes, dtype=np.int64),
-                    entry_child=np.asarray(entry_child, dtype=np.int64),
-                    children=np.asarray(members, dtype=np.int64),
-                    entry_slot=np.asarray(entry_slot, dtype=np.int64),
-                    unplaced_slot=np.asarray(unplaced, dtype=np.int64),
-                )
-            )
-        return cls(
-            n_children=len(ids),
-            sorted_position=np.asarray([order[c] for c in ids], dtype=np.int64),
-            integration_places=[p.integration_places for p in programmes],
-            regular_places=[p.regular_places for p in programmes],
-            release_unused=[p.release_unused for p in programmes],
-            steps=(steps[0], steps[1]),
-            n_slots=n_slots,
-        )
-
-    def lottery(self, seed: int) -> IntArray:
-        """Lottery numbers in instance order, identical to :func:`draw_lottery` with ``seed``."""
-        permutation = np.random.default_rng(seed).permutation(self.n_children) + 1
-        return permutation[self.sorted_position].astype(np.int64)
-
-    def run(self, numbers: IntArray) -> tuple[IntArray, IntArray]:
-        """Both steps for lottery ``numbers``: (entry index or -1 per local child) per step."""
-        modulus = self.n_children + 1
-        step_1, step_2 = self.steps
-        result_1 = _deferred_acceptance(step_1, numbers, self.integration_places, modulus)
-        held = [0] * len(self.integration_places)
-        for e in result_1.tolist():
-            if e >= 0:
-                held[step_1.programme[e]] += 1
-        capacities_2 = [
-            regular + (integration - held[k] if self.release_unused[k] else 0)
-            for k, (regular, integration) in enumerate(
-                zip(self.regular_places, self.integration_places, strict=True)
-            )
-        ]
-        result_2 = _deferred_acceptance(step_2, numbers, capacities_2, modulus)
-        return result_1, result_2
-
-    def assignment(self, numbers: IntArray) -> list[int]:
-        """Programme index per child (instance order), ``-1`` when unplaced."""
-        out = [-1] * self.n_children
-        for step, result in zip(self.steps, self.run(numbers), strict=True):
-            for i, e in zip(step.children.tolist(), result.tolist(), strict=True):
-                out[i] = step.programme[e] if e >= 0 else -1
-        return out
-
-    def count(self, seeds: list[int]) -> IntArray:
-        """Hits per counting slot over the lotteries drawn from ``seeds``."""
-        counts = np.zeros(self.n_slots, dtype=np.int64)
-        for seed in seeds:
-            for step, result in zip(self.steps, self.run(self.lottery(seed)), strict=True):
-                if not len(result):
-                    continue
-                slots = step.unplaced_slot.copy()
-                placed = result >= 0
-                slots[placed] = step.entry_slot[result[placed]]
-                counts += np.bincount(slots, minlength=self.n_slots)
-        return counts
-
-
-def _deferred_acceptance(
-    step: _Step, numbers: IntArray, capacities: list[int], modulus: int
-) -> IntArray:
-    """Child-proposing deferred acceptance on flat arrays; entry index per child or -1."""
-    n = len(step.children)
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    keys: list[int] = (step.classes * modulus + numbers[step.entry_child]).tolist()
-    by_number = [0] * modulus
-    for local, number in enumerate(numbers[step.children].tolist()):
-        by_number[number] = local
-    offsets, programme = step.offsets, step.programme
-    heaps: list[list[int]] = [[] for _ in capacities]  # negated keys: worst held on top
-    held = [-1] * n
-    next_entry = offsets[:-1]
-    for start in range(n):
-        child = start
-        while child >= 0:
-            j, end = next_entry[child], offsets[child + 1]
-            proposer, child = child, -1
-            while j < end:
-                k, key = programme[j], keys[j]
-                j += 1
-                heap = heaps[k]
-                if len(heap) < capacities[k]:
-                    heappush(heap, -key)
-                    held[proposer] = j - 1
-                    break
-                if heap and -heap[0] > key:
-                    worst = -heapreplace(heap, -key)
-                    held[proposer] = j - 1
-                    child = by_number[worst % modulus]
-                    held[child] = -1
-                    break
-            next_entry[proposer] = j
-    return np.asarray(held, dtype=np.int64)
-
-
-_WORKER: PreparedInstance | None = None
-
-
-def _init_worker(prepared: PreparedInstance) -> None:
+def _init_worker(prepared: CompiledInstance) -> None:
     global _WORKER
     _WORKER = prepared
 
@@ -291,30 +128,49 @@ def estimate_chances(
         raise ValueError("draws must be at least 1")
     if processes < 1:
         raise ValueError("processes must be at least 1")
-    prepared = PreparedInstance.build(instance)
+    prepared = compiled(instance)
     seeds = [draw_seed(seed, k) for k in range(draws)]
     if processes == 1 or draws < 2:
         counts = prepared.count(seeds)
     else:
+        prepared.count(seeds[:1])  # compile (or load) the kernel once, before the workers fork
         chunks = [seeds[k::processes] for k in range(processes)]
         with ProcessPoolExecutor(
             max_workers=processes, initializer=_init_worker, initargs=(prepared,)
         ) as pool:
-            counts = np.zeros(prepared.n_slots, dtype=np.int64)
+            counts = np.zeros(prepared.n_entries + prepared.n_children, dtype=np.int64)
             for part in pool.map(_count_in_worker, [c for c in chunks if c]):
                 counts += part
-    hits: list[int] = counts.tolist()
-    children: dict[str, ChildChances] = {}
-    slot = 0
-    for child in instance.children:
-        listed = instance.preferences.get(child.child_id, ())
+    return Chances(draws=draws, seed=seed, children=_ChildrenView(prepared, counts, draws))
+
+
+class _ChildrenView(Mapping[str, ChildChances]):
+    """Child id → :class:`ChildChances`, in instance order, made from the hit counts when read
+    (a page reads one child; 40,000 children have 280,000 estimates)."""
+
+    __slots__ = ("arrays", "hits", "draws")
+
+    def __init__(self, arrays: CompiledInstance, counts: IntArray, draws: int) -> None:
+        self.arrays = arrays
+        self.hits = counts
+        self.draws = draws
+
+    def __getitem__(self, child_id: str) -> ChildChances:
+        c = self.arrays
+        i = c.child_index[child_id]
+        start, end = int(c.offsets[i]), int(c.offsets[i + 1])
+        hits = self.hits[start + i : end + i + 1].tolist()  # kernel.count_draw's slots
         facilities = tuple(
-            (facility_id, Estimate(hits[slot + rank], draws))
-            for rank, facility_id in enumerate(listed)
+            (facility_id, Estimate(hit, self.draws))
+            for facility_id, hit in zip(c.entry_facility[start:end], hits, strict=False)
         )
-        slot += len(listed)
-        children[child.child_id] = ChildChances(
-            child.child_id, facilities, Estimate(hits[slot], draws)
-        )
-        slot += 1
-    return Chances(draws=draws, seed=seed, children=children)
+        return ChildChances(child_id, facilities, Estimate(hits[-1], self.draws))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrays.child_ids)
+
+    def __len__(self) -> int:
+        return self.arrays.n_children
+
+    def __contains__(self, child_id: object) -> bool:
+        return child_id in self.arrays.child_index

@@ -20,7 +20,13 @@
 
 Each step yields the child-optimal stable matching of its sub-market (Gale & Shapley 1962); the
 result does not depend on the processing order. Runtime O(L log q) for L list entries and largest
-capacity q, no recursion. Sources: Gale, Shapley, "College admissions and the stability of
+capacity q, no recursion.
+
+Two implementations of the same steps: :func:`allocate` runs the compiled kernel
+(:mod:`kitaplan.domain.allocation.compiled` and ``kernel``: flat arrays, numba) and returns
+read-only views on its arrays; :func:`allocate_reference` is the readable one in plain Python
+(:func:`deferred_acceptance` on index lists) and the one the iterative mode uses. With strict keys
+both give the same assignment, cut-offs and explanations (the property tests compare them). Sources: Gale, Shapley, "College admissions and the stability of
 marriage" (1962); Abdulkadiroğlu, Pathak, Roth, "Strategy-proofness versus efficiency in matching
 with indifferences" (AER 2009) on single tie-breaking; docs/domain/allocation.md.
 """
@@ -32,6 +38,7 @@ from heapq import heappush, heapreplace
 
 import numpy as np
 
+from kitaplan.domain.allocation.compiled import BeyondInt64, compiled
 from kitaplan.domain.allocation.model import (
     Allocation,
     AllocationInstance,
@@ -150,13 +157,48 @@ def facility_proposing(
     return assigned
 
 
+def _check_lottery(instance: AllocationInstance, lottery: Mapping[str, int]) -> None:
+    missing = [c.child_id for c in instance.children if c.child_id not in lottery]
+    if missing:
+        raise ValueError(f"no lottery number for {len(missing)} children, e.g. {missing[0]!r}")
+    if len(set(lottery.values())) != len(lottery) or min(lottery.values(), default=1) < 1:
+        raise ValueError("lottery numbers must be distinct and positive")
+
+
 def allocate(
+    instance: AllocationInstance,
+    *,
+    lottery: Mapping[str, int],
+    solver: Callable[..., list[int]] | None = None,
+) -> Allocation:
+    """Run both steps with the given lottery numbers (see the module docstring).
+
+    Without ``solver``: the compiled batch mode (child-optimal). With ``solver``
+    (:func:`deferred_acceptance`, batch mode, or :func:`facility_proposing`, iterative mode,
+    facility-optimal): :func:`allocate_reference`.
+    """
+    if solver is not None:
+        return allocate_reference(instance, lottery=lottery, solver=solver)
+    _check_lottery(instance, lottery)
+    try:
+        arrays = compiled(instance)
+        numbers = np.fromiter(
+            (lottery[child_id] for child_id in arrays.child_ids),
+            dtype=np.int64,
+            count=arrays.n_children,
+        )
+    except (BeyondInt64, OverflowError):  # classes or numbers beyond the kernel's int64 keys
+        return allocate_reference(instance, lottery=lottery)
+    return arrays.solve(numbers).allocation(lottery=dict(lottery))
+
+
+def allocate_reference(
     instance: AllocationInstance,
     *,
     lottery: Mapping[str, int],
     solver: Callable[..., list[int]] = deferred_acceptance,
 ) -> Allocation:
-    """Run both steps with the given lottery numbers (see the module docstring).
+    """The readable implementation of both steps (see the module docstring).
 
     ``solver`` is :func:`deferred_acceptance` (batch mode, child-optimal) or
     :func:`facility_proposing` (iterative mode, facility-optimal).
@@ -165,12 +207,8 @@ def allocate(
     index = {(p.facility_id, p.age_group): k for k, p in enumerate(programmes)}
     default = instance.default_class
     priorities = instance.priorities
-    missing = [c.child_id for c in instance.children if c.child_id not in lottery]
-    if missing:
-        raise ValueError(f"no lottery number for {len(missing)} children, e.g. {missing[0]!r}")
+    _check_lottery(instance, lottery)
     modulus = max(lottery.values(), default=0) + 1
-    if len(set(lottery.values())) != len(lottery) or min(lottery.values(), default=1) < 1:
-        raise ValueError("lottery numbers must be distinct and positive")
 
     def market(
         children: Sequence[str], age: Mapping[str, str]
@@ -285,11 +323,15 @@ def allocate_iterative(
     ) -> list[int]:
         return facility_proposing(lists, keys, capacities, numbers, modulus, log=log)
 
-    return allocate(instance, lottery=lottery, solver=solver), log
+    return allocate_reference(instance, lottery=lottery, solver=solver), log
 
 
 def run_allocation(instance: AllocationInstance, *, seed: int) -> Allocation:
-    """Draw the lottery from ``seed`` and allocate."""
-    return allocate(
-        instance, lottery=draw_lottery((c.child_id for c in instance.children), seed=seed)
-    )
+    """Draw the lottery from ``seed`` (as :func:`draw_lottery`) and allocate (compiled)."""
+    try:
+        arrays = compiled(instance)
+    except BeyondInt64:
+        return allocate_reference(
+            instance, lottery=draw_lottery((c.child_id for c in instance.children), seed=seed)
+        )
+    return arrays.solve(arrays.lottery(seed)).allocation()

@@ -20,11 +20,15 @@ The codes are stored with allocation runs: renaming one is a breaking change.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
+from kitaplan.domain.allocation import codes as codes_
+from kitaplan.domain.allocation.compiled import Solution, solution_of
 from kitaplan.domain.allocation.model import Allocation, AllocationInstance, SeatType
 
 
@@ -54,18 +58,122 @@ def explain(
     instance: AllocationInstance, allocation: Allocation, child_id: str
 ) -> tuple[Explanation, ...]:
     """The reasons for every facility ``child_id`` ranked above its assignment."""
+    solution = solution_of(instance, allocation)
+    if solution is not None and child_id in solution.instance.child_index:
+        reasons = _FastReasons(solution)
+        return reasons.of(solution.instance.child_index[child_id], check=True)
     child = next(c for c in instance.children if c.child_id == child_id)
     return _explain(instance, allocation, child.child_id, child.age_group, child.integration_need)
 
 
 def explain_all(
     instance: AllocationInstance, allocation: Allocation
-) -> dict[str, tuple[Explanation, ...]]:
-    """:func:`explain` for every child (one pass, for reports and benchmarks)."""
+) -> Mapping[str, tuple[Explanation, ...]]:
+    """:func:`explain` for every child (one pass, for reports and benchmarks).
+
+    For an allocation of the compiled engine the reasons of all children are computed at once
+    (``kernel.explain``, which raises here when one is not explained) and the mapping makes a
+    child's :class:`Explanation` records when they are read; otherwise the reference below.
+    """
+    solution = solution_of(instance, allocation)
+    if solution is not None:
+        return _FastReasons(solution).all()
     return {
         c.child_id: _explain(instance, allocation, c.child_id, c.age_group, c.integration_need)
         for c in instance.children
     }
+
+
+class _FastReasons:
+    """Explanations from the reason codes of a compiled :class:`Solution`."""
+
+    __slots__ = ("solution", "reason", "bad")
+
+    def __init__(self, solution: Solution) -> None:
+        self.solution = solution
+        self.reason, self.bad = solution.reasons()
+
+    def _unstable(self, j: int) -> ValueError:
+        c = self.solution.instance
+        i = int(np.searchsorted(c.offsets, j, side="right")) - 1
+        return ValueError(
+            f"the allocation is not stable for child {c.child_ids[i]!r} at {c.entry_facility[j]!r}"
+        )
+
+    def of(self, i: int, *, check: bool = False) -> tuple[Explanation, ...]:
+        s = self.solution
+        c = s.instance
+        start, end = int(c.offsets[i]), int(c.offsets[i + 1])
+        held = int(s.held[i])
+        stop = held if held >= 0 else end
+        if stop == start:
+            return ()
+        need = bool(c.need[i])
+        seat = SeatType.INTEGRATION if need else SeatType.REGULAR
+        kind = Reason.NO_INTEGRATION_PLACES if need else Reason.NO_REGULAR_PLACES
+        child_id, lottery = c.child_ids[i], int(s.numbers[i])
+        reasons: list[Explanation] = []
+        codes = self.reason[start:stop].tolist()
+        classes = c.classes[start:stop].tolist()
+        for rank, (code, cls) in enumerate(zip(codes, classes, strict=True), start=1):
+            j = start + rank - 1
+            facility_id = c.entry_facility[j]
+            if code == codes_.FULL_WITH_HIGHER_PRIORITY:
+                cut = s.cutoff_of(0 if need else 1, int(c.programme[j]))
+                assert cut is not None
+                reasons.append(
+                    Explanation(
+                        child_id,
+                        facility_id,
+                        rank,
+                        Reason.FULL_WITH_HIGHER_PRIORITY,
+                        seat,
+                        cls,
+                        lottery,
+                        cut[0],
+                        cut[1],
+                    )
+                )
+            elif code == codes_.NO_PLACES_FOR_AGE_GROUP:
+                reasons.append(
+                    Explanation(
+                        child_id,
+                        facility_id,
+                        rank,
+                        Reason.NO_PLACES_FOR_AGE_GROUP,
+                        seat,
+                        cls,
+                        lottery,
+                    )
+                )
+            elif code == codes_.NO_PLACES_OF_KIND:
+                reasons.append(Explanation(child_id, facility_id, rank, kind, seat, cls, lottery))
+            elif check:
+                raise self._unstable(j)
+        return tuple(reasons)
+
+    def all(self) -> Mapping[str, tuple[Explanation, ...]]:
+        if self.bad >= 0:
+            raise self._unstable(self.bad)
+        return _ExplanationsView(self)
+
+
+class _ExplanationsView(Mapping[str, tuple[Explanation, ...]]):
+    """Child id → its explanations, in instance order, made when read."""
+
+    __slots__ = ("reasons",)
+
+    def __init__(self, reasons: _FastReasons) -> None:
+        self.reasons = reasons
+
+    def __getitem__(self, child_id: str) -> tuple[Explanation, ...]:
+        return self.reasons.of(self.reasons.solution.instance.child_index[child_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.reasons.solution.instance.child_ids)
+
+    def __len__(self) -> int:
+        return self.reasons.solution.instance.n_children
 
 
 def _explain(

@@ -55,12 +55,13 @@ class Child:
     integration_need: bool = False
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class AllocationInstance:
     """Everything one run needs besides the lottery.
 
     ``preferences`` maps a child to its facility ids, most wanted first (a facility at most
-    once). ``priorities`` maps ``(facility_id, child_id)`` to a priority class.
+    once). ``priorities`` maps ``(facility_id, child_id)`` to a priority class. An instance is
+    immutable, its mappings included: the engine keeps its compiled arrays while it lives.
     """
 
     programmes: tuple[Programme, ...]
