@@ -195,6 +195,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         return _fail(_("%(file)s: the file does not exist.") % {"file": args.file})
+    from kitaplan.web.core.uploads import max_upload_bytes, too_large_message
+
+    if path.stat().st_size > max_upload_bytes():  # before anything reads the file
+        return _fail(f"{args.file}: {too_large_message()}")
     entries = {entry.kind.value: entry for entry in kind_entries()}
     if args.kind not in entries:
         return _fail(
@@ -241,6 +245,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("The file was not imported. Nothing was changed in the database."), file=sys.stderr)
         for problem in run.problems:
             print("  " + describe_problem(problem_from_dict(problem)), file=sys.stderr)
+        if run.problems_not_stored:
+            print("  " + _more_problems(run.problems_not_stored), file=sys.stderr)
         return EXIT_PROBLEMS
     _say(
         _(
@@ -254,6 +260,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         }
     )
     return EXIT_OK
+
+
+def _more_problems(count: int) -> str:
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils.translation import ngettext
+
+    return ngettext(
+        "… and %(shown)s more problem (not stored).",
+        "… and %(shown)s more problems (not stored).",
+        count,
+    ) % {"shown": intcomma(count)}
 
 
 def _import_held_back(run: Any, *, asked: bool) -> int:

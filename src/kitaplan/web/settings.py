@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "kitaplan.web.core.request_log.RequestLogMiddleware",  # first: times the whole request
     "kitaplan.web.core.health.HealthCheckMiddleware",  # /healthz before host check and redirect
+    "kitaplan.web.core.uploads.UploadLimitMiddleware",  # 413 for an API body over the limit
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy header (django-csp)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -173,8 +174,19 @@ STATIC_ROOT = env.str("KITAPLAN_STATIC_ROOT", default=None)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"
+#: Bounded input (docs/operations.md): uploads over ``KITAPLAN_MAX_UPLOAD_MB`` are refused before
+#: they are parsed (core.uploads: a form error on the page, 413 on the API; ``kitaplan import``
+#: checks the file size first). An import stores at most ``KITAPLAN_MAX_STORED_PROBLEMS``
+#: problems and the count of the rest.
+KITAPLAN_MAX_UPLOAD_MB = env.int("KITAPLAN_MAX_UPLOAD_MB", default=50)
+KITAPLAN_MAX_STORED_PROBLEMS = env.int("KITAPLAN_MAX_STORED_PROBLEMS", default=1000)
+FILE_UPLOAD_HANDLERS = [
+    "kitaplan.web.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = KITAPLAN_MAX_UPLOAD_MB * 1024 * 1024
 
 #: Deployment (docs/operations.md, "Production settings"). A *production* instance is one with
 #: DEBUG off and a secret key of its own; it defaults to HTTPS only (redirect, Secure cookies).

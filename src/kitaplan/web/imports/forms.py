@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.core.access import AnyUser
+from kitaplan.web.core.uploads import too_large_message
 from kitaplan.web.imports.registry import kind_choices, kind_entry, kinds_for
 from kitaplan.web.territory.models import Territory
 
@@ -45,8 +46,14 @@ class ImportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: AnyUser, upload_too_large: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        #: the upload handler dropped the file for its size (core.uploads): say so, not "required"
+        self.upload_too_large = upload_too_large
+        if upload_too_large:
+            self.fields["file"].required = False
         # only the kinds (and their mappings) this user may import are offered
         self.mappings = {m.name: m for entry in kinds_for(user) for m in entry.mappings}
         cast(forms.ChoiceField, self.fields["kind"]).choices = kind_choices(user)
@@ -56,6 +63,8 @@ class ImportForm(forms.Form):
         ]
 
     def clean_file(self) -> object:
+        if self.upload_too_large:
+            raise forms.ValidationError(too_large_message())
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError(

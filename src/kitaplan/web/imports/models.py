@@ -10,6 +10,9 @@ from kitaplan.domain.common.complete_list import ClosingCheck, check_closing
 from kitaplan.web.imports.registry import kind_label
 from kitaplan.web.territory.models import Territory
 
+#: The note (in ``ImportRun.notes``) with the number of problems found beyond those stored.
+PROBLEMS_NOT_STORED = "problems_not_stored"
+
 
 class ImportStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("imported")
@@ -80,3 +83,16 @@ class ImportRun(models.Model):
             if isinstance(note, dict) and "cells_outside_territory" in note:
                 return int(note["cells_outside_territory"])
         return 0
+
+    @property
+    def problems_not_stored(self) -> int:
+        """Problems found beyond the stored ones (``KITAPLAN_MAX_STORED_PROBLEMS``): only counted."""
+        for note in self.notes:
+            if isinstance(note, dict) and PROBLEMS_NOT_STORED in note:
+                return int(note[PROBLEMS_NOT_STORED])
+        return 0
+
+    @property
+    def problem_count(self) -> int:
+        """Every problem found, stored or only counted."""
+        return len(self.problems) + self.problems_not_stored

@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -46,7 +47,7 @@ from kitaplan.exchange.validation import apply_mapping, shown_value
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core.access import AnyUser
 from kitaplan.web.imports.limits import limited_mapping
-from kitaplan.web.imports.models import ImportRun, ImportStatus
+from kitaplan.web.imports.models import PROBLEMS_NOT_STORED, ImportRun, ImportStatus
 from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
 from kitaplan.web.imports.registry import PersistContext, find_mapping, kind_entry
 from kitaplan.web.territory.models import Territory
@@ -226,7 +227,11 @@ def _store_run(
     run.unchanged, run.removed = summary.unchanged, summary.removed
     run.notes = summary.notes
     run.closing_keys = summary.removed_keys[:SHOWN_CLOSING_KEYS]
-    run.problems = [problem_to_dict(p) for p in problems]
+    # Bounded: the first problems are stored, the rest only counted (KITAPLAN_MAX_STORED_PROBLEMS).
+    stored = max(int(settings.KITAPLAN_MAX_STORED_PROBLEMS), 0)
+    run.problems = [problem_to_dict(p) for p in problems[:stored]]
+    if len(problems) > stored:
+        run.notes = [*run.notes, {PROBLEMS_NOT_STORED: len(problems) - stored}]
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kitaplan.domain.common.complete_list import CONFIRM_CLOSING_ABOVE
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
+from kitaplan.web.core.uploads import upload_refused
 from kitaplan.web.imports import pending
 from kitaplan.web.imports.forms import ConfirmImportForm, ImportForm
 from kitaplan.web.imports.messages import describe_problem
@@ -61,7 +62,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_new(request: HttpRequest) -> HttpResponse:
     _importable_kinds(request)
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES, user=request.user)
+        files = request.FILES  # parsed first: a file over the size limit is dropped unread
+        form = ImportForm(
+            request.POST, files, user=request.user, upload_too_large=upload_refused(request)
+        )
         if form.is_valid():
             upload = form.cleaned_data["file"]
             with tempfile.TemporaryDirectory() as tmp:
