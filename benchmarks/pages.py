@@ -6,8 +6,10 @@ opens every page of :data:`PAGES` ``--repeat`` times in rounds (each round opens
 once, so that the noise of a shared machine falls on all pages alike), after one warm-up
 request each, logged in as the page's demo account (``None``: an anonymous visitor, as on the
 public Kita-Finder). Prints per page the median and p95 in milliseconds, the number of queries
-of one request and the ratio of the median against the reference page measured in the same
-run (:data:`REFERENCE`, the about page: a page that reads nearly nothing).
+of one request, the ratio of the median against the reference page measured in the same run
+(:data:`REFERENCE`, the about page: a page that reads nearly nothing) and the median CPU time
+of this process (less disturbed by a busy machine than the wall time; on SQLite it includes the
+database's work, on PostgreSQL it does not).
 
 Usage: .venv/bin/python benchmarks/pages.py [--data-dir DIR] [--postgres URL] [--repeat 20]
        [--only SUBSTRING ...]
@@ -170,7 +172,7 @@ def prepare(args: argparse.Namespace, tmp: str) -> None:
         load_demo(env)
 
 
-def time_pages(pages: list[Page], repeat: int) -> dict[str, tuple[list[float], int]]:
+def time_pages(pages: list[Page], repeat: int) -> dict[str, tuple[list[float], list[float], int]]:
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
@@ -191,15 +193,17 @@ def time_pages(pages: list[Page], repeat: int) -> dict[str, tuple[list[float], i
             raise SystemExit(f"{page.name}: {urls[page.name]} answered {response.status_code}")
         queries[page.name] = len(captured)
     times: dict[str, list[float]] = {p.name: [] for p in pages}
+    cpu: dict[str, list[float]] = {p.name: [] for p in pages}
     for _round in range(repeat):
         for page in pages:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = clients[page.user].get(urls[page.name])
             if hasattr(response, "streaming_content"):
                 for _chunk in response.streaming_content:
                     pass
             times[page.name].append(time.perf_counter() - started)
-    return {name: (values, queries[name]) for name, values in times.items()}
+            cpu[page.name].append(time.process_time() - started_cpu)
+    return {name: (values, cpu[name], queries[name]) for name, values in times.items()}
 
 
 def p95(values: list[float]) -> float:
@@ -227,13 +231,13 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} (a shared machine: compare within one run)"
     )
     width = max(len(p.name) for p in [REFERENCE, *pages])
-    print(f"{'page':<{width}}  median ms    p95 ms  queries  × reference")
+    print(f"{'page':<{width}}  median ms    p95 ms  queries  × reference  CPU ms")
     for page in [REFERENCE, *pages]:
-        values, queries = results[page.name]
+        values, cpu, queries = results[page.name]
         median = statistics.median(values)
         print(
             f"{page.name:<{width}}  {median * 1000:9.1f} {p95(values) * 1000:9.1f}"
-            f"  {queries:7d}  {median / reference:10.1f}"
+            f"  {queries:7d}  {median / reference:10.1f}  {statistics.median(cpu) * 1000:6.1f}"
         )
 
 

@@ -312,7 +312,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kitaplan.web.core.access import SYSTEM
     from kitaplan.web.core.exports import export_response, point
     from kitaplan.web.facilities.area_selectors import area_statistics
-    from kitaplan.web.facilities.selectors import FacilityFilter, facility_list
+    from kitaplan.web.facilities.selectors import FacilityFilter, facility_list, facility_rows
     from kitaplan.web.facilities.tables import FACILITY_COLUMNS
     from kitaplan.web.territory import selectors
     from kitaplan.web.territory.models import IndicatorValue, PopulationCount
@@ -325,7 +325,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     _migrate()
     territory = _territory(args.territory)
     if args.kind == "facilities":
-        objects: Any = facility_list(user=SYSTEM, filters=FacilityFilter(territory=territory))
+        objects: Any = facility_rows(
+            facility_list(user=SYSTEM, filters=FacilityFilter(territory=territory))
+        )
         columns, geometry = FACILITY_COLUMNS, (lambda f: point(f.lat, f.lon))
     elif args.kind == "areas":
         stats, _year = area_statistics(territory=territory)

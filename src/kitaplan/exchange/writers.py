@@ -29,10 +29,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 
+import numpy as np
 import shapely
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from shapely.geometry import MultiPolygon, Polygon, shape
@@ -181,6 +182,14 @@ def _xlsx_value(value: object) -> tuple[object, str | None]:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value)), None
 
 
+def _plain_xlsx_value(value: object) -> bool:
+    """Whether openpyxl stores ``value`` as it is without a cell of its own: a number, a truth
+    value or a text that it would not read as a formula or an error code."""
+    if isinstance(value, str):
+        return not value.startswith("=") and value not in ERROR_CODES
+    return value is None or isinstance(value, bool | int | float | Decimal)
+
+
 def _display_width(value: object) -> int:
     if value is None:
         return 0
@@ -225,8 +234,11 @@ def write_xlsx(
         header.append(cell)
     sheet.append(header)
     for cells in materialized:
-        out = []
+        out: list[object] = []
         for value, number_format in cells:
+            if number_format is None and _plain_xlsx_value(value):
+                out.append(value)  # openpyxl binds plain values to one reused cell: faster
+                continue
             cell = WriteOnlyCell(sheet, value=value)
             if number_format is not None:
                 cell.number_format = number_format
@@ -273,6 +285,10 @@ def _geojson_geometry(
 ) -> dict[str, Any] | None:
     if geometry is None:
         return None
+    if isinstance(geometry, Mapping) and geometry.get("type") == "Point":
+        point = _geojson_point(geometry.get("coordinates"), precision)
+        if point is not None:
+            return point
     geom = geometry if isinstance(geometry, BaseGeometry) else shape(geometry)
     if geom.is_empty:
         return None
@@ -281,6 +297,22 @@ def _geojson_geometry(
     geom = shapely.transform(geom, lambda coords: coords.round(precision))
     result: dict[str, Any] = json.loads(json.dumps(geometry_mapping(geom)))
     return result
+
+
+def _geojson_point(coordinates: object, precision: int) -> dict[str, Any] | None:
+    """A finite 2D or 3D point as the general path writes it (x, y rounded as numpy rounds
+    them), without building a shapely geometry: an export of thousands of facility points
+    spent most of its time there. ``None``: leave it to the general path."""
+    if not isinstance(coordinates, list | tuple) or len(coordinates) not in (2, 3):
+        return None
+    try:
+        xy = np.asarray(coordinates[:2], dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite(xy).all():
+        return None
+    x, y = xy.round(precision).tolist()
+    return {"type": "Point", "coordinates": [x, y]}
 
 
 def _orient_counter_clockwise(geom: BaseGeometry) -> BaseGeometry:

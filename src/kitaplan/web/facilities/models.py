@@ -134,9 +134,14 @@ class Facility(models.Model):
 
     @property
     def address(self) -> str:
-        street = " ".join(p for p in (self.street, self.house_number) if p)
-        town = " ".join(p for p in (self.postcode, self.city) if p)
-        return ", ".join(p for p in (street, town) if p)
+        return format_address(self.street, self.house_number, self.postcode, self.city)
+
+
+def format_address(street: str, house_number: str, postcode: str, city: str) -> str:
+    """ "Falkenseer Chaussee 8, 13583 Berlin" (empty parts left out)."""
+    line = " ".join(p for p in (street, house_number) if p)
+    town = " ".join(p for p in (postcode, city) if p)
+    return ", ".join(p for p in (line, town) if p)
 
 
 class FacilityPlaces(models.Model):

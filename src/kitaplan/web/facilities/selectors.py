@@ -15,7 +15,13 @@ from kitaplan.web.core import access
 from kitaplan.web.core.roles import DATA_STEWARD_ROLES, Role
 from kitaplan.web.core.sums import int64, sum64
 from kitaplan.web.core.validity import valid_on
-from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
+from kitaplan.web.facilities.models import (
+    PROVIDER_TYPE_CHOICES,
+    Facility,
+    FacilityPlaces,
+    Provider,
+    format_address,
+)
 from kitaplan.web.territory.models import Area, Territory
 
 if TYPE_CHECKING:
@@ -71,6 +77,17 @@ def with_places_on(queryset: QuerySet[Facility], day: dt.date) -> QuerySet[Facil
     )
 
 
+#: What no list, export or map of facilities shows: the boundaries of the facility's area and
+#: its parent (large GeoJSON, parsed per row) and the territory's attribution text.
+LIST_DEFERRED = (
+    "area__geometry",
+    "area__bbox",
+    "area__parent__geometry",
+    "area__parent__bbox",
+    "territory__attribution",
+)
+
+
 @dataclass(frozen=True)
 class FacilityFilter:
     territory: Territory | None = None
@@ -101,7 +118,11 @@ SORT_FIELDS = {
 def facility_list(*, user: AnyUser, filters: FacilityFilter) -> QuerySet[FacilityOnDay]:
     """Facilities the user may see, filtered, sorted and annotated with the places of the day."""
     day = filters.day or timezone.localdate()
-    qs = facilities_visible_to(user).select_related("provider", "area", "area__parent", "territory")
+    qs = (
+        facilities_visible_to(user)
+        .select_related("provider", "area", "area__parent", "territory")
+        .defer(*LIST_DEFERRED)
+    )
     if filters.territory is not None:
         qs = qs.filter(territory=filters.territory)
     if not filters.include_closed:
@@ -156,6 +177,90 @@ def facility_totals(
     return facility_list_totals(
         facility_list(user=user, filters=FacilityFilter(territory=territory, day=day))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityRow:
+    """One facility of a list export, read as plain values (no model instances: an export of
+    every Kita of a city builds thousands of rows)."""
+
+    pk: int
+    official_number: str
+    name: str
+    address: str
+    area_code: str
+    area_name: str
+    provider_name: str
+    provider_type_label: str
+    places_u3: int
+    places_ue3: int
+    places_school: int
+    places_total: int
+    integration_places: int
+    special_needs_group_places: int
+    barrier_free: bool
+    inclusion_profile: bool
+    lat: float
+    lon: float
+
+
+_ROW_FIELDS = (
+    "pk",
+    "official_number",
+    "name",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "area__official_code",
+    "area__name",
+    "provider__name",
+    "provider__provider_type",
+    "current_places_u3",
+    "current_places_ue3",
+    "current_places_school",
+    "current_total",
+    "current_integration_places",
+    "current_special_needs_group_places",
+    "step_free_entrance",
+    "accessible_toilet",
+    "inclusion_profile",
+    "lat",
+    "lon",
+)
+
+
+def facility_rows(queryset: QuerySet[FacilityOnDay]) -> list[FacilityRow]:
+    """The rows of :func:`facility_list`'s queryset for the exports, in its order (one query)."""
+    type_labels = {value: str(label) for value, label in PROVIDER_TYPE_CHOICES}
+    rows = []
+    for values in queryset.values_list(*_ROW_FIELDS):
+        (pk, number, name, street, house, postcode, city, area_code, area_name) = values[:9]
+        (provider, provider_type, u3, ue3, school, total, integ, special) = values[9:17]
+        step_free, toilet, inclusion, lat, lon = values[17:]
+        rows.append(
+            FacilityRow(
+                pk=pk,
+                official_number=number,
+                name=name,
+                address=format_address(street, house, postcode, city),
+                area_code=area_code or "",
+                area_name=area_name or "",
+                provider_name=provider or "",
+                provider_type_label=type_labels.get(provider_type, provider_type or ""),
+                places_u3=u3,
+                places_ue3=ue3,
+                places_school=school,
+                places_total=total,
+                integration_places=integ,
+                special_needs_group_places=special,
+                barrier_free=step_free and toilet,
+                inclusion_profile=inclusion,
+                lat=lat,
+                lon=lon,
+            )
+        )
+    return rows
 
 
 def get_facility_for(*, user: AnyUser, pk: int) -> Facility:

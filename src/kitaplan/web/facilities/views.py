@@ -64,7 +64,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         return export_response(
             export_format=export_format,
             columns=FACILITY_COLUMNS,
-            objects=facilities,
+            objects=selectors.facility_rows(facilities),
             base_name="einrichtungen",
             geometry=lambda f: point(f.lat, f.lon),
         )
