@@ -244,6 +244,8 @@ PAGES = [
     Page("qualification:behind", REGISTRY - {Role.CHILDMINDER}, query="?format=xlsx", html=False),
     Page("qualification:planning", REGISTRY - {Role.CHILDMINDER}),
     Page("qualification:setup", REGISTRY_EDITORS),
+    Page("childminding:service-list", ADMINS),
+    Page("childminding:service-edit", ADMINS, kwargs={"pk": "advisory_service"}),
     Page("qualification:setup-programme", REGISTRY_EDITORS, kwargs={"pk": "programme"}),
     Page("measures:plan-list", STAFF),
     Page("measures:plan-detail", STAFF, kwargs={"pk": "plan"}),
@@ -473,6 +475,13 @@ POSTS = [
     ),
     Post("qualification:childminder", REGISTRY_EDITORS, {"pk": "qual_childminder"}),
     Post("qualification:behind", frozenset({Role.ADMIN}), data={"minimum-year": "2026"}),
+    Post(
+        "childminding:service-list",
+        ADMINS,
+        data={"name": "Fachberatung Matrix"},
+        refs={"territory": "territory"},
+    ),
+    Post("childminding:service-edit", ADMINS, {"pk": "advisory_service"}, data={"name": "X"}),
     Post(
         "qualification:setup",
         REGISTRY_EDITORS,

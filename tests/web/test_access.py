@@ -107,6 +107,8 @@ class Fixtures:
             return city.territory.code
         if value == "territory":
             return city.territory.pk
+        if value == "advisory_service":
+            return self._once("advisory_service", lambda: advisory_service(city))
         if value == "own_facility":
             return city.facilities[0].pk
         if value == "area":
@@ -165,6 +167,12 @@ def scenario(city) -> int:
     from kitaplan.web.planning.scenario_models import Scenario
 
     return Scenario.objects.create(territory=city.territory, name="Matrix").pk
+
+
+def advisory_service(city) -> int:
+    from kitaplan.web.childminding.models import AdvisoryService
+
+    return AdvisoryService.objects.create(territory=city.territory, name="Fachberatung A").pk
 
 
 def published_offer(allocation: dict[str, int]) -> int:

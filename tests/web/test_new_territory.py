@@ -15,12 +15,14 @@ import shlex
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from kitaplan.cli import main
 from kitaplan.domain.allocation.priorities import Criterion
 from kitaplan.web.allocation.models import AllocationRound, Application, RoundProgramme
 from kitaplan.web.allocation.services import run_round, save_programme, save_round
+from kitaplan.web.childminding.models import AdvisoryService
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.imports.models import ImportRun
@@ -97,6 +99,19 @@ def set_up_programme(client) -> None:
     assert programme.total_units == 300
 
 
+def set_up_advisory_service(client) -> None:
+    """The advisory services page (administrator): the service of the childminders file."""
+    territory = Territory.objects.get(code="musterstadt")
+    adviser = get_user_model().objects.get(username="fachberatung")
+    response = client.post(
+        reverse("childminding:service-list"),
+        {"territory": territory.pk, "name": "Fachberatung Musterstadt", "advisers": [adviser.pk]},
+    )
+    assert response.status_code == 302, response.content.decode()
+    service = AdvisoryService.objects.get(territory=territory, name="Fachberatung Musterstadt")
+    assert list(service.advisers.all()) == [adviser]
+
+
 def set_up_modules() -> None:
     course = Course.objects.get(code="QHB-2026-1")
     part = course.programme.parts.get(order=1)
@@ -171,7 +186,11 @@ def test_a_new_territory_from_the_howto_fills_every_kind_and_every_page_shows_it
     assert set(imported) == {entry.kind.value for entry in kind_entries()}
     for args in commands:
         kind = _kind(args)
-        if kind == "courses":
+        if kind == "childminders":
+            login(client, "admin")
+            set_up_advisory_service(client)
+            client.logout()
+        elif kind == "courses":
             login(client, "fachberatung")
             set_up_programme(client)
         elif kind == "attendance":
@@ -220,6 +239,8 @@ def check_pages(client, round_, run) -> None:
     assert "Bezirk 1 (Beispiel) 72 / 91" in forecast
     assert "19,57 passende Plätze je 100 Kinder" in text(get(client, "planning:accessibility"))
     assert "Musterstadt" in text(get(client, "monitoring:index"))
+    indicators = text(get(client, "monitoring:indicators"))
+    assert "Anteil Kinder unter 15 Jahren in Bedarfsgemeinschaften" in indicators
     assert "Sozialraumbudget: Musterstadt" in text(get(client, "budget:overview"))
     networks = text(get(client, "networks:network-list"))
     assert "Netzwerk Frühprävention Musterstadt 3 " in networks  # the three imported members
@@ -234,12 +255,9 @@ def check_pages(client, round_, run) -> None:
         get(client, "allocation:run-detail", run.pk, query="")
     )
     client.logout()
-    login(client, "fachberatung")
+    login(client, "fachberatung")  # the childminders of her service
     courses = text(get(client, "qualification:programme-list"))
     assert "QHB-Grundqualifizierung Frühjahr 2026 QHB Bildungsträger A" in courses
-    client.logout()
-    # the example childminders belong to no advisory service, so the administrator sees them
-    login(client, "admin")
     childminders = text(get(client, "childminding:childminder-list"))
     assert "Tagesvater Beispiel B Gebiet 0102 (Beispiel)" in childminders
     course = Course.objects.get(code="QHB-2026-1")

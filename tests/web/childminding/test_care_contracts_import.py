@@ -34,6 +34,7 @@ GOOD_ROW = "TP-101;K-1;2025-01-01;2026-09-01;20;08:00-12:00;08:00-12:00"
 @pytest.fixture
 def city() -> SmallCity:
     city = make_city()
+    AdvisoryService.objects.create(territory=city.territory, name="Fachberatung Musterstadt")
     run = import_file(
         territory=city.territory,
         kind="childminders",

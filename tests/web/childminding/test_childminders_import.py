@@ -37,7 +37,10 @@ HEADER = (
 
 @pytest.fixture
 def city() -> SmallCity:
-    return make_city()
+    city = make_city()
+    # the advisory service the example file names (set up on the advisory services page)
+    AdvisoryService.objects.create(territory=city.territory, name="Fachberatung Musterstadt")
+    return city
 
 
 def write(tmp_path: Path, text: str, name: str = "tagespflege.csv") -> Path:

@@ -26,6 +26,7 @@ from kitaplan.domain.childminding.capacity import (
 )
 from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
 from kitaplan.web.childminding.models import (
+    AdvisoryService,
     CareContract,
     Childminder,
     Permit,
@@ -33,6 +34,8 @@ from kitaplan.web.childminding.models import (
     StatusChange,
 )
 from kitaplan.web.childminding.selectors import can_edit_registry, childminders_visible_to
+from kitaplan.web.core.access import has_any_role
+from kitaplan.web.core.roles import Role
 
 if TYPE_CHECKING:
     from kitaplan.web.core.access import AnyUser
@@ -236,3 +239,37 @@ def save_proof(*, proof: Proof, actor: AnyUser) -> Proof:
             after={"proof": snapshot(proof)},
         )
     return proof
+
+
+def can_set_up_services(user: AnyUser) -> bool:
+    """Administrators set up the advisory services and who works in them."""
+    return has_any_role(user, {Role.ADMIN})
+
+
+def save_advisory_service(
+    *, service: AdvisoryService, advisers: list[int], actor: AnyUser
+) -> AdvisoryService:
+    """Create or change an advisory service (Fachberatung) and its advisers (user ids).
+
+    An adviser sees and keeps only the childminders of her services, so a new territory needs
+    its services before the advisers can work. The audit names advisers as ``user #<id>``.
+    """
+    if not can_set_up_services(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        old = AdvisoryService.objects.filter(pk=service.pk).first() if service.pk else None
+        before = (
+            {"name": old.name, "advisers": sorted(old.advisers.values_list("pk", flat=True))}
+            if old is not None
+            else None
+        )
+        service.save()
+        service.advisers.set(advisers)
+        record_audit_event(
+            actor=actor,
+            action=AuditAction.CHILDMINDING_CHANGED,
+            target=service,
+            before=before,
+            after={"name": service.name, "advisers": sorted(advisers)},
+        )
+    return service
