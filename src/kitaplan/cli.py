@@ -133,11 +133,17 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def _start_background_worker(args: argparse.Namespace) -> None:
-    """Start what runs next to the web app (the job worker, issue 14); nothing yet.
+    """Start what runs next to the web app (the job worker, issue 14).
 
     ``kitaplan serve`` (and ``demo --serve``) call this once, after the migrations and before
-    the server starts, with the server's arguments.
+    the server starts, with the server's arguments. On SQLite the jobs that the previous server
+    left open are marked failed (its in-memory queue is gone; they can be retried), and each
+    server process starts its worker thread with its first job or health check
+    (``jobs.worker``). On PostgreSQL ``kitaplan worker`` works the queue.
     """
+    from kitaplan.web.jobs.worker import prepare_embedded_queue
+
+    prepare_embedded_queue()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -502,6 +508,39 @@ def cmd_payments(args: argparse.Namespace) -> int:
             "total": total,
             "file": args.out,
         }
+    )
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Work the job queue on PostgreSQL (ADR 0012); stops on Ctrl+C / SIGTERM."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from kitaplan.web.jobs.queue import uses_postgres
+    from kitaplan.web.jobs.worker import run_worker
+
+    if not uses_postgres():
+        return _fail(
+            _(
+                "kitaplan worker works the job queue in PostgreSQL (DATABASE_URL). On the "
+                "embedded SQLite database, kitaplan serve runs the jobs itself."
+            )
+        )
+    if args.concurrency < 1:
+        return _fail(_("--%(option)s must be at least 1.") % {"option": "concurrency"})
+    _migrate()
+    heartbeat = args.heartbeat_seconds or settings.KITAPLAN_WORKER_HEARTBEAT_SECONDS
+    stalled = args.stalled_seconds or settings.KITAPLAN_WORKER_STALLED_SECONDS
+    _say(
+        _("The job worker runs (%(concurrency)s at once; stop with Ctrl+C).")
+        % {"concurrency": args.concurrency}
+    )
+    run_worker(
+        concurrency=args.concurrency,
+        heartbeat_seconds=heartbeat,
+        stalled_seconds=stalled,
+        recovery_seconds=max(1.0, stalled / 2),
     )
     return EXIT_OK
 
@@ -1003,6 +1042,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--today", type=_date, default=None, help="compute the periods as of this day (YYYY-MM-DD)"
     )
     ret.set_defaults(func=cmd_retention)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run background jobs (imports, allocation runs, …) from the PostgreSQL queue",
+        description="Work the job queue in PostgreSQL until stopped. Any number of workers may "
+        "work one queue; jobs of a worker that died are queued again once, then marked failed.",
+    )
+    worker.add_argument(
+        "--concurrency", type=int, default=1, help="jobs run at once by this worker (default 1)"
+    )
+    worker.add_argument(
+        "--heartbeat-seconds",
+        type=float,
+        help="seconds between heartbeats (default KITAPLAN_WORKER_HEARTBEAT_SECONDS or 10)",
+    )
+    worker.add_argument(
+        "--stalled-seconds",
+        type=float,
+        help="a worker without a heartbeat for this long is dead: its jobs are recovered "
+        "(default KITAPLAN_WORKER_STALLED_SECONDS or 30)",
+    )
+    worker.set_defaults(func=cmd_worker)
     _add_setup_parsers(sub)
     return parser
 

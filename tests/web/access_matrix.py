@@ -307,6 +307,9 @@ PAGES = [
     Page("imports:import-list", STEWARDS | REGISTRY_EDITORS | OFFICE),
     Page("imports:import-new", STEWARDS | REGISTRY_EDITORS | OFFICE),
     Page("imports:import-detail", STEWARDS, kwargs={"pk": "import"}),
+    # another user's job: only administrators (a user sees their own jobs: tests/web/jobs)
+    Page("jobs:job-detail", ADMINS, kwargs={"pk": "job"}),
+    Page("jobs:job-status", ADMINS, kwargs={"pk": "job"}, html=False),
     Page("audit:event-list", STEWARDS),
     Page("administration:territory-list", ADMINS),
     Page("administration:territory-create", ADMINS),
@@ -344,6 +347,7 @@ NOT_PAGES = {
     "planning:setup-care-rate-activate",  # POST only
     "planning:setup-target-active",  # POST only
     "imports:import-confirm",  # POST only (the second step of an upload)
+    "jobs:job-retry",  # POST only
 }
 
 
@@ -375,6 +379,7 @@ POSTS = [
     Post("facilities:facility-edit", STEWARDS | {Role.FACILITY_MANAGER}, {"pk": "own_facility"}),
     Post("imports:import-new", STEWARDS | REGISTRY_EDITORS | OFFICE),
     Post("imports:import-confirm", STEWARDS, {"pk": "import"}),
+    Post("jobs:job-retry", ADMINS, {"pk": "job"}),
     Post("planning:care-rates", STEWARDS),
     Post("planning:scenario-new", STEWARDS, data={"name": "Szenario X"}),
     Post(

@@ -115,6 +115,8 @@ class Fixtures:
             return city.areas[0].pk
         if value == "area_group":  # a Sozialraum of two areas
             return self._once("area_group", lambda: area_group(city))
+        if value == "job":  # a failed job of another user
+            return self._once("job", other_users_job)
         if value == "import":
             return self._once(
                 "import",
@@ -184,6 +186,15 @@ def published_offer(allocation: dict[str, int]) -> int:
     offers = Offer.objects.filter(run_id=allocation["run"])
     own = offers.filter(application_id=allocation["own_application"]).first()
     return (own or offers.first()).pk
+
+
+def other_users_job() -> int:
+    from kitaplan.web.jobs.models import Job
+
+    owner = make_user("job-owner", Role.PLANNER)
+    return Job.objects.create(
+        kind="imports.check", actor=owner, actor_label=owner.username, status="failed"
+    ).pk
 
 
 def others_token() -> int:

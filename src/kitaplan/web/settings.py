@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kitaplan.web.audit",
     "kitaplan.web.accounts",  # login, second factor, security page, users and roles
     "kitaplan.web.territory",
+    "kitaplan.web.jobs",  # background jobs: state, progress, results (queue: ADR 0012)
     "kitaplan.web.facilities",
     "kitaplan.web.imports",
     "kitaplan.web.planning",
@@ -122,6 +123,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+#: Background jobs (ADR 0012). On PostgreSQL the queue is procrastinate's tables (its app and
+#: migrations only there: its SQL is PostgreSQL-only) and ``kitaplan worker`` works it; on
+#: SQLite an in-memory queue is worked by a thread of the server. ``KITAPLAN_JOBS_EAGER`` runs
+#: jobs at once in the caller (the tests), through the same wrapper and state changes.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("kitaplan.web.jobs"), "procrastinate.contrib.django")
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+PROCRASTINATE_ON_APP_READY = "kitaplan.web.jobs.services.on_app_ready"
+KITAPLAN_JOBS_EAGER = env.bool("KITAPLAN_JOBS_EAGER", default=False)
+#: Seconds between a worker's heartbeats, and without one after which its jobs are recovered.
+KITAPLAN_WORKER_HEARTBEAT_SECONDS = env.float("KITAPLAN_WORKER_HEARTBEAT_SECONDS", default=10)
+KITAPLAN_WORKER_STALLED_SECONDS = env.float("KITAPLAN_WORKER_STALLED_SECONDS", default=30)
+#: Uploads to the import page above this size (KiB) are checked and imported as a job.
+KITAPLAN_IMPORT_JOB_THRESHOLD_KB = env.int("KITAPLAN_IMPORT_JOB_THRESHOLD_KB", default=512)
+#: Register the jobs app's test kinds (the worker crash test); never in production.
+KITAPLAN_JOB_TEST_KINDS = env.bool("KITAPLAN_JOB_TEST_KINDS", default=False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

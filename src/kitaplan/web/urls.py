@@ -29,6 +29,7 @@ urlpatterns = [
     path("areas/", include("kitaplan.web.facilities.area_urls")),
     path("facilities/", include("kitaplan.web.facilities.urls")),
     path("imports/", include("kitaplan.web.imports.urls")),
+    path("jobs/", include("kitaplan.web.jobs.urls")),
     path("planning/", include("kitaplan.web.planning.urls")),
     path("monitoring/", include("kitaplan.web.monitoring.urls")),
     path("budget/", include("kitaplan.web.budget.urls")),

@@ -26,6 +26,11 @@ class AuditAction(StrEnum):
     AREA_GROUP_CHANGED = "territory.area_group_changed"  # a Sozialraum created, edited, closed
     API_WRITE = "api.write"
     DEMO_LOADED = "demo.loaded"
+    # background jobs (the work's own events are recorded by the work)
+    JOB_QUEUED = "job.queued"
+    JOB_SUCCEEDED = "job.succeeded"
+    JOB_FAILED = "job.failed"
+    JOB_RETRIED = "job.retried"  # by the retry button, or after its worker stopped
     CARE_RATES_SAVED = "planning.care_rates_saved"
     TARGET_RULE_SAVED = "planning.target_rule_saved"  # created, edited, (de)activated
     ADMIN_CREATED = "admin.created"

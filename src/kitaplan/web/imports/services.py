@@ -53,6 +53,9 @@ from kitaplan.web.imports.registry import PersistContext, find_mapping, kind_ent
 from kitaplan.web.territory.models import Territory
 
 ProgressCallback = Callable[[str], None]
+#: Called with the stored run inside the transaction that stores it (a job's result and its
+#: status "succeeded" commit together: ``imports.jobs``).
+StoredCallback = Callable[[ImportRun], None]
 
 
 class _HeldBack(Exception):
@@ -84,6 +87,7 @@ def import_file(
     complete_list: bool = False,
     dry_run: bool = False,
     confirm_closing: bool = False,
+    on_stored: StoredCallback | None = None,
 ) -> ImportRun:
     """Import one file of one kind into a territory; returns the stored :class:`ImportRun`.
 
@@ -95,6 +99,7 @@ def import_file(
     more than the confirmation threshold returns without ``confirm_closing``. Raises
     ``KeyError`` for an unknown kind or mapping, ``ValueError`` for ``complete_list`` on a kind
     without that mode, and ``PermissionDenied`` when ``actor`` may not import this kind.
+    ``on_stored`` is called with the stored run inside the transaction that stores it.
     """
     entry = kind_entry(kind)
     if not entry.may_import(actor):
@@ -156,7 +161,7 @@ def import_file(
             if dry_run or (closing.needs_confirmation and not confirm_closing):
                 raise _HeldBack(summary)
             run.status = ImportStatus.SUCCEEDED
-            _store_run(run, summary=summary, problems=[], started=started)
+            _store_run(run, summary=summary, problems=[], started=started, on_stored=on_stored)
             record_audit_event(
                 actor=actor,
                 action=AuditAction.IMPORT_FINISHED,
@@ -178,11 +183,15 @@ def import_file(
     except ImportRefused:
         problems = sorted(found, key=lambda p: (p.row, p.column))
     except _HeldBack as held:
-        return _store_dry_run(run, entry.kind.value, held.summary, actor=actor, started=started)
+        return _store_dry_run(
+            run, entry.kind.value, held.summary, actor=actor, started=started, on_stored=on_stored
+        )
     run.status = ImportStatus.REFUSED
     run.pk = None
     with transaction.atomic():
-        _store_run(run, summary=ImportSummary(), problems=problems, started=started)
+        _store_run(
+            run, summary=ImportSummary(), problems=problems, started=started, on_stored=on_stored
+        )
         record_audit_event(
             actor=actor,
             action=AuditAction.IMPORT_REFUSED,
@@ -193,13 +202,19 @@ def import_file(
 
 
 def _store_dry_run(
-    run: ImportRun, kind: str, summary: ImportSummary, *, actor: AnyUser, started: float
+    run: ImportRun,
+    kind: str,
+    summary: ImportSummary,
+    *,
+    actor: AnyUser,
+    started: float,
+    on_stored: StoredCallback | None,
 ) -> ImportRun:
     """Keep a rolled-back run in the history as a dry run, with what it would have done."""
     run.status = ImportStatus.DRY_RUN
     run.pk = None
     with transaction.atomic():
-        _store_run(run, summary=summary, problems=[], started=started)
+        _store_run(run, summary=summary, problems=[], started=started, on_stored=on_stored)
         record_audit_event(
             actor=actor,
             action=AuditAction.IMPORT_CHECKED,
@@ -221,7 +236,12 @@ def _store_dry_run(
 
 
 def _store_run(
-    run: ImportRun, *, summary: ImportSummary, problems: Sequence[ImportProblem], started: float
+    run: ImportRun,
+    *,
+    summary: ImportSummary,
+    problems: Sequence[ImportProblem],
+    started: float,
+    on_stored: StoredCallback | None = None,
 ) -> None:
     run.added, run.changed = summary.added, summary.changed
     run.unchanged, run.removed = summary.unchanged, summary.removed
@@ -234,6 +254,8 @@ def _store_run(
         run.notes = [*run.notes, {PROBLEMS_NOT_STORED: len(problems) - stored}]
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
+    if on_stored is not None:
+        on_stored(run)
 
 
 def problem_to_dict(problem: ImportProblem) -> dict[str, Any]:

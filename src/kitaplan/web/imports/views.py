@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from kitaplan.domain.common.complete_list import CONFIRM_CLOSING_ABOVE
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.core.uploads import upload_refused
-from kitaplan.web.imports import pending
+from kitaplan.web.imports import jobs, pending
 from kitaplan.web.imports.forms import ConfirmImportForm, ImportForm
 from kitaplan.web.imports.messages import describe_problem
 from kitaplan.web.imports.models import ImportRun
@@ -73,6 +73,17 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 with path.open("wb") as handle:
                     for chunk in upload.chunks():
                         handle.write(chunk)
+                if jobs.runs_as_job(path):  # a large file: checked by the worker
+                    job = jobs.queue_check(
+                        territory=form.cleaned_data["territory"],
+                        kind=form.cleaned_data["kind"],
+                        path=path,
+                        actor=request.user,
+                        mapping_name=form.cleaned_data["mapping"] or None,
+                        effective_day=form.cleaned_data["effective_day"],
+                        complete_list=form.cleaned_data["complete_list"],
+                    )
+                    return redirect("jobs:job-detail", pk=job.pk)
                 run = import_file(
                     territory=form.cleaned_data["territory"],
                     kind=form.cleaned_data["kind"],
@@ -140,6 +151,10 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     path = pending.pending_upload(run)
     if path is None or not form.is_valid():
         return _detail(request, run, form if path is not None else None)
+    if jobs.runs_as_job(path):  # a large file: imported by the worker
+        confirm = form.cleaned_data["confirm_closing"]
+        job = jobs.queue_import(dry_run=run, actor=request.user, confirm_closing=confirm)
+        return redirect("jobs:job-detail", pk=job.pk)
     done = import_file(
         territory=run.territory,
         kind=run.kind,
