@@ -35,6 +35,8 @@ def _migrate(verbose: bool = False) -> None:
 
     Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    # the table of a database cache configured after the first migration (core/0004 made the first)
+    call_command("createcachetable", verbosity=0)
 
 
 def _say(message: str) -> None:

@@ -124,7 +124,8 @@ def test_the_planning_metric_counts_the_facilities_meeting_the_checklist(city):
             expected[f.area.parent.official_code] += 1
     assert got == expected == {"01": 1, "0101": 1, "0102": 0, "02": 1, "0201": 1, "0202": 0}
     # A closed facility does not count.
-    Facility.objects.filter(pk=f3.pk).update(valid_to=DAY - dt.timedelta(days=1))
+    f3.valid_to = DAY - dt.timedelta(days=1)
+    f3.save(update_fields=["valid_to"])
     metrics, areas = planning_selectors.area_metrics(territory=city.territory, year=2024, day=DAY)
     assert metrics[city.districts[1].pk][TargetMetric.FACILITIES_ABLE_TO_CARE_FOR_ALL] == 0
 

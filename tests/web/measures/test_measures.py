@@ -108,7 +108,9 @@ def test_a_linked_target_light_changes_when_the_data_meet_the_target(client, cit
 
     value, content = light()
     assert value == "red" and "not met" in content
-    Facility.objects.filter(official_number__in=["F1", "F2", "F3"]).update(inclusion_profile=True)
+    for facility in Facility.objects.filter(official_number__in=["F1", "F2", "F3"]):
+        facility.inclusion_profile = True
+        facility.save(update_fields=["inclusion_profile"])
     assert light()[0] == "amber"  # district 2 has one of two
     f4 = Facility.objects.create(
         territory=city.territory,

@@ -33,6 +33,7 @@ from kitaplan.web.allocation.models import (
     FacilityCriterion,
     Offer,
 )
+from kitaplan.web.core.derived import cached_immutable
 from kitaplan.web.core.exports import Column
 from kitaplan.web.facilities.models import Facility
 
@@ -180,7 +181,12 @@ def chances(
     names: dict[str, str],
 ) -> dict[str, Any]:
     """How often the lottery alone would place the child, per facility it ranked."""
-    estimate = estimate_chances(stored[0], draws=CHANCE_DRAWS, seed=run.seed)
+    # a stored run never changes: the draws for all its children run once (core.derived)
+    estimate = cached_immutable(
+        "allocation.chances",
+        (run.pk, run.created_at, run.inputs_sha256, run.seed, CHANCE_DRAWS),
+        lambda: estimate_chances(stored[0], draws=CHANCE_DRAWS, seed=run.seed),
+    )
     child = estimate[reference]
     return {
         "draws": CHANCE_DRAWS,

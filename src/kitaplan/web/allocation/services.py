@@ -62,6 +62,7 @@ from kitaplan.web.allocation.models import (
     RoundProgramme,
 )
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
+from kitaplan.web.core.derived import cached_immutable
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.territory.models import Area
 
@@ -709,8 +710,15 @@ def reproduce(run: AllocationRun) -> bool:
 
 
 def stored_allocation(run: AllocationRun) -> tuple[AllocationInstance, Allocation]:
-    instance = instance_from_json(run.inputs["instance"])
-    return instance, allocation_from_json(run.result, run.inputs["lottery"])
+    """The instance and the result of a stored run (read once: a run never changes)."""
+    return cached_immutable(
+        "allocation.stored",
+        (run.pk, run.created_at, run.inputs_sha256),
+        lambda: (
+            instance_from_json(run.inputs["instance"]),
+            allocation_from_json(run.result, run.inputs["lottery"]),
+        ),
+    )
 
 
 def publish_run(*, run: AllocationRun, actor: AnyUser, today: dt.date | None = None) -> int:

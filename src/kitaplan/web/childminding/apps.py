@@ -17,6 +17,13 @@ class ChildmindingConfig(AppConfig):
     verbose_name = _("Childminding")
 
     def ready(self) -> None:
+        from kitaplan.web.childminding.models import Childminder, Permit
+        from kitaplan.web.core.derived import watch
+
+        # childminder places are an input of the balance: core.derived
+        watch(Childminder)
+        watch(Permit, "childminder__territory")
+
         from kitaplan.web.childminding.selectors import can_use_registry
         from kitaplan.web.core.navigation import NavEntry, register
 

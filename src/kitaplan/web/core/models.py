@@ -65,3 +65,14 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.provider or self.facility or self.territory
         return f"{self.user} – {Role(self.role).label}" + (f" ({scope})" if scope else "")
+
+
+class DerivedVersion(models.Model):
+    """The data version of a territory for the derived-data cache (``core.derived``): a new
+    random token on every change of the inputs of balance, targets, monitoring …"""
+
+    territory_id = models.BigIntegerField(primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.territory_id}: {self.token}"

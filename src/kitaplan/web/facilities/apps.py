@@ -7,6 +7,13 @@ class FacilitiesConfig(AppConfig):
     label = "facilities"
 
     def ready(self) -> None:
+        from kitaplan.web.core.derived import watch
+        from kitaplan.web.facilities.models import Facility, FacilityPlaces
+
+        # inputs of the derived data (balance, targets, monitoring): core.derived
+        watch(Facility)
+        watch(FacilityPlaces, "facility__territory")
+
         from kitaplan.web.core.access import can_view_areas, is_staff_user
         from kitaplan.web.core.navigation import NavEntry, register
 

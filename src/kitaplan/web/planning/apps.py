@@ -7,6 +7,13 @@ class PlanningConfig(AppConfig):
     label = "planning"
 
     def ready(self) -> None:
+        from kitaplan.web.core.derived import watch
+        from kitaplan.web.planning.models import CareRateSet, TargetRule
+
+        # inputs of the derived data (balance, targets): core.derived
+        watch(CareRateSet)
+        watch(TargetRule)
+
         from kitaplan.web.core.access import can_import_data, can_view_areas
         from kitaplan.web.core.navigation import NavEntry, register
 

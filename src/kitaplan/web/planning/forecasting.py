@@ -14,15 +14,14 @@ import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import QuerySet
 
 from kitaplan.demo import data_dir
 from kitaplan.domain.planning.forecast import PopulationTable
 from kitaplan.domain.planning.forecast_ensemble import ensemble_projection
-from kitaplan.web.core.sums import int64, sum64
+from kitaplan.web.core.derived import cached
 from kitaplan.web.territory.models import PopulationCount, Territory
 
 HORIZON_YEARS = 10
@@ -72,34 +71,20 @@ def history_run(years: list[int]) -> list[int]:
     return []
 
 
-#: Forecasts by (territory, fingerprint of its population table); a changed table gets a new key.
-_CACHE: dict[tuple[Any, ...], TerritoryForecast | None] = {}
-
-
 def forecast_for(territory: Territory) -> TerritoryForecast | None:
-    """Project the finest level's children ``HORIZON_YEARS`` ahead, or ``None`` without history."""
+    """Project the finest level's children ``HORIZON_YEARS`` ahead, or ``None`` without history
+    (cached until the territory's population changes: core.derived)."""
+    return cached(territory.pk, "planning.forecast", (), lambda: _forecast(territory))
+
+
+def _forecast(territory: Territory) -> TerritoryForecast | None:
     finest = territory.levels.order_by("-rank").first()
     if finest is None:
         return None
     cells = PopulationCount.objects.filter(
         area__level=finest, area__valid_to__isnull=True, age__in=FORECAST_AGES
     )
-    # The cache key fingerprints the table: a changed count, or counts moved between areas, ages
-    # or years (which keep the plain sum), change one of the weighted sums.
-    state = cells.aggregate(
-        n=Count("pk"),
-        last=Max("pk"),
-        total=sum64("count"),
-        by_age=sum64(int64("count") * (F("age") + 1)),
-        by_area=sum64(int64("count") * F("area_id")),
-        by_year=sum64(int64("count") * F("year")),
-    )
-    key = (territory.pk, *state.values())
-    if key not in _CACHE:
-        if len(_CACHE) > 16:
-            _CACHE.clear()
-        _CACHE[key] = _project(finest_cells=cells)
-    return _CACHE[key]
+    return _project(finest_cells=cells)
 
 
 def _project(*, finest_cells: QuerySet[PopulationCount]) -> TerritoryForecast | None:

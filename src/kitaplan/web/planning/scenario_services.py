@@ -41,6 +41,7 @@ from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
 from kitaplan.domain.territory.hierarchy import roll_up
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.core import access
+from kitaplan.web.core.derived import cached
 from kitaplan.web.core.validity import valid_from_on, valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.planning import selectors
@@ -357,17 +358,31 @@ def compare(scenario: Scenario, *, year: int, day: dt.date | None = None) -> Com
         .select_related("level", "parent")
         .defer("geometry", "bbox", "parent__geometry", "parent__bbox")
     )
-    children = children_by_age(territory, year)
-    base = baseline_records(territory, day)
-    error = None
-    try:
-        changed = apply_changes(
-            base, [domain_change(c) for c in scenario.changes.select_related("facility")]
+    changes = list(scenario.changes.select_related("facility").order_by("pk"))
+
+    def compute() -> tuple[Outcome, Outcome, tuple[str, int, str] | None]:
+        children = children_by_age(territory, year)
+        base = baseline_records(territory, day)
+        failed = None
+        try:
+            changed = apply_changes(base, [domain_change(c) for c in changes])
+        except ScenarioError as exc:
+            changed, failed = base, (exc.code, exc.index, exc.facility)
+        return (
+            outcome(records=base, areas=areas, children=children, territory=territory, year=year),
+            outcome(
+                records=changed, areas=areas, children=children, territory=territory, year=year
+            ),
+            failed,
         )
-    except ScenarioError as exc:
-        changed, error = base, exc
-    baseline = outcome(records=base, areas=areas, children=children, territory=territory, year=year)
-    after = outcome(records=changed, areas=areas, children=children, territory=territory, year=year)
+
+    baseline, after, failed = cached(
+        territory.pk,
+        "planning.scenario_outcomes",
+        (scenario.pk, year, day or timezone.localdate(), changes_key(changes)),
+        compute,
+    )
+    error = ScenarioError(*failed) if failed else None
     level_of = {a.pk: a.level.code for a in areas}
     by_pk = {a.pk: a for a in areas}
     rules = []
@@ -479,29 +494,59 @@ def close_to_home(
     their location. When the scenario no longer applies, its side equals the baseline.
     """
     territory = scenario.territory
-    changes = list(scenario.changes.select_related("facility", "area"))
-    base = baseline_records(territory, day)
-    error = None
-    try:
-        changed = apply_changes(base, [domain_change(c) for c in changes])
-    except ScenarioError as exc:
-        changed, error = base, exc
-    locations = supply_locations(territory, changes)
-    # The finer population points when the territory has a grid (areas without cells keep
-    # their centroid), so the scenario's figures match the close-to-home page's.
-    points = PopulationPoints.GRID if has_population_grid(territory) else PopulationPoints.CENTROIDS
-    sides: dict[str, dict[Offer, AccessibilityResult]] = {"baseline": {}, "scenario": {}}
-    for side, records in (("baseline", base), ("scenario", changed)):
-        for offer in CLOSE_TO_HOME_OFFERS:
-            sides[side][offer] = accessibility_for(
-                user=None,
-                territory=territory,
-                year=year,
-                ages=Ages.U6,
-                offer=offer,
-                catchment_m=CLOSE_TO_HOME_CATCHMENT_M,
-                level=level,
-                supply=supply_points_of(records, locations, offer),
-                points=points,
-            )
+    changes = list(scenario.changes.select_related("facility", "area").order_by("pk"))
+
+    def compute() -> tuple[
+        dict[str, dict[Offer, AccessibilityResult]], tuple[str, int, str] | None
+    ]:
+        base = baseline_records(territory, day)
+        failed = None
+        try:
+            changed = apply_changes(base, [domain_change(c) for c in changes])
+        except ScenarioError as exc:
+            changed, failed = base, (exc.code, exc.index, exc.facility)
+        locations = supply_locations(territory, changes)
+        # The finer population points when the territory has a grid (areas without cells keep
+        # their centroid), so the scenario's figures match the close-to-home page's.
+        points = (
+            PopulationPoints.GRID if has_population_grid(territory) else PopulationPoints.CENTROIDS
+        )
+        sides: dict[str, dict[Offer, AccessibilityResult]] = {"baseline": {}, "scenario": {}}
+        for side, records in (("baseline", base), ("scenario", changed)):
+            for offer in CLOSE_TO_HOME_OFFERS:
+                sides[side][offer] = accessibility_for(
+                    user=None,
+                    territory=territory,
+                    year=year,
+                    ages=Ages.U6,
+                    offer=offer,
+                    catchment_m=CLOSE_TO_HOME_CATCHMENT_M,
+                    level=level,
+                    supply=supply_points_of(records, locations, offer),
+                    points=points,
+                )
+        return sides, failed
+
+    sides, failed = cached(
+        territory.pk,
+        "planning.scenario_close_to_home",
+        (
+            scenario.pk,
+            year,
+            level.pk if level else None,
+            day or timezone.localdate(),
+            changes_key(changes),
+        ),
+        compute,
+    )
+    error = ScenarioError(*failed) if failed else None
     return CloseToHome(baseline=sides["baseline"], scenario=sides["scenario"], error=error)
+
+
+def changes_key(changes: list[ScenarioChange]) -> tuple[tuple[Any, ...], ...]:
+    """The stored values of a scenario's changes: part of the cache key of its results, so that
+    any change of a change computes anew."""
+    return tuple(
+        tuple((f.attname, getattr(c, f.attname)) for f in ScenarioChange._meta.concrete_fields)
+        for c in changes
+    )

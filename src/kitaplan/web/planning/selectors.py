@@ -34,6 +34,7 @@ from kitaplan.domain.planning.targets import (
     evaluate_targets,
 )
 from kitaplan.domain.territory.hierarchy import roll_up
+from kitaplan.web.core.derived import cached
 from kitaplan.web.core.sums import sum64
 from kitaplan.web.core.validity import valid_from_on, valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
@@ -129,6 +130,18 @@ def balance_for(
         .defer("geometry", "bbox", "parent__geometry", "parent__bbox")
     )
     parent_of = {a.pk: a.parent_id for a in areas}
+    result, rates = cached(
+        territory.pk,
+        "planning.balance",
+        (year, day),
+        lambda: _compute_balance(territory=territory, year=year, day=day, parent_of=parent_of),
+    )
+    return result, areas, rates
+
+
+def _compute_balance(
+    *, territory: Territory, year: int, day: dt.date, parent_of: dict[int, int | None]
+) -> tuple[dict[int, AreaBalance[int]], CareRates]:
     children: dict[int, dict[int, float]] = defaultdict(dict)
     for area_id, age, count in PopulationCount.objects.filter(
         area__territory=territory, area__valid_to__isnull=True, year=year, age__lt=6
@@ -160,7 +173,7 @@ def balance_for(
         parent_of=parent_of,
         area_rates=class_rates_for(territory, year),
     )
-    return result, areas, rates
+    return result, rates
 
 
 def planning_years(territory: Territory) -> tuple[list[int], list[int]]:
@@ -172,11 +185,17 @@ def planning_years(territory: Territory) -> tuple[list[int], list[int]]:
 
 
 def population_years(territory: Territory) -> list[int]:
-    return list(
-        PopulationCount.objects.filter(area__territory=territory)
-        .values_list("year", flat=True)
-        .distinct()
-        .order_by("year")
+    """The years with stored population, ascending (cached: core.derived)."""
+    return cached(
+        territory.pk,
+        "planning.population_years",
+        (),
+        lambda: list(
+            PopulationCount.objects.filter(area__territory=territory)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("year")
+        ),
     )
 
 
@@ -263,7 +282,18 @@ def facility_counts(
     *, territory: Territory, day: dt.date, parent_of: dict[int, int | None] | None = None
 ) -> FacilityCounts:
     """Facilities with inclusion profile, barrier-free facilities and their places, and those
-    able to care for all children, per area of every level on a day."""
+    able to care for all children, per area of every level on a day (cached: core.derived)."""
+    return cached(
+        territory.pk,
+        "planning.facility_counts",
+        (day,),
+        lambda: _count_facilities(territory=territory, day=day, parent_of=parent_of),
+    )
+
+
+def _count_facilities(
+    *, territory: Territory, day: dt.date, parent_of: dict[int, int | None] | None
+) -> FacilityCounts:
     if parent_of is None:
         parent_of = dict(
             Area.objects.filter(territory=territory, valid_to__isnull=True).values_list(
@@ -304,7 +334,14 @@ def facilities_able_for_all(
     """Facilities open on the day meeting the inclusion checklist, rolled up to every area."""
     from kitaplan.web.inclusion.selectors import able_for_all_by_area
 
-    return roll_up(able_for_all_by_area(territory, day), parent_of)
+    territory_id = territory if isinstance(territory, int) else territory.pk
+    by_area = cached(
+        territory_id,
+        "planning.able_for_all",
+        (day,),
+        lambda: able_for_all_by_area(territory_id, day),
+    )
+    return roll_up(by_area, parent_of)
 
 
 def target_metrics(
@@ -355,27 +392,50 @@ def domain_rule(rule: TargetRuleModel) -> TargetRule:
 
 
 def evaluate_rules(
-    *, territory: Territory, year: int, counts: FacilityCounts | None = None
+    *, territory: Territory, year: int
 ) -> tuple[list[tuple[TargetRuleModel, list[TargetResult[int]]]], dict[int, Area]]:
     """Each target rule of the territory with its results per area for a year (facilities of
-    today; ``counts`` from :func:`facility_counts` of today when several years are evaluated).
+    today, :func:`rule_results`).
 
     Only active rules; a rule outside its valid years has no results in that year (the list is
     the same for every year, so that the targets page can line years up)."""
     rules = list(
         territory.target_rules.filter(active=True).select_related("level").order_by("code")
     )
-    metrics, areas = area_metrics(territory=territory, year=year, counts=counts)
-    level_of = {pk: a.level.code for pk, a in areas.items()}
-    evaluated: list[tuple[TargetRuleModel, list[TargetResult[int]]]] = []
-    for rule in rules:
-        if not rule.applies_in(year):
-            evaluated.append((rule, []))
-            continue
-        results = evaluate_targets([domain_rule(rule)], metrics=metrics, level_of=level_of)
-        results.sort(key=lambda r: areas[r.area].official_code)
-        evaluated.append((rule, results))
-    return evaluated, areas
+    areas = {
+        a.pk: a
+        for a in Area.objects.filter(territory=territory, valid_to__isnull=True)
+        .select_related("level", "parent")
+        .defer("geometry", "bbox", "parent__geometry", "parent__bbox")
+    }
+    results = rule_results(territory=territory, year=year)
+    return [(rule, results.get(rule.pk, [])) for rule in rules], areas
+
+
+def rule_results(*, territory: Territory, year: int) -> dict[int, list[TargetResult[int]]]:
+    """The results per area of each active target rule (by primary key) for a year, facilities
+    of today; a rule outside its valid years has none.
+
+    The metrics are cached (core.derived); the rules are read each time and their definitions
+    are part of the key, so that a changed rule is evaluated anew."""
+    day = timezone.localdate()
+    rules = [
+        (rule.pk, domain_rule(rule))
+        for rule in territory.target_rules.filter(active=True).select_related("level")
+        if rule.applies_in(year)
+    ]
+
+    def compute() -> dict[int, list[TargetResult[int]]]:
+        metrics, areas = area_metrics(territory=territory, year=year, day=day)
+        level_of = {pk: a.level.code for pk, a in areas.items()}
+        evaluated: dict[int, list[TargetResult[int]]] = {}
+        for pk, rule in rules:
+            results = evaluate_targets([rule], metrics=metrics, level_of=level_of)
+            results.sort(key=lambda r: areas[r.area].official_code)
+            evaluated[pk] = results
+        return evaluated
+
+    return cached(territory.pk, "planning.rule_results", (year, day, rules), compute)
 
 
 # --------------------------------------------------------------------------- the balance page

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -294,27 +293,20 @@ def targets(request: HttpRequest) -> HttpResponse:
     evaluated: list[Any] = []
     history: list[dict[str, Any]] = []
     if territory is not None and year in all_years:
-        # The facilities of today are the same for every year: counted once.
-        today_counts = selectors.facility_counts(territory=territory, day=timezone.localdate())
-        rules, areas = selectors.evaluate_rules(territory=territory, year=year, counts=today_counts)
+        rules, areas = selectors.evaluate_rules(territory=territory, year=year)
         for rule, results in rules:
             counts = count_lights(results)
             evaluated.append(
                 {"rule": rule, "results": [(areas[r.area], r) for r in results], "counts": counts}
             )
         shown_years = [y for y in all_years if y >= (years[-1] if years else 0) - 4][:12]
-        per_year = {
-            y: rules
-            if y == year
-            else selectors.evaluate_rules(territory=territory, year=y, counts=today_counts)[0]
-            for y in shown_years
-        }
-        for index, item in enumerate(evaluated):
+        per_year = {y: selectors.rule_results(territory=territory, year=y) for y in shown_years}
+        for item in evaluated:
             history.append(
                 {
                     "rule": item["rule"],
                     "years": [
-                        (y, count_lights(per_year[y][index][1]), y in forecast_years)
+                        (y, count_lights(per_year[y].get(item["rule"].pk, [])), y in forecast_years)
                         for y in shown_years
                     ],
                 }
