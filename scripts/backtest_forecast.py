@@ -454,11 +454,12 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = run_backtest(history, params)
     print_table(rows)
-    lost = losses(rows)
+    lost = losses(rows, ("area", "district", "city"))
     print(
-        "\nkitaplan beats every baseline at every horizon on Planungsraum and Bezirk level"
+        "\nkitaplan beats every baseline at every horizon on Planungsraum, Bezirk and Berlin level"
         if not lost
-        else "\nWhere a baseline is better (WAPE, Planungsraum and Bezirk):\n  " + "\n  ".join(lost)
+        else "\nWhere a baseline is better (WAPE, Planungsraum, Bezirk and Berlin):\n  "
+        + "\n  ".join(lost)
     )
     if args.markdown:
         print_markdown(rows)

@@ -12,8 +12,9 @@ the history itself chooses, in two stages per age group (u3, ue3) and horizon:
    :attr:`EnsembleParameters.grid_step`) the convex weights with the lowest pooled WAPE
    ``Σ|F − A| / ΣA`` are chosen – once for the areas (finest level) and once for the districts.
    The district weights of u3 are by default pooled over the horizons: one weight vector,
-   fitted on every past (origin, horizon) pair with target ``≤ t0``, the error of horizon
-   ``h`` counted ``h`` times (:attr:`EnsembleParameters.pool_district_horizons`).
+   fitted on every past (origin, horizon) pair with target ``≤ t0`` and on the district sums
+   of each single age of u3, the error of horizon ``h`` counted ``h`` times
+   (:attr:`EnsembleParameters.pool_district_horizons`).
    Horizons without a fitting origin take the weights of the longest fitted horizon, horizons
    beyond :attr:`EnsembleParameters.max_fit_horizon` those of the last one; with no fitting
    origin at all the cohort method alone is used.
@@ -239,26 +240,29 @@ def _pooled_district_weights(
     grid: FloatArray,
 ) -> FloatArray:
     """One weight vector for the district totals of an age group, fitted on every past
-    (origin, horizon) pair with target ``≤`` the history's last year, the absolute error of
+    (origin, horizon) pair with target ``≤`` the history's last year and on the district sums
+    of every single age of the group (not the group's total), the absolute error of
     horizon ``h`` counted ``h`` times (long horizons, which have the fewest pairs, are what the
     district totals get wrong); the cohort method alone where there is no pair."""
     base = history.years[-1]
     index = history.district_index()
     n_districts = len(history.district_keys)
     n_members = grid.shape[1]
+    ages = [history.ages.index(a) for a in range(spec.first, spec.last + 1) if a in history.ages]
     actual_parts: list[FloatArray] = []
     forecast_parts: list[FloatArray] = []
     for origin, members in projections.items():
         for h in range(1, min(base - origin, max_horizon) + 1):
-            observed = history.age_sum(spec.first, spec.last)[:, history.years.index(origin + h)]
-            actual_parts.append(h * _group_sum(observed[:, np.newaxis], index, n_districts)[:, 0])
+            # Single ages, not the group's sum: the combination is applied per single age, and
+            # an age-0 count one year ahead (a births forecast) is then scored as such instead
+            # of being netted against the errors of the ages already born.
+            observed = history.values[:, history.years.index(origin + h), ages]
+            actual_parts.append(h * _group_sum(observed, index, n_districts).reshape(-1))
             forecast_parts.append(
                 h
                 * np.stack(
                     [
-                        _group_sum(
-                            p.age_sum(spec.first, spec.last)[:, h - 1 : h], index, n_districts
-                        )[:, 0]
+                        _group_sum(p.values[:, h - 1, ages], index, n_districts).reshape(-1)
                         for p in members
                     ]
                 )
