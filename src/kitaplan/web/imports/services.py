@@ -46,9 +46,9 @@ from kitaplan.exchange.readers import ExchangeError, read_table
 from kitaplan.exchange.validation import apply_mapping, shown_value
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core.access import AnyUser
+from kitaplan.web.core.derived import bump as bump_derived
 from kitaplan.web.imports.limits import limited_mapping
 from kitaplan.web.imports.models import PROBLEMS_NOT_STORED, ImportRun, ImportStatus
-from kitaplan.web.core.derived import bump as bump_derived
 from kitaplan.web.imports.outcomes import ImportRefused, ImportSummary
 from kitaplan.web.imports.registry import PersistContext, find_mapping, kind_entry
 from kitaplan.web.territory.models import Territory
@@ -161,6 +161,9 @@ def import_file(
             )
             if dry_run or (closing.needs_confirmation and not confirm_closing):
                 raise _HeldBack(summary)
+            # bulk writes send no signals: the derived data (balance, targets …) is stale; the
+            # new version commits with the import's rows (core.derived)
+            bump_derived(territory.pk)
             run.status = ImportStatus.SUCCEEDED
             _store_run(run, summary=summary, problems=[], started=started, on_stored=on_stored)
             record_audit_event(
@@ -179,9 +182,6 @@ def import_file(
                     "changes": summary.changes,
                     "removed_keys": summary.removed_keys,
                 },
-            # bulk writes send no signals: the derived data (balance, targets …) is stale; the
-            # new version commits with the import's rows (core.derived)
-            bump_derived(territory.pk)
             )
             return run
     except ImportRefused:
