@@ -378,10 +378,21 @@ def _extract_checked(archive: Path, manifest: dict[str, Any], into: Path) -> Non
             raise _broken(archive, _("%(name)s does not match its checksum.") % {"name": name})
 
 
+def cache_tables() -> frozenset[str]:
+    """The tables of database caches (``core.derived``): derived data, never a reason to call a
+    database "not empty" (``flush`` does not clear them, they are no model's table)."""
+    return frozenset(
+        str(cache["LOCATION"])
+        for cache in settings.CACHES.values()
+        if cache.get("BACKEND", "").endswith("DatabaseCache")
+    )
+
+
 def database_is_empty() -> bool:
+    ignored = SCHEMA_TABLES | cache_tables()
     with connection.cursor() as cursor:
         for table in list_tables(cursor, connection.vendor):
-            if table in SCHEMA_TABLES:
+            if table in ignored:
                 continue
             cursor.execute(f"SELECT 1 FROM {_quote(table)} LIMIT 1")  # noqa: S608
             if cursor.fetchone() is not None:
