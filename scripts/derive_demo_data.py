@@ -95,8 +95,8 @@ BERLIN_ATTRIBUTION = (
 )
 DRESDEN_ATTRIBUTION = (
     "Daten: Landeshauptstadt Dresden, opendata.dresden.de (dl-de/by-2-0); Stadtteilgrenzen "
-    "aus den Wahlbezirken 2024 abgeleitet (OK Lab Dresden) – aufbereitet für kitaplan "
-    "(siehe ATTRIBUTION.md)"
+    "aus den Wahlbezirken 2024 abgeleitet (OK Lab Dresden) – aufbereitet für kitaplan; "
+    "Kitas, Träger, Adressen und Anmeldungen SYNTHETISCH (siehe ATTRIBUTION.md)"
 )
 
 SRC_POPULATION = (
@@ -1853,7 +1853,50 @@ redistributing outside this project.
 - Taken over unchanged; the two rows of Stadtteil 76 Strehlen (split between two
   Stadträume) are summed. Totals: births {dd_births}, single-parent households
   {dd_single_parent_households}, persons in them {dd_single_parent_persons}.
-- Dresden has no population and no facilities in the demo dataset.
+
+### Children by age – `population.csv` (estimated)
+- **Bevölkerungsprognose nach Alter** (citywide, single years, 2025–2040; ages 0–10 of
+  `einwohner-prognose_md8_open_data_alter_ueber_85_zu_85_j_-_gerundet.csv`) and **Geborene
+  2024 nach Stadtteilen**, Landeshauptstadt Dresden, Kommunale Statistikstelle,
+  opendata.dresden.de, licence dl-de/by-2-0. Copy: `kiliankoe/opendata-dresden`, commit
+  `08924fe38246e02b425fa65426f893924c5d52c4`, `data/statistics/`.
+- Derived by `scripts/derive_dresden.py` (**estimated**, `method = estimated`, year 2025):
+  the city's forecast per age times each Stadtteil's share of the births 2024, largest-
+  remainder rounding (each age sums to the citywide figure). Method and assumptions:
+  `docs/howto/dresden.md`.
+
+### Providers and facilities – `providers.csv`, `facilities.csv` (SYNTHETIC)
+- No open Dresden Kita capacities are at hand: all 414 Kitas and 92 providers are
+  **synthetic** (invented; "synthetisch" in every name and `data_note`), drawn by
+  `scripts/derive_dresden.py` with `numpy.random.default_rng(14612000)`.
+- Model for count, inclusion and barrier-free shares and provider kinds:
+  **Kindertageseinrichtungen**, Stadt Chemnitz open-data portal (ArcGIS Hub layer), licence
+  dl-de/by-2-0 (*verify*), attribution "Stadt Chemnitz". Copy: GitHub
+  `mdhafizur/youthconnect-backend`, commit `42fc7a9f31fa94f16abfa3d039e38a3b45eacc5f`,
+  `src/main/resources/datasource/Kindertageseinrichtungen.geojson`. Only shares and counts
+  are used; no Chemnitz name, address or location is copied.
+- Residents of Dresden 2025 (for the count): **Bevölkerungsprognose nach Stadtbezirken**
+  (`einwohner-prognose_md9_…`), Landeshauptstadt Dresden, same copy and licence as above.
+- Locations: random points inside the Stadtteile of `areas.geojson`.
+
+### Targets – `targets.csv`
+- Teilziele 1.4 and 1.7 of "Strategische Maßnahmen zur Umsetzung inklusiver
+  Kindertagesbetreuung in der Landeshauptstadt Dresden" (Landeshauptstadt Dresden, Amt für
+  Kindertagesbetreuung, 2020–2027); the 30 % threshold of 1.4 is a demo value.
+
+### Addresses – `address_register.csv` (SYNTHETIC)
+- No Dresden house-coordinate file is at hand: all 780 addresses are **synthetic**
+  (invented; `source` says SYNTHETISCH), written by `scripts/derive_dresden.py`: the
+  synthetic Kitas' addresses (one invented "Demostraße" per Stadtteil, odd numbers) and six
+  home addresses per Stadtteil (even numbers) at random points inside the Stadtteile of
+  `areas.geojson` (`numpy.random.default_rng(14612001)`). Any real Dresden address is unknown
+  in the demo.
+
+### Allocation round – `round.json`, `applications.csv` (SYNTHETIC)
+- An invented round for the Kitas of the Stadtbezirk Neustadt (a third of their places under
+  3 and a tenth of those from 3 released) and 438 **synthetic** applications (invented
+  children "Kind 0001 (synthetisch)" …, homes from the synthetic register, ranked choices of
+  the nearest Kitas), `numpy.random.default_rng(14612002)`. No personal data.
 
 ## Kindertagespflege rate tables (`childminding/`)
 

@@ -10,6 +10,9 @@ and writes, in the standard exchange formats of ``docs/data-formats.md``::
     src/kitaplan/demo/data/dresden/providers.csv     synthetic providers
     src/kitaplan/demo/data/dresden/facilities.csv    synthetic Kitas
     src/kitaplan/demo/data/dresden/targets.csv       the plan's targets per Stadtbezirk
+    src/kitaplan/demo/data/dresden/address_register.csv  synthetic addresses (Kitas, homes)
+    src/kitaplan/demo/data/dresden/round.json        the round the office sets up on the page
+    src/kitaplan/demo/data/dresden/applications.csv  synthetic applications of that round
 
 The method (written down in ``docs/howto/dresden.md``):
 
@@ -30,18 +33,22 @@ The method (written down in ``docs/howto/dresden.md``):
    remainders) and placed at a random point inside their Stadtteil. The Chemnitz file has
    no capacities: the total places are the demand under kitaplan's default care rates, split
    over the Kitas with gamma-distributed sizes (``SIZE_CV``). Names and ``data_note`` say
-   "synthetisch"; no street address is given.
+   "synthetisch"; the address is invented (one "Demostraße" per Stadtteil, odd numbers).
 3. **Targets**: Teilziel 1.7 (at least two inclusive Kitas per Stadtbezirk) and 1.4
    (barrier-free offers in every Stadtbezirk; threshold 30 % of the demand is a demo value),
    plus the legal claim (demand met) per Stadtteil.
+
+4. **Register, round, applications** (SYNTHETIC, seeds ``SEED + 1`` and ``SEED + 2`` so the
+   Kitas above keep their draws): the Kitas' addresses plus ``HOMES_PER_STADTTEIL`` homes per
+   Stadtteil; the Kitas of ``ROUND_BEZIRK`` release places in ``ROUND``; children living
+   there apply for up to three of the nearest Kitas (``APPLICATIONS_PER_PLACE``).
 
 Deterministic: the same inputs give the same bytes. Usage::
 
     .venv/bin/python scripts/derive_dresden.py [--shared PATH] [--out PATH]
 
 Run it after ``scripts/derive_demo_data.py`` (which writes the areas this script reads and
-regenerates ATTRIBUTION.md without the Dresden facilities section: add it back from
-``docs/howto/dresden.md`` if that script is run again).
+regenerates ATTRIBUTION.md, Dresden's sections for these files included).
 """
 
 from __future__ import annotations
@@ -85,6 +92,31 @@ DATA_NOTE = (
     "nach den Chemnitzer Kitas (Sachsen), Größe und Lage zufällig (Saat {seed}) im Stadtteil "
     "{stadtteil} nach der Kinderzahl"
 )
+#: The synthetic register's credit (every row says SYNTHETISCH).
+REGISTER_SOURCE = (
+    "SYNTHETISCH (Demo): erfundene Adressen der synthetischen Dresdner Kitas und "
+    "Wohnadressen, zufällig im Stadtteil (Saat {seed})"
+)
+#: Synthetic home addresses per Stadtteil (even house numbers of its synthetic street).
+HOMES_PER_STADTTEIL = 6
+#: The demo's allocation round (created on the round page, see docs/howto/dresden.md): the
+#: Kitas of one Stadtbezirk release places, children living there apply.
+ROUND = {
+    "name": "Kita-Jahr 2026/27 – Dresden-Neustadt (synthetisch)",
+    "care_start": "2026-08-01",
+    "applications_open": "2025-11-01",
+    "applications_close": "2026-01-31",
+    "offers_on": "2026-03-01",
+    "response_days": 14,
+    "max_choices": 3,
+    "district_level": "stadtbezirk",
+    "criteria": ["integration_need", "residence_in_district", "waiting_time"],
+}
+ROUND_BEZIRK = "1"  # Neustadt
+#: Places a Kita releases in the round: a third of its places under 3, a tenth of those from 3.
+RELEASED_U3, RELEASED_UE3 = 3, 10
+#: Applications per released place (more children than places, so the run has a waiting list).
+APPLICATIONS_PER_PLACE = 1.2
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -201,6 +233,13 @@ PROVIDER_PREFIX = {
 }
 
 
+def synthetic_street(stadtteil: str) -> str:
+    """The one invented street of a Stadtteil (no open Dresden street list is at hand), named
+    after the Stadtteil's first name without abbreviation dots ("Pieschen-N/Trachenberge" →
+    "Demostraße Pieschen-N"), so that a typed address parses as street and number."""
+    return "Demostraße " + stadtteil.split("(")[0].split("/")[0].replace(".", "").strip()
+
+
 def random_point(polygon: Any, rng: np.random.Generator) -> tuple[float, float]:
     """A random point (lat, lon) inside a polygon, drawn within 30 m of its interior."""
     inner = polygon.buffer(-0.0004) if polygon.buffer(-0.0004).area > 0 else polygon
@@ -262,8 +301,8 @@ def facilities(
                     "official_number": f"DD-S-{number:03d}",
                     "name": f"Kita {area['name']} {k + 1} (synthetisch)",
                     "provider_number": provider["official_number"],
-                    "street": "",
-                    "house_number": "",
+                    "street": synthetic_street(area["name"]),
+                    "house_number": str(2 * k + 1),
                     "postcode": "",
                     "city": "Dresden",
                     "lat": f"{lat:.6f}",
@@ -286,6 +325,144 @@ def facilities(
             )
     providers = [p for kind in PROVIDERS for p in provider_of_kind[kind]]
     return rows, providers
+
+
+def stadtteil_of(kita: dict[str, Any]) -> str:
+    """The Stadtteil code of a synthetic Kita (the data note names it)."""
+    return str(kita["data_note"]).rsplit("im Stadtteil ", 1)[1].split(" ", 1)[0]
+
+
+def register(
+    areas: dict[str, dict[str, Any]], kitas: list[dict[str, Any]], rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """The synthetic address register: every Kita's address, and ``HOMES_PER_STADTTEIL`` home
+    addresses per Stadtteil on the same street (even numbers, random points inside)."""
+    source = REGISTER_SOURCE.format(seed=SEED)
+    rows = [
+        {
+            "street": k["street"],
+            "house_number": k["house_number"],
+            "postcode": "",
+            "city": "Dresden",
+            "lat": k["lat"],
+            "lon": k["lon"],
+            "source": source,
+        }
+        for k in kitas
+    ]
+    for area in areas.values():
+        for n in range(1, HOMES_PER_STADTTEIL + 1):
+            lat, lon = random_point(area["geometry"], rng)
+            rows.append(
+                {
+                    "street": synthetic_street(area["name"]),
+                    "house_number": str(2 * n),
+                    "postcode": "",
+                    "city": "Dresden",
+                    "lat": f"{lat:.6f}",
+                    "lon": f"{lon:.6f}",
+                    "source": source,
+                }
+            )
+    return rows
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Straight-line distance (equirectangular; enough to rank Kitas within a city)."""
+    x = (lon2 - lon1) * np.cos(np.radians((lat1 + lat2) / 2))
+    return float(np.hypot(x, lat2 - lat1) * 111.2)
+
+
+def released_places(kitas: list[dict[str, Any]], bezirk_codes: set[str]) -> list[dict[str, Any]]:
+    """The places the round's Kitas release (facility number, age group, places)."""
+    found = []
+    for k in kitas:
+        if k["stadtteil"] not in bezirk_codes:
+            continue
+        for group, share in (("u3", RELEASED_U3), ("ue3", RELEASED_UE3)):
+            places = int(k[f"places_{group}"])
+            if places:
+                found.append(
+                    {
+                        "facility": k["official_number"],
+                        "age_group": group,
+                        "capacity": max(1, places // share),
+                    }
+                )
+    return found
+
+
+def _birth_date(group: str, rng: np.random.Generator) -> str:
+    """A birth date that puts the child in ``group`` on the round's care start (1 Aug 2026):
+    under 3 born Aug 2024–Jun 2025, from 3 born Sep 2020–Jul 2023."""
+    import datetime as dt
+
+    first, last = (
+        (dt.date(2024, 8, 2), dt.date(2025, 6, 30))
+        if group == "u3"
+        else (dt.date(2020, 9, 1), dt.date(2023, 7, 31))
+    )
+    return (first + dt.timedelta(days=int(rng.integers(0, (last - first).days + 1)))).isoformat()
+
+
+def applications(
+    homes: list[dict[str, Any]],
+    kitas: list[dict[str, Any]],
+    places: list[dict[str, Any]],
+    rng: np.random.Generator,
+) -> list[dict[str, Any]]:
+    """Synthetic applications of children living in the round's Stadtbezirk: each child lives
+    at one of the register's home addresses there and chooses up to three of the nearest Kitas
+    that release places of its age group (nearest first)."""
+    import datetime as dt
+
+    by_number = {k["official_number"]: k for k in kitas}
+    offering: dict[str, list[str]] = defaultdict(list)
+    for p in places:
+        offering[p["age_group"]].append(p["facility"])
+    capacity = Counter[str]()
+    for p in places:
+        capacity[p["age_group"]] += p["capacity"]
+    opened = dt.date.fromisoformat(ROUND["applications_open"])
+    window = (dt.date.fromisoformat(ROUND["applications_close"]) - opened).days
+    rows = []
+    number = 0
+    for group in ("u3", "ue3"):
+        for _ in range(round(capacity[group] * APPLICATIONS_PER_PLACE)):
+            number += 1
+            home = homes[int(rng.integers(0, len(homes)))]
+            hlat, hlon = float(home["lat"]), float(home["lon"])
+            nearest = sorted(
+                offering[group],
+                key=lambda n: _km(
+                    hlat, hlon, float(by_number[n]["lat"]), float(by_number[n]["lon"])
+                ),
+            )
+            chosen = nearest[: int(rng.integers(1, ROUND["max_choices"] + 1))]  # type: ignore[call-overload]
+            registered = opened + dt.timedelta(days=int(rng.integers(0, window + 1)))
+            rows.append(
+                {
+                    "round": ROUND["name"],
+                    "reference": f"DD-{number:04d}",
+                    "child_name": f"Kind {number:04d} (synthetisch)",
+                    "birth_date": _birth_date(group, rng),
+                    "desired_start": ROUND["care_start"],
+                    "weekly_hours": int(rng.choice([30, 35, 40, 45])),
+                    "registered_on": registered.isoformat(),
+                    "integration_need": "ja" if rng.random() < 0.05 else "nein",
+                    "criteria": "",
+                    "siblings_at": "",
+                    "home_area_code": "",
+                    "home_street": home["street"],
+                    "home_house_number": home["house_number"],
+                    "home_postcode": "",
+                    **{
+                        f"choice_{r}": (chosen[r - 1] if r <= len(chosen) else "")
+                        for r in (1, 2, 3)
+                    },
+                }
+            )
+    return rows
 
 
 TARGETS = [
@@ -334,9 +511,11 @@ TARGETS = [
 ]
 
 
-def _write(path: Path, rows: list[dict[str, Any]]) -> None:
+def _write(path: Path, rows: list[dict[str, Any]], delimiter: str = ",") -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, fieldnames=list(rows[0]), lineterminator="\n", delimiter=delimiter
+        )
         writer.writeheader()
         writer.writerows(rows)
 
@@ -372,6 +551,23 @@ def main() -> None:
     _write(args.out / "providers.csv", providers)
     _write(args.out / "facilities.csv", rows)
     _write(args.out / "targets.csv", TARGETS)
+    # Separate streams, so that the Kitas above stay what they were before these files existed.
+    addresses = register(areas, rows, np.random.default_rng(SEED + 1))
+    _write(args.out / "address_register.csv", addresses)
+    bezirk = {code for code, area in areas.items() if area["bezirk"] == ROUND_BEZIRK}
+    kitas = [{**r, "stadtteil": stadtteil_of(r)} for r in rows]
+    places = released_places(kitas, bezirk)
+    homes = [
+        a
+        for a in addresses[len(rows) :]
+        if a["street"] in {synthetic_street(areas[c]["name"]) for c in bezirk}
+    ]
+    apps = applications(homes, kitas, places, np.random.default_rng(SEED + 2))
+    (args.out / "round.json").write_text(
+        json.dumps({**ROUND, "places": places}, ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    _write(args.out / "applications.csv", apps, delimiter=";")
     under6 = sum(r["count"] for r in population if r["age"] < 6)
     print(f"children 0–5 in {YEAR}: {under6:,} in {len(areas)} Stadtteile")
     print(
@@ -379,6 +575,10 @@ def main() -> None:
         f"places {sum(r['places_u3'] + r['places_ue3'] for r in rows):,}, "
         f"inclusive {sum(r['inclusion_profile'] for r in rows)}, "
         f"barrier-free {sum(r['accessible_toilet'] for r in rows)}, providers {len(providers)}"
+    )
+    print(
+        f"register: {len(addresses)} synthetic addresses; round: {len(places)} released "
+        f"programmes ({sum(p['capacity'] for p in places)} places), {len(apps)} applications"
     )
 
 

@@ -690,6 +690,7 @@ def cmd_territory(args: argparse.Namespace) -> int:
             name=args.name,
             official_code=args.official_code or "",
             levels=parse_level_list(args.levels),
+            attribution=args.attribution or "",
         )
     except services.SetupRefused as refusal:
         return _say_refusal(refusal)
@@ -792,6 +793,9 @@ def _add_setup_parsers(sub: Any) -> None:
         "(or code=Name: bezirk=Bezirk,plr=Planungsraum)",
     )
     ter_new.add_argument("--official-code", help="Amtlicher Gemeindeschlüssel, e.g. 14612000")
+    ter_new.add_argument(
+        "--attribution", help="credit of the territory's data sources (its about page, PDFs)"
+    )
     ter_sub.add_parser("list", help="list the territories with their levels")
     ter.set_defaults(func=cmd_territory)
 

@@ -55,7 +55,9 @@ def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
 
     second = load_demo(actor=SYSTEM)
     assert [(r.added, r.changed, r.removed) for r in second] == [(0, 0, 0)] * len(second)
-    assert all(r.unchanged == f.added for r, f in zip(second, first, strict=True))
+    # Dresden's applications are not imported again: their round has a run (docs/howto/dresden.md)
+    again = [f for f in first if f.kind != "applications"]
+    assert all(r.unchanged == f.added for r, f in zip(second, again, strict=True))
 
     berlin_findings = dict(run_checks())
     assert [

@@ -79,8 +79,11 @@ def create_territory(
     name: str,
     levels: list[ProposedLevel],
     official_code: str = "",
+    attribution: str = "",
 ) -> Territory:
-    """A new territory with its levels (coarse to fine); refused when the code exists."""
+    """A new territory with its levels (coarse to fine); refused when the code exists.
+    ``attribution`` credits the territory's data sources (shown on its about page and in the
+    PDF reports; open-data licences such as dl-de/by-2-0 require it)."""
     _require_admin(actor)
     plan = plan_levels([], levels)
     if not isinstance(plan, LevelPlan):
@@ -88,7 +91,9 @@ def create_territory(
     with transaction.atomic(durable=True):
         if Territory.objects.filter(code=code).exists():
             raise SetupRefused(RefusalCode.TERRITORY_EXISTS, key=code)
-        territory = Territory.objects.create(code=code, name=name, official_code=official_code)
+        territory = Territory.objects.create(
+            code=code, name=name, official_code=official_code, attribution=attribution
+        )
         for level in plan.levels:
             AreaLevel.objects.create(
                 territory=territory, code=level.code, name=level.name, rank=level.rank

@@ -58,10 +58,10 @@ def load_demo(
     for spec in demo_territories():
         if only and spec.code not in only:
             continue
-        territory = ensure_territory(spec)
-        if spec.code == DRESDEN:  # the how-to's steps (docs/howto/dresden.md)
-            runs.extend(load_dresden(territory=territory, actor=actor, progress=say))
+        if spec.code == DRESDEN:  # only the how-to's public steps (docs/howto/dresden.md)
+            runs.extend(load_dresden(actor=actor, progress=say))
             continue
+        territory = ensure_territory(spec)
         for kind, path in spec.files.items():
             say(f"{spec.name}: {kind} ({path.name})")
             run = import_file(territory=territory, kind=kind, path=path, actor=actor, progress=None)
