@@ -20,6 +20,7 @@ from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.childminding.models import AdvisoryService, CareContract
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.roles import Role
+from kitaplan.web.jobs.models import Job
 from kitaplan.web.payments import selectors, services
 from kitaplan.web.payments.models import (
     ActualHours,
@@ -312,8 +313,11 @@ def test_uploading_a_rate_table_and_computing_through_the_pages(client, city):
     response = client.post(
         reverse("payments:overview") + f"?territory={city.territory.code}", {"month": "2026-10"}
     )
-    run = PaymentRun.objects.get()
-    assert response.status_code == 302 and response["Location"].endswith(f"/runs/{run.pk}/")
+    run = PaymentRun.objects.get()  # computed by the job (eager in the tests)
+    job = Job.objects.get(kind="payments.run")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
+    assert (job.result_type, job.result_id) == ("payments.paymentrun", str(run.pk))
     assert run.total_cents == 65000
 
 

@@ -10,8 +10,10 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from kitaplan.web.core.navigation import NavEntry, register
         from kitaplan.web.payments import erasure
+        from kitaplan.web.payments.jobs import register_payment_jobs
         from kitaplan.web.payments.selectors import can_use_payments
 
         erasure.connect()
+        register_payment_jobs()
 
         register(NavEntry("payments:overview", _("Payments"), 100, visible=can_use_payments))

@@ -280,9 +280,19 @@ def _line_record(run: PaymentRun, position: int, line: PaymentLine) -> PaymentLi
 
 
 @transaction.atomic(durable=True)
-def create_run(*, territory: Territory, month: str, actor: AnyUser) -> PaymentRun:
+def create_run(
+    *,
+    territory: Territory,
+    month: str,
+    actor: AnyUser,
+    on_created: Callable[[PaymentRun], None] | None = None,
+) -> PaymentRun:
     """Compute ``month`` as a new draft version; refused for a month already released or
-    earlier than the latest released month (changes to those appear as corrections)."""
+    earlier than the latest released month (changes to those appear as corrections).
+
+    ``on_created`` is called with the stored run inside the same transaction (the payment-run
+    job marks itself succeeded there, so the run, its lines and the job's status commit
+    together)."""
     _require_office(actor)
     try:
         month = month_key(*parse_month(month))
@@ -346,6 +356,8 @@ def create_run(*, territory: Territory, month: str, actor: AnyUser) -> PaymentRu
             "total_cents": result.total_cents,
         },
     )
+    if on_created is not None:
+        on_created(run)
     return run
 
 

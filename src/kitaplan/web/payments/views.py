@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from kitaplan.web.audit.services import AuditAction, record_read
 from kitaplan.web.imports.messages import describe_problem
-from kitaplan.web.payments import presenters, selectors, services
+from kitaplan.web.payments import jobs, presenters, selectors, services
 from kitaplan.web.payments.forms import ComputeForm, FeeForm, TableUploadForm
 from kitaplan.web.payments.models import (
     FeeTableRecord,
@@ -70,22 +70,14 @@ def _run(request: HttpRequest, pk: int) -> PaymentRun:
 
 
 def _compute(request: HttpRequest, territory: Territory) -> tuple[ComputeForm, HttpResponse | None]:
-    """The compute form of a POST, and the redirect to the new run when it was computed."""
+    """The compute form of a POST, and the redirect to the job that computes the month (the
+    job page links the new run when it is done, or shows the refusal)."""
     form = ComputeForm(request.POST)
     if form.is_valid():
-        try:
-            run = services.create_run(
-                territory=territory, month=form.cleaned_data["month"], actor=request.user
-            )
-        except services.PaymentError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(
-                request,
-                _("%(month)s computed as version %(version)s (draft).")
-                % {"month": run.month, "version": run.version},
-            )
-            return form, redirect("payments:run", pk=run.pk)
+        job = jobs.queue_run(
+            territory=territory, month=form.cleaned_data["month"], actor=request.user
+        )
+        return form, redirect("jobs:job-detail", pk=job.pk)
     return form, None
 
 
