@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # last, so that it turns a lockout into the German page (docs: axes installation)
     "axes.middleware.AxesMiddleware",
+    # reports read from the replica when there is one (core.routers); only the view's own reads
+    "kitaplan.web.core.routers.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "kitaplan.web.urls"
@@ -122,6 +124,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+#: A PostgreSQL read replica (``KITAPLAN_REPLICA_URL``, a URL like ``DATABASE_URL``): reports
+#: and exports read from it, everything else and every write uses the default database, and
+#: migrations run only there (core.routers; docs/operations.md "Beyond one machine"). In tests
+#: it is a mirror of the default database.
+if env.str("KITAPLAN_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("KITAPLAN_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kitaplan.web.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 #: Background jobs (ADR 0012). On PostgreSQL the queue is procrastinate's tables (its app and

@@ -101,6 +101,8 @@ class QueryMixin(APIView):
 class ReadViewSet(QueryMixin, viewsets.GenericViewSet[_M]):
     permission_classes = [CanViewAreas]
     pagination_class = ApiPagination
+    #: GET and HEAD read from the replica when there is one (core.routers); writes never do.
+    replica_reads = True
 
 
 def _schema_only(view: object) -> bool:
