@@ -14,6 +14,7 @@ from kitaplan.web.allocation.services import answer_offer, publish_run, run_roun
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.roles import Role
+from kitaplan.web.jobs.models import Job
 from tests.web.allocation.helpers import TODAY, apply, make_round
 from tests.web.factories import PASSWORD, make_city, make_user
 
@@ -94,9 +95,13 @@ def test_run_publish_explain_and_audit_from_the_pages(client, city, tmp_path):
     apply(round_, city, "Cem", ["F1", "F3"], area=2)
     login(client, Role.ALLOCATION_OFFICE, city)
     response = client.post(reverse("allocation:round-run", args=[round_.pk]))
-    run = AllocationRun.objects.get()
-    assert response["Location"] == reverse("allocation:run-detail", args=[run.pk])
-    page = client.get(response["Location"]).content.decode()
+    run = AllocationRun.objects.get()  # computed by the job (eagerly in the tests)
+    job = Job.objects.get(kind="allocation.run")
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
+    job_page = client.get(response["Location"]).content.decode()
+    run_url = reverse("allocation:run-detail", args=[run.pk])
+    assert f'href="{run_url}"' in job_page
+    page = client.get(run_url).content.decode()
     assert "ergeben genau dieses Ergebnis" in page  # reproduced
     assert str(run.seed) in page
 

@@ -46,6 +46,10 @@ class AllocationConfig(AppConfig):
             )
         )
 
+        from kitaplan.web.allocation.jobs import register_allocation_jobs
+
+        register_allocation_jobs()
+
         from kitaplan.exchange.formats import applications
         from kitaplan.exchange.mappings import ImportKind
         from kitaplan.web.allocation.imports import COLUMNS, persist_applications

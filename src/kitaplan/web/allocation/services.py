@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -621,16 +621,25 @@ def _sha256(data: Any) -> str:
 
 
 def run_round(
-    *, round_: AllocationRound, actor: AnyUser, today: dt.date | None = None
+    *,
+    round_: AllocationRound,
+    actor: AnyUser,
+    today: dt.date | None = None,
+    on_stored: Callable[[AllocationRun], None] | None = None,
 ) -> AllocationRun:
     """Compute the next run of a round and store it (offers are made by :func:`publish_run`).
 
     Before anything is published this is a main run over all applications; afterwards a
     follow-up run in which held places are guaranteed and children who declined have left.
+    Refused (``AllocationError("no_programmes")``) while the round releases no places.
+    ``on_stored(run)`` is called inside the run's transaction (the job marks itself succeeded
+    there: :mod:`kitaplan.web.allocation.jobs`).
     """
     _require(selectors.is_office(actor))
     with transaction.atomic():
         AllocationRound.objects.select_for_update().get(pk=round_.pk)
+        if not RoundProgramme.objects.filter(round=round_).exists():
+            raise AllocationError("no_programmes")
         published = round_.runs.filter(published_at__isnull=False).exists()
         expired = expire_offers(round_, today=today) if published else 0
         applications = active_applications(round_)
@@ -693,6 +702,8 @@ def run_round(
                 "check_problems": len(problems),
             },
         )
+        if on_stored is not None:
+            on_stored(run)
     return run
 
 

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from kitaplan.exchange.allocation_instance import write_allocation, write_instance
 from kitaplan.web.allocation import erasure, presenters, selectors, services
+from kitaplan.web.allocation import jobs as allocation_jobs
 from kitaplan.web.allocation.check_wording import check_report, describe_stored_problems
 from kitaplan.web.allocation.explanations import (
     AGE_GROUP_TEXT,
@@ -364,16 +365,8 @@ def application_erase(request: HttpRequest, pk: int) -> HttpResponse:
 def round_run(request: HttpRequest, pk: int) -> HttpResponse:
     _office_only(request)
     round_ = _round(request, pk)
-    run = services.run_round(round_=round_, actor=request.user)
-    if run.check_problems:
-        messages.error(request, _("The independent check found problems in this run."))
-    else:
-        messages.success(
-            request,
-            _("Run %(n)s computed and checked. Review it, then send the offers.")
-            % {"n": run.number},
-        )
-    return redirect("allocation:run-detail", pk=run.pk)
+    job = allocation_jobs.queue_run(round_=round_, actor=request.user)  # the worker computes
+    return redirect("jobs:job-detail", pk=job.pk)
 
 
 def _run(request: HttpRequest, pk: int) -> AllocationRun:
