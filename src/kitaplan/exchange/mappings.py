@@ -78,6 +78,9 @@ class ImportKind(StrEnum):
     CARE_RATES = "care_rates"
     ADDRESS_REGISTER = "address_register"
     AREA_GROUPS = "area_groups"
+    # forecast inputs of a city without children by age per area (planning app)
+    BIRTHS = "births"
+    CITY_FORECAST = "city_forecast"
 
 
 #: A per-field transformation of the raw cell text, applied before type coercion.

@@ -8,11 +8,14 @@ class PlanningConfig(AppConfig):
 
     def ready(self) -> None:
         from kitaplan.web.core.derived import watch
+        from kitaplan.web.planning.forecast_models import BirthCount, CityForecastCount
         from kitaplan.web.planning.models import CareRateSet, TargetRule
 
-        # inputs of the derived data (balance, targets): core.derived
+        # inputs of the derived data (balance, targets, forecast): core.derived
         watch(CareRateSet)
         watch(TargetRule)
+        watch(BirthCount, "area__territory")
+        watch(CityForecastCount)
 
         from kitaplan.web.core.access import can_import_data, can_view_areas
         from kitaplan.web.core.navigation import NavEntry, register
@@ -24,7 +27,7 @@ class PlanningConfig(AppConfig):
             )
         )
 
-        from kitaplan.exchange.formats import care_rates, targets
+        from kitaplan.exchange.formats import births, care_rates, city_forecast, targets
         from kitaplan.exchange.mappings import ImportKind
         from kitaplan.web.imports.registry import ImportKindEntry, register_kind
         from kitaplan.web.planning.imports import (
@@ -54,5 +57,35 @@ class PlanningConfig(AppConfig):
                 may_import=can_import_data,
                 columns=CARE_RATE_COLUMNS,
                 order=61,
+            )
+        )
+        from kitaplan.web.planning.forecast_imports import (
+            BIRTH_COLUMNS,
+            CITY_FORECAST_COLUMNS,
+            persist_births,
+            persist_city_forecast,
+        )
+
+        # the forecast inputs of a city without children by age per area (after the population)
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.BIRTHS,
+                label=_("Births per area"),
+                mappings=births.MAPPINGS,
+                persist=persist_births,
+                may_import=can_import_data,
+                columns=BIRTH_COLUMNS,
+                order=8,
+            )
+        )
+        register_kind(
+            ImportKindEntry(
+                kind=ImportKind.CITY_FORECAST,
+                label=_("Citywide population forecast by age"),
+                mappings=city_forecast.MAPPINGS,
+                persist=persist_city_forecast,
+                may_import=can_import_data,
+                columns=CITY_FORECAST_COLUMNS,
+                order=9,
             )
         )

@@ -6,6 +6,12 @@ small-area shrinkage is its top-level ancestor (e.g. the Bezirk). The forecast i
 ensemble (``domain.planning.forecast_ensemble``), its weights fitted on the territory's own
 history; the Berlin back-test shown beside it is read from the CSV a run of
 ``scripts/backtest_forecast.py`` stores (docs/domain/forecast.md).
+
+A territory without such a history (fewer than two consecutive years, e.g. Dresden) but with
+imported births per area (``planning.BirthCount``) and a citywide forecast by age
+(``planning.CityForecastCount``) gets the method "births and citywide age structure"
+(``domain.planning.forecast_births``): the city's forecast of each year and age shared out over
+the finest areas by their share of the births of that cohort.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from django.db.models import QuerySet
 
 from kitaplan.demo import data_dir
 from kitaplan.domain.planning.forecast import PopulationTable
+from kitaplan.domain.planning.forecast_births import project_births_and_city_ages
 from kitaplan.domain.planning.forecast_ensemble import ensemble_projection
 from kitaplan.web.core.derived import cached
-from kitaplan.web.territory.models import PopulationCount, Territory
+from kitaplan.web.planning.forecast_models import BirthCount, CityForecastCount
+from kitaplan.web.territory.models import Area, AreaLevel, PopulationCount, Territory
 
 HORIZON_YEARS = 10
 FORECAST_AGES = tuple(range(7))
@@ -42,6 +50,9 @@ class TerritoryForecast:
     projection: PopulationTable
     area_ids: tuple[int, ...]
     method: str = METHOD_ENSEMBLE
+    #: the ``source`` texts of the stored inputs (births and citywide forecast; method
+    #: :data:`METHOD_BIRTHS_CITYWIDE` only)
+    sources: tuple[str, ...] = ()
 
     @property
     def base_year(self) -> int:
@@ -72,8 +83,9 @@ def history_run(years: list[int]) -> list[int]:
 
 
 def forecast_for(territory: Territory) -> TerritoryForecast | None:
-    """Project the finest level's children ``HORIZON_YEARS`` ahead, or ``None`` without history
-    (cached until the territory's population changes: core.derived)."""
+    """Project the finest level's children ``HORIZON_YEARS`` ahead from the population history,
+    else from births and the citywide forecast, or ``None`` without either (cached until an
+    input changes: core.derived)."""
     return cached(territory.pk, "planning.forecast", (), lambda: _forecast(territory))
 
 
@@ -84,7 +96,7 @@ def _forecast(territory: Territory) -> TerritoryForecast | None:
     cells = PopulationCount.objects.filter(
         area__level=finest, area__valid_to__isnull=True, age__in=FORECAST_AGES
     )
-    return _project(finest_cells=cells)
+    return _project(finest_cells=cells) or _from_births(territory, finest)
 
 
 def _project(*, finest_cells: QuerySet[PopulationCount]) -> TerritoryForecast | None:
@@ -116,6 +128,51 @@ def _project(*, finest_cells: QuerySet[PopulationCount]) -> TerritoryForecast | 
         projection=projection,
         area_ids=area_ids,
         method=METHOD_ENSEMBLE if fitted else METHOD_COHORT,
+    )
+
+
+def _from_births(territory: Territory, finest: AreaLevel) -> TerritoryForecast | None:
+    """The forecast from births per finest area and the city's forecast by age, or ``None``
+    when either is missing. The years used are those with every age of ``FORECAST_AGES``,
+    consecutive from the first; an area without a row in a birth year has 0 births, and a
+    birth year without any births is left out."""
+    areas = list(
+        Area.objects.filter(level=finest, valid_to__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "path")
+    )
+    by_year: dict[int, dict[int, float]] = defaultdict(dict)
+    city_sources: set[str] = set()
+    for year, age, count, source in CityForecastCount.objects.filter(
+        territory=territory, age__in=FORECAST_AGES
+    ).values_list("year", "age", "count", "source"):
+        by_year[year][age] = float(count)
+        city_sources.add(source)
+    complete = sorted(y for y, ages in by_year.items() if len(ages) == len(FORECAST_AGES))
+    years = [y for k, y in enumerate(complete) if y == complete[0] + k] if complete else []
+    index = {pk: i for i, (pk, _path) in enumerate(areas)}
+    births: dict[int, list[float]] = {}
+    birth_sources: set[str] = set()
+    for area_id, year, count, source in BirthCount.objects.filter(area_id__in=index).values_list(
+        "area_id", "year", "count", "source"
+    ):
+        births.setdefault(year, [0.0] * len(areas))[index[area_id]] = float(count)
+        birth_sources.add(source)
+    births = {year: row for year, row in births.items() if sum(row) > 0}
+    if not areas or not years or not births:
+        return None
+    projection = project_births_and_city_ages(
+        areas=[str(pk) for pk, _path in areas],
+        districts=[path.split("/")[0] for _pk, path in areas],
+        births=births,
+        city_forecast={year: by_year[year] for year in years},
+    )
+    return TerritoryForecast(
+        history_years=tuple(sorted(births)),
+        projection=projection,
+        area_ids=tuple(pk for pk, _path in areas),
+        method=METHOD_BIRTHS_CITYWIDE,
+        sources=tuple(sorted((birth_sources | city_sources) - {""})),
     )
 
 

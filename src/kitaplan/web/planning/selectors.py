@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from kitaplan.domain.common.vocabulary import AgeGroup
+from kitaplan.domain.common.vocabulary import AgeGroup, PopulationMethod
 from kitaplan.domain.planning.area_metrics import FacilityFeatures
 from kitaplan.domain.planning.area_metrics import target_metrics as compute_target_metrics
 from kitaplan.domain.planning.demand import (
@@ -38,7 +38,11 @@ from kitaplan.web.core.derived import cached
 from kitaplan.web.core.sums import sum64
 from kitaplan.web.core.validity import valid_from_on, valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
-from kitaplan.web.planning.forecasting import TerritoryForecast, forecast_for
+from kitaplan.web.planning.forecasting import (
+    METHOD_BIRTHS_CITYWIDE,
+    TerritoryForecast,
+    forecast_for,
+)
 from kitaplan.web.planning.models import CareRateSet
 from kitaplan.web.planning.models import TargetRule as TargetRuleModel
 from kitaplan.web.territory.models import (
@@ -560,7 +564,15 @@ def forecast_page(territory: Territory | None) -> ForecastPage:
         for code in sorted(areas)
     ]
     counted_years = [y for y in years if y in set(population_years(territory))]
-    counted = _counted_by_district(territory, counted_years) if counted_years else {}
+    # counts estimated from the same births and citywide forecast would check nothing
+    shared = result.method == METHOD_BIRTHS_CITYWIDE
+    counted = (
+        _counted_by_district(territory, counted_years, without_estimated=shared)
+        if counted_years
+        else {}
+    )
+    if shared:
+        counted_years = sorted({year for _code, year in counted})
     checks = forecast_checks(
         years=counted_years,
         forecast={row.area: row.values for row in rows},
@@ -572,17 +584,21 @@ def forecast_page(territory: Territory | None) -> ForecastPage:
 
 
 def _counted_by_district(
-    territory: Territory, years: list[int]
+    territory: Territory, years: list[int], *, without_estimated: bool = False
 ) -> dict[tuple[str, int], tuple[float, float]]:
-    """Counted children (under 3, from 3) at the finest level, summed per top-level code."""
+    """Counted children (under 3, from 3) at the finest level, summed per top-level code
+    (``without_estimated``: leaving out the counts of method ``estimated``)."""
     counted: dict[tuple[str, int], list[float]] = {}
-    cells = PopulationCount.objects.filter(
+    query = PopulationCount.objects.filter(
         area__territory=territory,
         area__valid_to__isnull=True,
         year__in=years,
         age__lt=6,
         area__level__rank=finest_rank(territory),
-    ).values_list("area__path", "year", "age", "count")
+    )
+    if without_estimated:
+        query = query.exclude(method=PopulationMethod.ESTIMATED.value)
+    cells = query.values_list("area__path", "year", "age", "count")
     for path, year, age, count in cells:
         sums = counted.setdefault((path.split("/")[0], year), [0.0, 0.0])
         sums[0 if age < 3 else 1] += count
