@@ -1854,7 +1854,7 @@ redistributing outside this project.
   Stadträume) are summed. Totals: births {dd_births}, single-parent households
   {dd_single_parent_households}, persons in them {dd_single_parent_persons}.
 
-### Children by age – `population.csv` (estimated)
+### Children by age – `population.csv` (estimated), `births.csv`, `city_forecast.csv`
 - **Bevölkerungsprognose nach Alter** (citywide, single years, 2025–2040; ages 0–10 of
   `einwohner-prognose_md8_open_data_alter_ueber_85_zu_85_j_-_gerundet.csv`) and **Geborene
   2024 nach Stadtteilen**, Landeshauptstadt Dresden, Kommunale Statistikstelle,
@@ -1864,6 +1864,11 @@ redistributing outside this project.
   the city's forecast per age times each Stadtteil's share of the births 2024, largest-
   remainder rounding (each age sums to the citywide figure). Method and assumptions:
   `docs/howto/dresden.md`.
+- `births.csv` (births 2024 per Stadtteil, the two rows of 76 Strehlen summed) and
+  `city_forecast.csv` (the citywide forecast 2025–2040, ages 0–10): the same two files taken
+  over unchanged in the standard formats by `scripts/derive_dresden.py`; the forecast page
+  shares the city's forecast out by the births (method "Geburten und stadtweite
+  Altersstruktur", `docs/domain/forecast.md`).
 
 ### Providers and facilities – `providers.csv`, `facilities.csv` (SYNTHETIC)
 - No open Dresden Kita capacities are at hand: all 414 Kitas and 92 providers are

@@ -7,6 +7,8 @@ Reads the open data described in the ``PROVENANCE.md`` files of ``shared/data``
 and writes, in the standard exchange formats of ``docs/data-formats.md``::
 
     src/kitaplan/demo/data/dresden/population.csv    children aged 0–6 per Stadtteil, 2025
+    src/kitaplan/demo/data/dresden/births.csv        births 2024 per Stadtteil (unchanged)
+    src/kitaplan/demo/data/dresden/city_forecast.csv the city's forecast 2025–2040, ages 0–10
     src/kitaplan/demo/data/dresden/providers.csv     synthetic providers
     src/kitaplan/demo/data/dresden/facilities.csv    synthetic Kitas
     src/kitaplan/demo/data/dresden/targets.csv       the plan's targets per Stadtbezirk
@@ -23,7 +25,9 @@ The method (written down in ``docs/howto/dresden.md``):
    (``kitaplan.domain.planning.forecast_births.project_births_and_city_ages``), rounded by
    largest remainders so every age sums exactly to the citywide figure. Assumed: every
    cohort 2019–2025 was spread over the Stadtteile like the births of 2024, and children do
-   not move between Stadtteile (no data at hand for either).
+   not move between Stadtteile (no data at hand for either). The two inputs themselves go
+   into ``births.csv`` and ``city_forecast.csv`` (kinds ``births``, ``city_forecast``), from
+   which the forecast page shares the city's forecast of every year out the same way.
 2. **Kitas** (SYNTHETIC, ``numpy.random.default_rng(SEED)``): no open Dresden Kita
    capacities are at hand. The count follows the Chemnitz Kitas of the same Land (181
    facilities with a Kita offer) scaled by residents (Dresden: the city's forecast for 2025;
@@ -83,6 +87,16 @@ SIZE_CV = 0.45
 MIN_PLACES = 15
 PLACES_VALID_FROM = "2025-01-01"
 
+#: Ages of the city's forecast kept in ``city_forecast.csv`` (the whole extract, 0–10).
+CITY_FORECAST_AGES = tuple(range(11))
+BIRTHS_SOURCE = (
+    "Landeshauptstadt Dresden, Kommunale Statistikstelle: Geborene 2024 nach Stadtteilen "
+    "(opendata.dresden.de, dl-de/by-2-0)"
+)
+CITY_FORECAST_SOURCE = (
+    "Landeshauptstadt Dresden, Kommunale Statistikstelle: Bevölkerungsprognose nach Alter, "
+    "stadtweit, gerundet (opendata.dresden.de, dl-de/by-2-0)"
+)
 POPULATION_SOURCE = (
     "geschätzt: Landeshauptstadt Dresden, Bevölkerungsprognose 2025 nach Alter (stadtweit) "
     "× Anteil des Stadtteils an den Geborenen 2024"
@@ -148,7 +162,8 @@ def births_2024(statistik: Path) -> dict[str, int]:
     return dict(births)
 
 
-def city_forecast(statistik: Path) -> dict[int, dict[int, float]]:
+def city_forecast(statistik: Path, ages: tuple[int, ...] = AGES) -> dict[int, dict[int, float]]:
+    """The city's forecast: year → age → residents (the ages given)."""
     name = (
         "einwohner-prognose_md8_open_data_alter_ueber_85_zu_85_j_-_gerundet__auszug_alter_0-10.csv"
     )
@@ -156,7 +171,7 @@ def city_forecast(statistik: Path) -> dict[int, dict[int, float]]:
     for row in _read_csv(statistik / name):
         values = list(row.values())
         age = int(values[1].split(" ", 1)[0])
-        if age in AGES:
+        if age in ages:
             table[int(values[0])][age] = float(values[2])
     return dict(table)
 
@@ -548,6 +563,21 @@ def main() -> None:
     rows, providers = facilities(areas, kids, n_kitas, profile, rng)
     args.out.mkdir(parents=True, exist_ok=True)
     _write(args.out / "population.csv", population)
+    _write(
+        args.out / "births.csv",
+        [
+            {"area_code": code, "year": 2024, "count": n, "source": BIRTHS_SOURCE}
+            for code, n in sorted(births_2024(statistik).items())
+        ],
+    )
+    _write(
+        args.out / "city_forecast.csv",
+        [
+            {"year": year, "age": age, "count": round(count), "source": CITY_FORECAST_SOURCE}
+            for year, by_age in sorted(city_forecast(statistik, CITY_FORECAST_AGES).items())
+            for age, count in sorted(by_age.items())
+        ],
+    )
     _write(args.out / "providers.csv", providers)
     _write(args.out / "facilities.csv", rows)
     _write(args.out / "targets.csv", TARGETS)

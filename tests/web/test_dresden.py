@@ -36,6 +36,7 @@ from kitaplan.web.demo.dresden import (
 )
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.planning import selectors as planning
+from kitaplan.web.planning.forecasting import METHOD_BIRTHS_CITYWIDE
 from kitaplan.web.territory.models import AddressPoint, Area, PopulationCount, Territory
 from tests.web.factories import make_user
 
@@ -124,6 +125,22 @@ def test_children_by_age_sum_to_the_citys_forecast_and_follow_the_births():
     assert max(age_one, key=age_one.__getitem__) == max(births, key=births.__getitem__)
     for code, n in births.items():
         assert abs(age_one[code] - CITY_2025[1] * n / BIRTHS_2024) < 1
+
+
+def test_the_forecast_inputs_are_the_published_births_and_citywide_forecast():
+    births = {r["area_code"]: int(r["count"]) for r in _rows("births.csv")}
+    indicator = {
+        r["area_code"]: int(r["value"])
+        for r in _rows("indicator_values.csv")
+        if r["indicator_code"] == "dd_births"
+    }
+    assert births == indicator and sum(births.values()) == BIRTHS_2024
+    forecast = {
+        (int(r["year"]), int(r["age"])): int(r["count"]) for r in _rows("city_forecast.csv")
+    }
+    assert {year for year, _age in forecast} == set(range(2025, 2041))
+    assert {age for _year, age in forecast} == set(range(11))
+    assert {age: forecast[(YEAR, age)] for age in CITY_2025} == CITY_2025
 
 
 def test_the_kitas_are_labelled_synthetic_and_follow_the_chemnitz_shares():
@@ -227,6 +244,7 @@ def test_the_howtos_commands_give_what_the_demo_loads_and_every_capability_works
         territory, client
     )
     _check_finder_places_a_dresden_address_and_sorts_by_distance(territory, client)
+    _check_forecast_shares_the_citys_forecast_out_by_the_births(territory, client)
     _check_rounds_run_places_children_within_the_released_places(territory)
 
 
@@ -283,6 +301,33 @@ def _check_targets_evaluate_inclusive_kitas_and_barrier_free_places_per_stadtbez
         assert result.value == pytest.approx(barrier_free / demand)
     page = client.get("/planning/targets/", {"territory": "dresden", "year": YEAR}).content.decode()
     assert "Mindestens zwei Kitas mit Inklusionsprofil je Stadtbezirk" in page
+
+
+def _check_forecast_shares_the_citys_forecast_out_by_the_births(
+    dresden: Territory, client: Any
+) -> None:
+    response = client.get("/planning/forecast/", {"territory": "dresden"})
+    result = response.context["result"]
+    assert result.method == METHOD_BIRTHS_CITYWIDE
+    assert result.projection.years == tuple(range(2025, 2041))
+    assert result.history_years == (2024,) and len(result.area_ids) == 61
+    forecast = {
+        (int(r["year"]), int(r["age"])): int(r["count"]) for r in _rows("city_forecast.csv")
+    }
+    for j, year in enumerate(result.projection.years):
+        for a, age in enumerate(result.projection.ages):
+            assert result.projection.values[:, j, a].sum() == pytest.approx(forecast[(year, age)])
+    stored = {
+        (area_id, age): count
+        for area_id, age, count in PopulationCount.objects.filter(
+            area__territory=dresden, year=YEAR
+        ).values_list("area_id", "age", "count")
+    }
+    for area_id, by_age in result.children_by_age(YEAR).items():  # 2025: the packaged counts
+        assert all(abs(by_age[age] - stored[(area_id, age)]) < 1 for age in by_age)
+    page = response.content.decode()
+    assert "Geburten und stadtweite Altersstruktur" in page
+    assert "Geborene 2024 nach Stadtteilen" in page and "Bevölkerungsprognose nach Alter" in page
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

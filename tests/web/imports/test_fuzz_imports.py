@@ -70,6 +70,8 @@ GOOD = {
     "facilities": {"official_number": "F1", "name": "Kita F1", "provider_number": "P1",
                    "lat": "52.005", "lon": "13.005", "places_u3": "10", "places_ue3": "20"},
     "population_grid": {"cell_id": "c1", "lat": "52.005", "lon": "13.005", "population": "9"},
+    "births": {"area_code": "0101", "year": "2024", "count": "9"},
+    "city_forecast": {"year": "2026", "age": "1", "count": "40"},
 }  # fmt: skip
 
 

@@ -71,6 +71,11 @@ def test_the_page_names_the_method_and_the_sources(planner):
     text = response.content.decode()
     assert "Geburten und stadtweite Altersstruktur" in text
     assert ">2028</th>" in text  # the city's forecast years are the columns
+    assert (
+        "Grundlage sind die Geburten je Gebiet der Jahre 2023 bis 2024 und die stadtweite "
+        "Prognose nach Alter für 2026 bis 2028."
+    ) in " ".join(text.split())
+    assert "Umzüge zwischen Gebieten lassen sich aus den Geburten allein nicht schätzen" in text
     assert "Beispiel (synthetisch)" in text
     assert "mindestens zwei aufeinanderfolgenden Jahren" not in text
     # district 1 = areas 0101 + 0102; under 3 in 2026: (40 + 42 + 44) × their births shares
@@ -114,7 +119,9 @@ def test_without_a_complete_citywide_year_or_without_births_there_is_no_forecast
     territory = planner.city.territory
     CityForecastCount.objects.filter(age=6).delete()
     assert forecast_for(territory) is None
-    assert "mindestens zwei aufeinanderfolgenden Jahren" in page(planner).content.decode()
+    text = page(planner).content.decode()
+    assert "mindestens zwei aufeinanderfolgenden Jahren" in text
+    assert "Importe „Geburten je Gebiet“ und „Stadtweite Bevölkerungsprognose" in text
     BirthCount.objects.all().delete()
     assert forecast_for(territory) is None
 

@@ -12,7 +12,8 @@ on a fresh database and checks that this loader then finds everything unchanged)
    :func:`~kitaplan.web.allocation.services.save_programme`), its applications imported, and
    one run computed (:func:`~kitaplan.web.allocation.services.run_round`, the page's button).
 
-Children by age are estimated; Kitas, providers, addresses and applications are SYNTHETIC
+Children by age are estimated (and forecast from the imported births and citywide forecast
+by age, ``planning.forecasting``); Kitas, providers, addresses and applications are SYNTHETIC
 (``scripts/derive_dresden.py``, seeded). A second load changes nothing: an existing territory
 and round are kept, and a round that has a run takes no import and no second run.
 """
@@ -65,6 +66,8 @@ class Step:
 DRESDEN_STEPS: tuple[Step, ...] = (
     Step("areas", "areas.geojson"),
     Step("population", "population.csv"),
+    Step("births", "births.csv"),
+    Step("city_forecast", "city_forecast.csv"),
     Step("indicators", "indicators.csv"),
     Step("indicator_values", "indicator_values.csv"),
     Step("providers", "providers.csv"),
