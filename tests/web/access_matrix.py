@@ -348,6 +348,11 @@ NOT_PAGES = {
     "planning:setup-target-active",  # POST only
     "imports:import-confirm",  # POST only (the second step of an upload)
     "jobs:job-retry",  # POST only
+    "planning:balance-pdf-job",  # POST only (queues the committee report)
+    "monitoring:report-pdf-job",  # POST only (queues the development report)
+    # a report job's file: its actor only (tests/web/jobs/test_report_jobs.py)
+    "planning:balance-pdf-file",
+    "monitoring:report-pdf-file",
 }
 
 
@@ -381,6 +386,8 @@ POSTS = [
     Post("imports:import-confirm", STEWARDS, {"pk": "import"}),
     Post("jobs:job-retry", ADMINS, {"pk": "job"}),
     Post("planning:care-rates", STEWARDS),
+    Post("planning:balance-pdf-job", STAFF, query="?level=district"),
+    Post("monitoring:report-pdf-job", STAFF, data={"territory": "testcity"}),
     Post("planning:scenario-new", STEWARDS, data={"name": "Szenario X"}),
     Post(
         "planning:setup-care-rate-new",

@@ -26,7 +26,8 @@ def _job(request: HttpRequest, pk: int) -> Job:
 def _context(job: Job) -> dict[str, Any]:
     try:
         entry = kind_entry(job.kind)
-        label, result_url = str(entry.label), entry.result_url(job) if job.result_id else None
+        done = job.result_id or job.result_file
+        label, result_url = str(entry.label), entry.result_url(job) if done else None
     except KeyError:
         label, result_url = job.kind, None
     return {

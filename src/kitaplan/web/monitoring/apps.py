@@ -9,5 +9,7 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from kitaplan.web.core.access import can_view_areas
         from kitaplan.web.core.navigation import NavEntry, register
+        from kitaplan.web.monitoring.jobs import register_monitoring_jobs
 
         register(NavEntry("monitoring:index", _("Social monitoring"), 50, visible=can_view_areas))
+        register_monitoring_jobs()  # the development report as a job

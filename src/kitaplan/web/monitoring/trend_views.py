@@ -10,16 +10,25 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from kitaplan.domain.indicators.periods import parse_report_period, report_periods
 from kitaplan.domain.indicators.trends import Assessment, ChangeBasis
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, Column, export_response
-from kitaplan.web.monitoring import presenters, report, timeseries, trend_selectors, wording
+from kitaplan.web.jobs.reports import queue_report, report_response
+from kitaplan.web.monitoring import (
+    jobs,
+    presenters,
+    report,
+    timeseries,
+    trend_selectors,
+    wording,
+)
 from kitaplan.web.monitoring.timeseries import AreaRow, IndicatorTable
 from kitaplan.web.monitoring.trend_selectors import Selection
 from kitaplan.web.territory.groups import group_from_request, open_groups
@@ -304,9 +313,10 @@ def _report_district(request: HttpRequest, territory: Territory) -> Area:
     return district
 
 
-def report_pdf(request: HttpRequest) -> HttpResponse:
+def district_pdf(request: HttpRequest) -> tuple[bytes, str]:
     """The development report of one district, or of a Sozialraum (``?group=<id>``), as PDF
-    (indicators, alerts, summary, sources) for a year or half year (``?period=2024-H1``)."""
+    (indicators, alerts, summary, sources) for a year or half year (``?period=2024-H1``): the
+    file's bytes and name (the direct URL and the job ``monitoring.district_pdf`` answer it)."""
     _require_access(request)
     territory = territory_from_request(request, having=WITH_VALUES)
     if territory is None:
@@ -330,10 +340,29 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
         map_source=request.GET.get("map") or None,
     )
     content = report.render_pdf(data, compress=request.GET.get("compress") != "0")
-    response = HttpResponse(content, content_type="application/pdf")
     place = f"sozialraum-{group.pk}" if group else (district.official_code if district else "")
     covered = data.report_period.code if data.report_period else "ohne"
-    response["Content-Disposition"] = (
-        f'attachment; filename="entwicklungsbericht-{territory.code}-{place}-{covered}.pdf"'
-    )
+    return content, f"entwicklungsbericht-{territory.code}-{place}-{covered}.pdf"
+
+
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    """The development report rendered in the request (scripts, links); the alerts page
+    hands it to a job instead (:func:`report_pdf_job`)."""
+    content, name = district_pdf(request)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_POST
+def report_pdf_job(request: HttpRequest) -> HttpResponse:
+    """The button "PDF erstellen": queue the development report of the query as a job."""
+    _require_access(request)
+    job = queue_report(request, kind=jobs.DISTRICT_PDF)
+    return redirect("jobs:job-detail", pk=job.pk)
+
+
+def report_pdf_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The development report a job stored (the job's actor only, with access to areas)."""
+    _require_access(request)
+    return report_response(request, pk, kind=jobs.DISTRICT_PDF)

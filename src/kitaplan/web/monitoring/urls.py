@@ -12,4 +12,6 @@ urlpatterns = [
     path("alerts/", trend_views.alerts, name="alerts"),
     path("facilities/", facility_views.facility_index_page, name="facility-index"),
     path("report.pdf", trend_views.report_pdf, name="report-pdf"),
+    path("report/", trend_views.report_pdf_job, name="report-pdf-job"),
+    path("report/<int:pk>/", trend_views.report_pdf_file, name="report-pdf-file"),
 ]

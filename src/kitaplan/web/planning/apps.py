@@ -21,6 +21,9 @@ class PlanningConfig(AppConfig):
         from kitaplan.web.core.navigation import NavEntry, register
 
         register(NavEntry("planning:balance", _("Demand planning"), 40, visible=can_view_areas))
+        from kitaplan.web.planning.jobs import register_planning_jobs
+
+        register_planning_jobs()  # the committee report as a job
         register(
             NavEntry(
                 "planning:setup-targets", _("Set up the planning"), 41, visible=can_import_data

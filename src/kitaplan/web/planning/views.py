@@ -7,19 +7,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from kitaplan.domain.planning.area_metrics import sum_balances
 from kitaplan.domain.planning.demand import CareRates
 from kitaplan.domain.planning.targets import count_lights
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
-from kitaplan.web.planning import forecasting, reports, selectors, services
+from kitaplan.web.jobs.reports import queue_report, report_response
+from kitaplan.web.planning import forecasting, jobs, reports, selectors, services
 from kitaplan.web.planning.forms import MAP_FIGURES, BalanceFilterForm, CareRatesForm
 from kitaplan.web.planning.tables import BALANCE_COLUMNS
 from kitaplan.web.territory.groups import group_from_request, open_groups
@@ -327,8 +329,9 @@ def targets(request: HttpRequest) -> HttpResponse:
     )
 
 
-def balance_pdf(request: HttpRequest) -> HttpResponse:
-    """The balance of the chosen level and year as a PDF report for the committee."""
+def committee_pdf(request: HttpRequest) -> tuple[bytes, str]:
+    """The balance of the chosen level and year as a PDF report for the committee: the file's
+    bytes and name (the direct URL and the job ``planning.committee_pdf`` answer with it)."""
     _require_planning_access(request)
     context = _rows(request)
     territory = context["territory"]
@@ -357,9 +360,28 @@ def balance_pdf(request: HttpRequest) -> HttpResponse:
         targets=targets,
         compress=request.GET.get("compress") != "0",
     )
-    response = HttpResponse(content, content_type="application/pdf")
     place = f"-sozialraum-{context['group'].pk}" if context["group"] else ""
-    response["Content-Disposition"] = (
-        f'attachment; filename="bedarfsplanung-{territory.code}{place}-{context["year"]}.pdf"'
-    )
+    return content, f"bedarfsplanung-{territory.code}{place}-{context['year']}.pdf"
+
+
+def balance_pdf(request: HttpRequest) -> HttpResponse:
+    """The committee report rendered in the request (scripts, links); the balance page hands
+    it to a job instead (:func:`balance_pdf_job`)."""
+    content, name = committee_pdf(request)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_POST
+def balance_pdf_job(request: HttpRequest) -> HttpResponse:
+    """The button "PDF erstellen": queue the committee report of the page's query as a job."""
+    _require_planning_access(request)
+    job = queue_report(request, kind=jobs.COMMITTEE_PDF)
+    return redirect("jobs:job-detail", pk=job.pk)
+
+
+def balance_pdf_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The committee report a job stored (the job's actor only, with planning access)."""
+    _require_planning_access(request)
+    return report_response(request, pk, kind=jobs.COMMITTEE_PDF)
