@@ -92,6 +92,38 @@ def _largest_district() -> int:
     return area.pk
 
 
+def _round() -> int:
+    """The allocation round with the most applications (the heaviest round pages)."""
+    from django.db.models import Count
+
+    from kitaplan.web.allocation.models import AllocationRound
+
+    found = (
+        AllocationRound.objects.annotate(n=Count("applications"))
+        .order_by("-n", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise SystemExit("the demo has no allocation round")
+    return int(found)
+
+
+def _run() -> int:
+    """The latest run of :func:`_round`."""
+    from kitaplan.web.allocation.models import AllocationRun
+
+    found = (
+        AllocationRun.objects.filter(round_id=_round())
+        .order_by("-number")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise SystemExit("the demo's round has no run")
+    return int(found)
+
+
 REFERENCE = Page("reference: about page", "/about/", None)
 
 #: The pages and exports timed; other benchmarks' owners append theirs here.
@@ -136,6 +168,42 @@ PAGES: list[Page] = [
     # import history
     Page("imports: history", "/imports/", "planung"),
     Page("imports: history CSV", "/imports/?format=csv", "planung"),
+    # allocation office (the Berlin round with the most applications)
+    Page(
+        "allocation: round statistics",
+        lambda: f"/allocation/round/{_round()}/statistics/",
+        "vergabe",
+    ),
+    Page(
+        "allocation: round statistics CSV",
+        lambda: f"/allocation/round/{_round()}/statistics/?format=csv",
+        "vergabe",
+    ),
+    Page(
+        "allocation: applications", lambda: f"/allocation/round/{_round()}/applications/", "vergabe"
+    ),
+    Page(
+        "allocation: applications, accepted, page 2",
+        lambda: f"/allocation/round/{_round()}/applications/?status=accepted&page=2",
+        "vergabe",
+    ),
+    Page(
+        "allocation: applications CSV",
+        lambda: f"/allocation/round/{_round()}/applications/?format=csv",
+        "vergabe",
+    ),
+    Page("allocation: run", lambda: f"/allocation/run/{_run()}/", "vergabe"),
+    # monitoring
+    Page("monitoring: index", "/monitoring/?territory=berlin", "planung"),
+    Page("monitoring: index map", "/monitoring/map.geojson?territory=berlin", "planung"),
+    Page("monitoring: indicators", "/monitoring/indicators/?territory=berlin", "planung"),
+    Page("monitoring: alerts", "/monitoring/alerts/?territory=berlin", "planung"),
+    Page("monitoring: facility index", "/monitoring/facilities/?territory=berlin", "planung"),
+    # budget
+    Page("budget: overview", "/budget/", "planung"),
+    Page("budget: run", "/budget/run/", "planung"),
+    Page("budget: shares", "/budget/shares/", "planung"),
+    Page("budget: evaluation", "/budget/evaluation/", "planung"),
 ]
 
 

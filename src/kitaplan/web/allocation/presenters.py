@@ -87,10 +87,14 @@ def status_label(code: str, offer: Offer | None) -> str:
 
 
 def application_rows(round_: AllocationRound, applications: Any) -> list[dict[str, Any]]:
-    offers = selectors.offers_by_application(round_)
+    """The rows of applications annotated by :func:`.selectors.applications_in_round` (their
+    status computed in the database; the offers the statuses name read in one query)."""
+    applications = list(applications)
+    offers = selectors.offers_by_id(app.status_offer_id for app in applications)
     rows = []
     for app in applications:
-        code, offer = application_status(app, offers.get(app.pk, []))
+        code = app.status_code
+        offer = offers.get(app.status_offer_id) if app.status_offer_id is not None else None
         rows.append(
             {
                 "app": app,
@@ -98,7 +102,7 @@ def application_rows(round_: AllocationRound, applications: Any) -> list[dict[st
                 "status": code,
                 "status_label": status_label(code, offer),
                 "offer": offer,
-                "choices": len(app.choices.all()),
+                "choices": app.n_choices,
             }
         )
     return rows

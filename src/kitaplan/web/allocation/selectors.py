@@ -10,9 +10,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from kitaplan.web.allocation.models import (
     AllocationRound,
@@ -225,19 +239,76 @@ def facilities_taking_part(
     return facilities.filter(round_programmes__round=round_).distinct()
 
 
-def applications_in_round(round_: AllocationRound, query: str = "") -> QuerySet[Application]:
-    """The round's applications for the office's list, searched by reference or child's name."""
-    applications = (
+def applications_in_round(
+    round_: AllocationRound, query: str = "", status: str = ""
+) -> QuerySet[Application]:
+    """The round's applications for the office's list, searched by reference or child's name,
+    ordered by reference, each annotated in the database with its status (:func:`with_status`) and its
+    number of choices (``n_choices``); ``status`` keeps those with that status code."""
+    applications = with_status(
         Application.objects.filter(round=round_)
         .select_related("home_area")
-        .prefetch_related("choices")
+        .defer("home_area__geometry", "home_area__bbox")  # the list draws no map
+        .annotate(
+            n_choices=Coalesce(
+                Subquery(
+                    ApplicationChoice.objects.filter(application=OuterRef("pk"))
+                    .order_by()
+                    .values("application")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            )
+        )
         .order_by("reference")
     )
     if query:
         applications = applications.filter(
             Q(reference__icontains=query) | Q(child_name__icontains=query)
         )
+    if status:
+        applications = applications.filter(status_code=status)
     return applications
+
+
+def with_status(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """``applications`` annotated with ``status_code`` (``withdrawn``, the status of the offer
+    the child holds, ``left`` after offers it holds no more, else ``registered``) and
+    ``status_offer_id`` (the offer the status refers to: the latest one it holds, else its
+    latest offer), as :func:`kitaplan.web.allocation.presenters.application_status` decides."""
+    latest = Offer.objects.filter(application=OuterRef("pk")).order_by("-run__number", "-pk")
+    holding = latest.filter(status__in=Offer.HOLDING)
+    return applications.annotate(
+        holding_status=Subquery(holding.values("status")[:1]),
+        holding_offer_id=Subquery(holding.values("pk")[:1]),
+        latest_offer_id=Subquery(latest.values("pk")[:1]),
+    ).annotate(
+        status_code=Case(
+            When(withdrawn=True, then=Value("withdrawn")),
+            When(holding_status__isnull=False, then=F("holding_status")),
+            When(latest_offer_id__isnull=False, then=Value("left")),
+            default=Value("registered"),
+            output_field=CharField(),
+        ),
+        status_offer_id=Case(
+            When(withdrawn=True, then=None),
+            When(holding_offer_id__isnull=False, then=F("holding_offer_id")),
+            default=F("latest_offer_id"),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def offers_by_id(ids: Iterable[int | None]) -> dict[int, Offer]:
+    """The offers with these ids (``None`` left out), with their places, in one query."""
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return {}
+    return {
+        offer.pk: offer
+        for offer in Offer.objects.filter(pk__in=wanted).select_related("facility", "childminder")
+    }
 
 
 def offers_by_application(round_: AllocationRound) -> dict[int, list[Offer]]:

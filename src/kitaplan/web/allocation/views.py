@@ -73,6 +73,11 @@ ERROR_TEXT = {
 }
 
 
+#: Rows per page of the office's lists (applications, a run's cut-offs).
+APPLICATIONS_PER_PAGE = 50
+CUTOFFS_PER_PAGE = 50
+
+
 def _round(request: HttpRequest, pk: int) -> AllocationRound:
     return get_object_or_404(selectors.rounds_visible_to(request.user), pk=pk)
 
@@ -233,19 +238,20 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
     _office_only(request)
     round_ = _round(request, pk)
     query = request.GET.get("q", "").strip()
-    rows = presenters.application_rows(round_, selectors.applications_in_round(round_, query))
     status = request.GET.get("status", "")
-    if status in presenters.STATUS_FILTERS:
-        rows = [r for r in rows if r["status"] == status]
+    if status not in presenters.STATUS_FILTERS:
+        status = ""
+    applications = selectors.applications_in_round(round_, query, status)
     export_format = request.GET.get("format")
     if export_format in ("csv", "xlsx"):
         return export_response(
             export_format=export_format,
             columns=presenters.application_columns(),
-            objects=rows,
+            objects=presenters.application_rows(round_, applications),
             base_name=f"bewerbungen-runde-{round_.pk}",
         )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    # only the shown page's rows are read (filter, status and count in the database)
+    page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("format", None)
@@ -255,12 +261,13 @@ def application_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "round": round_,
             "page": page,
-            "rows": page.object_list,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "rows": presenters.application_rows(round_, page.object_list),
             "status": status,
             "status_filters": presenters.STATUS_FILTERS.items(),
             "q": query,
             "query": params.urlencode(),
-            "count": len(rows),
+            "count": page.paginator.count,
         },
     )
 
