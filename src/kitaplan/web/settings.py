@@ -206,6 +206,41 @@ STATIC_ROOT = env.str("KITAPLAN_STATIC_ROOT", default=None)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"
+#: Storage (docs/operations.md, "Beyond one machine"). ``default``: uploads that stay (documents
+#: of measures) and generated files; ``spool``: files that wait for a job or a confirmation
+#: (core.files). By default the file system: ``MEDIA_ROOT`` and folders of the data directory.
+#: ``KITAPLAN_S3_BUCKET`` puts both into that S3-compatible bucket (django-storages), under
+#: ``KITAPLAN_S3_PREFIX`` (default ``kitaplan``) ``/media`` and ``/spool``;
+#: ``KITAPLAN_S3_ENDPOINT_URL`` names a service other than AWS, ``KITAPLAN_S3_REGION`` its
+#: region, ``KITAPLAN_S3_ADDRESSING_STYLE=path`` where it wants the bucket in the path. The
+#: credentials come from boto3's own sources (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``,
+#: a profile, an instance role), never from these settings.
+_S3_BUCKET = env.str("KITAPLAN_S3_BUCKET", default="")
+STORAGES: dict[str, dict[str, object]]
+if _S3_BUCKET:
+    _s3_prefix = env.str("KITAPLAN_S3_PREFIX", default="kitaplan").strip("/")
+    _s3_options = {
+        "bucket_name": _S3_BUCKET,
+        "endpoint_url": env.str("KITAPLAN_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("KITAPLAN_S3_REGION", default="") or None,
+        "addressing_style": env.str("KITAPLAN_S3_ADDRESSING_STYLE", default="") or None,
+        "default_acl": None,  # the bucket's own policy: private
+        "querystring_auth": True,  # links to a file are signed and expire
+        "file_overwrite": False,  # a second upload of the same name gets a name of its own
+    }
+    STORAGES = {
+        alias: {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3_options, "location": "/".join(filter(None, [_s3_prefix, folder]))},
+        }
+        for alias, folder in (("default", "media"), ("spool", "spool"))
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "spool": {"BACKEND": "kitaplan.web.core.files.DataDirStorage"},
+    }
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 #: Bounded input (docs/operations.md): uploads over ``KITAPLAN_MAX_UPLOAD_MB`` are refused before
 #: they are parsed (core.uploads: a form error on the page, 413 on the API; ``kitaplan import``
 #: checks the file size first). An import stores at most ``KITAPLAN_MAX_STORED_PROBLEMS``

@@ -12,7 +12,7 @@ from django.utils import timezone
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core.access import SYSTEM, AnyUser
 from kitaplan.web.jobs.models import Job, JobStatus
-from kitaplan.web.jobs.storage import job_folder
+from kitaplan.web.jobs.storage import input_files
 
 __all__ = ["JobContext", "JobError"]
 
@@ -42,8 +42,7 @@ class JobContext:
 
     def input_file(self) -> Path:
         """The one file handed to the job when it was queued (``enqueue(files=…)``)."""
-        folder = job_folder(self.job) / "input"
-        files = sorted(folder.iterdir()) if folder.is_dir() else []
+        files = input_files(self.job)
         if len(files) != 1:
             raise JobError("input_missing")
         return files[0]
