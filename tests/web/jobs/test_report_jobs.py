@@ -14,7 +14,7 @@ from kitaplan.web.core.models import RoleAssignment
 from kitaplan.web.core.roles import Role
 from kitaplan.web.jobs.models import Job, JobStatus
 from kitaplan.web.jobs.services import run_job
-from kitaplan.web.territory.models import IndicatorDefinition, IndicatorValue
+from kitaplan.web.territory.models import AreaGroup, IndicatorDefinition, IndicatorValue
 from tests.web.factories import PASSWORD, make_city, make_user
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,19 @@ def test_the_alerts_page_offers_create_pdf_as_posted_forms(client, city):
     assert page.count(action) == len(city.districts) + 1
     balance = client.get(reverse("planning:balance"), {"territory": "testcity"}).content.decode()
     assert f'action="{reverse("planning:balance-pdf-job")}?territory=testcity"' in balance
+
+
+def test_the_sozialraum_list_queues_the_development_report_of_a_group(client, city):
+    login(client)
+    group = AreaGroup.objects.create(territory=city.territory, name="Gorbitz")
+    group.areas.set([city.districts[0], city.areas[2]])
+    page = client.get(reverse("territory:area-group-list"), {"territory": "testcity"})
+    action = f"{reverse('monitoring:report-pdf-job')}?territory=testcity&amp;group={group.pk}"
+    assert f'method="post" action="{action}"' in page.content.decode()
+    client.post(reverse("monitoring:report-pdf-job") + f"?territory=testcity&group={group.pk}")
+    job = Job.objects.get(kind="monitoring.district_pdf")
+    assert job.result_file.startswith(f"reports/{job.pk}/entwicklungsbericht-testcity-sozialraum-")
+    assert download(client, job).startswith(b"%PDF")
 
 
 def test_only_the_actor_with_the_reports_permission_downloads(client, city):
