@@ -175,6 +175,7 @@ PAGES = [
     ),
     Page("allocation:run-detail", OFFICE, kwargs={"pk": "run"}),
     Page("allocation:run-instance", OFFICE, kwargs={"pk": "run"}, html=False),
+    Page("allocation:run-chances-status", OFFICE, kwargs={"pk": "run"}, html=False),
     Page("allocation:application-detail", OFFICE, kwargs={"pk": "application"}),
     Page("allocation:application-erase", OFFICE, kwargs={"pk": "application"}),
     Page("allocation:my-export", frozenset({Role.PARENT}), html=False),
@@ -329,6 +330,7 @@ NOT_PAGES = {
     "set_language",
     "javascript-catalog",
     "allocation:round-run",
+    "allocation:application-chances",  # POST only ("Try again" for a run's chances)
     "allocation:run-publish",
     "allocation:offer-answer",
     "reports:transition-enter",  # POST only
@@ -440,6 +442,7 @@ POSTS = [
         data={"action": "criteria"},
     ),
     Post("allocation:round-run", OFFICE, {"pk": "round"}),
+    Post("allocation:application-chances", OFFICE, {"pk": "application"}, query="?run={run}"),
     Post(
         "allocation:facility-applicants",
         OFFICE | {Role.FACILITY_MANAGER},

@@ -1,4 +1,4 @@
-"""Allocation runs as background jobs (issue 14).
+"""Allocation runs and admission chances as background jobs (issue 14).
 
 The office's button "Compute a run" queues the job kind ``allocation.run``
 (:func:`queue_run`) and the page goes to the job's page, which polls the progress and links to
@@ -8,6 +8,9 @@ numbers and its audit event in ONE transaction and marks the job succeeded insid
 (``on_stored``), so a crash of the worker leaves neither the run nor a succeeded job. A refusal
 of the service (no places released, the actor no longer of the office) fails the job with its
 German wording; "Try again" queues it once more.
+
+The chances of a run (``allocation.chances``) are a job too, queued once per run by the page
+that first asks for them: the design is in :mod:`kitaplan.web.allocation.chances`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.allocation import services
+from kitaplan.web.allocation import chances, services
 from kitaplan.web.allocation.models import AllocationRound
 from kitaplan.web.core.access import AnyUser
 from kitaplan.web.jobs.context import JobContext, JobError
@@ -25,9 +28,10 @@ from kitaplan.web.jobs.models import Job
 from kitaplan.web.jobs.registry import JobKind, register
 from kitaplan.web.jobs.services import enqueue
 
-__all__ = ["RUN", "queue_run", "register_allocation_jobs"]
+__all__ = ["CHANCES", "RUN", "queue_run", "register_allocation_jobs"]
 
 RUN = "allocation.run"
+CHANCES = chances.CHANCES
 
 
 def queue_run(*, round_: AllocationRound, actor: AnyUser) -> Job:
@@ -58,14 +62,25 @@ def register_allocation_jobs() -> None:
     register(
         JobKind(code=RUN, label=_("Compute an allocation run"), work=_run, result_url=_run_url)
     )
+    register(
+        JobKind(
+            code=CHANCES,
+            label=_("Estimate the chances of a run"),
+            work=chances.compute_chances,
+            result_url=chances.chances_run_url,
+        )
+    )
     register_wording(
         steps={
             "allocation_computing": _(
                 "Computing the run: lottery, allocation and the independent check …"
             ),
+            "chances_drawing": _("Drawing the lotteries for the chances …"),
+            "chances_storing": _("Storing the chances …"),
         },
         errors={
             "allocation_round_gone": _("The allocation round of this job no longer exists."),
+            "allocation_run_gone": _("The allocation run of this job no longer exists."),
             "allocation_no_programmes": _(
                 "The round releases no places yet. Enter the places the facilities release "
                 "for this round, then try again."

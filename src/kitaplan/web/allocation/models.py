@@ -499,3 +499,31 @@ class Offer(FrozenModel):
     @property
     def place(self) -> Any:
         return self.facility or self.childminder
+
+
+class RunChances(models.Model):
+    """The admission chances (de: Platzchancen) of a stored run, computed once by the job
+    ``allocation.chances`` (:mod:`kitaplan.web.allocation.chances`).
+
+    ``hits`` maps each child's reference to ``{"f": [[facility, hits], …], "u": hits}``: how
+    many of ``draws`` lotteries (seeded from the run's seed) placed the child at each facility
+    on its list, in rank order, and how many left it unplaced. A run never changes, so neither
+    does this row; it goes with its run.
+    """
+
+    run = models.OneToOneField(
+        AllocationRun,
+        on_delete=models.CASCADE,
+        related_name="chances",
+        verbose_name=_("allocation run"),
+    )
+    draws = models.PositiveIntegerField(_("lottery draws"))
+    hits = models.JSONField(_("hits per child"))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chances of a run")
+        verbose_name_plural = _("chances of runs")
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.draws} draws"

@@ -1,6 +1,7 @@
 """What the office's allocation pages show, from the records the selectors read: application rows
-and their status in words, export columns, a run's cut-offs, a child's chances and a facility's
-waiting lists. No query decides here who sees what (that is :mod:`.selectors`)."""
+and their status in words, export columns, a run's cut-offs and a facility's waiting lists (a
+child's chances: :mod:`.chances`). No query decides here who sees what (that is :mod:`.selectors`).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kitaplan.domain.allocation import (
-    Allocation,
-    AllocationInstance,
-    SeatType,
-    age_group_at,
-    estimate_chances,
-)
+from kitaplan.domain.allocation import SeatType, age_group_at
 from kitaplan.web.allocation import selectors
 from kitaplan.web.allocation.explanations import (
     AGE_GROUP_TEXT,
@@ -33,7 +28,6 @@ from kitaplan.web.allocation.models import (
     FacilityCriterion,
     Offer,
 )
-from kitaplan.web.core.derived import cached_immutable
 from kitaplan.web.core.exports import Column
 from kitaplan.web.facilities.models import Facility
 
@@ -53,8 +47,6 @@ STATUS_FILTERS = {
     "left": gettext_lazy("left the round"),
     "withdrawn": gettext_lazy("withdrawn"),
 }
-#: Draws of the lottery for a child's chances on its page.
-CHANCE_DRAWS = 200
 
 
 def age_group_text(app: Application, round_: AllocationRound) -> str | _StrPromise:
@@ -176,35 +168,6 @@ def cutoff_rows(run: AllocationRun) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def chances(
-    run: AllocationRun,
-    stored: tuple[AllocationInstance, Allocation],
-    reference: str,
-    names: dict[str, str],
-) -> dict[str, Any]:
-    """How often the lottery alone would place the child, per facility it ranked."""
-    # a stored run never changes: the draws for all its children run once (core.derived)
-    estimate = cached_immutable(
-        "allocation.chances",
-        (run.pk, run.created_at, run.inputs_sha256, run.seed, CHANCE_DRAWS),
-        lambda: estimate_chances(stored[0], draws=CHANCE_DRAWS, seed=run.seed),
-    )
-    child = estimate[reference]
-    return {
-        "draws": CHANCE_DRAWS,
-        "rows": [
-            {
-                "facility": names.get(f, f),
-                "probability": e.probability,
-                "low": e.interval[0],
-                "high": e.interval[1],
-            }
-            for f, e in child.facilities
-        ],
-        "unplaced": child.unplaced,
-    }
 
 
 # --- a facility's applicants ----------------------------------------------------------------

@@ -21,7 +21,9 @@ urlpatterns = [
     path("run/<int:pk>/", views.run_detail, name="run-detail"),
     path("run/<int:pk>/publish/", views.run_publish, name="run-publish"),
     path("run/<int:pk>/instance.zip", views.run_instance_zip, name="run-instance"),
+    path("run/<int:pk>/chances/status/", views.run_chances_status, name="run-chances-status"),
     path("application/<int:pk>/", views.application_detail, name="application-detail"),
     path("application/<int:pk>/erase/", views.application_erase, name="application-erase"),
+    path("application/<int:pk>/chances/", views.application_chances, name="application-chances"),
     *parent_urlpatterns,
 ]

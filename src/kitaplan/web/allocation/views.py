@@ -18,8 +18,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_POST
 from kitaplan.exchange.allocation_instance import write_allocation, write_instance
 from kitaplan.web.allocation import erasure, presenters, selectors, services
 from kitaplan.web.allocation import jobs as allocation_jobs
+from kitaplan.web.allocation.chances import chances_for_page, chances_state, request_chances
 from kitaplan.web.allocation.check_wording import check_report, describe_stored_problems
 from kitaplan.web.allocation.explanations import (
     AGE_GROUP_TEXT,
@@ -310,8 +312,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         names = facility_names(run)
         stored = services.stored_allocation(run)
         explanation = explain_child(run, app.reference, names, stored)
-        if request.GET.get("chances"):
-            chances = presenters.chances(run, stored, app.reference, names)
+        if request.GET.get("chances"):  # stored by a job, queued once per run: no draws here
+            chances = chances_for_page(run, app.reference, names, actor=request.user)
     return _page(
         request,
         "allocation/application_detail.html",
@@ -329,6 +331,30 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": round_.runs.order_by("-number"),
         },
     )
+
+
+@require_POST
+def application_chances(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the chances of the run ``?run=`` again after its job failed ("Try again")."""
+    _office_only(request)
+    app = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    run = _chosen_run(request, app)
+    if run is None:
+        raise Http404
+    request_chances(run, actor=request.user, again=True)
+    url = reverse("allocation:application-detail", args=[app.pk])
+    return redirect(f"{url}?run={run.pk}&chances=1#chances")
+
+
+def run_chances_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The polled status of a run's chances: the page reloads once they are stored or the
+    job failed (``HX-Refresh``)."""
+    run = _run(request, pk)
+    state = chances_state(run)
+    response = render(request, "allocation/_chances_computing.html", {"chances": state, "run": run})
+    if state["state"] != "computing":
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def application_erase(request: HttpRequest, pk: int) -> HttpResponse:
