@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # 404 for another territory's object (docs/architecture.md: territory scope)
+    "kitaplan.web.scope.TerritoryScopeMiddleware",
     # last, so that it turns a lockout into the German page (docs: axes installation)
     "axes.middleware.AxesMiddleware",
     # reports read from the replica when there is one (core.routers); only the view's own reads

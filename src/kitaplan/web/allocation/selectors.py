@@ -38,7 +38,7 @@ from kitaplan.web.allocation.models import (
     RoundProgramme,
 )
 from kitaplan.web.audit.services import actor_user
-from kitaplan.web.core.access import has_any_role, is_city_staff, roles_of
+from kitaplan.web.core.access import has_any_role, is_city_staff, roles_of, scoped_to_territories
 from kitaplan.web.core.roles import STAFF_ROLES, Role
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.facilities.selectors import facilities_visible_to
@@ -73,6 +73,7 @@ def can_view_statistics(user: AnyUser) -> bool:
     return has_any_role(user, STAFF_ROLES)
 
 
+@scoped_to_territories()
 def rounds_visible_to(user: AnyUser) -> QuerySet[AllocationRound]:
     rounds = AllocationRound.objects.select_related("territory")
     if has_any_role(user, STAFF_ROLES - {Role.FACILITY_MANAGER}):
@@ -97,6 +98,7 @@ def rounds_open_to_parents(user: AnyUser) -> QuerySet[AllocationRound]:
     ).select_related("territory")
 
 
+@scoped_to_territories("round__territory")
 def applications_visible_to(user: AnyUser) -> QuerySet[Application]:
     """Single applications: the office all, facility managers those naming their facilities,
     parents their own, everyone else none."""

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -35,6 +35,7 @@ from rest_framework.viewsets import ViewSetMixin
 from kitaplan.web.api import serializers as s
 from kitaplan.web.api import services
 from kitaplan.web.api.permissions import CanImportData, CanViewAreas, IsStaffUser
+from kitaplan.web.core.access import may_see_territory, within_territories
 from kitaplan.web.facilities import services as facility_services
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.facilities.selectors import (
@@ -101,6 +102,15 @@ class QueryMixin(APIView):
 class ReadViewSet(QueryMixin, viewsets.GenericViewSet[_M]):
     permission_classes = [CanViewAreas]
     pagination_class = ApiPagination
+    #: The path from the model to its territory (``""``: the territories themselves; ``None``:
+    #: not territorial): lists and single rows keep to the user's territories (404 outside).
+    territory_path: str | None = "territory"
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = super().filter_queryset(queryset)
+        if self.territory_path is None or _schema_only(self):
+            return queryset
+        return within_territories(queryset, self.request.user, self.territory_path)
     #: GET and HEAD read from the replica when there is one (core.routers); writes never do.
     replica_reads = True
 
@@ -124,6 +134,7 @@ def _schema_only(view: object) -> bool:
 @extend_schema(tags=["territories"])
 class TerritoryViewSet(mixins.ListModelMixin, ReadViewSet[Territory]):
     serializer_class = s.TerritorySerializer
+    territory_path = ""
     queryset = Territory.objects.prefetch_related(
         Prefetch("levels", queryset=AreaLevel.objects.order_by("rank"))
     ).order_by("name", "pk")
@@ -184,6 +195,8 @@ class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ReadViewSet[
 def _bulk(request: Request, upsert: Callable[..., services.BulkResult]) -> Response:
     query = s.BulkQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
+    if not may_see_territory(request.user, query.validated_data["territory"].pk):
+        raise NotFound  # another territory than the user's: as if it did not exist
     try:
         result = upsert(
             territory=query.validated_data["territory"], rows=request.data, actor=request.user
@@ -250,6 +263,7 @@ class BulkPermissionMixin(ViewSetMixin):
 class PopulationViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet[PopulationCount]):
     serializer_class = s.PopulationCountSerializer
     query_serializer_class = s.PopulationQuerySerializer
+    territory_path = "area__territory"
 
     def get_queryset(self) -> QuerySet[PopulationCount]:
         qs = (
@@ -295,6 +309,7 @@ class PopulationViewSet(BulkPermissionMixin, mixins.ListModelMixin, ReadViewSet[
 @extend_schema(tags=["indicators"])
 class IndicatorViewSet(mixins.ListModelMixin, ReadViewSet[IndicatorDefinition]):
     serializer_class = s.IndicatorDefinitionSerializer
+    territory_path = None
     queryset = IndicatorDefinition.objects.order_by("code")
 
 
@@ -311,6 +326,7 @@ class IndicatorValueViewSet(
 ):
     serializer_class = s.IndicatorValueSerializer
     query_serializer_class = s.IndicatorValueQuerySerializer
+    territory_path = "area__territory"
 
     def get_queryset(self) -> QuerySet[IndicatorValue]:
         qs = (

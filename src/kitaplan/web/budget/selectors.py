@@ -49,7 +49,7 @@ from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, Need
 from kitaplan.domain.indicators.periods import latest_values
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
 from kitaplan.web.core import access
-from kitaplan.web.core.access import AnyUser
+from kitaplan.web.core.access import AnyUser, scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.core.validity import valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces, Provider
@@ -188,6 +188,7 @@ def can_view_runs(user: AnyUser) -> bool:
     return access.is_city_staff(user)
 
 
+@scoped_to_territories("budget__territory")
 def runs_visible_to(user: AnyUser) -> QuerySet[BudgetRun]:
     if can_view_runs(user):
         return BudgetRun.objects.all()
@@ -196,6 +197,7 @@ def runs_visible_to(user: AnyUser) -> QuerySet[BudgetRun]:
     return BudgetRun.objects.none()
 
 
+@scoped_to_territories()
 def budgets_visible_to(user: AnyUser) -> QuerySet[AreaBudget]:
     if can_view_runs(user):
         return AreaBudget.objects.all()
@@ -236,6 +238,7 @@ def runs_by_budget(user: AnyUser, budgets: QuerySet[AreaBudget]) -> dict[int, li
     return out
 
 
+@scoped_to_territories("run__budget__territory")
 def shares_visible_to(user: AnyUser) -> QuerySet[BudgetShareRecord]:
     """City staff: every share; facility managers: the published shares of their facilities."""
     return BudgetShareRecord.objects.filter(

@@ -21,7 +21,7 @@ from kitaplan.web.childminding.models import (
     Childminder,
     Permit,
 )
-from kitaplan.web.core.access import has_any_role, roles_of
+from kitaplan.web.core.access import has_any_role, roles_of, scoped_to_territories
 from kitaplan.web.core.roles import Role
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def can_edit_registry(user: AnyUser) -> bool:
     return has_any_role(user, {Role.ADMIN, Role.CHILDMINDER_ADVISER})
 
 
+@scoped_to_territories()
 def childminders_visible_to(user: AnyUser) -> QuerySet[Childminder]:
     childminders = Childminder.objects.select_related("area", "service", "group_practice")
     if has_any_role(user, ALL_CHILDMINDERS):

@@ -6,12 +6,19 @@ here; every write checks a ``can_*`` predicate.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
 from kitaplan.web.core.roles import CITY_STAFF_ROLES, DATA_STEWARD_ROLES, STAFF_ROLES, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.db.models import Model, QuerySet
+
+    _M = TypeVar("_M", bound=Model)
+
+_P = ParamSpec("_P")
 
 #: Whoever a read is scoped for or a write is made by: a request's user (possibly anonymous)
 #: or the command line's :data:`SYSTEM`. Services take it as the keyword-only ``actor``.
@@ -47,13 +54,26 @@ def roles_of(user: AnyUser) -> frozenset[Role]:
         return frozenset()
     cached: frozenset[Role] | None = getattr(user, "_kitaplan_roles", None)
     if cached is None:
-        cached = frozenset(
-            Role(value)
-            for value in user.role_assignments.values_list("role", flat=True)  # type: ignore[union-attr]
-        )
+        cached = frozenset(Role(row[0]) for row in _assignments(user))
         if getattr(user, "is_superuser", False):
             cached = cached | {Role.ADMIN}
         user._kitaplan_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def _assignments(user: AnyUser) -> list[tuple[str, int | None, int | None, int | None]]:
+    """(role, territory, provider's territory, facility's territory) of each of the user's role
+    assignments: one query, cached on the user object for the request."""
+    cached: list[tuple[str, int | None, int | None, int | None]] | None = getattr(
+        user, "_kitaplan_assignments", None
+    )
+    if cached is None:
+        cached = list(
+            user.role_assignments.values_list(  # type: ignore[union-attr]
+                "role", "territory_id", "provider__territory_id", "facility__territory_id"
+            )
+        )
+        user._kitaplan_assignments = cached  # type: ignore[union-attr]
     return cached
 
 
@@ -80,3 +100,78 @@ def can_view_audit(user: AnyUser) -> bool:
 def can_view_areas(user: AnyUser) -> bool:
     """Areas, population and indicators are aggregate statistics: every staff role sees them."""
     return is_staff_user(user)
+
+
+# --------------------------------------------------------------------------- territory scope
+
+
+def territory_ids_of(user: AnyUser) -> frozenset[int] | None:
+    """The territories a user works in (de: Gebietszuständigkeit); ``None``: every territory.
+
+    A role assignment's territory is its own, else that of its provider or facility (a facility
+    manager). One assignment without either (a city-wide role, a parent, a childminder), the
+    administrator role, a superuser and the command line mean every territory; a user without
+    any role has none. The territories are the union over the user's assignments: the roles
+    hold in each of them. Cached on the user object for the request.
+    """
+    if getattr(user, "is_system", False) or getattr(user, "is_superuser", False):
+        return None
+    if not user.is_authenticated:
+        return None  # public pages only; every staff page asks for a login first
+    cached: tuple[frozenset[int] | None] | None = getattr(user, "_kitaplan_territories", None)
+    if cached is None:
+        ids: set[int] = set()
+        every = False
+        for role, *territories in _assignments(user):
+            found = next((pk for pk in territories if pk is not None), None)
+            if role == Role.ADMIN.value or found is None:
+                every = True
+                break
+            ids.add(found)
+        cached = (None if every else frozenset(ids),)
+        user._kitaplan_territories = cached  # type: ignore[union-attr]
+    return cached[0]
+
+
+def may_see_territory(user: AnyUser, territory_id: int | None) -> bool:
+    ids = territory_ids_of(user)
+    return ids is None or territory_id in ids
+
+
+def within_territories(
+    queryset: QuerySet[_M], user: AnyUser, path: str = "territory", *, or_none: bool = False
+) -> QuerySet[_M]:
+    """``queryset`` limited to the user's territories; ``path`` leads from the model to its
+    territory (``""``: the territories themselves; ``"round__territory"`` …). ``or_none`` keeps
+    the rows without a territory (a job of no territory). Unchanged for every territory."""
+    from django.db.models import Q
+
+    ids = territory_ids_of(user)
+    if ids is None:
+        return queryset
+    condition: Any = Q(**{f"{path}__in" if path else "pk__in": ids})
+    if or_none and path:
+        condition |= Q(**{f"{path}__isnull": True})
+    return queryset.filter(condition)
+
+
+def scoped_to_territories(
+    path: str = "territory", *, or_none: bool = False
+) -> Callable[
+    [Callable[Concatenate[AnyUser, _P], QuerySet[_M]]],
+    Callable[Concatenate[AnyUser, _P], QuerySet[_M]],
+]:
+    """Decorate a ``*_visible_to(user, …)`` selector: its rows limited to the user's territories
+    (:func:`within_territories` with ``path``), so every page, export and API list that reads
+    through it keeps to the user's scope."""
+
+    def decorate(
+        selector: Callable[Concatenate[AnyUser, _P], QuerySet[_M]],
+    ) -> Callable[Concatenate[AnyUser, _P], QuerySet[_M]]:
+        @functools.wraps(selector)
+        def scoped(user: AnyUser, /, *args: _P.args, **kwargs: _P.kwargs) -> QuerySet[_M]:
+            return within_territories(selector(user, *args, **kwargs), user, path, or_none=or_none)
+
+        return scoped
+
+    return decorate

@@ -27,8 +27,8 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
         verbose_name=_("territory"),
         help_text=_(
-            "The territory this role is meant for; empty: every territory. Stored and shown; "
-            "pages do not yet limit what the user sees by it."
+            "The territory this role is meant for; empty: every territory. The user sees and "
+            "changes only the territories of their roles (an administrator: every one)."
         ),
     )
     provider = models.ForeignKey(

@@ -21,7 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if access.is_staff_user(request.user):
         territories = []
-        for territory in Territory.objects.order_by("name"):
+        mine = access.within_territories(Territory.objects.all(), request.user, "")
+        for territory in mine.order_by("name"):
             totals = facility_totals(user=request.user, territory=territory)
             territories.append(
                 {

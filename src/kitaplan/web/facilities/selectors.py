@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kitaplan.web.core import access
+from kitaplan.web.core.access import scoped_to_territories
 from kitaplan.web.core.roles import DATA_STEWARD_ROLES, Role
 from kitaplan.web.core.sums import int64, sum64
 from kitaplan.web.core.validity import valid_on
@@ -280,6 +281,7 @@ def places_on(facility: Facility, day: dt.date) -> FacilityPlaces | None:
 # ---------------------------------------------------------------- scoping
 
 
+@scoped_to_territories()
 def facilities_visible_to(user: AnyUser) -> QuerySet[Facility]:
     """The only way pages, exports and the API obtain facilities."""
     if access.is_city_staff(user):
@@ -304,6 +306,7 @@ def facilities_editable_by(user: AnyUser) -> QuerySet[Facility]:
     return Facility.objects.none()
 
 
+@scoped_to_territories()
 def providers_visible_to(user: AnyUser) -> QuerySet[Provider]:
     if access.is_city_staff(user):
         return Provider.objects.all()

@@ -24,7 +24,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.domain.inclusion import checklist, pool
-from kitaplan.web.core.access import has_any_role, is_staff_user
+from kitaplan.web.core.access import has_any_role, is_staff_user, scoped_to_territories
 from kitaplan.web.core.roles import DATA_STEWARD_ROLES
 from kitaplan.web.facilities.models import Facility
 from kitaplan.web.facilities.selectors import facilities_editable_by, facilities_visible_to
@@ -231,6 +231,7 @@ def staff_enrolments_visible_to(user: AnyUser) -> QuerySet[Enrolment]:
     ).select_related("facility", "course", "course__programme")
 
 
+@scoped_to_territories()
 def pool_items_visible_to(user: AnyUser) -> QuerySet[PoolItem]:
     """The pool is city-wide: every staff role sees its items."""
     if not can_view(user):
@@ -238,6 +239,7 @@ def pool_items_visible_to(user: AnyUser) -> QuerySet[PoolItem]:
     return PoolItem.objects.select_related("territory", "owner_facility")
 
 
+@scoped_to_territories("item__territory")
 def bookings_visible_to(user: AnyUser) -> QuerySet[Booking]:
     """Bookings of the facilities the user sees (planners and administrators: all)."""
     if not can_view(user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from kitaplan.web.core.access import AnyUser, has_any_role
+from kitaplan.web.core.access import AnyUser, has_any_role, scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.jobs.models import Job
 
@@ -17,6 +17,7 @@ def can_view_job(user: AnyUser, job: Job) -> bool:
     return job.actor_id is not None and job.actor_id == user.pk
 
 
+@scoped_to_territories("territory", or_none=True)
 def jobs_visible_to(user: AnyUser) -> QuerySet[Job]:
     jobs = Job.objects.select_related("territory")
     if has_any_role(user, {Role.ADMIN}):

@@ -18,6 +18,7 @@ from kitaplan.domain.planning import progress
 from kitaplan.domain.planning.area_metrics import worst_light
 from kitaplan.domain.planning.targets import count_lights, evaluate_targets
 from kitaplan.web.core import access
+from kitaplan.web.core.access import scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.measures.models import (
     ActionField,
@@ -47,14 +48,17 @@ def can_edit(user: AnyUser) -> bool:
     )
 
 
+@scoped_to_territories()
 def plans_visible_to(user: AnyUser) -> QuerySet[Plan]:
     return Plan.objects.all() if can_view(user) else Plan.objects.none()
 
 
+@scoped_to_territories("objective__field__plan__territory")
 def measures_visible_to(user: AnyUser) -> QuerySet[Measure]:
     return Measure.objects.filter(objective__field__plan__in=plans_visible_to(user))
 
 
+@scoped_to_territories()
 def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
     return Organisation.objects.all() if can_view(user) else Organisation.objects.none()
 

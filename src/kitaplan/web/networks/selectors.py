@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 
 from kitaplan.web.core import access
+from kitaplan.web.core.access import scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.networks.models import Attendance, Meeting, Member, Network
 
@@ -31,14 +32,17 @@ def can_manage(user: AnyUser) -> bool:
     )
 
 
+@scoped_to_territories()
 def networks_visible_to(user: AnyUser) -> QuerySet[Network]:
     return Network.objects.all() if can_view(user) else Network.objects.none()
 
 
+@scoped_to_territories("network__territory")
 def meetings_visible_to(user: AnyUser) -> QuerySet[Meeting]:
     return Meeting.objects.filter(network__in=networks_visible_to(user))
 
 
+@scoped_to_territories("network__territory")
 def members_visible_to(user: AnyUser) -> QuerySet[Member]:
     """Members whose personal data the user may see (managers only)."""
     return (

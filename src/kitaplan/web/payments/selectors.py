@@ -52,7 +52,7 @@ from kitaplan.domain.common.problems import ImportProblem
 from kitaplan.exchange.childminding_payments import read_fee_table, read_rate_table
 from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
-from kitaplan.web.core.access import AnyUser, has_any_role, roles_of
+from kitaplan.web.core.access import AnyUser, has_any_role, roles_of, scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.payments.models import (
@@ -91,6 +91,7 @@ def can_use_payments(user: AnyUser) -> bool:
     return has_any_role(user, READERS)
 
 
+@scoped_to_territories()
 def runs_visible_to(user: AnyUser) -> QuerySet[PaymentRun]:
     if can_manage(user):
         return PaymentRun.objects.all()
@@ -134,6 +135,7 @@ def is_childminder_only(user: AnyUser) -> bool:
 # --------------------------------------------------------------------------- contracts, hours
 
 
+@scoped_to_territories("childminder__territory")
 def contracts_visible_to(user: AnyUser) -> QuerySet[CareContract]:
     """The care contracts whose payment terms and actual hours the user may see: all for the
     payment office and administrators, those of the advised childminders for advisers, her own
@@ -156,6 +158,7 @@ def can_edit_terms(user: AnyUser) -> bool:
     return has_any_role(user, OFFICE | {Role.CHILDMINDER_ADVISER})
 
 
+@scoped_to_territories("contract__childminder__territory")
 def hours_visible_to(user: AnyUser) -> QuerySet[ActualHours]:
     return ActualHours.objects.filter(contract__in=contracts_visible_to(user).values("pk"))
 
@@ -213,6 +216,7 @@ def iban_text(account: HasIban | None, user: AnyUser) -> str:
     return group_iban(account.iban) if sees_full_iban(user) else mask_iban(account.iban)
 
 
+@scoped_to_territories()
 def payment_childminders_visible_to(user: AnyUser) -> QuerySet[Childminder]:
     """The childminders whose insurance proofs and payee account the user may read: all for
     the payment office and administrators, the advised ones for advisers, her own record for a

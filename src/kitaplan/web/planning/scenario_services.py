@@ -41,6 +41,7 @@ from kitaplan.domain.territory.geometry import locate_points, summarise_geometry
 from kitaplan.domain.territory.hierarchy import roll_up
 from kitaplan.web.audit.services import AuditAction, actor_user, record_audit_event, snapshot
 from kitaplan.web.core import access
+from kitaplan.web.core.access import scoped_to_territories
 from kitaplan.web.core.derived import cached
 from kitaplan.web.core.validity import valid_from_on, valid_on
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
@@ -74,6 +75,7 @@ def can_change_scenarios(user: AnyUser) -> bool:
     return access.can_import_data(user)
 
 
+@scoped_to_territories()
 def scenarios_visible_to(user: AnyUser) -> QuerySet[Scenario]:
     """Shared scenarios and the user's own."""
     if not can_view_scenarios(user):

@@ -30,7 +30,7 @@ from kitaplan.web.childminding.selectors import (
     can_use_registry,
     childminders_visible_to,
 )
-from kitaplan.web.core.access import has_any_role
+from kitaplan.web.core.access import has_any_role, scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.qualification.models import (
     DEFAULT_MINIMUM_HOURS,
@@ -66,18 +66,21 @@ def can_see_lists(user: AnyUser) -> bool:
     return has_any_role(user, STAFF_LISTS)
 
 
+@scoped_to_territories()
 def programmes_visible_to(user: AnyUser) -> QuerySet[Programme]:
     if not can_use(user):
         return Programme.objects.none()
     return Programme.objects.select_related("territory").prefetch_related("parts")
 
 
+@scoped_to_territories("programme__territory")
 def courses_visible_to(user: AnyUser) -> QuerySet[Course]:
     if not can_use(user):
         return Course.objects.none()
     return Course.objects.select_related("programme", "provider")
 
 
+@scoped_to_territories("course__programme__territory")
 def enrolments_visible_to(user: AnyUser) -> QuerySet[Enrolment]:
     scope = Q(childminder__in=childminders_visible_to(user).values("pk"))
     if has_any_role(user, {Role.ADMIN}):

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from kitaplan.web.audit.services import actor_user
 from kitaplan.web.childminding import selectors as childminding
 from kitaplan.web.childminding.models import AdvisoryService
-from kitaplan.web.core.access import has_any_role
+from kitaplan.web.core.access import has_any_role, scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.territory.models import Territory
 
@@ -37,6 +37,7 @@ def can_use_transition(user: AnyUser) -> bool:
     return has_any_role(user, TRANSITION_ROLES)
 
 
+@scoped_to_territories("")
 def report_territories_visible_to(user: AnyUser) -> QuerySet[Territory]:
     """The territories of the childminders the user sees (all when she sees none yet)."""
     visible = childminding.childminders_visible_to(user)

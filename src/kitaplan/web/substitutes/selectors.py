@@ -38,7 +38,7 @@ from kitaplan.domain.childminding.substitutes import (
 from kitaplan.web.audit.services import actor_user
 from kitaplan.web.childminding.models import CareContract, Childminder
 from kitaplan.web.childminding.selectors import childminders_visible_to
-from kitaplan.web.core.access import has_any_role, roles_of
+from kitaplan.web.core.access import has_any_role, roles_of, scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.core.validity import valid_from_on
 from kitaplan.web.substitutes.bridge import affected_contracts, known_substitutes, profile_model
@@ -119,6 +119,7 @@ def own_childminder(user: AnyUser) -> Childminder | None:
     return Childminder.objects.filter(user=person).first()
 
 
+@scoped_to_territories("childminder__territory")
 def absences_visible_to(user: AnyUser) -> QuerySet[Absence]:
     """Absences of managed childminders, plus those where the user's childminder substitutes."""
     if not can_use_substitutes(user):
@@ -146,6 +147,7 @@ def assignments_visible_to(user: AnyUser, absence: Absence) -> QuerySet[Substitu
     return rows.filter(substitute=own)
 
 
+@scoped_to_territories("childminder__territory")
 def notifications_visible_to(user: AnyUser) -> QuerySet[Notification]:
     if not can_use_substitutes(user):
         return Notification.objects.none()

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest
 
 from kitaplan.domain.territory.hierarchy import covered_by
 from kitaplan.web.core import access
+from kitaplan.web.core.access import scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.territory.models import Area, AreaGroup, AreaLevel, Territory
 
@@ -22,6 +23,7 @@ def can_edit_groups(user: access.AnyUser) -> bool:
     return access.has_any_role(user, {Role.PLANNER, Role.ADMIN})
 
 
+@scoped_to_territories()
 def groups_visible_to(user: access.AnyUser) -> QuerySet[AreaGroup]:
     if not access.can_view_areas(user):
         return AreaGroup.objects.none()

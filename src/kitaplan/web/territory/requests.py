@@ -2,8 +2,9 @@
 
 Every page with a territory selector reads ``?territory=CODE``: an unknown code answers 404;
 without one the page shows the first territory (by name) that has the data it presents, else
-the first territory at all. One function instead of a ``_territory(request)`` in each view
-module.
+the first territory at all. Only the territories of the user's scope count
+(``access.territory_ids_of``): another one answers 404 as if unknown. One function instead of a
+``_territory(request)`` in each view module.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from kitaplan.web.core.access import within_territories
 from kitaplan.web.territory.models import Territory
 
 
@@ -23,10 +25,13 @@ def territory_from_request(
     having: Iterable[str | Q] = (),
     among: QuerySet[Territory] | None = None,
 ) -> Territory | None:
-    """The territory named by ``?territory=`` (404 when unknown or not in ``among``), else the
-    first one by name that matches the first of ``having`` that any territory matches (a
-    relation that must exist, e.g. ``"payment_runs"``, or a ``Q``), else the first one."""
-    territories = (among if among is not None else Territory.objects.all()).order_by("name")
+    """The territory named by ``?territory=`` (404 when unknown, not in ``among`` or outside the
+    user's scope), else the first one by name that matches the first of ``having`` that any
+    territory matches (a relation that must exist, e.g. ``"payment_runs"``, or a ``Q``), else
+    the first one."""
+    territories = within_territories(
+        among if among is not None else Territory.objects.all(), request.user, ""
+    ).order_by("name")
     code = request.GET.get("territory")
     if code:
         return get_object_or_404(territories, code=code)

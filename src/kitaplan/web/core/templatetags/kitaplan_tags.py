@@ -32,3 +32,14 @@ def has_any_role(user: AnyUser, roles: str) -> bool:
     from kitaplan.web.core.roles import Role
 
     return check(user, {Role(r.strip()) for r in roles.split(",") if r.strip()})
+
+
+@register.filter
+def in_scope_of(territories: Any, user: AnyUser) -> list[Any]:
+    """``{% for t in territories|in_scope_of:user %}``: only the territories of the user's
+    scope (``access.territory_ids_of``), for the territory choosers; every view still
+    refuses another territory itself (404)."""
+    from kitaplan.web.core.access import territory_ids_of
+
+    ids = territory_ids_of(user)
+    return [t for t in territories if ids is None or t.pk in ids]
