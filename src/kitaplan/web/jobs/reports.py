@@ -4,8 +4,9 @@ A report kind is a function that turns a request (its query string and user) int
 bytes and name, the same function the report's direct URL answers with, so the file of the
 job is the file of the page. The page's button queues the job with the query string and the
 language of the request (:func:`queue_report`); the work renders the report for a stand-in
-request of the job's actor (permission checked again), stores the file through Django's
-storage API (``default_storage``: a folder or an S3-compatible bucket) as
+request of the job's actor (permission checked again), reading from the read replica when
+there is one (``core.routers.replica_reads``, like the direct URL), stores the file through
+Django's storage API (``default_storage``: a folder or an S3-compatible bucket) as
 ``reports/<job id>/<name>`` and marks the job succeeded with that file. The download view of
 the owning app checks the same permission as the direct URL and answers
 :func:`report_response`: only the job's actor (or an administrator) gets the file.
@@ -26,6 +27,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.core.routers import replica_reads
 from kitaplan.web.jobs.context import JobContext, JobError
 from kitaplan.web.jobs.messages import register_wording
 from kitaplan.web.jobs.models import Job, JobStatus
@@ -83,7 +85,7 @@ def _work(build: ReportBuilder) -> Callable[[JobContext], None]:
         context.progress(10, "report_rendering")
         language = str(context.parameters.get("language") or "") or None
         try:
-            with translation.override(language):
+            with translation.override(language), replica_reads():
                 content, name = build(_stand_in(context))
         except PermissionDenied as error:
             raise JobError("report_forbidden") from error
