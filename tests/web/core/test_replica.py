@@ -198,3 +198,25 @@ def test_every_named_report_view_exists():
         return found
 
     assert routers.REPORT_VIEWS - names(get_resolver()) == set()
+
+
+def test_only_a_get_of_a_report_turns_the_replica_on(rf):
+    def view(request):  # type: ignore[no-untyped-def]
+        return None
+
+    assert routers._wants_replica(rf.get("/facilities/", {"format": "xlsx"}), view)
+    assert not routers._wants_replica(rf.post("/facilities/?format=xlsx"), view)
+    assert not routers._wants_replica(rf.get("/facilities/", {"format": "html"}), view)
+    assert routers._wants_replica(rf.get("/anything/"), routers.reads_replica(view))
+    assert not routers._wants_replica(rf.post("/anything/"), view)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_the_health_check_reaches_the_replica(replica):
+    from kitaplan.web.core.health import register_check, run_checks, unregister_check
+
+    register_check("replica", routers.replica_reachable)
+    try:
+        assert run_checks()["replica"] is True
+    finally:
+        unregister_check("replica")
