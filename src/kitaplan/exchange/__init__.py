@@ -1,6 +1,7 @@
 """File exchange (de: Datenaustausch): read, map, validate and write import/export files.
 
-Pure Python, no Django: ``read_table`` → :class:`SourceTable`; ``apply_mapping`` with a
+Pure Python, no Django: ``read_table`` → :class:`SourceTable` (or ``open_table`` →
+:class:`TableStream`, row after row with bounded memory); ``apply_mapping`` with a
 declared :class:`ColumnMapping` → typed records and all :class:`ImportProblem` s;
 ``write_csv`` / ``write_xlsx`` / ``write_geojson`` for exports. See docs/domain/exchange.md.
 """
@@ -19,7 +20,14 @@ from kitaplan.exchange.mappings import (
     mappings_for_kind,
     standard_mapping,
 )
-from kitaplan.exchange.readers import SourceFormat, SourceRow, SourceTable, read_table
+from kitaplan.exchange.readers import (
+    SourceFormat,
+    SourceRow,
+    SourceTable,
+    TableStream,
+    open_table,
+    read_table,
+)
 from kitaplan.exchange.validation import GEOMETRY, ROW_NUMBER, MappingResult, apply_mapping
 from kitaplan.exchange.writers import ExportColumn, write_csv, write_geojson, write_xlsx
 
@@ -40,9 +48,11 @@ __all__ = [
     "SourceFormat",
     "SourceRow",
     "SourceTable",
+    "TableStream",
     "apply_mapping",
     "get_mapping",
     "mappings_for_kind",
+    "open_table",
     "read_table",
     "standard_mapping",
     "write_csv",

@@ -28,12 +28,20 @@ Geometry
 Rows
     Header problems (``MISSING_COLUMN``, ``DUPLICATE_COLUMN``) carry row 1 for CSV/XLSX and
     row 0 (whole file) for geodata, which has no header row.
+
+Bounded memory
+    A :class:`~kitaplan.exchange.readers.TableStream` (``open_table``) is checked row after
+    row: what is kept are the records of the good rows, the first row and values of each key
+    (to find repeats) and, with ``max_problems``, the first problems in the order
+    ``(row, column)`` in which they are shown; the others are only counted
+    (``MappingResult.problems_not_kept``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -60,7 +68,7 @@ from kitaplan.exchange.coercion import (
     parse_time,
 )
 from kitaplan.exchange.mappings import ColumnMapping, FieldKind, FieldSpec, GeometryRequirement
-from kitaplan.exchange.readers import SourceFormat, SourceRow, SourceTable
+from kitaplan.exchange.readers import SourceFormat, SourceRow, SourceTable, TableStream
 
 __all__ = [
     "GEOMETRY",
@@ -85,6 +93,9 @@ SHOWN_VALUE_LENGTH = 200
 _POINT_EXPECTED = expectation(ExpectationCode.POINT)
 _POLYGON_EXPECTED = expectation(ExpectationCode.POLYGON)
 _WGS84_EXPECTED = expectation(ExpectationCode.WGS84_COORDINATES)
+#: A source name that may be one the reader gives a header cell left empty (``column_3``,
+#: ``column_3 (2)``): only then must a stream's columns past its header be known.
+_GENERATED_NAME = re.compile(r"column_\d+( \(\d+\))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +107,18 @@ class MappingResult:
     records: tuple[dict[str, object], ...]
     problems: tuple[ImportProblem, ...]
     rows_read: int
+    #: Problems found beyond ``max_problems`` (only counted, not kept).
+    problems_not_kept: int = 0
 
     @property
     def ok(self) -> bool:
         """True when there is no problem at all."""
-        return not self.problems
+        return not self.problems and not self.problems_not_kept
+
+    @property
+    def problem_count(self) -> int:
+        """Every problem found, kept or only counted."""
+        return len(self.problems) + self.problems_not_kept
 
     @property
     def rows_with_problems(self) -> tuple[int, ...]:
@@ -125,17 +143,88 @@ def coerce_value(spec: FieldSpec, text: str) -> object:
     return parse_choice(text, spec.choices)
 
 
-def apply_mapping(table: SourceTable, mapping: ColumnMapping) -> MappingResult:
-    """Type and check every row of ``table`` according to ``mapping``."""
-    return _Validator(table, mapping).run()
+def apply_mapping(
+    table: SourceTable | TableStream, mapping: ColumnMapping, *, max_problems: int | None = None
+) -> MappingResult:
+    """Type and check every row of ``table`` according to ``mapping``.
+
+    ``table`` may be a :class:`TableStream`: its rows are then read (once) and checked one
+    after the other, and a reading error of the whole file is raised as
+    :class:`~kitaplan.exchange.errors.ExchangeError` from here. ``max_problems`` keeps only
+    the first problems by ``(row, column)`` (the order the import page shows) and counts
+    the rest; by default all are kept, in the order found.
+    """
+    return _Validator(table, mapping, max_problems).run()
+
+
+class _BoundedProblems:
+    """Problems in the order found; with a ``limit``, only the ``limit`` first by
+    ``(row, column, order found)``, the others counted in ``dropped``."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = None if limit is None else max(limit, 0)
+        self.found = 0
+        self.dropped = 0
+        self.items: list[tuple[tuple[int, str, int], ImportProblem]] = []
+        self.largest: tuple[int, str, int] | None = None  # of the kept ones, once full
+
+    def __bool__(self) -> bool:
+        return bool(self.items) or bool(self.dropped)
+
+    def append(self, problem: ImportProblem) -> None:
+        key = (problem.row, problem.column, self.found)
+        self.found += 1
+        if self.limit is not None:
+            if self.limit == 0 or (self.largest is not None and key > self.largest):
+                self.dropped += 1
+                return
+            if len(self.items) >= 2 * self.limit:
+                self.prune()
+        self.items.append((key, problem))
+
+    def extend(self, problems: Iterable[ImportProblem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def prune(self) -> None:
+        if self.limit is None or len(self.items) <= self.limit:
+            return
+        self.items.sort(key=lambda item: item[0])
+        self.dropped += len(self.items) - self.limit
+        del self.items[self.limit :]
+        self.largest = self.items[-1][0]
+
+    def kept(self) -> tuple[ImportProblem, ...]:
+        self.prune()
+        return tuple(problem for _key, problem in sorted(self.items, key=lambda item: item[0][2]))
 
 
 class _Validator:
-    def __init__(self, table: SourceTable, mapping: ColumnMapping) -> None:
+    def __init__(
+        self, table: SourceTable | TableStream, mapping: ColumnMapping, max_problems: int | None
+    ) -> None:
         self.table = table
+        self.file_name = table.file_name
+        self.source_format = table.source_format
+        self.is_geodata = table.is_geodata
         self.mapping = mapping
-        self.problems: list[ImportProblem] = []
-        self.columns = {spec.target: _resolve_column(spec.source, table) for spec in mapping.fields}
+        self.problems = _BoundedProblems(max_problems)
+        columns, self.duplicate_columns = table.columns, table.duplicate_columns
+        if (
+            isinstance(table, TableStream)
+            and not table.complete_columns
+            and any(
+                spec.source is not None
+                and _GENERATED_NAME.fullmatch(spec.source.strip().casefold())
+                for spec in mapping.fields
+            )
+        ):
+            columns, self.duplicate_columns = table.scan_columns()
+        self.all_columns = columns
+        self.columns = {
+            spec.target: _resolve_column(spec.source, columns, table.source_format)
+            for spec in mapping.fields
+        }
         self.coordinate_targets = frozenset(mapping.coordinates or ())
         self.needs_coordinates = (
             mapping.geometry is GeometryRequirement.POINT
@@ -150,7 +239,7 @@ class _Validator:
     ) -> ImportProblem:
         return ImportProblem(
             code=code,
-            file=self.table.file_name,
+            file=self.file_name,
             row=row,
             column=column,
             value=shown_value(value),
@@ -169,22 +258,31 @@ class _Validator:
         self.check_header()
         header_failed = bool(self.problems)
         records: list[dict[str, object]] = []
-        first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]] = {}
-        for row in self.table.rows:
+        # per key: the first row and (to compare collapsed repeats) its values, not the record
+        first_by_key: dict[object, _FirstRow] = {}
+        rows: Iterable[SourceRow] = (
+            self.table.rows
+            if isinstance(self.table, SourceTable)
+            else self.table.rows(self.all_columns)
+        )
+        rows_read = 0
+        for row in rows:
+            rows_read += 1
             record, row_problems, drop = self.check_row(row, first_by_key)
             self.problems.extend(row_problems)
             if not row_problems and not header_failed and not drop:
                 records.append(record)
         return MappingResult(
             mapping_name=self.mapping.name,
-            file_name=self.table.file_name,
+            file_name=self.file_name,
             records=tuple(records),
-            problems=tuple(self.problems),
-            rows_read=len(self.table.rows),
+            problems=self.problems.kept(),
+            rows_read=rows_read,
+            problems_not_kept=self.problems.dropped,
         )
 
     def check_header(self) -> None:
-        header_row = 0 if self.table.is_geodata else 1
+        header_row = 0 if self.is_geodata else 1
         reported: set[str] = set()
         for spec in self.mapping.fields:
             if spec.source is None:
@@ -205,11 +303,7 @@ class _Validator:
                         ),
                     )
                 )
-            if (
-                column is not None
-                and column in self.table.duplicate_columns
-                and column not in reported
-            ):
+            if column is not None and column in self.duplicate_columns and column not in reported:
                 reported.add(column)
                 self.problems.append(
                     self.problem(
@@ -223,14 +317,14 @@ class _Validator:
         if (
             self.mapping.geometry is GeometryRequirement.POINT
             and self.mapping.coordinates is None
-            and not self.table.is_geodata
+            and not self.is_geodata
         ):
             self.problems.append(
                 self.problem(
                     ProblemCode.MISSING_GEOMETRY,
                     0,
                     GEOMETRY,
-                    self.table.source_format.value if self.table.source_format else "",
+                    self.source_format.value if self.source_format else "",
                     expectation(ExpectationCode.GEODATA_WITH_POINTS),
                 )
             )
@@ -238,7 +332,7 @@ class _Validator:
     def check_row(
         self,
         row: SourceRow,
-        first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]],
+        first_by_key: dict[object, _FirstRow],
     ) -> tuple[dict[str, object], list[ImportProblem], bool]:
         record: dict[str, object] = {}
         raw_texts: dict[str, str | None] = {}
@@ -339,7 +433,7 @@ class _Validator:
         raw_texts: dict[str, str | None],
         failed: set[str],
         problems: list[ImportProblem],
-        first_by_key: dict[tuple[object, ...], tuple[int, dict[str, object]]],
+        first_by_key: dict[object, _FirstRow],
     ) -> bool:
         """Report a repeated key; True when the row is an identical repeat to drop."""
         key = self.mapping.key
@@ -348,16 +442,24 @@ class _Validator:
         values = tuple(record[target] for target in key)
         if any(value is None for value in values):
             return False
-        first = first_by_key.get(values)
+        # a key of one target is kept as its value (no tuple): less memory for 300,000 rows
+        found: object = values[0] if len(values) == 1 else values
+        first = first_by_key.get(found)
         if first is None:
-            first_by_key[values] = (row.number, record)
+            first_by_key[found] = (
+                (row.number, tuple(record[target] for target in self.mapping.targets))
+                if self.mapping.collapse_duplicates
+                else row.number
+            )
             return False
-        first_row, first_record = first
-        if self.mapping.collapse_duplicates:
+        first_row, first_values = first if isinstance(first, tuple) else (first, None)
+        if first_values is not None:
             if problems:
                 return False
             differing = [
-                target for target in self.mapping.targets if record[target] != first_record[target]
+                target
+                for target, first_value in zip(self.mapping.targets, first_values, strict=True)
+                if record[target] != first_value
             ]
             if not differing:
                 return True
@@ -408,7 +510,7 @@ class _Validator:
 
         # polygon
         if geometry is None:
-            if self.table.is_geodata:
+            if self.is_geodata:
                 report(ProblemCode.MISSING_GEOMETRY, "", _POLYGON_EXPECTED)
             return None
         if not isinstance(geometry, Polygon | MultiPolygon):
@@ -437,9 +539,9 @@ class _Validator:
                 lat, lon = record[coordinates[0]], record[coordinates[1]]
                 if isinstance(lat, Decimal) and isinstance(lon, Decimal):
                     return Point(float(lon), float(lat))
-                if failed.intersection(coordinates) or not self.table.is_geodata:
+                if failed.intersection(coordinates) or not self.is_geodata:
                     return None  # already reported as a cell problem
-            if self.table.is_geodata:
+            if self.is_geodata:
                 report(ProblemCode.MISSING_GEOMETRY, "", _POINT_EXPECTED)
             return None
         if isinstance(geometry, MultiPoint) and len(geometry.geoms) == 1:
@@ -459,20 +561,26 @@ class _Validator:
         return geometry
 
 
-def _resolve_column(source: str | None, table: SourceTable) -> str | None:
+#: The first row with a key, with the values of its targets when repeats may be collapsed.
+_FirstRow = int | tuple[int, tuple[object, ...]]
+
+
+def _resolve_column(
+    source: str | None, columns: tuple[str, ...], source_format: SourceFormat | None
+) -> str | None:
     """Exact name, else the one column equal ignoring case, else a Shapefile truncation."""
     if source is None:
         return None
-    if source in table.columns:
+    if source in columns:
         return source
     folded = source.strip().casefold()
-    matches = [column for column in table.columns if column.strip().casefold() == folded]
+    matches = [column for column in columns if column.strip().casefold() == folded]
     if len(matches) == 1:
         return matches[0]
-    if table.source_format is SourceFormat.SHAPEFILE and len(source) > _SHAPEFILE_FIELD_LENGTH:
+    if source_format is SourceFormat.SHAPEFILE and len(source) > _SHAPEFILE_FIELD_LENGTH:
         truncated = [
             column
-            for column in table.columns
+            for column in columns
             if len(column) == _SHAPEFILE_FIELD_LENGTH and folded.startswith(column.casefold())
         ]
         if len(truncated) == 1:

@@ -3,7 +3,9 @@
 Steps of :func:`import_file`:
 
 1. read the file and apply the declared column mapping (``kitaplan.exchange``); every problem
-   of every row is collected;
+   of every row is found. The file is read as a stream (``open_table``), row after row, and
+   only the first ``KITAPLAN_MAX_STORED_PROBLEMS`` problems (in the order they are shown) are
+   kept, the rest counted, so memory stays bounded whatever the file's size;
 2. inside one durable transaction, the records are compared with what is stored
    under the same official keys: new keys are *added*, differing ones *changed* (before/after
    kept in the audit event), equal ones *unchanged*. Nothing the file does not list is touched,
@@ -42,7 +44,7 @@ from django.utils import timezone
 
 from kitaplan.domain.common.complete_list import SHOWN_CLOSING_KEYS, check_closing
 from kitaplan.domain.common.problems import Expectation, ImportProblem, ProblemCode
-from kitaplan.exchange.readers import ExchangeError, read_table
+from kitaplan.exchange.readers import ExchangeError, open_table
 from kitaplan.exchange.validation import apply_mapping, shown_value
 from kitaplan.web.audit.services import AuditAction, record_audit_event
 from kitaplan.web.core.access import AnyUser
@@ -129,12 +131,18 @@ def import_file(
         effective_day=day,
     )
     say(f"reading {file_name}")
+    # problems found beyond those that can be stored are only counted (bounded memory)
+    not_kept = 0
     try:
-        table = read_table(path, display_name=file_name)
-        result = apply_mapping(table, mapping)
+        result = apply_mapping(
+            open_table(path, display_name=file_name),
+            mapping,
+            max_problems=_stored_problems(),
+        )
         problems = list(result.problems)
+        not_kept = result.problems_not_kept
         records = list(result.records)
-        run.rows = len(table.rows)
+        run.rows = result.rows_read
     except ExchangeError as error:
         problems, records = list(error.problems), []
     say(f"checking and writing {len(records)} records")
@@ -154,7 +162,7 @@ def import_file(
                 summary = entry.persist(records, context) if records else ImportSummary()
             except ImportRefused as refused:
                 found += refused.problems
-            if found:
+            if found or not_kept:
                 raise ImportRefused(found)
             closing = check_closing(
                 closing=summary.removed, kept=summary.changed + summary.unchanged
@@ -194,13 +202,22 @@ def import_file(
     run.pk = None
     with transaction.atomic():
         _store_run(
-            run, summary=ImportSummary(), problems=problems, started=started, on_stored=on_stored
+            run,
+            summary=ImportSummary(),
+            problems=problems,
+            started=started,
+            on_stored=on_stored,
+            not_kept=not_kept,
         )
         record_audit_event(
             actor=actor,
             action=AuditAction.IMPORT_REFUSED,
             target=run,
-            details={"kind": entry.kind.value, "file": file_name, "problems": len(problems)},
+            details={
+                "kind": entry.kind.value,
+                "file": file_name,
+                "problems": len(problems) + not_kept,
+            },
         )
     return run
 
@@ -246,20 +263,27 @@ def _store_run(
     problems: Sequence[ImportProblem],
     started: float,
     on_stored: StoredCallback | None = None,
+    not_kept: int = 0,
 ) -> None:
+    """Store ``run``; ``not_kept`` counts problems found but not even kept in memory."""
     run.added, run.changed = summary.added, summary.changed
     run.unchanged, run.removed = summary.unchanged, summary.removed
     run.notes = summary.notes
     run.closing_keys = summary.removed_keys[:SHOWN_CLOSING_KEYS]
     # Bounded: the first problems are stored, the rest only counted (KITAPLAN_MAX_STORED_PROBLEMS).
-    stored = max(int(settings.KITAPLAN_MAX_STORED_PROBLEMS), 0)
+    stored = _stored_problems()
     run.problems = [problem_to_dict(p) for p in problems[:stored]]
-    if len(problems) > stored:
-        run.notes = [*run.notes, {PROBLEMS_NOT_STORED: len(problems) - stored}]
+    if len(problems) + not_kept > stored:
+        run.notes = [*run.notes, {PROBLEMS_NOT_STORED: len(problems) + not_kept - stored}]
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
     if on_stored is not None:
         on_stored(run)
+
+
+def _stored_problems() -> int:
+    """The most problems an import stores (and keeps while it checks a file)."""
+    return max(int(settings.KITAPLAN_MAX_STORED_PROBLEMS), 0)
 
 
 def problem_to_dict(problem: ImportProblem) -> dict[str, Any]:
