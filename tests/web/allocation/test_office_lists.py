@@ -139,3 +139,32 @@ def test_the_statistics_count_the_current_state_of_the_offers(city):
     still_open = Offer.objects.filter(application__round=round_, status=Offer.OPEN).first()
     answer_offer(offer=still_open, accept=True, actor=SYSTEM, today=TODAY)
     assert round_statistics(round_).total.accepted == 2
+
+
+def test_a_runs_cut_offs_are_paginated_and_the_reproduction_is_checked_once(
+    office, city, monkeypatch
+):
+    from kitaplan.web.allocation import services, views
+    from kitaplan.web.allocation.models import RoundProgramme
+
+    round_ = make_round(city, places={"F1": (2, 1), "F2": (1, 1), "F3": (1, 0)})
+    RoundProgramme.objects.filter(round=round_, facility__official_number="F3").update(
+        integration_places=1
+    )
+    for i in range(6):
+        apply(round_, city, f"Kind {i}", ["F1", "F2", "F3"], integration_need=i % 2 == 0)
+    run = run_round(round_=round_, actor=SYSTEM)
+    entries = presenters.cutoff_entries(run)
+    assert len(entries) >= 3
+    monkeypatch.setattr(views, "CUTOFFS_PER_PAGE", 2)
+    url = reverse("allocation:run-detail", args=[run.pk])
+    row = re.compile(r'<th scope="row" class="kern-table__cell">([^<]+)</th>')
+    names = {f.official_number: f.name for f in city.facilities}
+    first = office.get(url).content.decode()
+    assert row.findall(first) == [names[e[0]] for e in entries[:2]]
+    assert 'href="?page=2"' in first and "kp-pagination" in first
+    # the stored run was reproduced on the first view; later views read the answer
+    monkeypatch.setattr(services, "reproduce", lambda run: pytest.fail("reproduced again"))
+    second = office.get(url + "?page=2")
+    assert second.context["reproduced"] is True
+    assert row.findall(second.content.decode()) == [names[e[0]] for e in entries[2:4]]

@@ -223,8 +223,11 @@ def facility_names(run: AllocationRun) -> dict[str, str]:
             "official_number", "name"
         )
     )
-    for childminder in Childminder.objects.filter(territory=run.round.territory):
-        names[childminder.official_number] = _("Childminder %(name)s") % {"name": childminder.name}
+    # flat rows: a childminder's record holds JSON the names do not need
+    for number, name in Childminder.objects.filter(territory=run.round.territory).values_list(
+        "number", "name"
+    ):
+        names[f"{Childminder.PLACE_PREFIX}{number}"] = _("Childminder %(name)s") % {"name": name}
     return names
 
 

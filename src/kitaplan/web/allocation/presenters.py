@@ -5,6 +5,8 @@ child's chances: :mod:`.chances`). No query decides here who sees what (that is 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kitaplan.domain.allocation import SeatType, age_group_at
-from kitaplan.web.allocation import selectors
+from kitaplan.web.allocation import selectors, services
 from kitaplan.web.allocation.explanations import (
     AGE_GROUP_TEXT,
     SEAT_TEXT,
@@ -28,6 +30,7 @@ from kitaplan.web.allocation.models import (
     FacilityCriterion,
     Offer,
 )
+from kitaplan.web.core.derived import cached_immutable
 from kitaplan.web.core.exports import Column
 from kitaplan.web.facilities.models import Facility
 
@@ -146,13 +149,22 @@ def statistics_columns() -> list[Column]:
 # --- a run and a child ----------------------------------------------------------------------
 
 
-def cutoff_rows(run: AllocationRun) -> list[dict[str, Any]]:
-    """The run's cut-offs per programme and seat type (empty programmes left out)."""
+def cutoff_entries(run: AllocationRun) -> list[list[Any]]:
+    """The run's stored cut-offs per programme and seat type, sorted, empty programmes left
+    out (the rows to paginate; :func:`cutoff_rows` puts one page of them in words)."""
+    return [
+        entry
+        for entry in sorted(run.result["cutoffs"])
+        if not (entry[3] == 0 and entry[4] == 0)  # no places and nobody admitted
+    ]
+
+
+def cutoff_rows(run: AllocationRun, entries: Iterable[list[Any]]) -> list[dict[str, Any]]:
+    """``entries`` of :func:`cutoff_entries` with the facilities' names and, where all places
+    were taken, what the last admitted child's priority class stands for."""
     names = facility_names(run)
     rows = []
-    for f, age, seat, capacity, admitted, cls, lottery in sorted(run.result["cutoffs"]):
-        if capacity == 0 and admitted == 0:
-            continue
+    for f, age, seat, capacity, admitted, cls, lottery in entries:
         rows.append(
             {
                 "facility_id": f,
@@ -168,6 +180,22 @@ def cutoff_rows(run: AllocationRun) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@functools.cache
+def _engine_version() -> str:
+    """The engine's code version (its source cannot change while the process runs)."""
+    return services.code_version()
+
+
+def reproduced(run: AllocationRun) -> bool:
+    """Does rerunning the stored inputs with the stored lottery give the stored result? Checked
+    once per run and engine version (a stored run never changes: core.derived)."""
+    return cached_immutable(
+        "allocation.reproduced",
+        (run.pk, run.created_at, run.inputs_sha256, _engine_version()),
+        lambda: services.reproduce(run),
+    )
 
 
 # --- a facility's applicants ----------------------------------------------------------------

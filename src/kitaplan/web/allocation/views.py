@@ -411,6 +411,10 @@ def _run(request: HttpRequest, pk: int) -> AllocationRun:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     later = run.round.runs.filter(number__gt=run.number).exists()
+    # one page of the cut-offs (a Berlin-size run has thousands of programmes)
+    page = Paginator(presenters.cutoff_entries(run), CUTOFFS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return _page(
         request,
         "allocation/run_detail.html",
@@ -419,8 +423,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "round": run.round,
             "summary": run_summary(run),
             "problems": describe_stored_problems(run.check_problems[:20]),
-            "reproduced": services.reproduce(run),
-            "cutoffs": presenters.cutoff_rows(run),
+            "reproduced": presenters.reproduced(run),
+            "cutoffs": presenters.cutoff_rows(run, page.object_list),
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
             "can_publish": not run.is_published and not later and not run.check_problems,
             "rounds_log": run.result.get("rounds_log", []),
             "criteria": run.inputs["criteria"],
