@@ -152,7 +152,7 @@ KITAPLAN_WORKER_STALLED_SECONDS = env.float("KITAPLAN_WORKER_STALLED_SECONDS", d
 KITAPLAN_IMPORT_JOB_THRESHOLD_KB = env.int("KITAPLAN_IMPORT_JOB_THRESHOLD_KB", default=512)
 #: Register the jobs app's test kinds (the worker crash test); never in production.
 KITAPLAN_JOB_TEST_KINDS = env.bool("KITAPLAN_JOB_TEST_KINDS", default=False)
-#: Derived data (balance, targets, monitoring, allocation chances: ``core.derived``) is cached in
+#: Derived data (balance, targets, monitoring, a stored run's parts: ``core.derived``) is cached in
 #: the database by default, which every process and machine of an installation shares; a
 #: ``KITAPLAN_CACHE_URL`` such as ``redis://host:6379/0`` or ``filecache:///path`` replaces it.
 CACHES = {"default": env.cache_url("KITAPLAN_CACHE_URL", default="dbcache://kitaplan_cache")}
