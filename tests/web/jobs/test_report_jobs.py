@@ -73,7 +73,7 @@ def test_the_committee_report_is_created_as_a_job_and_downloaded(client, city, i
     url = job_page_result(client, job)
     assert url == reverse("planning:balance-pdf-file", args=[job.pk])
     page = client.get(reverse("jobs:job-detail", args=[job.pk])).content.decode()
-    assert "erledigt" in page
+    assert "erledigt" in page and "Datei herunterladen" in page
     response = client.get(url)
     assert response["Content-Type"] == "application/pdf"
     assert f'filename="bedarfsplanung-testcity-{year}.pdf"' in response["Content-Disposition"]
@@ -103,6 +103,7 @@ def test_the_alerts_page_offers_create_pdf_as_posted_forms(client, city):
     assert page.count(action) == len(city.districts) + 1
     balance = client.get(reverse("planning:balance"), {"territory": "testcity"}).content.decode()
     assert f'action="{reverse("planning:balance-pdf-job")}?territory=testcity"' in balance
+    assert "PDF erstellen" in balance and "PDF erstellen: Entwicklungsbericht" in page
 
 
 def test_the_sozialraum_list_queues_the_development_report_of_a_group(client, city):
@@ -148,7 +149,7 @@ def test_a_report_of_an_unknown_area_fails_in_words_and_a_retry_runs_it_again(cl
     )
     page = client.get(reverse("jobs:job-detail", args=[job.pk])).content.decode()
     assert "fehlgeschlagen" in page and "Erneut versuchen" in page
-    assert "Sozialraum" in page  # the territory, area or Sozialraum no longer exists
+    assert "das Gebiet oder den Sozialraum dieses Berichts gibt es nicht mehr" in page
     client.post(reverse("jobs:job-retry", args=[job.pk]))
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.FAILED, 1)  # the area is still unknown
