@@ -119,6 +119,23 @@ def test_the_sozialraum_list_queues_the_development_report_of_a_group(client, ci
     assert download(client, job).startswith(b"%PDF")
 
 
+def test_the_file_goes_through_the_storage_api_only(client, city, settings):
+    """With a storage that has no files on disk (as a bucket has none), the job stores and the
+    download serves the file."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    login(client)
+    client.post(reverse("planning:balance-pdf-job") + "?territory=testcity")
+    job = Job.objects.get()
+    assert job.status == JobStatus.SUCCEEDED
+    assert default_storage.__class__.__name__ == "InMemoryStorage"
+    assert default_storage.exists(job.result_file)
+    assert not (settings.MEDIA_ROOT / "reports").exists()
+    assert download(client, job).startswith(b"%PDF")
+
+
 def test_only_the_actor_with_the_reports_permission_downloads(client, city):
     login(client)
     client.post(reverse("planning:balance-pdf-job") + "?territory=testcity")
