@@ -168,6 +168,10 @@ def test_chances_are_queued_once_per_run_and_shown_when_the_job_stored_them(
     assert (job.status, job.parameters, job.actor) == (JobStatus.QUEUED, {"run": run.pk}, office)
     polled = client.get(status_url)
     assert "HX-Refresh" not in polled and 'hx-trigger="every 2s"' in polled.content.decode()
+    other_run = run_round(round_=run.round, actor=SYSTEM)  # nothing queued for it yet
+    other_status = reverse("allocation:run-chances-status", args=[other_run.pk])
+    assert client.get(other_status)["HX-Refresh"] == "true"  # the page reloads and queues
+    assert len(chance_jobs()) == 1
 
     monkeypatch.undo()  # the worker draws
     run_job(int(job.pk))

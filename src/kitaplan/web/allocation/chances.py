@@ -117,10 +117,14 @@ def _pending(run: AllocationRun, job: Job | None) -> dict[str, Any]:
 
 
 def chances_state(run: AllocationRun) -> dict[str, Any]:
-    """The polled status of the chances of ``run``: stored, or its latest job's state."""
+    """The polled status of the chances of ``run``: "ready" (stored), "computing" (its job is
+    open), "failed", or "missing" (no open job: the page reloads and queues one)."""
     if RunChances.objects.filter(run=run).exists():
         return {"state": "ready"}
-    return _pending(run, _jobs_of(run).first())
+    job = _jobs_of(run).first()
+    if job is None or job.status == JobStatus.SUCCEEDED:
+        return {"state": "missing"}
+    return _pending(run, job)
 
 
 def compute_chances(context: JobContext) -> None:
