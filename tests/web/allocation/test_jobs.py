@@ -118,6 +118,25 @@ def test_the_run_and_the_succeeded_job_commit_together(client, city, office, mon
     assert round_.lottery_seed is None
 
 
+def test_a_second_click_while_the_run_is_queued_queues_no_second_run(
+    client, city, office, settings
+):
+    settings.KITAPLAN_JOBS_EAGER = False
+    round_ = make_round(city)
+    apply(round_, city, "Anna", ["F1"])
+    first = compute(client, round_)
+    again = compute(client, round_)
+    assert again.pk == first.pk and first.status == JobStatus.QUEUED
+    colleague = make_user("office2", Role.ALLOCATION_OFFICE)
+    client.login(username=colleague.username, password=PASSWORD)
+    assert compute(client, round_).pk != first.pk  # a colleague cannot see the first job
+    run_job(int(first.pk))
+    first.refresh_from_db()
+    assert first.status == JobStatus.SUCCEEDED
+    client.login(username=office.username, password=PASSWORD)
+    assert compute(client, round_).pk != first.pk  # a finished job is not reused
+
+
 def test_only_the_office_queues_a_run(client, city):
     round_ = make_round(city)
     planner = make_user("planerin", Role.PLANNER)

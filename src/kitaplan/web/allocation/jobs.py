@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.allocation import chances, services
 from kitaplan.web.allocation.models import AllocationRound
+from kitaplan.web.audit.services import actor_user
 from kitaplan.web.core.access import AnyUser
 from kitaplan.web.jobs.context import JobContext, JobError
 from kitaplan.web.jobs.messages import register_wording
-from kitaplan.web.jobs.models import Job
+from kitaplan.web.jobs.models import OPEN_STATUSES, Job
 from kitaplan.web.jobs.registry import JobKind, register
 from kitaplan.web.jobs.services import enqueue
 
@@ -35,7 +36,20 @@ CHANCES = chances.CHANCES
 
 
 def queue_run(*, round_: AllocationRound, actor: AnyUser) -> Job:
-    """Queue the computation of the next run of ``round_`` (main or follow-up run)."""
+    """Queue the computation of the next run of ``round_`` (main or follow-up run); the
+    actor's own job for the round that is still open is reused (a second click queues no
+    second run)."""
+    user = actor_user(actor)
+    if user is not None:
+        waiting = (
+            Job.objects.filter(
+                kind=RUN, parameters__round=round_.pk, actor=user, status__in=OPEN_STATUSES
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if waiting is not None:
+            return waiting
     return enqueue(
         kind=RUN, actor=actor, territory=round_.territory, parameters={"round": round_.pk}
     )
