@@ -67,6 +67,7 @@ def test_the_committee_report_is_created_as_a_job_and_downloaded(client, city, i
     assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     assert (job.status, job.actor_id, job.progress) == (JobStatus.SUCCEEDED, user.pk, 100)
     assert job.parameters["query"] == "territory=testcity&level=district&compress=0"
+    assert job.territory_id == city.territory.pk  # the job is scoped to the report's territory
     year = job.result_file.rsplit("-", 1)[1].removesuffix(".pdf")
     assert job.result_file == f"reports/{job.pk}/bedarfsplanung-testcity-{year}.pdf"
     assert default_storage.exists(job.result_file)
@@ -90,6 +91,7 @@ def test_the_district_report_form_queues_a_job_with_its_fields(client, city, inv
     job = Job.objects.get(kind="monitoring.district_pdf")
     assert response.status_code == 302 and job.status == JobStatus.SUCCEEDED
     assert "csrfmiddlewaretoken" not in job.parameters["query"]
+    assert job.territory_id == city.territory.pk
     assert job.result_file == f"reports/{job.pk}/entwicklungsbericht-testcity-01-2024.pdf"
     content = download(client, job)
     assert content.startswith(b"%PDF")
@@ -153,6 +155,25 @@ def test_only_the_actor_with_the_reports_permission_downloads(client, city):
     assert Job.objects.count() == 1
     login(client, "admin", Role.ADMIN)
     assert client.get(url).status_code == 200
+
+
+def test_a_planner_of_another_territory_gets_neither_the_job_nor_the_file(client, city):
+    user = login(client)
+    client.post(reverse("planning:balance-pdf-job") + "?territory=testcity")
+    job = Job.objects.get()
+    url = reverse("planning:balance-pdf-file", args=[job.pk])
+    assert client.get(url).status_code == 200
+    other = make_city("othercity")
+    RoleAssignment.objects.filter(user=user).update(territory=other.territory)
+    client.login(username="planerin", password=PASSWORD)  # now a planner of the other city
+    assert client.get(url).status_code == 404  # the job is scoped to its territory
+    assert (
+        client.post(reverse("planning:balance-pdf-job") + "?territory=testcity").status_code == 404
+    )
+    assert (
+        client.post(reverse("monitoring:report-pdf-job") + "?territory=testcity").status_code == 404
+    )
+    assert Job.objects.count() == 1
 
 
 def test_a_report_of_an_unknown_area_fails_in_words_and_a_retry_runs_it_again(client, city):

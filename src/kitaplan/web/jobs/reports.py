@@ -4,7 +4,7 @@ A report kind is a function that turns a request (its query string and user) int
 bytes and name, the same function the report's direct URL answers with, so the file of the
 job is the file of the page. The page's button queues the job with the query string and the
 language of the request (:func:`queue_report`); the work renders the report for a stand-in
-request of the job's actor (permission checked again), reading from the read replica when
+request of the job's actor (permission and territory scope checked again), reading from the read replica when
 there is one (``core.routers.replica_reads``, like the direct URL), stores the file through
 Django's storage API (``default_storage``: a folder or an S3-compatible bucket) as
 ``reports/<job id>/<name>`` and marks the job succeeded with that file. The download view of
@@ -20,13 +20,14 @@ from pathlib import PurePosixPath
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import models, transaction
 from django.http import FileResponse, Http404, HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.core.access import acting_for
 from kitaplan.web.core.routers import replica_reads
 from kitaplan.web.jobs.context import JobContext, JobError
 from kitaplan.web.jobs.messages import register_wording
@@ -45,10 +46,11 @@ ReportBuilder = Callable[[HttpRequest], tuple[bytes, str]]
 FOLDER = "reports"
 
 
-def queue_report(request: HttpRequest, *, kind: str) -> Job:
-    """Queue the report ``kind`` for the query of ``request`` (ids, codes and flags of the
-    page's filter, never personal data: the query string, and the fields of a posted form
-    over it) in the language of the request."""
+def queue_report(request: HttpRequest, *, kind: str, territory: models.Model | None = None) -> Job:
+    """Queue the report ``kind`` of ``territory`` (a ``territory.Territory``: the job is
+    scoped to it) for the query of ``request`` (ids, codes and flags of the page's filter,
+    never personal data: the query string, and the fields of a posted form over it) in the
+    language of the request."""
     query = request.GET.copy()
     for key in request.POST:
         if key != "csrfmiddlewaretoken":
@@ -56,6 +58,7 @@ def queue_report(request: HttpRequest, *, kind: str) -> Job:
     return enqueue(
         kind=kind,
         actor=request.user,
+        territory=territory,
         parameters={
             "query": query.urlencode(),
             "language": translation.get_language() or "",
@@ -85,7 +88,7 @@ def _work(build: ReportBuilder) -> Callable[[JobContext], None]:
         context.progress(10, "report_rendering")
         language = str(context.parameters.get("language") or "") or None
         try:
-            with translation.override(language), replica_reads():
+            with translation.override(language), replica_reads(), acting_for(context.actor):
                 content, name = build(_stand_in(context))
         except PermissionDenied as error:
             raise JobError("report_forbidden") from error

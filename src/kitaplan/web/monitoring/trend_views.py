@@ -358,7 +358,8 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 def report_pdf_job(request: HttpRequest) -> HttpResponse:
     """The button "PDF erstellen": queue the development report of the query as a job."""
     _require_access(request)
-    job = queue_report(request, kind=jobs.DISTRICT_PDF)
+    territory = territory_from_request(request, having=WITH_VALUES)
+    job = queue_report(request, kind=jobs.DISTRICT_PDF, territory=territory)
     return redirect("jobs:job-detail", pk=job.pk)
 
 

@@ -377,7 +377,8 @@ def balance_pdf(request: HttpRequest) -> HttpResponse:
 def balance_pdf_job(request: HttpRequest) -> HttpResponse:
     """The button "PDF erstellen": queue the committee report of the page's query as a job."""
     _require_planning_access(request)
-    job = queue_report(request, kind=jobs.COMMITTEE_PDF)
+    territory = territory_from_request(request, having=POPULATION)
+    job = queue_report(request, kind=jobs.COMMITTEE_PDF, territory=territory)
     return redirect("jobs:job-detail", pk=job.pk)
 
 
