@@ -27,7 +27,6 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from kitaplan.web.core.access import acting_for
 from kitaplan.web.core.routers import replica_reads
 from kitaplan.web.jobs.context import JobContext, JobError
 from kitaplan.web.jobs.messages import register_wording
@@ -88,7 +87,7 @@ def _work(build: ReportBuilder) -> Callable[[JobContext], None]:
         context.progress(10, "report_rendering")
         language = str(context.parameters.get("language") or "") or None
         try:
-            with translation.override(language), replica_reads(), acting_for(context.actor):
+            with translation.override(language), replica_reads():
                 content, name = build(_stand_in(context))
         except PermissionDenied as error:
             raise JobError("report_forbidden") from error
