@@ -270,7 +270,7 @@ def applications_in_round(
             Q(reference__icontains=query) | Q(child_name__icontains=query)
         )
     if status:
-        applications = applications.filter(status_code=status)
+        applications = applications.filter(Q(status_code=status))  # an annotation (with_status)
     return applications
 
 

@@ -14,6 +14,7 @@ from kitaplan.domain.indicators.index import (
     compare_classes,
     compute_index,
 )
+from kitaplan.web.core import derived
 from kitaplan.web.territory.models import Area, IndicatorDefinition, IndicatorValue, Territory
 
 
@@ -61,6 +62,17 @@ def index_years(territory: Territory, definition: IndexDefinition) -> list[int]:
 
 
 def build(territory: Territory, definition: IndexDefinition, year: int | None) -> IndexPage:
+    """The index page of ``territory`` for ``definition`` in ``year`` (the latest year with
+    values where ``year`` has none), computed once per data version (core.derived)."""
+    return derived.cached(
+        territory.pk,
+        "monitoring.index",
+        (definition, year),
+        lambda: _build(territory, definition, year),
+    )
+
+
+def _build(territory: Territory, definition: IndexDefinition, year: int | None) -> IndexPage:
     years = index_years(territory, definition)
     if year not in years:
         year = years[-1] if years else None

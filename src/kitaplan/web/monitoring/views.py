@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,6 +26,8 @@ PRESET_LABELS = {
     "dynamics": _("MSS 2021 dynamics index"),
 }
 SORT_KEYS = ("code", "name", "index", "class")
+#: Areas per page of the index table.
+ROWS_PER_PAGE = 100
 #: The check against the published classes where there is no index page.
 NO_AGREEMENT: dict[str, Any] = {
     "agreement": None,
@@ -125,13 +128,20 @@ def index(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("format", None)
+    query.pop("page", None)
+    # one page of the table is rendered (the map and the exports show every area)
+    rows_page = Paginator(context["rows"], ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "monitoring/index.html",
         {
             **context,
             **(presenters.agreement_context(page) if page else NO_AGREEMENT),
-            "table_rows": presenters.index_table_rows(page, context["rows"]) if page else [],
+            "table_rows": presenters.index_table_rows(page, list(rows_page.object_list))
+            if page
+            else [],
+            "rows_page": rows_page,
+            "page_range": rows_page.paginator.get_elided_page_range(rows_page.number),
             "map_url": reverse("monitoring:index-geojson") + "?" + query.urlencode(),
             "export_url": reverse("monitoring:index"),
         },
