@@ -154,9 +154,10 @@ def test_lists_and_the_territory_chooser_show_only_the_users_territory(client, b
     balance = client.get(reverse("planning:balance"))
     assert balance.status_code == 200
     assert balance.context["territory"] == dresden.territory  # the default is the own one
-    chooser = client.get(reverse("territory:area-group-list")).content.decode()
-    assert 'value="dresden"' in chooser
-    assert 'value="berlin"' not in chooser  # the chooser offers no other
+    for name in ("territory:area-group-list", "planning:balance", "imports:import-new"):
+        chooser = client.get(reverse(name)).content.decode()  # an include, forms' fields
+        assert ">Dresden</option>" in chooser, name
+        assert ">Berlin</option>" not in chooser, name  # the chooser offers no other
     assert client.get(reverse("planning:balance") + "?territory=berlin").status_code == 404
     areas = client.get(reverse("territory:area-list") + "?territory=berlin")
     assert areas.status_code == 404
@@ -279,3 +280,15 @@ def test_changing_a_users_territory_is_audited_and_takes_effect(berlin, dresden)
         ("removed", "berlin"),
     ]
     assert territory_ids_of(User.objects.get(pk=user.pk)) == {dresden.territory.pk}
+
+
+def test_a_forms_territory_chooser_outside_a_request_offers_every_territory(berlin, dresden):
+    from kitaplan.web.core.access import acting_for
+    from kitaplan.web.territory.forms import AreaFilterForm
+
+    def offered() -> list[str]:
+        return [t.code for t in AreaFilterForm().fields["territory"].queryset]
+
+    assert offered() == ["berlin", "dresden"]  # a job, the command line
+    with acting_for(scoped_user("dresden-planner", Role.PLANNER, dresden.territory)):
+        assert offered() == ["dresden"]

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 
-from kitaplan.web.core.access import territory_ids_of, within_territories
+from kitaplan.web.core.access import acting_for, territory_ids_of, within_territories
 
 #: A parameter's model label and the path from the model to its territory; a trailing ``?``
 #: keeps rows without a territory (a job of no territory).
@@ -211,7 +211,8 @@ class TerritoryScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with acting_for(getattr(request, "user", None)):  # for the forms' territory choosers
+            return self.get_response(request)
 
     def process_view(
         self,

@@ -7,7 +7,9 @@ here; every write checks a ``can_*`` predicate.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
 from kitaplan.web.core.roles import CITY_STAFF_ROLES, DATA_STEWARD_ROLES, STAFF_ROLES, Role
@@ -175,3 +177,22 @@ def scoped_to_territories(
         return scoped
 
     return decorate
+
+
+#: The user a web request acts for, while it runs (``TerritoryScopeMiddleware`` sets it): only
+#: for what cannot be handed the user, the territory choosers of forms declared at class level
+#: (``territory.forms.TerritoryChoiceField``). Every check still takes the user explicitly.
+_request_user: ContextVar[AnyUser | None] = ContextVar("kitaplan_request_user", default=None)
+
+
+def request_user() -> AnyUser | None:
+    return _request_user.get()
+
+
+@contextmanager
+def acting_for(user: AnyUser | None) -> Iterator[None]:
+    token = _request_user.set(user)
+    try:
+        yield
+    finally:
+        _request_user.reset(token)

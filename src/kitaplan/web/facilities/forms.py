@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.facilities.models import PROVIDER_TYPE_CHOICES, Facility, place_field_bounds
+from kitaplan.web.territory.forms import TerritoryChoiceField
 from kitaplan.web.territory.models import Territory
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ YES_NO = [("", _("all")), ("yes", _("yes")), ("no", _("no"))]
 
 
 class FacilityFilterForm(forms.Form):
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         label=_("Territory"),
         queryset=Territory.objects.order_by("name"),
         to_field_name="code",

@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from kitaplan.web.core.access import AnyUser
 from kitaplan.web.core.uploads import too_large_message
 from kitaplan.web.imports.registry import kind_choices, kind_entry, kinds_for
+from kitaplan.web.territory.forms import TerritoryChoiceField
 from kitaplan.web.territory.models import Territory
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip")
 
 
 class ImportForm(forms.Form):
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         label=_("Territory"), queryset=Territory.objects.order_by("name"), empty_label=None
     )
     kind = forms.ChoiceField(label=_("Kind of data"))

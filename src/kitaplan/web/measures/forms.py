@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.childminding.forms import set_model_choices
 from kitaplan.web.measures.models import Measure, Objective, Organisation
+from kitaplan.web.territory.forms import TerritoryChoiceField
 from kitaplan.web.territory.models import Territory
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class StatusForm(forms.Form):
 class OrganisationForm(forms.Form):
     """One entry of the directory of organisations and units."""
 
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         label=_("Territory"), queryset=Territory.objects.order_by("name"), empty_label=None
     )
     short_name = forms.CharField(
@@ -122,7 +123,7 @@ class ReportPeriodForm(forms.Form):
 class PlanForm(forms.Form):
     """A plan version: territory (when created), code, year of the version, title, period."""
 
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         label=_("Territory"), queryset=Territory.objects.order_by("name"), empty_label=None
     )
     code = forms.SlugField(

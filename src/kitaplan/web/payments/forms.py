@@ -25,6 +25,7 @@ from kitaplan.web.payments.models import (
     FeeTableRecord,
     InsuranceProofRecord,
 )
+from kitaplan.web.territory.forms import TerritoryChoiceField
 from kitaplan.web.territory.models import Territory
 
 #: Largest TOML file accepted (a rate table is a few kilobytes).
@@ -32,7 +33,7 @@ MAX_TABLE_BYTES = 256 * 1024
 
 
 class TableUploadForm(forms.Form):
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         queryset=Territory.objects.order_by("name"), label=_("Territory"), to_field_name="code"
     )
     file = forms.FileField(

@@ -33,6 +33,7 @@ from kitaplan.web.planning.accessibility_selectors import (
     PopulationPoints,
 )
 from kitaplan.web.planning.selectors import population_years
+from kitaplan.web.territory.forms import TerritoryChoiceField
 from kitaplan.web.territory.models import Area, AreaLevel, Territory
 from kitaplan.web.territory.requests import territory_from_request
 
@@ -40,7 +41,7 @@ SORT_KEYS = ("code", "name", "children", "access", "share")
 
 
 class AccessibilityForm(forms.Form):
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         label=_("Territory"),
         queryset=Territory.objects.order_by("name"),
         to_field_name="code",

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kitaplan.web.childminding.forms import set_model_choices
+from kitaplan.web.territory.forms import TerritoryChoiceField
 from kitaplan.web.territory.models import AreaLevel, IndicatorDefinition, Territory
 
 #: Figures the balance map can colour areas by (key → label).
@@ -21,7 +22,7 @@ MAP_FIGURES = {
 
 
 class BalanceFilterForm(forms.Form):
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         label=_("Territory"),
         queryset=Territory.objects.order_by("name"),
         to_field_name="code",

@@ -1,13 +1,40 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kitaplan.web.core import access
 from kitaplan.web.territory.models import AreaLevel, IndicatorDefinition, Territory
+
+if TYPE_CHECKING:
+    _TerritoryField = forms.ModelChoiceField[Territory]
+else:  # not subscriptable at run time
+    _TerritoryField = forms.ModelChoiceField
+
+
+class TerritoryChoiceField(_TerritoryField):
+    """A territory chooser that offers, and accepts, only the territories of the request's
+    user (``access.territory_ids_of``; without a request, e.g. in a job: all it was given)."""
+
+    def _scoped_queryset(self) -> QuerySet[Territory] | None:
+        queryset: QuerySet[Territory] | None = self._queryset
+        user = access.request_user()
+        if queryset is None or user is None:
+            return queryset
+        return access.within_territories(queryset, user, "")
+
+    def _store_queryset(self, queryset: Any) -> None:
+        self._queryset = None if queryset is None else queryset.all()
+        self.widget.choices = self.choices
+
+    queryset = property(_scoped_queryset, _store_queryset)
 
 
 class AreaFilterForm(forms.Form):
-    territory = forms.ModelChoiceField(
+    territory = TerritoryChoiceField(
         label=_("Territory"),
         queryset=Territory.objects.order_by("name"),
         to_field_name="code",
