@@ -9,7 +9,8 @@ the memory of this parent process at the fork, which holds the generated points)
 2. ``read``: ``read_table`` of the file (every row held, as before the streaming readers);
 3. ``check``: ``read_table`` + ``apply_mapping`` with the standard facilities mapping, every
    problem kept: the path the import took before (issue 14). Every row fails (the places are
-   text), as in the issue's file, which stored 52 MB of problems;
+   text; the file also lacks ``places_ue3``), as in the issue's file, which stored 52 MB of
+   problems;
 4. ``stream``: what ``imports.services.import_file`` does now: ``open_table`` +
    ``apply_mapping(..., max_problems=1000)`` (``KITAPLAN_MAX_STORED_PROBLEMS``), rows read and
    checked one after the other;
@@ -18,11 +19,20 @@ the memory of this parent process at the fork, which holds the generated points)
    loaded: read, checked, refused and stored with its first 1,000 problems.
 
 It prints each peak in MB, its ratio against the reference and the stream's against the old
-path (``check``), all from the same run, and whether the stream stays under the issue's
-target of 500 MB. Before the streaming readers (same machine, 300,000 points): reference
-225 MB, read 395 MB, check 801 MB.
+path (``check``), all from the same run, and whether the whole import stays under the issue's
+target of 500 MB (exit status 1 when not). Measured on the 2-core development machine with
+300,000 points, before the streaming readers (commit 4c7b9f3, ``PYTHONPATH`` of its
+``src``): reference 46 MB, read 395 MB, check 801 MB, import 895 MB; with them: read 376 MB,
+check 450 MB (a key keeps its first row number, not the record), stream 208 MB, import
+310 MB.
 
-Usage: .venv/bin/python benchmarks/import_memory.py [--points N] [--steps read,check,...]
+Usage: .venv/bin/python benchmarks/import_memory.py [--points N] [--valid] [--steps read,...]
+
+``--valid`` builds a file whose rows all pass instead (``places_u3``/``places_ue3`` numbers,
+one area around the points and provider P1 in the database): then the records of all rows
+are held and written, which the streams do not bound (the persisters compare and write the
+whole file in one transaction). Measured with 300,000 valid points: stream 598 MB (the
+records of 300,000 rows), import 1,231 MB (succeeded; the facilities persister's objects).
 
 ``--steps`` picks some of the steps (the reference always runs), e.g. to measure another
 checkout's code with ``PYTHONPATH=<checkout>/src`` (``stream`` needs ``open_table``).
@@ -46,7 +56,7 @@ TARGET_MB = 500
 STEPS = ("read", "check", "stream", "import")
 
 
-def build_shapefile(folder: Path, points: int) -> Path:
+def build_shapefile(folder: Path, points: int, *, valid: bool = False) -> Path:
     import warnings
 
     import numpy as np
@@ -60,13 +70,19 @@ def build_shapefile(folder: Path, points: int) -> Path:
     numbers = np.array([f"K{i:06d}" for i in range(points)], dtype=object)
     names = np.array([f"Kita {i}" for i in range(points)], dtype=object)
     places = np.array(["viele"] * points, dtype=object)  # not a number: one problem per row
+    fields = [numbers, names, np.array(["P1"] * points, dtype=object), places]
+    field_names = ["official_number", "name", "provider_number", "places_u3"]
+    if valid:
+        fields[3] = np.array([str(i % 90) for i in range(points)], dtype=object)
+        fields.append(np.array([str(i % 50) for i in range(points)], dtype=object))
+        field_names.append("places_ue3")
     shp = folder / "kitas.shp"
     warnings.filterwarnings("ignore", "Normalized/laundered field name")
     write(
         str(shp),
         geometry,
-        [numbers, names, np.array(["P1"] * points, dtype=object), places],
-        ["official_number", "name", "provider_number", "places_u3"],
+        fields,
+        field_names,
         geometry_type="Point",
         crs="EPSG:4326",
         driver="ESRI Shapefile",
@@ -133,8 +149,24 @@ def django_step(step: str, path: str, result: dict[str, object]) -> None:
     from kitaplan.web.territory.models import Territory
 
     if step == "setup":
+        from kitaplan.web.facilities.models import Provider
+        from kitaplan.web.territory.models import Area, AreaLevel
+
         call_command("migrate", verbosity=0)
-        Territory.objects.create(code="bench", name="Benchmark")
+        territory = Territory.objects.create(code="bench", name="Benchmark")
+        level = AreaLevel.objects.create(territory=territory, code="area", name="Area", rank=1)
+        ring = [[13.0, 52.3], [13.8, 52.3], [13.8, 52.7], [13.0, 52.7], [13.0, 52.3]]
+        Area.objects.create(
+            territory=territory,
+            level=level,
+            official_code="01",
+            name="Alles",
+            path="01",
+            geometry={"type": "Polygon", "coordinates": [ring]},
+        )
+        Provider.objects.create(
+            territory=territory, official_number="P1", name="Träger", provider_type="municipal"
+        )
         return
     run = import_file(
         territory=Territory.objects.get(code="bench"),
@@ -151,6 +183,7 @@ def django_step(step: str, path: str, result: dict[str, object]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=300_000)
+    parser.add_argument("--valid", action="store_true", help="rows that pass (see above)")
     parser.add_argument(
         "--steps", default=",".join(STEPS), help="comma-separated, of " + ", ".join(STEPS)
     )
@@ -160,7 +193,7 @@ def main() -> int:
         measure(*args.child)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        archive = build_shapefile(Path(tmp), args.points)
+        archive = build_shapefile(Path(tmp), args.points, valid=args.valid)
         print(f"{archive.name}: {args.points:,} points, {archive.stat().st_size / 1e6:.1f} MB")
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"}
         results = {}

@@ -319,3 +319,25 @@ def test_an_xlsx_stream_converts_no_cell_beyond_the_rows_taken(
     assert next(rows).values == {"area_code": "0000", "year": "2024", "age": "0", "count": "1"}
     assert converted[0] <= 3 * 4
     assert sum(1 for _ in rows) == 2999
+
+
+def test_collapsed_repeats_are_dropped_or_reported_from_the_first_row_values(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "traeger.csv"
+    path.write_text(
+        "t_nr;t_name;t_art\n"
+        "T1;Träger Eins;Eigenbetrieb\n"
+        "T2;Träger Zwei;EKT\n"
+        "T1;Träger Eins;Eigenbetrieb\n"  # the same again: dropped
+        "T2;Träger 2;EKT\n",  # another name under the same key: reported
+        encoding="utf-8",
+    )
+    mapping = get_mapping("berlin-kita-wfs-providers")
+    assert mapping.collapse_duplicates
+    result = apply_mapping(open_table(path), mapping)
+    assert [record["official_number"] for record in result.records] == ["T1", "T2"]
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (5, "t_name", "Träger 2")
+    assert problem.expected.param("row") == "3"
+    assert result_view(result) == result_view(apply_mapping(read_table(path), mapping))
