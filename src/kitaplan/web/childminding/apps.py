@@ -17,12 +17,14 @@ class ChildmindingConfig(AppConfig):
     verbose_name = _("Childminding")
 
     def ready(self) -> None:
-        from kitaplan.web.childminding.models import Childminder, Permit
+        from kitaplan.web.childminding.models import CareContract, Childminder, Permit
         from kitaplan.web.core.derived import watch
 
-        # childminder places are an input of the balance: core.derived
+        # childminder places are an input of the balance, contracts of the free places the
+        # finder shows: core.derived
         watch(Childminder)
         watch(Permit, "childminder__territory")
+        watch(CareContract, "childminder__territory")
 
         from kitaplan.web.childminding.selectors import can_use_registry
         from kitaplan.web.core.navigation import NavEntry, register

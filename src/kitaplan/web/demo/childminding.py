@@ -28,6 +28,7 @@ from kitaplan.web.childminding.models import (
     Proof,
     StatusChange,
 )
+from kitaplan.web.core import derived
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.demo.allocation import _centroid, _descendants, demo_district
 from kitaplan.web.territory.models import Area, PopulationCount, Territory
@@ -264,6 +265,9 @@ def generate_pool(
     CareContract.objects.bulk_update(
         updates, ["primary_substitute", "secondary_substitute"], batch_size=500
     )
+    derived.bump(
+        territory.pk
+    )  # bulk writes send no signals: the balance, the finder (core.derived)
     return {
         "childminders": len(cms),
         "contracts": len(contracts),

@@ -40,6 +40,7 @@ from kitaplan.domain.territory.geometry import summarise_geometry
 from kitaplan.web.allocation.models import AllocationRound, RoundProgramme
 from kitaplan.web.childminding.models import Childminder
 from kitaplan.web.childminding.services import free_places_on
+from kitaplan.web.core import derived
 from kitaplan.web.facilities.models import Facility, FacilityPlaces
 from kitaplan.web.facilities.selectors import FacilityOnDay, with_places_on
 from kitaplan.web.territory.addresses import AddressMatch
@@ -226,6 +227,21 @@ def childminder_free_places(childminder: Childminder, day: dt.date) -> int | Non
     return free_places_on(childminder, day)
 
 
+def free_places_by_childminder(territory_id: int, day: dt.date) -> dict[int, int | None]:
+    """Free places on ``day`` of every active childminder of the territory (childminder pk →
+    places), computed once per data version and day (permits, contracts: core.derived)."""
+
+    def compute() -> dict[int, int | None]:
+        return {
+            cm.pk: childminder_free_places(cm, day)
+            for cm in Childminder.objects.filter(territory_id=territory_id, status="active")
+            .only("pk", "status", "own_children_slots")
+            .prefetch_related("permits", "contracts")
+        }
+
+    return derived.cached(territory_id, "finder.childminder_free_places", (day,), compute)
+
+
 def _childminders(criteria: Criteria, tokens: list[str]) -> list[Result]:
     if (
         criteria.kind == KIND_KITA
@@ -234,11 +250,11 @@ def _childminders(criteria: Criteria, tokens: list[str]) -> list[Result]:
         or criteria.barrier_free
     ):
         return []
+    free_by_pk = free_places_by_childminder(criteria.territory.pk, criteria.day)
     childminders = (
         Childminder.objects.filter(territory=criteria.territory, status="active")
         .select_related("area")
         .defer(*AREA_DEFERRED)
-        .prefetch_related("permits", "contracts")
     )
     if criteria.inclusion_profile:
         childminders = childminders.filter(inclusion_skills=True)
@@ -250,7 +266,7 @@ def _childminders(criteria: Criteria, tokens: list[str]) -> list[Result]:
             continue
         if not matches_address(tokens, cm.street, cm.postcode, cm.area):
             continue
-        free = childminder_free_places(cm, criteria.day)
+        free = free_by_pk.get(cm.pk)
         if not free:
             continue
         town = " ".join(p for p in (cm.postcode, cm.city) if p)
