@@ -292,3 +292,21 @@ def test_a_forms_territory_chooser_outside_a_request_offers_every_territory(berl
     assert offered() == ["berlin", "dresden"]  # a job, the command line
     with acting_for(scoped_user("dresden-planner", Role.PLANNER, dresden.territory)):
         assert offered() == ["dresden"]
+
+
+def test_the_import_list_shows_only_the_users_territory(client, berlin, dresden):
+    from kitaplan.web.imports.models import ImportRun
+
+    for territory in (berlin.territory, dresden.territory):
+        ImportRun.objects.create(
+            territory=territory,
+            kind="population",
+            mapping="kitaplan-population",
+            file_name=f"{territory.code}.csv",
+            file_sha256="0" * 64,
+            status="refused",
+            actor_label="system",
+        )
+    _login(client, scoped_user("dresden-planner", Role.PLANNER, dresden.territory))
+    listing = client.get(reverse("imports:import-list")).content.decode()
+    assert "dresden.csv" in listing and "berlin.csv" not in listing

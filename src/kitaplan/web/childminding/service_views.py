@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from kitaplan.web.childminding import services
 from kitaplan.web.childminding.models import AdvisoryService
+from kitaplan.web.core.access import within_territories
 from kitaplan.web.core.roles import Role
 
 
@@ -69,7 +70,8 @@ def service_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         messages.success(request, _("The advisory service was saved."))
         return redirect("childminding:service-list")
     rows = (
-        AdvisoryService.objects.select_related("territory")
+        within_territories(AdvisoryService.objects.all(), request.user)
+        .select_related("territory")
         .prefetch_related("advisers")
         .annotate(childminder_count=Count("childminders", distinct=True))
         .order_by("territory__name", "name")

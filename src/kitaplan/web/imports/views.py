@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kitaplan.domain.common.complete_list import CONFIRM_CLOSING_ABOVE
+from kitaplan.web.core.access import within_territories
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.core.uploads import upload_refused
 from kitaplan.web.imports import jobs, pending
@@ -42,7 +43,7 @@ def _importable_kinds(request: HttpRequest) -> list[str]:
 def import_list(request: HttpRequest) -> HttpResponse:
     kinds = _importable_kinds(request)
     runs = (
-        ImportRun.objects.filter(kind__in=kinds)
+        within_territories(ImportRun.objects.filter(kind__in=kinds), request.user, or_none=True)
         .select_related("territory")
         .order_by("-started_at", "-pk")
     )
