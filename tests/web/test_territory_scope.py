@@ -237,14 +237,17 @@ def test_the_api_keeps_to_the_users_territory(berlin, dresden):
     assert [t["code"] for t in territories] == ["dresden"]
     areas = api.get("/api/v1/areas/").json()
     assert {a["territory"] for a in areas["results"]} == {"dresden"}
-    assert api.get("/api/v1/areas/?territory=berlin").json()["count"] == 0
+    for path in ("areas", "population", "indicator-values", "facilities"):  # as if unknown
+        assert api.get(f"/api/v1/{path}/?territory=berlin").status_code == 404, path
+    assert api.get("/api/v1/areas/?territory=dresden").status_code == 200
     assert api.get(f"/api/v1/areas/{berlin.areas[0].pk}/").status_code == 404
     assert api.get(f"/api/v1/areas/{dresden.areas[0].pk}/").status_code == 200
     facilities = api.get("/api/v1/facilities/").json()["results"]
     assert {f["territory"] for f in facilities} == {"dresden"}
     assert api.get(f"/api/v1/facilities/{berlin.facilities[0].pk}/").status_code == 404
-    population = api.get("/api/v1/population/?territory=berlin").json()
-    assert population["count"] == 0
+    population = api.get("/api/v1/population/").json()["results"]
+    assert {row["area"] for row in population} <= {a.pk for a in dresden.areas}
+    assert api.get("/api/v1/population/").json()["count"] == 4 * 7  # Dresden's only
     before = PopulationCount.objects.count()
     refused = api.post(
         "/api/v1/population/bulk/?territory=berlin",

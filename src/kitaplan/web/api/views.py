@@ -110,9 +110,19 @@ class ReadViewSet(QueryMixin, viewsets.GenericViewSet[_M]):
         queryset = super().filter_queryset(queryset)
         if self.territory_path is None or _schema_only(self):
             return queryset
+        code = self.request.query_params.get("territory")
+        if code:
+            _refuse_other_territory(self.request, Territory.objects.filter(code=code).first())
         return within_territories(queryset, self.request.user, self.territory_path)
+
     #: GET and HEAD read from the replica when there is one (core.routers); writes never do.
     replica_reads = True
+
+
+def _refuse_other_territory(request: Request, territory: Territory | None) -> None:
+    """404 for a territory outside the user's scope, as if it did not exist."""
+    if territory is not None and not may_see_territory(request.user, territory.pk):
+        raise NotFound
 
 
 def _schema_only(view: object) -> bool:
@@ -195,8 +205,7 @@ class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ReadViewSet[
 def _bulk(request: Request, upsert: Callable[..., services.BulkResult]) -> Response:
     query = s.BulkQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    if not may_see_territory(request.user, query.validated_data["territory"].pk):
-        raise NotFound  # another territory than the user's: as if it did not exist
+    _refuse_other_territory(request, query.validated_data["territory"])
     try:
         result = upsert(
             territory=query.validated_data["territory"], rows=request.data, actor=request.user
@@ -430,6 +439,7 @@ class FacilityViewSet(
             territory = Territory.objects.filter(code=q["territory"]).first()
             if territory is None:
                 raise ValidationError({"territory": [_("No territory has this code.")]})
+            _refuse_other_territory(self.request, territory)
         if q.get("area"):
             areas = Area.objects.filter(official_code=q["area"], valid_to__isnull=True)
             if territory is not None:
