@@ -48,7 +48,7 @@ from kitaplan.domain.budget.stored import COUNTS, top_ancestor, version_mark
 from kitaplan.domain.indicators.facility_index import DEFAULT_MIN_CHILDREN, NeedBasis
 from kitaplan.domain.indicators.periods import latest_values
 from kitaplan.web.budget.models import AreaBudget, BudgetRun, BudgetShareRecord, UseReport
-from kitaplan.web.core import access
+from kitaplan.web.core import access, derived
 from kitaplan.web.core.access import AnyUser, scoped_to_territories
 from kitaplan.web.core.roles import Role
 from kitaplan.web.core.validity import valid_on
@@ -332,6 +332,25 @@ def with_reports(shares: QuerySet[BudgetShareRecord]) -> list[BudgetShareRecord]
 def inputs_of_runs(run_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
     """run id → its input snapshot (one query for all)."""
     return dict(BudgetRun.objects.filter(pk__in=run_ids).values_list("pk", "inputs"))
+
+
+def inputs_of(runs: Iterable[BudgetRun]) -> dict[int, list[dict[str, Any]]]:
+    """run id → its input snapshot (one record per facility of the territory): a published
+    run's from the cache (it never changes: core.derived), the others' in one query."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    unpublished: set[int] = set()
+    for run in {r.pk: r for r in runs}.values():
+        if run.status != BudgetRun.PUBLISHED:
+            unpublished.add(run.pk)
+            continue
+
+        def read(pk: int = run.pk) -> list[dict[str, Any]]:
+            return inputs_of_runs({pk})[pk]
+
+        found[run.pk] = derived.cached_immutable(
+            "budget.run_inputs", (run.pk, run.created_at, run.published_at), read
+        )
+    return found | (inputs_of_runs(unpublished) if unpublished else {})
 
 
 def provider_shares(

@@ -359,6 +359,11 @@ def _one_share(
     )
 
 
+def _share_rows(shares: list[BudgetShareRecord]) -> list[dict[str, Any]]:
+    """The rows of ``shares`` (their runs' inputs read once: :func:`.selectors.inputs_of`)."""
+    return presenters.rows_by_run(shares, selectors.inputs_of(s.run for s in shares))
+
+
 def shares_page(request: HttpRequest) -> HttpResponse:
     """Shares the user may see: a facility manager's own, with the use-report form."""
     _require_budget_pages(request)
@@ -373,30 +378,29 @@ def shares_page(request: HttpRequest) -> HttpResponse:
     elif not all_versions:
         visible = visible.filter(run__in=selectors.current_runs())
     shares = selectors.with_reports(visible)
-    rows = presenters.rows_by_run(shares, selectors.inputs_of_runs({s.run_id for s in shares}))
     selectors.mark_versions(list({s.run_id: s.run for s in shares}.values()))
     export_format = request.GET.get("format")
     if export_format in ("csv", "xlsx"):
         return export_response(
             export_format=export_format,
             columns=presenters.export_columns(),
-            objects=rows,
+            objects=_share_rows(shares),
             base_name="sozialraumbudget-anteile",
         )
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("page", None)
     prefix = reverse("budget:shares") + "?" + (query.urlencode() + "&" if query else "")
-    page = Paginator(rows, SHARES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(shares, SHARES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "budget/shares.html",
         {
-            "rows": page.object_list,
+            "rows": _share_rows(list(page.object_list)),  # only the shown page in words
             "page_obj": page,
             "page_range": page.paginator.get_elided_page_range(page.number),
             "allocated": format_euros(sum(s.amount_cents for s in shares)),
-            "reported": format_euros(sum(r["reported_cents"] for r in rows)),
+            "reported": format_euros(sum(s.reported_cents for s in shares)),
             "export_csv": prefix + "format=csv",
             "export_xlsx": prefix + "format=xlsx",
             "is_city_staff": selectors.can_view_runs(request.user),
