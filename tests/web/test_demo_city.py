@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.db.models import Sum
 
-from kitaplan.web.core.access import SYSTEM
+from kitaplan.web.core.access import SYSTEM, territory_ids_of
 from kitaplan.web.demo.city import (
     create_demo_accounts,
     create_demo_scenario,
@@ -92,6 +93,11 @@ def test_the_demo_city_matches_the_source_totals_and_reloads_unchanged():
         "childminder",
         "payment_office",
     }
+    # the Dresden planner works in Dresden only (the territory scope)
+    (dresden,) = (a for a in accounts if a.username == "planung-dresden")
+    assert dresden.territory is not None and dresden.territory.code == "dresden"
+    planner = User.objects.get(username="planung-dresden")
+    assert territory_ids_of(planner) == {dresden.territory.pk}
 
     assert_demo_rounds()
     assert_demo_pool()

@@ -29,6 +29,7 @@ class DemoAccount:
     username: str
     role: Role
     scope: str = ""
+    territory: Territory | None = None  # the territory scope (docs/howto/import-a-city.md)
 
 
 @transaction.atomic
@@ -312,6 +313,11 @@ def create_demo_accounts() -> list[DemoAccount]:
     provider = demo_provider()
     if provider is not None:
         accounts.append(DemoAccount("kita", Role.FACILITY_MANAGER, scope=provider.name))
+    dresden = Territory.objects.filter(code=DRESDEN).first()
+    if dresden is not None:  # a planner who sees only Dresden (the territory scope)
+        accounts.append(
+            DemoAccount("planung-dresden", Role.PLANNER, scope=dresden.name, territory=dresden)
+        )
     with transaction.atomic():
         for account in accounts:
             user, created = User.objects.get_or_create(username=account.username)
@@ -323,5 +329,6 @@ def create_demo_accounts() -> list[DemoAccount]:
                 user=user,
                 role=account.role.value,
                 provider=provider if account.role == Role.FACILITY_MANAGER else None,
+                territory=account.territory,
             )
     return accounts
