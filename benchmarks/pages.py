@@ -124,6 +124,24 @@ def _run() -> int:
     return int(found)
 
 
+def _finest_balance() -> str:
+    """The balance of Berlin at its finest level (the longest balance page)."""
+    from kitaplan.web.territory.models import AreaLevel
+
+    level = AreaLevel.objects.filter(territory__code="berlin").order_by("-rank").first()
+    if level is None:
+        raise SystemExit("the demo has no Berlin levels")
+    return f"/planning/?territory=berlin&level={level.code}"
+
+
+def _district_report() -> str:
+    """The development report (PDF) of the largest Berlin district."""
+    from kitaplan.web.territory.models import Area
+
+    code = Area.objects.get(pk=_largest_district()).official_code
+    return f"/monitoring/report.pdf?territory=berlin&district={code}"
+
+
 REFERENCE = Page("reference: about page", "/about/", None)
 
 #: The pages and exports timed; other benchmarks' owners append theirs here.
@@ -193,6 +211,22 @@ PAGES: list[Page] = [
         "vergabe",
     ),
     Page("allocation: run", lambda: f"/allocation/run/{_run()}/", "vergabe"),
+    Page("allocation: rounds", "/allocation/", "vergabe"),
+    Page(
+        "allocation: an application",
+        lambda: f"/allocation/application/{_pk('allocation.Application', round_id=_round())}/",
+        "vergabe",
+    ),
+    Page("allocation: my applications (parent)", "/allocation/my/", "eltern"),
+    # planning (the planner's pages of the load scenario)
+    Page("start page (planner)", "/", "planung"),
+    Page("planning: balance", "/planning/", "planung"),
+    Page("planning: balance, Berlin, finest level", _finest_balance, "planung"),
+    Page("planning: targets", "/planning/targets/?territory=berlin", "planung"),
+    Page("planning: forecast", "/planning/forecast/?territory=berlin", "planung"),
+    Page("planning: close to home", "/planning/accessibility/?territory=berlin", "planung"),
+    Page("monitoring: district report PDF", _district_report, "planung"),
+    Page("finder: easy language", "/finder/leichte-sprache/", None),
     # monitoring
     Page("monitoring: index", "/monitoring/?territory=berlin", "planung"),
     Page("monitoring: index map", "/monitoring/map.geojson?territory=berlin", "planung"),

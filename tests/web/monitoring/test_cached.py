@@ -11,6 +11,7 @@ from kitaplan.web.monitoring import selectors, timeseries
 from kitaplan.web.territory.models import IndicatorValue
 from tests.web.factories import PASSWORD, make_user
 from tests.web.monitoring.test_monitoring import territory  # noqa: F401 (the fixture)
+from tests.web.monitoring.test_trends import city  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,33 @@ def test_the_index_table_is_paginated_and_the_links_keep_the_sort(
     # the map shows every area, not one page
     features = planner.get(reverse("monitoring:index-geojson"), query).json()["features"]
     assert len(features) == 6
+
+
+def test_every_districts_report_reads_the_same_cached_tables(city, monkeypatch):  # noqa: F811
+    from kitaplan.domain.indicators.trends import ChangeBasis
+    from kitaplan.web.monitoring import report
+
+    def district_report(district):
+        data = report.district_report(
+            territory=city.territory,
+            district=district,
+            period=2024,
+            compare=2022,
+            basis=ChangeBasis.RELATIVE,
+            threshold=10.0,
+        )
+        return {line.name: line.after for line in data.lines}
+
+    first = district_report(city.districts[0])
+    assert first["Single-parent households"] == "19,0 %"  # as test_trends computes it
+    with monkeypatch.context() as patched:
+        patched.setattr(timeseries, "indicator_table", fail)
+        assert district_report(city.districts[1])["Single-parent households"]
+        patched.setattr(report, "collect_report", fail)  # the same district: the whole report
+        assert district_report(city.districts[0]) == first
+    value = IndicatorValue.objects.get(
+        area=city.areas[1], year=2024, indicator__code="single_parents"
+    )
+    value.value = 30.0
+    value.save()
+    assert district_report(city.districts[0])["Single-parent households"] != "19,0 %"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -34,7 +34,7 @@ from kitaplan.domain.indicators.trends import (
     reference_mean,
     summarise,
 )
-from kitaplan.web.core import pdf
+from kitaplan.web.core import derived, pdf
 from kitaplan.web.monitoring import report_map, timeseries, wording
 from kitaplan.web.territory.groups import covered_ids_at
 from kitaplan.web.territory.models import Area, AreaGroup, IndicatorValue, Territory
@@ -134,6 +134,44 @@ def district_report(
     report_period: ReportPeriod | None = None,
     compare_period: ReportPeriod | None = None,
 ) -> ReportData:
+    """:func:`collect_report`; a district's report (worded in the active language) is computed
+    once per data version (core.derived). A Sozialraum's is always computed: the areas a group
+    covers are a many-to-many relation that sends no save signal."""
+
+    def compute() -> ReportData:
+        return collect_report(
+            territory=territory,
+            district=district,
+            period=period,
+            compare=compare,
+            basis=basis,
+            threshold=threshold,
+            map_source=map_source,
+            group=group,
+            report_period=report_period,
+            compare_period=compare_period,
+        )
+
+    if group is not None:
+        return compute()
+    parts: tuple[object, ...] = (district.pk if district else None, period, compare, basis)
+    parts += (threshold, map_source, report_period, compare_period, translation.get_language())
+    return derived.cached(territory.pk, "monitoring.district_report", parts, compute)
+
+
+def collect_report(
+    *,
+    territory: Territory,
+    district: Area | None,
+    period: int | None,
+    compare: int | None,
+    basis: ChangeBasis,
+    threshold: float,
+    map_source: str | None = None,
+    group: AreaGroup | None = None,
+    report_period: ReportPeriod | None = None,
+    compare_period: ReportPeriod | None = None,
+) -> ReportData:
     """Collect the report's figures and sentences for ``district`` (an area of the top level),
     or for the areas a Sozialraum ``group`` covers (their means weighted by residents, i.e.
     computed from the sums over the group's areas).
@@ -186,7 +224,6 @@ def district_report(
     place = data.place
     worse = better = 0
     methods: set[str] = set()
-    weights_cache: dict[tuple[int, int], tuple[dict[str, float], int | None]] = {}
     for indicator in indicators:
         periods = [p for p in timeseries.periods_of(territory, indicator) if p in (period, compare)]
         if period not in periods:
@@ -196,7 +233,9 @@ def district_report(
         if level.rank == 1:
             continue  # values of whole districts only: nothing to compare within the district
         source = timeseries.source_of(indicator)
-        table = timeseries.indicator_table(
+        # the whole territory's table, the same for every district: computed once per data
+        # version (core.derived)
+        table = timeseries.cached_indicator_table(
             territory=territory,
             source=source,
             level=level,
@@ -204,7 +243,7 @@ def district_report(
             period=period,
             compare=compare if compare in periods else None,
             weighted=True,
-            weights_cache=weights_cache,
+            level_weights=True,
         )
         if group is not None:
             members = covered_ids_at(group, level)

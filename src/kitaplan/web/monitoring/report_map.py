@@ -142,7 +142,7 @@ def district_map(
             return None
         level = finest
     use = period if period in periods else periods[-1]
-    table = timeseries.indicator_table(
+    table = timeseries.cached_indicator_table(  # the whole territory's: once per data version
         territory=territory,
         source=source,
         level=level,

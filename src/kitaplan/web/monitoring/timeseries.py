@@ -26,6 +26,7 @@ from kitaplan.domain.indicators.trends import (
     rank,
     reference_mean,
 )
+from kitaplan.web.core import derived
 from kitaplan.web.core.sums import sum64
 from kitaplan.web.monitoring.selectors import build
 from kitaplan.web.territory.models import (
@@ -224,6 +225,39 @@ class IndicatorTable:
     @property
     def mean_method(self) -> MeanMethod | None:
         return self.territory_mean.method if self.territory_mean else None
+
+
+def cached_indicator_table(
+    *,
+    territory: Territory,
+    source: Source,
+    level: AreaLevel,
+    periods: list[int],
+    period: int | None,
+    compare: int | None,
+    weighted: bool = True,
+    level_weights: bool = False,
+) -> IndicatorTable:
+    """:func:`indicator_table`, computed once per data version of the territory (indicator
+    values, population and areas are watched: core.derived). The indicators and alerts pages
+    and every district's report read the same whole-territory tables. ``level_weights``: the
+    population weights of every area of the level, as the report reads them (a
+    ``weights_cache``), not only of the areas with values."""
+    return derived.cached(
+        territory.pk,
+        "monitoring.indicator_table",
+        (source.code, level.pk, tuple(periods), period, compare, weighted, level_weights),
+        lambda: indicator_table(
+            territory=territory,
+            source=source,
+            level=level,
+            periods=periods,
+            period=period,
+            compare=compare,
+            weighted=weighted,
+            weights_cache={} if level_weights else None,
+        ),
+    )
 
 
 def indicator_table(

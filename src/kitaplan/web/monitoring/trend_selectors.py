@@ -23,7 +23,6 @@ from kitaplan.domain.indicators.trends import (
     rank,
     series,
 )
-from kitaplan.web.core import derived
 from kitaplan.web.monitoring import timeseries, wording
 from kitaplan.web.monitoring.timeseries import AreaRow, IndicatorTable, Source
 from kitaplan.web.territory.models import Area, AreaLevel, IndicatorDefinition, Territory
@@ -96,27 +95,14 @@ def table_of(selection: Selection) -> IndicatorTable | None:
     territory, source, level = selection.territory, selection.source, selection.level
     if territory is None or source is None or level is None:
         return None
-    # computed once per data version (values, population, areas: core.derived)
-    return derived.cached(
-        territory.pk,
-        "monitoring.indicator_table",
-        (
-            source.code,
-            level.pk,
-            tuple(selection.periods),
-            selection.period,
-            selection.compare,
-            selection.weighted,
-        ),
-        lambda: timeseries.indicator_table(
-            territory=territory,
-            source=source,
-            level=level,
-            periods=selection.periods,
-            period=selection.period,
-            compare=selection.compare,
-            weighted=selection.weighted,
-        ),
+    return timeseries.cached_indicator_table(
+        territory=territory,
+        source=source,
+        level=level,
+        periods=selection.periods,
+        period=selection.period,
+        compare=selection.compare,
+        weighted=selection.weighted,
     )
 
 
