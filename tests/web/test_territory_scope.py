@@ -27,14 +27,13 @@ from tests.web.test_access import Fixtures, resolve, row_counts
 pytestmark = pytest.mark.django_db
 
 #: The role a page is opened with: the first the matrix allows (the administrator holds for
-#: every territory; a facility manager is scoped by the provider, tested below).
+#: every territory; a facility manager is scoped by the provider, tested below; parents and
+#: childminders see their own records wherever they are).
 SCOPED_ROLES = (
     Role.PLANNER,
     Role.ALLOCATION_OFFICE,
     Role.CHILDMINDER_ADVISER,
     Role.PAYMENT_OFFICE,
-    Role.CHILDMINDER,
-    Role.PARENT,
 )
 
 
@@ -86,6 +85,11 @@ def test_the_territories_of_a_user_come_from_the_role_assignments(berlin, dresde
     )
     assert territory_ids_of(manager) == {berlin.territory.pk}  # the provider's territory
     assert territory_ids_of(User.objects.create_user(username="none")) == frozenset()
+    parent = scoped_user("parent", Role.PARENT, None)
+    assert territory_ids_of(parent) is None  # own records, wherever they are
+    RoleAssignment.objects.create(user=parent, role=Role.PLANNER.value, territory=dresden.territory)
+    parent = User.objects.get(pk=parent.pk)
+    assert territory_ids_of(parent) == {dresden.territory.pk}  # a personal role widens nothing
     assert territory_ids_of(SYSTEM) is None
 
 

@@ -111,10 +111,12 @@ def territory_ids_of(user: AnyUser) -> frozenset[int] | None:
     """The territories a user works in (de: Gebietszuständigkeit); ``None``: every territory.
 
     A role assignment's territory is its own, else that of its provider or facility (a facility
-    manager). One assignment without either (a city-wide role, a parent, a childminder), the
-    administrator role, a superuser and the command line mean every territory; a user without
-    any role has none. The territories are the union over the user's assignments: the roles
-    hold in each of them. Cached on the user object for the request.
+    manager); the territories are the union over the user's staff roles (the roles hold in each
+    of them). One staff role without a territory (city-wide), the administrator role, a
+    superuser and the command line mean every territory. The personal roles (parent,
+    childminder) count only for a user who holds nothing else: they see their own records,
+    wherever those are (every territory), and never widen a staff role's scope. A user without
+    any role has none. Cached on the user object for the request.
     """
     if getattr(user, "is_system", False) or getattr(user, "is_superuser", False):
         return None
@@ -122,9 +124,11 @@ def territory_ids_of(user: AnyUser) -> frozenset[int] | None:
         return None  # public pages only; every staff page asks for a login first
     cached: tuple[frozenset[int] | None] | None = getattr(user, "_kitaplan_territories", None)
     if cached is None:
+        rows = _assignments(user)
+        staff = [row for row in rows if row[0] not in _PERSONAL_ROLES]
         ids: set[int] = set()
-        every = False
-        for role, *territories in _assignments(user):
+        every = bool(rows) and not staff
+        for role, *territories in staff:
             found = next((pk for pk in territories if pk is not None), None)
             if role == Role.ADMIN.value or found is None:
                 every = True
@@ -133,6 +137,10 @@ def territory_ids_of(user: AnyUser) -> frozenset[int] | None:
         cached = (None if every else frozenset(ids),)
         user._kitaplan_territories = cached  # type: ignore[union-attr]
     return cached[0]
+
+
+#: Roles over one's own records (own applications, own childminder record): not territorial.
+_PERSONAL_ROLES = frozenset({Role.PARENT.value, Role.CHILDMINDER.value})
 
 
 def may_see_territory(user: AnyUser, territory_id: int | None) -> bool:
