@@ -133,8 +133,11 @@ def discover(out: Path) -> None:
         "forecast": [page("planning:forecast", city)],
         "accessibility": [page("planning:accessibility", city)],
         "monitoring": [page("monitoring:index", city)],
+        # the development report is made by a job: the alerts page's form queues it (POST),
+        # the job page is polled (the PDF itself is rendered by the worker, not timed here)
+        "district_report_form": [page("monitoring:alerts", city)],
         "district_report": [
-            page("monitoring:report-pdf", {**city, "district": code})
+            page("monitoring:report-pdf-job", {**city, "district": code})
             for code in sample(districts, 3)
         ],
         "facility_list": [
@@ -291,6 +294,14 @@ def development_command(port: int) -> list[str]:
     ]
 
 
+def worker_command(setup: Setup) -> list[str] | None:
+    """``kitaplan worker`` on PostgreSQL, where the job queue lives in the database; on SQLite
+    every server process runs the jobs itself (docs/operations.md, "Jobs and the worker")."""
+    if not setup.database_url.startswith(("postgres://", "postgresql://")):
+        return None
+    return [str(BIN / "kitaplan"), "--lang", "en", "worker"]
+
+
 def wait_until_up(process: subprocess.Popen[bytes], base: str, log: Path) -> str:
     """Waits for ``/healthz`` (``/`` where there is none); returns what answered."""
     deadline = time.monotonic() + 180
@@ -337,6 +348,20 @@ def run_scenario(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        worker_log = out / f"{label}-worker.log"
+        command_of_worker = worker_command(setup)
+        worker = (
+            subprocess.Popen(
+                command_of_worker,
+                env=_env(setup),
+                cwd=ROOT,
+                stdout=worker_log.open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            if command_of_worker
+            else None
+        )
         try:
             answered = wait_until_up(server, base, log)
             said = log.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -354,6 +379,8 @@ def run_scenario(
                 run_locust(base, label, args.seconds, args, out, locust_log)
         finally:
             stop(server)
+            if worker is not None:
+                stop(worker)
 
 
 def run_locust(

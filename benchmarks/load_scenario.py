@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import time
 from typing import Any
 
 from locust import HttpUser, between, task
@@ -162,7 +163,34 @@ class PlannerUser(KitaplanUser):
 
     @task(1)
     def district_report(self) -> None:
-        self.visit("district_report")
+        """Queue a district's development report as the alerts page does, then poll its job
+        page twice (1 s apart) as the page's HTMX progress bar does."""
+        form = random.choice(URLS["district_report_form"])
+        page = self.client.get(form["url"], name=form["name"], timeout=TIMEOUT_S)
+        match = CSRF_INPUT.search(page.text)
+        if match is None:
+            return
+        entry = random.choice(URLS["district_report"])
+        with self.client.post(
+            entry["url"],
+            data={"csrfmiddlewaretoken": match.group(1)},
+            headers={"Referer": self.host.rstrip("/") + form["url"]},
+            name=f"{entry['name']} (queue)",
+            timeout=TIMEOUT_S,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"HTTP {response.status_code}")
+                return
+            job_url = response.headers.get("Location", "")
+        for _ in range(2):
+            time.sleep(1)
+            with self.client.get(
+                job_url, name="jobs:job-detail", timeout=TIMEOUT_S, catch_response=True
+            ) as response:
+                if response.status_code >= 300:
+                    response.failure(f"HTTP {response.status_code}")
 
     @task(2)
     def facilities(self) -> None:
