@@ -39,6 +39,17 @@ def _migrate(verbose: bool = False) -> None:
     call_command("createcachetable", verbosity=0)
 
 
+def _analyze() -> None:
+    """Planner statistics for the tables just loaded (PostgreSQL and SQLite both know ANALYZE).
+    Without them, until autovacuum gets round to it (or never, where it is off), PostgreSQL
+    plans joins of the fresh demo as if its tables were empty: one query of the allocation
+    statistics took 164 ms with a nested loop instead of 2.5 ms."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def _say(message: str) -> None:
     print(message, flush=True)
 
@@ -118,6 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     create_demo_wave()
     create_demo_plan()
     create_demo_network()
+    _analyze()
     wave_line = demo_wave_summary()
     if wave_line:
         _say(wave_line)
