@@ -122,3 +122,25 @@ def test_every_districts_report_reads_the_same_cached_tables(city, monkeypatch):
     value.value = 30.0
     value.save()
     assert district_report(city.districts[0])["Single-parent households"] != "19,0 %"
+
+
+def test_the_indicators_table_is_paginated_and_the_map_keeps_every_area(
+    planner,
+    city,  # noqa: F811
+    monkeypatch,
+):
+    from kitaplan.web.monitoring import trend_views
+
+    monkeypatch.setattr(trend_views, "ROWS_PER_PAGE", 3)
+    url = reverse("monitoring:indicators")
+    query = {"territory": "testcity", "indicator": "single_parents"}
+    first = planner.get(url, query)
+    shown = [item["row"].area.official_code for item in first.context["table_rows"]]
+    assert shown == ["0201", "0101", "0202"]  # by value, highest first (as test_trends)
+    assert 'href="?territory=testcity&amp;indicator=single_parents&amp;page=2"' in (
+        first.content.decode()
+    )
+    second = planner.get(url, {**query, "page": 2})
+    assert [item["row"].area.official_code for item in second.context["table_rows"]] == ["0102"]
+    features = planner.get(reverse("monitoring:indicators-geojson"), query).json()["features"]
+    assert len(features) == 4

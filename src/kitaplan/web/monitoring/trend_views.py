@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +32,7 @@ from kitaplan.web.monitoring import (
 )
 from kitaplan.web.monitoring.timeseries import AreaRow, IndicatorTable
 from kitaplan.web.monitoring.trend_selectors import Selection
+from kitaplan.web.monitoring.views import ROWS_PER_PAGE
 from kitaplan.web.territory.groups import group_from_request, open_groups
 from kitaplan.web.territory.models import Area, Territory
 from kitaplan.web.territory.requests import territory_from_request
@@ -166,8 +168,11 @@ def indicators(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("format", None)
+    query.pop("page", None)
     unit = table.source.unit if table else ""
     digits = wording.digits_for(unit, *[r.value for r in rows]) if table else 0
+    # one page of the table is rendered (the map and the exports show every area)
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "monitoring/indicators.html",
@@ -175,7 +180,9 @@ def indicators(request: HttpRequest) -> HttpResponse:
             **_form_context(selection),
             "table": table,
             "rows": rows,
-            "table_rows": [presenters.table_row(row, unit, digits) for row in rows],
+            "table_rows": [presenters.table_row(row, unit, digits) for row in page.object_list],
+            "rows_page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
             "sort": sort,
             "is_share": wording.is_share(unit),
             "direction_label": wording.DIRECTION_LABELS.get(selection.source.direction)
