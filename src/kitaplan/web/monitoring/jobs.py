@@ -5,25 +5,12 @@ The alerts page's "PDF erstellen" queues ``monitoring.district_pdf`` with the re
 with the same function as the direct URL
 (:func:`~kitaplan.web.monitoring.trend_views.district_pdf`) and stores the file
 (:mod:`kitaplan.web.jobs.reports`); the job page links its download.
+The kind is registered in the app's ``ready()`` (its builder lives in the views, which
+import this module for the code).
 """
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-
-from kitaplan.web.jobs.reports import register_report_kind
-
-__all__ = ["DISTRICT_PDF", "register_monitoring_jobs"]
+__all__ = ["DISTRICT_PDF"]
 
 DISTRICT_PDF = "monitoring.district_pdf"
-
-
-def register_monitoring_jobs() -> None:
-    from kitaplan.web.monitoring.trend_views import district_pdf  # the views import this
-
-    register_report_kind(
-        code=DISTRICT_PDF,
-        label=_("Development report (PDF)"),
-        build=district_pdf,
-        download="monitoring:report-pdf-file",
-    )

@@ -21,9 +21,16 @@ class PlanningConfig(AppConfig):
         from kitaplan.web.core.navigation import NavEntry, register
 
         register(NavEntry("planning:balance", _("Demand planning"), 40, visible=can_view_areas))
-        from kitaplan.web.planning.jobs import register_planning_jobs
+        from kitaplan.web.jobs.reports import register_report_kind
+        from kitaplan.web.planning.jobs import COMMITTEE_PDF
+        from kitaplan.web.planning.views import committee_pdf
 
-        register_planning_jobs()  # the committee report as a job
+        register_report_kind(  # the committee report as a job
+            code=COMMITTEE_PDF,
+            label=_("Report for the committee (PDF)"),
+            build=committee_pdf,
+            download="planning:balance-pdf-file",
+        )
         register(
             NavEntry(
                 "planning:setup-targets", _("Set up the planning"), 41, visible=can_import_data

@@ -4,25 +4,12 @@ The balance page's "PDF erstellen" queues ``planning.committee_pdf`` with the pa
 string; the worker renders it with the same function as the direct URL
 (:func:`~kitaplan.web.planning.views.committee_pdf`) and stores the file
 (:mod:`kitaplan.web.jobs.reports`); the job page links its download.
+The kind is registered in the app's ``ready()`` (its builder lives in the views, which
+import this module for the code).
 """
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-
-from kitaplan.web.jobs.reports import register_report_kind
-
-__all__ = ["COMMITTEE_PDF", "register_planning_jobs"]
+__all__ = ["COMMITTEE_PDF"]
 
 COMMITTEE_PDF = "planning.committee_pdf"
-
-
-def register_planning_jobs() -> None:
-    from kitaplan.web.planning.views import committee_pdf  # the views import this module
-
-    register_report_kind(
-        code=COMMITTEE_PDF,
-        label=_("Report for the committee (PDF)"),
-        build=committee_pdf,
-        download="planning:balance-pdf-file",
-    )
