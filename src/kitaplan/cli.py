@@ -1063,7 +1063,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser(
         "worker",
-        help="run background jobs (imports, allocation runs, …) from the PostgreSQL queue",
+        help="run background jobs (imports, allocation runs and chances, payment runs, report PDFs) "
+        "from the PostgreSQL queue",
         description="Work the job queue in PostgreSQL until stopped. Any number of workers may "
         "work one queue; jobs of a worker that died are queued again once, then marked failed.",
     )
