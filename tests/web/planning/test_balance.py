@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from kitaplan.domain.planning.demand import DEFAULT_CARE_RATES
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.roles import Role
 from kitaplan.web.planning.models import CareRateSet
+from kitaplan.web.territory.models import PopulationCount
 from tests.web.factories import PASSWORD, make_city, make_user
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +137,31 @@ def test_care_rates_for_an_area_class_change_only_that_class(planner):
     # a class without a value is refused on the field
     bad = planner.post(url, {**form, "class_value": ""})
     assert "class_value" in bad.context["form"].errors
+
+
+def _selected_year(response) -> str | None:
+    """The value of the year select's selected option in the rendered page (None: none)."""
+    html = response.content.decode()
+    select = re.search(r'<select[^>]*name="year"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    chosen = re.findall(r'<option value="(\d+)"[^>]*\bselected\b', select.group(1))
+    return chosen[0] if chosen else None
+
+
+@pytest.mark.parametrize("query", ["", "?level=district", "?year=1900"])
+def test_the_year_select_shows_the_year_the_page_shows(planner, query):
+    """Issue 17: the select had no selected option, so it showed the first year (2011) while
+    the page showed the last, and "Show" after changing only the map loaded the first year."""
+    for area in planner.city.areas:
+        PopulationCount.objects.create(area=area, year=2011, age=0, count=1)
+    response = planner.get(reverse("planning:balance") + query)
+    assert response.context["year"] == 2024
+    assert _selected_year(response) == "2024"
+
+
+def test_the_year_select_keeps_the_chosen_year(planner):
+    for area in planner.city.areas:
+        PopulationCount.objects.create(area=area, year=2011, age=0, count=1)
+    response = planner.get(reverse("planning:balance") + "?year=2011&show=u3:coverage")
+    assert response.context["year"] == 2011
+    assert _selected_year(response) == "2011"

@@ -62,12 +62,24 @@ def _rows(request: HttpRequest) -> dict[str, Any]:
     """Everything the balance page, its export and its map need, from the query string."""
     territory = territory_from_request(request, having=POPULATION)
     years, forecast_years = selectors.planning_years(territory) if territory else ([], [])
+    default_year = years[-1] if years else None
+    query = request.GET.copy()
+    if territory is not None and not query.get("territory"):
+        query["territory"] = territory.code
+    if default_year is not None and query.get("year") not in {
+        str(y) for y in years + forecast_years
+    }:  # the select must show the year the page shows, or "Show" loads another one
+        query["year"] = str(default_year)
     form = BalanceFilterForm(
-        request.GET or None, territory=territory, years=years, forecast_years=forecast_years
+        query if request.GET else None,
+        initial={"territory": territory, "year": default_year},
+        territory=territory,
+        years=years,
+        forecast_years=forecast_years,
     )
     form.is_valid()
     data = getattr(form, "cleaned_data", {}) or {}
-    year = data.get("year") or (years[-1] if years else None)
+    year = data.get("year") or default_year
     group = group_from_request(request, territory)
     parent = None if group is not None else _parent(request, territory)
     table = selectors.BalanceTable(level=data.get("level"))
