@@ -14,7 +14,12 @@ from django.contrib import admin
 from django.db import models
 
 from kitaplan.web.audit.models import AuditEvent
-from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.audit.services import (
+    AuditAction,
+    record_audit_event,
+    snapshot,
+    territory_id_of,
+)
 
 SECRET_FIELDS = {"password"}
 
@@ -54,6 +59,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_model(self, request: Any, obj: Any) -> None:
         before = _snapshot(obj, self.audit_redacted_fields)
         pk = str(obj.pk)
+        territory = territory_id_of(obj)
         super().delete_model(request, obj)
         record_audit_event(
             actor=request.user,
@@ -62,6 +68,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             target_id=pk,
             target_label=str(obj),
             before=before,
+            territory=territory,
         )
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:

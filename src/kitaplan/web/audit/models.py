@@ -34,6 +34,18 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     details = models.JSONField(_("details"), null=True, blank=True)
+    # no constraint: an event is never changed nor deleted, and keeps the number of a territory
+    # deleted later (as target_id keeps a deleted record's)
+    territory = models.ForeignKey(
+        "territory.Territory",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("territory"),
+    )  # of the record (its territory path); empty: none (a login, a city-wide record, or an
+    # event recorded before the field existed): shown only to users of every territory
     personal_fields = models.JSONField(
         _("personal fields"),
         default=list,

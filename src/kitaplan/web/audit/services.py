@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from kitaplan.web.audit import personal
@@ -116,6 +118,55 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return {name: to_jsonable(getattr(instance, name)) for name in names}
 
 
+_TERRITORY = "territory.territory"
+
+
+@functools.cache
+def _territory_paths(model: type[models.Model]) -> tuple[tuple[str, ...], ...]:
+    """The paths of foreign keys from ``model`` to a territory, shortest first (at most four
+    steps; a user account's, a role assignment's aside): ``("territory",)``, ``("round",
+    "territory")`` for an application, ``("network", "territory")`` for a network member …
+    Found from the models' fields alone, so no caller names its path."""
+    found: list[tuple[str, ...]] = []
+    queue: list[tuple[type[models.Model], tuple[str, ...]]] = [(model, ())]
+    seen = {model}
+    while queue:
+        current, path = queue.pop(0)
+        for field in current._meta.concrete_fields:
+            related = field.related_model if field.many_to_one or field.one_to_one else None
+            if not isinstance(related, type) or related._meta.label_lower == "auth.user":
+                continue
+            if related._meta.label_lower == _TERRITORY:
+                found.append((*path, field.name))
+            elif related not in seen and len(path) < 3:
+                seen.add(related)
+                queue.append((related, (*path, field.name)))
+    return tuple(found)
+
+
+def territory_id_of(record: models.Model | None) -> int | None:
+    """The territory a record belongs to (the first of its territory paths that is set), or
+    ``None`` (a record of no territory: a user account, a city-wide setting)."""
+    if record is None:
+        return None
+    if record._meta.label_lower == _TERRITORY:
+        return int(record.pk) if record.pk is not None else None
+    for path in _territory_paths(type(record)):
+        current: Any = record
+        for name in path[:-1]:
+            try:
+                current = getattr(current, name, None)
+            except ObjectDoesNotExist:  # a related record deleted in the same change
+                current = None
+            if current is None:
+                break
+        else:
+            territory_id = getattr(current, f"{path[-1]}_id", None)
+            if territory_id is not None:
+                return int(territory_id)
+    return None
+
+
 def record_audit_event(
     *,
     actor: AnyUser | None,
@@ -127,8 +178,13 @@ def record_audit_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    territory: models.Model | int | None = None,
 ) -> AuditEvent:
     """Store one audit event; call it inside the service's transaction.
+
+    The event's territory (the audit trail's territory scope) is ``territory`` when given (a
+    territory or its number: for an event without a ``target``, or a deleted one's), else the
+    ``target``'s (:func:`territory_id_of`); none for a record of no territory.
 
     The values of personal fields (:mod:`kitaplan.web.audit.personal`) are dropped from
     ``before``, ``after`` and ``details``; the event keeps only their names in
@@ -155,7 +211,15 @@ def record_audit_event(
         if details is not None
         else (None, [])
     )
+    territory_id = (
+        territory_id_of(territory)
+        if isinstance(territory, models.Model)
+        else territory
+        if territory is not None
+        else territory_id_of(target)
+    )
     return AuditEvent.objects.create(
+        territory_id=territory_id,
         actor=actor if isinstance(actor, User) else None,
         actor_label=actor.get_username()
         if actor is not None and hasattr(actor, "get_username")

@@ -17,7 +17,8 @@ from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 def event_list(request: HttpRequest) -> HttpResponse:
     if not access.can_view_audit(request.user):
         raise PermissionDenied
-    events = AuditEvent.objects.all()
+    # a territory-scoped user sees the events of their territories, not those of none
+    events = access.within_territories(AuditEvent.objects.all(), request.user)
     action = request.GET.get("action", "")
     if action:
         events = events.filter(action=action)
@@ -29,7 +30,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
             objects=events,
             base_name="aenderungsprotokoll",
         )
-    actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    actions = (
+        access.within_territories(AuditEvent.objects.all(), request.user)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

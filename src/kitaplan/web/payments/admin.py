@@ -12,7 +12,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from kitaplan.web.audit.admin import AuditedAdmin
-from kitaplan.web.audit.services import AuditAction, record_audit_event, snapshot
+from kitaplan.web.audit.services import (
+    AuditAction,
+    record_audit_event,
+    snapshot,
+    territory_id_of,
+)
 from kitaplan.web.payments import services
 from kitaplan.web.payments.models import InsuranceProofRecord, PayeeAccount, mask_iban
 from kitaplan.web.payments.texts import error_text, master_data_error_text
@@ -93,6 +98,7 @@ class PayeeAccountAdmin(AuditedAdmin):
 
     def delete_model(self, request: HttpRequest, obj: PayeeAccount) -> None:
         before = _account_snapshot(obj)
+        territory = territory_id_of(obj)
         admin.ModelAdmin.delete_model(self, request, obj)
         record_audit_event(
             actor=request.user,
@@ -100,4 +106,5 @@ class PayeeAccountAdmin(AuditedAdmin):
             target_type=obj._meta.label_lower,
             target_label=str(obj),
             before=before,
+            territory=territory,
         )
