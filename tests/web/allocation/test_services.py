@@ -11,6 +11,7 @@ from kitaplan.web.allocation.services import (
     publish_run,
     reproduce,
     run_round,
+    withdraw_application,
 )
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.access import SYSTEM
@@ -71,6 +72,28 @@ def test_a_run_is_stale_when_an_answer_came_in_after_it(city):
     answer_offer(offer=Offer.objects.first(), accept=False, actor=SYSTEM, today=TODAY)
     with pytest.raises(AllocationError) as refused:
         publish_run(run=follow, actor=SYSTEM, today=TODAY)
+    assert refused.value.code == "stale"
+
+
+def test_a_withdrawal_before_the_first_publication_does_not_block_publishing(city):
+    # a withdrawn application counts as "leaving" only once offers exist: the main run stores
+    # no leaving list, and publishing must compare like with like (it refused as "stale")
+    round_ = make_round(city)
+    apply(round_, city, "Anna", ["F1"])
+    ben = apply(round_, city, "Ben", ["F2"])
+    withdraw_application(application=ben, actor=SYSTEM)
+    run = run_round(round_=round_, actor=SYSTEM)
+    assert publish_run(run=run, actor=SYSTEM, today=TODAY) == 1
+
+
+def test_a_withdrawal_after_the_main_run_makes_it_stale(city):
+    round_ = make_round(city)
+    apply(round_, city, "Anna", ["F1"])
+    ben = apply(round_, city, "Ben", ["F2"])
+    run = run_round(round_=round_, actor=SYSTEM)
+    withdraw_application(application=ben, actor=SYSTEM)
+    with pytest.raises(AllocationError) as refused:
+        publish_run(run=run, actor=SYSTEM, today=TODAY)
     assert refused.value.code == "stale"
 
 

@@ -749,10 +749,12 @@ def publish_run(*, run: AllocationRun, actor: AnyUser, today: dt.date | None = N
             raise AllocationError("not_latest")
         if run.check_problems:
             raise AllocationError("check_failed")
-        held, leaving = holdings(round_)
+        # compared like run_round stored them: before any publication nobody holds or leaves
+        # (a withdrawal then only shrinks the applications, checked below)
+        published = round_.runs.filter(published_at__isnull=False).exists()
         if run.kind == AllocationRun.FOLLOW_UP:
             expire_offers(round_, today=day)
-            held, leaving = holdings(round_)
+        held, leaving = holdings(round_) if published else ({}, set())
         if held != run.inputs["held"] or sorted(leaving) != run.inputs["leaving"]:
             raise AllocationError("stale")
         references = {c[0] for c in run.inputs["instance"]["children"]}
