@@ -329,6 +329,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "seat_text": SEAT_TEXT,
             "chances": chances,
             "runs": round_.runs.order_by("-number"),
+            "may_edit": selectors.can_save_application(request.user, app),
         },
     )
 
