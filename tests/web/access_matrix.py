@@ -105,6 +105,7 @@ PAGES = [
     Page("planning:targets", STAFF),
     Page("planning:accessibility", CITY_STAFF),
     Page("planning:accessibility-geojson", CITY_STAFF, html=False),
+    Page("planning:accessibility-status", CITY_STAFF, html=False),
     Page("planning:scenario-list", CITY_STAFF),
     Page("planning:scenario-new", STEWARDS),
     Page("planning:scenario-detail", CITY_STAFF),
@@ -352,6 +353,7 @@ NOT_PAGES = {
     "jobs:job-retry",  # POST only
     "planning:balance-pdf-job",  # POST only (queues the committee report)
     "monitoring:report-pdf-job",  # POST only (queues the development report)
+    "planning:accessibility-retry",  # POST only ("Try again" for the grid figures)
     # a report job's file: its actor only (tests/web/jobs/test_report_jobs.py)
     "planning:balance-pdf-file",
     "monitoring:report-pdf-file",
@@ -443,6 +445,7 @@ POSTS = [
     ),
     Post("allocation:round-run", OFFICE, {"pk": "round"}),
     Post("allocation:application-chances", OFFICE, {"pk": "application"}, query="?run={run}"),
+    Post("planning:accessibility-retry", CITY_STAFF, query="?points=grid"),
     Post(
         "allocation:facility-applicants",
         OFFICE | {Role.FACILITY_MANAGER},

@@ -12,14 +12,21 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from kitaplan.web.childminding.forms import set_model_choices
 from kitaplan.web.core import access
 from kitaplan.web.core.exports import EXPORT_FORMATS, export_response
 from kitaplan.web.planning import accessibility_selectors as selectors
+from kitaplan.web.planning.accessibility_jobs import (
+    grid_choice,
+    grid_for_page,
+    grid_state,
+    request_grid,
+)
 from kitaplan.web.planning.accessibility_selectors import (
     AGE_LABELS,
     AGE_PHRASES,
@@ -110,8 +117,8 @@ def _require_city_staff(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _analysis(request: HttpRequest) -> dict[str, Any]:
-    """Everything the page, its export and its map need, from the query string."""
+def _choice(request: HttpRequest) -> dict[str, Any]:
+    """The territory, the form and the cleaned choice of the query string."""
     territory = territory_from_request(request, having=("areas__population",))
     years = population_years(territory) if territory is not None else []
     has_grid = territory is not None and selectors.has_population_grid(territory)
@@ -131,35 +138,53 @@ def _analysis(request: HttpRequest) -> dict[str, Any]:
     form = AccessibilityForm(data, territory=territory, years=years, has_grid=has_grid)
     form.is_valid()
     cleaned = getattr(form, "cleaned_data", {}) or {}
-    catchment = cleaned.get("catchment") or DEFAULT_CATCHMENT_M
-    offer = cleaned.get("offer") or Offer.ALL
-    ages = cleaned.get("ages") or Ages.U3
-    year = cleaned.get("year") or (years[-1] if years else None)
-    level = cleaned.get("level")
-    points = cleaned.get("points") or PopulationPoints.CENTROIDS
     sort = cleaned.get("sort") or "code"
-    if sort.lstrip("-") not in SORT_KEYS:
-        sort = "code"
-    result = None
-    rows: list[selectors.AccessibilityRow] = []
-    if territory is not None:
-        result = selectors.accessibility_for(
-            user=request.user,
-            territory=territory,
-            year=year,
-            ages=ages,
-            offer=offer,
-            catchment_m=catchment,
-            level=level,
-            points=points,
-        )
-        rows = selectors.sort_rows(result.rows, sort)
     return {
         "territory": territory,
         "form": form,
+        "catchment_m": cleaned.get("catchment") or DEFAULT_CATCHMENT_M,
+        "offer": cleaned.get("offer") or Offer.ALL,
+        "ages": cleaned.get("ages") or Ages.U3,
+        "year": cleaned.get("year") or (years[-1] if years else None),
+        "level": cleaned.get("level"),
+        "points": cleaned.get("points") or PopulationPoints.CENTROIDS,
+        "sort": sort if sort.lstrip("-") in SORT_KEYS else "code",
+    }
+
+
+def _grid_choice(choice: dict[str, Any]) -> dict[str, Any]:
+    keys = ("territory", "year", "ages", "offer", "catchment_m", "level")
+    return grid_choice(**{key: choice[key] for key in keys})
+
+
+def _analysis(request: HttpRequest) -> dict[str, Any]:
+    """Everything the page, its export and its map need, from the query string."""
+    choice = _choice(request)
+    territory, offer, ages = choice["territory"], choice["offer"], choice["ages"]
+    result = grid_job = None
+    if territory is not None and choice["points"] is PopulationPoints.GRID:
+        # long: computed by a job, queued once per choice and data version, then stored
+        result, grid_job = grid_for_page(
+            _grid_choice(choice), actor=request.user, query=_page_query(request)
+        )
+    elif territory is not None:
+        result = selectors.accessibility_for(
+            user=request.user,
+            territory=territory,
+            year=choice["year"],
+            ages=ages,
+            offer=offer,
+            catchment_m=choice["catchment_m"],
+            level=choice["level"],
+            points=choice["points"],
+        )
+    return {
+        "territory": territory,
+        "form": choice["form"],
         "result": result,
-        "rows": rows,
-        "sort": sort,
+        "grid_job": grid_job,
+        "rows": selectors.sort_rows(result.rows, choice["sort"]) if result is not None else [],
+        "sort": choice["sort"],
         "offer_phrase": OFFER_PHRASES[offer],
         "age_phrase": AGE_PHRASES[ages],
         "offer_label": OFFER_LABELS[offer],
@@ -168,6 +193,12 @@ def _analysis(request: HttpRequest) -> dict[str, Any]:
         if territory
         else 0,
     }
+
+
+def _page_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("format", None)
+    return query.urlencode()
 
 
 def _geometries(rows: list[selectors.AccessibilityRow]) -> dict[int, Any]:
@@ -192,14 +223,12 @@ def accessibility(request: HttpRequest) -> HttpResponse:
             ),
             geometry=lambda r: geometries.get(r.area.pk),
         )
-    query = request.GET.copy()
-    query.pop("format", None)
     return render(
         request,
         "planning/accessibility.html",
         {
             **context,
-            "map_url": reverse("planning:accessibility-geojson") + "?" + query.urlencode(),
+            "map_url": reverse("planning:accessibility-geojson") + "?" + _page_query(request),
             "export_url": reverse("planning:accessibility"),
         },
     )
@@ -232,3 +261,35 @@ def accessibility_geojson(request: HttpRequest) -> JsonResponse:
             }
         )
     return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _grid_choice_of(request: HttpRequest) -> tuple[dict[str, Any] | None, str]:
+    """The grid choice of the page's query string (``?points=grid`` and the rest); ``None``
+    without a territory or a grid (the page then shows the centroids)."""
+    choice = _choice(request)
+    if choice["territory"] is None or choice["points"] is not PopulationPoints.GRID:
+        return None, _page_query(request)
+    return _grid_choice(choice), _page_query(request)
+
+
+def accessibility_status(request: HttpRequest) -> HttpResponse:
+    """The polled state of the grid figures of the page's query: the page reloads once they
+    are stored or the job failed (``HX-Refresh``)."""
+    _require_city_staff(request)
+    choice, query = _grid_choice_of(request)
+    state = grid_state(choice, query) if choice is not None else {"state": "missing"}
+    response = render(request, "planning/_accessibility_computing.html", {"grid_job": state})
+    if state["state"] != "computing":
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+def accessibility_retry(request: HttpRequest) -> HttpResponse:
+    """Queue the grid figures of the page's query again after their job failed ("Try
+    again") and show the page."""
+    _require_city_staff(request)
+    choice, query = _grid_choice_of(request)
+    if choice is not None:
+        request_grid(choice, actor=request.user, again=True)
+    return redirect(reverse("planning:accessibility") + "?" + query)

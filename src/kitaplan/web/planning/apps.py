@@ -31,6 +31,9 @@ class PlanningConfig(AppConfig):
             build=committee_pdf,
             download="planning:balance-pdf-file",
         )
+        from kitaplan.web.planning.accessibility_jobs import register_grid_job
+
+        register_grid_job()  # the close-to-home figures on a population grid
         register(
             NavEntry(
                 "planning:setup-targets", _("Set up the planning"), 41, visible=can_import_data

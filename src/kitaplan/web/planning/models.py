@@ -159,5 +159,6 @@ class TargetRule(models.Model):
         return self.active and valid_in(year, self.valid_from_year, self.valid_to_year)
 
 
+from kitaplan.web.planning.accessibility_models import GridAccessibility  # noqa: E402, F401
 from kitaplan.web.planning.forecast_models import BirthCount, CityForecastCount  # noqa: E402, F401
 from kitaplan.web.planning.scenario_models import Scenario, ScenarioChange  # noqa: E402, F401

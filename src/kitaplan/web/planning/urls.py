@@ -17,6 +17,16 @@ urlpatterns = [
         accessibility_views.accessibility_geojson,
         name="accessibility-geojson",
     ),
+    path(
+        "accessibility/status/",
+        accessibility_views.accessibility_status,
+        name="accessibility-status",
+    ),
+    path(
+        "accessibility/retry/",
+        accessibility_views.accessibility_retry,
+        name="accessibility-retry",
+    ),
     path("targets/", views.targets, name="targets"),
     path("scenarios/", scenario_views.scenario_list, name="scenario-list"),
     path("scenarios/new/", scenario_views.scenario_new, name="scenario-new"),
