@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from kitaplan.domain.allocation import Criterion
 from kitaplan.web.allocation.models import CRITERION_LABELS, AllocationRound, RoundProgramme
 from kitaplan.web.facilities.models import Facility
+from kitaplan.web.territory.forms import TerritoryChoiceField
 from kitaplan.web.territory.models import AreaLevel, Territory
 
 if TYPE_CHECKING:
@@ -47,12 +48,17 @@ class RoundForm(forms.ModelForm):  # type: ignore[type-arg]  # see above
             "applications_close": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "offers_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+        # offers and accepts only the territories of the request's user
+        field_classes = {"territory": TerritoryChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         territory = cast("forms.ModelChoiceField[Territory]", self.fields["territory"])
         territory.queryset = Territory.objects.order_by("name")
-        levels = AreaLevel.objects.select_related("territory").order_by("territory__name", "rank")
+        levels = AreaLevel.objects.select_related("territory").filter(
+            territory__in=territory.queryset
+        )
+        levels = levels.order_by("territory__name", "rank")
         self.fields["district_level"] = forms.ChoiceField(
             label=gettext_lazy("Area level of the district criterion"),
             required=False,

@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kitaplan.web.core import access
 from kitaplan.web.facilities.selectors import facilities_visible_to
 from kitaplan.web.inclusion import selectors, services
 from kitaplan.web.inclusion.forms import (
@@ -267,7 +268,9 @@ def staff(request: HttpRequest) -> HttpResponse:
         enrol_form = StaffEnrolForm(
             request.POST if action == "enrol" else None,
             prefix="enrol",
-            courses=Course.objects.select_related("programme").order_by("-start", "title"),
+            courses=access.within_territories(
+                Course.objects.select_related("programme"), request.user, "programme__territory"
+            ).order_by("-start", "title"),
             facilities=selectors.confirmable_facilities(request.user).order_by("name"),
         )
         completion_form = CompletionForm(
@@ -324,7 +327,9 @@ def pool(request: HttpRequest) -> HttpResponse:
     if can_manage:
         form = PoolItemForm(
             request.POST or None,
-            territories=Territory.objects.order_by("name"),
+            territories=access.within_territories(
+                Territory.objects.order_by("name"), request.user, ""
+            ),
             facilities=facilities_visible_to(request.user).order_by("name"),
         )
     if request.method == "POST":

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.core.mail import email_configured
 from kitaplan.web.facilities.models import Facility
@@ -144,7 +145,7 @@ def _network_values(form: NetworkForm) -> dict[str, Any]:
 def network_create(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     _require_manage(request)
-    territories = Territory.objects.order_by("name")
+    territories = access.within_territories(Territory.objects.order_by("name"), request.user, "")
     form = NetworkForm(request.POST or None, territories=territories)
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kitaplan.web.childminding.models import Childminder
+from kitaplan.web.core import access
 from kitaplan.web.core.exports import Column, export_response
 from kitaplan.web.qualification import selectors, services
 from kitaplan.web.qualification.forms import (
@@ -69,7 +70,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             request.POST if request.method == "POST" else None,
             prefix="course",
             programmes=selectors.programmes_visible_to(request.user),
-            providers=EducationProvider.objects.all(),
+            providers=access.within_territories(EducationProvider.objects.all(), request.user),
         )
     if request.method == "POST":
         if form is None:
