@@ -63,5 +63,9 @@ def describe_refusal(refusal: SetupRefused) -> list[str]:
         RefusalCode.SCOPE_NEEDS_TERRITORY: _("Choose the territory of the provider or facility."),
         RefusalCode.UNKNOWN_PROVIDER: _('The territory has no provider with the number "%(key)s".'),
         RefusalCode.UNKNOWN_FACILITY: _('The territory has no facility with the number "%(key)s".'),
+        RefusalCode.TERRITORY_NOT_FOR_ROLE: _(
+            "Parents and childminders see their own records wherever they are: their roles take "
+            "no territory. Choose “every territory”."
+        ),
     }[code]
     return [wording % refusal.params if refusal.params else wording]

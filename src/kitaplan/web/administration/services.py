@@ -46,6 +46,7 @@ class RefusalCode(StrEnum):
     SCOPE_NEEDS_TERRITORY = "scope_needs_territory"  # a provider/facility key needs its territory
     UNKNOWN_PROVIDER = "unknown_provider"
     UNKNOWN_FACILITY = "unknown_facility"
+    TERRITORY_NOT_FOR_ROLE = "territory_not_for_role"  # a parent's, a childminder's role
 
 
 class SetupRefused(ValueError):
@@ -334,6 +335,10 @@ def check_scope(
         raise SetupRefused(RefusalCode.SCOPE_NEEDED)
     if role != Role.FACILITY_MANAGER and (provider is not None or facility is not None):
         raise SetupRefused(RefusalCode.SCOPE_NOT_FOR_ROLE)
+    if territory is not None and role in (Role.PARENT, Role.CHILDMINDER):
+        # these roles are over one's own records, wherever they are: a territory would limit
+        # nothing (access.territory_ids_of), so it is refused rather than stored misleadingly
+        raise SetupRefused(RefusalCode.TERRITORY_NOT_FOR_ROLE)
     if territory is not None:
         for scope in (provider, facility):
             if scope is not None and scope.territory_id != territory.pk:
