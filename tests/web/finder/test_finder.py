@@ -4,6 +4,7 @@ English and Ukrainian, and nothing else open to anonymous visitors."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -290,3 +291,15 @@ def test_the_basic_search_needs_no_javascript(client, city):
     # every input of the search form has a label
     for field in ("id_territory", "id_area", "id_address", "id_start", "id_language"):
         assert f'for="{field}"' in form
+
+
+def test_a_kita_card_names_its_provider_whom_a_family_can_ask(client, city):
+    """Issue 17: the cards told parents to ask the Kita directly and gave no contact. The
+    facilities hold no phone, e-mail or website (facilities.models.Facility); the card shows
+    what is stored: the address, the opening hours and the provider (Träger)."""
+    html = client.get(URL, {"territory": "testcity"}).content.decode()
+    cards = dict(re.findall(r"<h3[^>]*>([^<]+)</h3>(.*?)</article>", html, re.S))
+    for facility in city.facilities:
+        card = cards[facility.name]
+        assert "Träger" in card and facility.provider.name in card
+    assert "Träger" not in cards["Tagesmutter TP1"]

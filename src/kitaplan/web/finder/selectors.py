@@ -470,10 +470,11 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> dict[str, float]:
 
 
 def _facilities_by_pk(ids: list[int], day: dt.date) -> dict[int, Facility]:
-    """The Kitas of a page with their area (without its boundary) and the places on ``day``."""
+    """The Kitas of a page with their area (without its boundary), their provider (named on the
+    card: whom a family can ask) and the places on ``day``."""
     facilities = (
         Facility.objects.filter(pk__in=ids)
-        .select_related("area")
+        .select_related("area", "provider")
         .defer(*AREA_DEFERRED)
         .prefetch_related(
             Prefetch(
