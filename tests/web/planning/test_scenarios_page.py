@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -302,3 +304,26 @@ def test_an_inclusive_facility_brings_inclusion_close_to_home(planner, city):
     assert total[2][0] == pytest.approx(real.share_percent)
     assert {r.area.official_code: r.share_percent for r in real.rows}["0202"] == 0.0
     assert "Wohnortnähe: Ausgangsstand → Szenario" in response.content.decode()
+
+
+def test_the_comparison_shows_whole_numbers_with_german_grouping(planner, city):
+    """Issue 17: place counts and balances showed decimals ("29067,9") and no thousands
+    separators; they are whole numbers grouped the German way ("12.345")."""
+    scenario = create(planner)
+    opened = add(
+        planner,
+        scenario,
+        "open",
+        key="Kita Groß",
+        area_code="0202",
+        places_u3=12345,
+        places_ue3=20,
+        integration_places=2,
+    )
+    assert opened.status_code == 302
+    html = show(planner, scenario, year=2024).content.decode()
+    table = re.search(r"<table[^>]*>\s*<caption[^>]*>Plätze und Saldo je.*?</table>", html, re.S)
+    assert table is not None
+    cells = re.findall(r'kern-table__cell--numeric">([^<]*)</td>', table.group(0))
+    assert cells and all(re.fullmatch(r"-?\d{1,3}(\.\d{3})*", c) for c in cells), cells
+    assert "12.357" in cells  # district 2: F3's 12 places under 3 and the new 12,345
