@@ -72,3 +72,17 @@ def test_the_network_form_offers_only_the_users_territories(client):
     client.login(username=user.username, password=PASSWORD)
     response = client.get(reverse("networks:network-create"))
     assert list(response.context["form"].fields["territory"].queryset) == [dresden.territory]
+
+
+def test_the_inclusion_forms_offer_only_the_users_territorys_courses_and_territories(client):
+    from tests.web.qualification.helpers import make_course
+
+    berlin, dresden = make_city("berlin"), make_city("dresden")
+    theirs, ours = make_course(berlin.territory), make_course(dresden.territory)
+    user = _user("dd-planner", Role.PLANNER, dresden.territory)
+    client.login(username=user.username, password=PASSWORD)
+    enrol = client.get(reverse("inclusion:staff")).context["enrol_form"]
+    courses = list(enrol.fields["course"].queryset)
+    assert ours in courses and theirs not in courses
+    pool = client.get(reverse("inclusion:pool")).context["form"]
+    assert list(pool.fields["territory"].queryset) == [dresden.territory]
