@@ -151,6 +151,24 @@ def test_a_change_of_the_data_queues_a_new_job_and_drops_the_old_figures(client,
     assert second.pk != first.pk and second.version != first.version
 
 
+def test_a_job_of_an_older_version_keeps_the_figures_of_the_newer_one(
+    client, city, planner, settings
+):
+    settings.KITAPLAN_JOBS_EAGER = False
+    page(client)
+    [old_job] = grid_jobs()
+    FacilityPlaces.objects.filter(facility=city.facilities[0]).first().save()  # bumps the version
+    page(client)
+    new_job = grid_jobs()[-1]
+    run_job(int(new_job.pk))
+    run_job(int(old_job.pk))  # the slower job of the old data finishes last
+    versions = set(GridAccessibility.objects.values_list("version", flat=True))
+    assert new_job.parameters["version"] in versions
+    settings.KITAPLAN_JOBS_EAGER = True
+    page(client)
+    assert len(grid_jobs()) == 2  # the newer figures are read, nothing queued again
+
+
 def test_a_failed_job_is_worded_and_tried_again_on_request(client, city, planner, monkeypatch):
     monkeypatch.setattr(accessibility_jobs, "accessibility_for", no_computing_here)  # it fails
     html = page(client)

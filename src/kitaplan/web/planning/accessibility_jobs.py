@@ -23,7 +23,8 @@ pairs within 1.5 km, more within 3 km). Only the grid is long, so only the grid 
   "being computed" at random and the job's result could be lost; a row commits with the job's
   status and lasts. The key holds the data version (``core.derived``): a change of the
   population, the grid, the areas or the places gives a new version, the page queues a new
-  job, and storing its row deletes the territory's rows of older versions.
+  job, and storing its row deletes the territory's rows of older versions (a late job of an
+  older version stores its row, which is never read, and deletes nothing).
 - The figures count every facility of the territory, the same for every city staff member
   (the page is for city staff only), so one row serves all of them; a job whose starter is no
   longer city staff fails.
@@ -255,9 +256,10 @@ def compute_grid(context: JobContext) -> None:
         context.progress(90, "accessibility_storing")
     with transaction.atomic():
         if stored is None:
-            GridAccessibility.objects.filter(territory=territory).exclude(
-                version=choice["version"]
-            ).delete()
+            if choice["version"] == derived.data_version(territory.pk):  # else a newer job's
+                GridAccessibility.objects.filter(territory=territory).exclude(
+                    version=choice["version"]
+                ).delete()
             stored, _ = GridAccessibility.objects.get_or_create(
                 territory=territory,
                 version=choice["version"],

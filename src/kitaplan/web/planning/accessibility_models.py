@@ -15,8 +15,9 @@ class GridAccessibility(models.Model):
     """The close-to-home figures of one choice (year, ages, offer, catchment, level, day) on
     the territory's population grid, for the data version ``version`` of the territory
     (``core.derived``). ``result`` holds the rows (area, children, access, share) and the
-    totals of the page. A row of an older version is never read again; storing a new row
-    deletes the territory's rows of other versions."""
+    totals of the page. A row of an older version is never read again; a job of the current
+    version deletes the territory's rows of other versions when it stores its row (a late job
+    of an older version deletes nothing)."""
 
     territory = models.ForeignKey(
         Territory,
