@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from kitaplan.web.allocation.explanations import explain_child, facility_names, run_for
-from kitaplan.web.allocation.models import Application, Offer
+from kitaplan.web.allocation.models import Application, Offer, RoundProgramme
 from kitaplan.web.allocation.services import publish_run, run_round
 from kitaplan.web.audit.models import AuditEvent
 from kitaplan.web.core.access import SYSTEM
 from kitaplan.web.core.roles import Role
+from kitaplan.web.facilities.models import Facility
 from tests.web.allocation.helpers import apply, make_round
 from tests.web.factories import PASSWORD, make_city, make_user
 
@@ -423,3 +424,33 @@ def test_registering_works_in_german_with_iso_dates(client, city, round_, parent
         client.get(reverse("allocation:my-application", kwargs={"pk": application.pk})).status_code
         == 200
     )
+
+
+def test_siblings_are_ticked_in_checkboxes_however_many_facilities_the_round_has(
+    client, city, round_, parent
+):
+    """Issue 17: with more than 15 facilities the siblings field was a multi-select that needs
+    the Ctrl key (unusable on a phone); it is a list of checkboxes."""
+    for k in range(20):
+        extra = Facility.objects.create(
+            territory=city.territory,
+            official_number=f"X{k:02d}",
+            name=f"Kita X{k:02d}",
+            provider=city.providers[0],
+            area=city.areas[0],
+            lat=52.005,
+            lon=13.0,
+        )
+        RoundProgramme.objects.create(round=round_, facility=extra, age_group="u3", capacity=1)
+    login(client, parent)
+    new_url = reverse("allocation:application-new", kwargs={"round_pk": round_.pk})
+    html = client.get(new_url).content.decode()
+    assert 'name="siblings_at"' in html
+    assert "<select" not in html.split('name="siblings_at"')[0].rsplit("<fieldset", 1)[-1]
+    assert html.count('type="checkbox" name="siblings_at"') == 23
+    assert "Ctrl" not in html
+    ticked = [facility(city, "F1").pk, Facility.objects.get(official_number="X07").pk]
+    response = client.post(new_url, form_data(city, siblings_at=[str(pk) for pk in ticked]))
+    assert response.status_code == 302
+    assert sorted(Application.objects.get().siblings_at.values_list("pk", flat=True)) == ticked
+

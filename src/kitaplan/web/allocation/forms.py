@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-#: More facilities than this are offered as a select list instead of checkboxes.
-CHECKBOX_LIMIT = 15
 
 
 def choice_label(rank: int) -> str:
@@ -200,6 +198,9 @@ class ApplicationForm(forms.Form):
         queryset=Facility.objects.none(),
         required=False,
         help_text=_("Tick the facilities that a brother or sister of the child attends."),
+        # tick boxes however many facilities: a multi-select needs the Ctrl key, which a phone
+        # does not have (issue 17)
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(
@@ -243,13 +244,6 @@ class ApplicationForm(forms.Form):
                 del self.fields["home_area"]
         facilities = round_facilities(round_)
         siblings = cast(FacilityMultipleChoiceField, self.fields["siblings_at"])
-        if facilities.count() <= CHECKBOX_LIMIT:
-            siblings.widget = forms.CheckboxSelectMultiple()
-        else:
-            siblings.help_text = _(
-                "Choose the facilities that a brother or sister of the child attends "
-                "(several with the Ctrl key)."
-            )
         siblings.queryset = facilities  # also hands the widget its choices
         places = round_places(round_)
         for rank in range(1, round_.max_choices + 1):
