@@ -454,3 +454,9 @@ def test_siblings_are_ticked_in_checkboxes_however_many_facilities_the_round_has
     assert response.status_code == 302
     assert sorted(Application.objects.get().siblings_at.values_list("pk", flat=True)) == ticked
 
+
+def test_a_logged_in_parent_finds_the_finder_in_the_menu(client, parent):
+    """Issue 17: the finder is public, but a logged-in parent had no link to it."""
+    login(client, parent, english=False)
+    html = client.get(reverse("allocation:my-applications")).content.decode()
+    assert f'href="{reverse("finder:search")}"' in html

@@ -40,7 +40,7 @@ MENUS = {
     ],
     Role.CHILDMINDER: ["/", "/childminding/", "/payments/"],
     Role.PAYMENT_OFFICE: ["/", "/childminding/", "/payments/"],
-    Role.PARENT: ["/", "/allocation/my/"],
+    Role.PARENT: ["/", "/allocation/my/", "/finder/"],
     Role.ADMIN: [
         *STEWARD_MENU,
         "/measures/",
