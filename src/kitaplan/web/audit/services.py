@@ -151,7 +151,9 @@ def territory_id_of(record: models.Model | None) -> int | None:
         return None
     if record._meta.label_lower == _TERRITORY:
         return int(record.pk) if record.pk is not None else None
-    for path in _territory_paths(type(record)):
+    # record.__class__, not type(record): the request's user is a SimpleLazyObject, which
+    # proxies __class__ but is its own type
+    for path in _territory_paths(record.__class__):
         current: Any = record
         for name in path[:-1]:
             try:
