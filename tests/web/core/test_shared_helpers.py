@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
 from django.test import RequestFactory
 
 from kitaplan.web.core.validity import ValidityQuerySet, valid_from_on, valid_on
@@ -49,18 +50,24 @@ def test_valid_on_reaches_related_records() -> None:
     assert sorted(p.places_u3 for p in places.not_ended_on(dt.date(2024, 6, 1))) == [10, 99]
 
 
+def _anonymous_get(path: str) -> HttpRequest:
+    # the authentication middleware always sets a user; an anonymous visitor has no scope
+    request = RequestFactory().get(path)
+    request.user = AnonymousUser()
+    return request
+
+
 def test_territory_from_request_prefers_the_named_then_the_one_with_data() -> None:
     city = make_city("zeta")
     Territory.objects.create(code="alpha", name="Alpha")
-    factory = RequestFactory()
-    assert territory_from_request(factory.get("/")).code == "alpha"
-    assert territory_from_request(factory.get("/"), having=("facilities",)).code == "zeta"
+    assert territory_from_request(_anonymous_get("/")).code == "alpha"
+    assert territory_from_request(_anonymous_get("/"), having=("facilities",)).code == "zeta"
     assert territory_from_request(
-        factory.get("/?territory=alpha"), having=("facilities",)
+        _anonymous_get("/?territory=alpha"), having=("facilities",)
     ).code == ("alpha")
     with pytest.raises(Http404):
-        territory_from_request(factory.get("/?territory=nowhere"))
+        territory_from_request(_anonymous_get("/?territory=nowhere"))
     only_zeta = Territory.objects.filter(pk=city.territory.pk)
     with pytest.raises(Http404):
-        territory_from_request(factory.get("/?territory=alpha"), among=only_zeta)
-    assert territory_from_request(factory.get("/"), having=("payment_runs",)).code == "alpha"
+        territory_from_request(_anonymous_get("/?territory=alpha"), among=only_zeta)
+    assert territory_from_request(_anonymous_get("/"), having=("payment_runs",)).code == "alpha"
