@@ -388,11 +388,16 @@ def cache_tables() -> frozenset[str]:
     )
 
 
+#: The job queue's own tables (procrastinate, PostgreSQL only): the queue's bookkeeping, which
+#: ``flush`` leaves like the cache; the jobs themselves are kitaplan's ``jobs.Job`` rows.
+QUEUE_TABLE_PREFIX = "procrastinate_"
+
+
 def database_is_empty() -> bool:
     ignored = SCHEMA_TABLES | cache_tables()
     with connection.cursor() as cursor:
         for table in list_tables(cursor, connection.vendor):
-            if table in ignored:
+            if table in ignored or table.startswith(QUEUE_TABLE_PREFIX):
                 continue
             cursor.execute(f"SELECT 1 FROM {_quote(table)} LIMIT 1")  # noqa: S608
             if cursor.fetchone() is not None:
