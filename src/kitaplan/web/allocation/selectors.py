@@ -313,18 +313,6 @@ def offers_by_id(ids: Iterable[int | None]) -> dict[int, Offer]:
     }
 
 
-def offers_by_application(round_: AllocationRound) -> dict[int, list[Offer]]:
-    """Every offer of the round per application id, oldest run first."""
-    offers: dict[int, list[Offer]] = {}
-    for offer in (
-        Offer.objects.filter(application__round=round_)
-        .select_related("facility", "childminder")
-        .order_by("run__number", "pk")
-    ):
-        offers.setdefault(offer.application_id, []).append(offer)
-    return offers
-
-
 def latest_published_run(round_: AllocationRound) -> AllocationRun | None:
     return round_.runs.filter(published_at__isnull=False).order_by("-number").first()
 
